@@ -1,0 +1,86 @@
+"""Credentials: where a mailbox password comes from, read only when it is needed.
+
+Four sources, exactly one per account: the config file itself, a command (argv, never a
+shell) such as ``pass show mail``, an environment variable, or a systemd credential
+(``LoadCredential=`` puts a file in ``$CREDENTIALS_DIRECTORY``).
+
+Error messages name the source (the variable, the command's first word, the credential
+name) and never what was read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+from ..errors import CredentialError
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT = 30.0
+
+
+def password_for(imap) -> str:
+    """The password of an ``ImapAccount`` (see config.py), from its one configured source."""
+    if imap.password:
+        return imap.password
+    if imap.password_env:
+        value = os.environ.get(imap.password_env)
+        if not value:
+            raise CredentialError(f"environment variable {imap.password_env} is not set or empty")
+        return value
+    if imap.password_credential:
+        return read_credential(imap.password_credential)
+    if imap.password_command:
+        return run_secret_command(imap.password_command, "password_command")
+    raise CredentialError("no password source configured")
+
+
+def read_credential(name: str) -> str:
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        raise CredentialError(
+            f"systemd credential {name!r} requested but $CREDENTIALS_DIRECTORY is not set "
+            "(run under systemd with LoadCredential=, or use another password source)"
+        )
+    path = Path(directory) / name
+    try:
+        return path.read_text(encoding="utf-8").strip("\r\n")
+    except OSError as exc:
+        raise CredentialError(f"systemd credential {name!r}: {exc.strerror}") from None
+
+
+def run_secret_command(argv: tuple[str, ...] | list[str], what: str) -> str:
+    """First line of a command's output. argv is run directly: no shell, no quoting games."""
+    if not argv:
+        raise CredentialError(f"{what} is empty")
+    try:
+        result = subprocess.run(
+            list(argv), capture_output=True, timeout=COMMAND_TIMEOUT, check=False, stdin=subprocess.DEVNULL
+        )
+    except FileNotFoundError:
+        raise CredentialError(f"{what}: command not found: {argv[0]}") from None
+    except subprocess.TimeoutExpired:
+        raise CredentialError(f"{what}: {argv[0]} did not finish within {COMMAND_TIMEOUT:.0f} s") from None
+    except OSError as exc:
+        raise CredentialError(f"{what}: cannot run {argv[0]}: {exc.strerror}") from None
+    if result.returncode != 0:
+        # stderr is not quoted: a password manager may print anything there.
+        raise CredentialError(f"{what}: {argv[0]} exited with status {result.returncode}")
+    line = result.stdout.decode("utf-8", errors="replace").splitlines()
+    if not line or not line[0]:
+        raise CredentialError(f"{what}: {argv[0]} printed nothing")
+    return line[0]
+
+
+def warn_if_readable_by_others(path: Path, holds: str) -> None:
+    """Log a warning when a file holding a secret can be read by group or others."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning("%s holds %s and is readable by others (mode %o); run: chmod 600 %s", path, holds, mode & 0o777, path)

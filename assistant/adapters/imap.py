@@ -1,0 +1,317 @@
+"""The mailbox port over IMAP (imapclient), safe by default and cheap per pass.
+
+* TLS with verified certificates (implicit TLS or STARTTLS); plaintext only where the
+  configuration allows it (loopback, explicitly). Every socket has a timeout.
+* Folders are read with EXAMINE (read-only) and bodies with BODY.PEEK, so reading never
+  sets \\Seen or anything else. The only write is APPEND.
+* Drafts and Sent are found by SPECIAL-USE, then by their usual names.
+* A scan fetches what is new since the stored checkpoint (UIDVALIDITY, UIDNEXT,
+  HIGHESTMODSEQ): headers of new UIDs in large batches, and flags changed since the
+  stored MODSEQ (CONDSTORE) for the messages the engine watches. The bulk FETCH goes
+  through ``imapwire`` (imapclient's parser is the slow part); everything else uses
+  imapclient.
+
+Library and socket errors are translated into ``errors.MailboxError`` subclasses here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import ssl
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import imapclient
+from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.imapclient import DRAFTS, SENT, SocketTimeout
+
+from ..errors import FolderMissing, LoginFailed, MailboxError, MailboxUnavailable, TLSError
+from . import imapwire
+from .mailbox import DRAFTS_NAMES, SENT_NAMES, Folders, FolderScan, RawHeader, Uid, pick_folder
+from .parse import HEADER_FIELDS
+
+log = logging.getLogger(__name__)
+# imapclient's DEBUG output contains the raw protocol, LOGIN included. Never let it through.
+logging.getLogger("imapclient").setLevel(logging.WARNING)
+
+HEADER_BATCH = 2000  # UIDs per header FETCH: large, so a scan is a few round trips
+BODY_BATCH = 25  # whole messages per FETCH: bounded, they may carry 20 MB PDFs
+_HEADER_ITEMS = "(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (%s)])" % " ".join(
+    f.upper() for f in HEADER_FIELDS
+)
+_APPENDUID = re.compile(rb"APPENDUID\s+(\d+)\s+(\d+)", re.I)
+
+T = TypeVar("T")
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """Verified TLS: the system's CAs, or only ``ca_file`` when one is configured."""
+    context = ssl.create_default_context(cafile=ca_file or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+class ImapMailbox:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        username: str,
+        password: str | Callable[[], str],
+        security: str = "tls",
+        ca_file: str = "",
+        timeout: float = 30.0,
+        inbox: str = "INBOX",
+        sent: str = "",
+        drafts: str = "",
+    ):
+        self.host = host
+        self.port = port
+        self.username = username
+        self._password = password
+        self.security = security
+        self.ca_file = ca_file
+        self.timeout = timeout
+        self._names = (inbox or "INBOX", sent, drafts)
+        self._client: imapclient.IMAPClient | None = None
+        self._folders: Folders | None = None
+        self._selected: str | None = None
+        self._condstore = False
+        self.round_trips = 0  # commands sent; the benchmark reads it
+
+    def describe(self) -> str:
+        return f"IMAP {self.username}@{self.host}:{self.port}"
+
+    # ----------------------------------------------------------------- connection
+
+    def _guard(self, what: str, call: Callable[[], T]) -> T:
+        """Run one IMAP interaction; translate whatever breaks into our error tree."""
+        try:
+            return call()
+        except MailboxError:
+            raise
+        except ssl.SSLCertVerificationError as exc:
+            self._drop()
+            raise TLSError(
+                f"{self.describe()}: the server's certificate is not trusted ({exc.verify_message}); "
+                f"if this server uses its own CA, set ca_file in config.yaml"
+            ) from None
+        except ssl.SSLError as exc:
+            self._drop()
+            raise TLSError(f"{self.describe()}: TLS failed during {what} ({exc.reason or exc})") from None
+        except LoginError:
+            self._drop()
+            raise LoginFailed(f"{self.describe()}: the server refused the user name or password") from None
+        except (OSError, EOFError, socket.timeout) as exc:
+            self._drop()
+            reason = "timed out" if isinstance(exc, TimeoutError | socket.timeout) else (exc.strerror or type(exc).__name__)
+            raise MailboxUnavailable(f"{self.describe()}: {what}: {reason}") from None
+        except imapclient.IMAPClient.AbortError as exc:
+            self._drop()
+            raise MailboxUnavailable(f"{self.describe()}: {what}: connection lost ({_short(exc)})") from None
+        except (IMAPClientError, imapclient.IMAPClient.Error) as exc:
+            raise MailboxError(f"{self.describe()}: {what}: {_short(exc)}") from None
+
+    def _connect(self) -> imapclient.IMAPClient:
+        if self._client is not None:
+            return self._client
+
+        def connect() -> imapclient.IMAPClient:
+            context = tls_context(self.ca_file)
+            client = imapclient.IMAPClient(
+                self.host,
+                port=self.port,
+                ssl=self.security == "tls",
+                ssl_context=context if self.security == "tls" else None,
+                timeout=SocketTimeout(connect=self.timeout, read=self.timeout),
+            )
+            try:
+                if self.security == "starttls":
+                    client.starttls(context)
+                password = self._password() if callable(self._password) else self._password
+                client.login(self.username, password)
+                self.round_trips += 2
+                if client.has_capability("CONDSTORE") and client.has_capability("ENABLE"):
+                    # Must come before any SELECT (imapclient pitfall, ARCHITECTURE.md).
+                    client.enable("CONDSTORE")
+                    self._condstore = True
+                    self.round_trips += 1
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    client.shutdown()
+                raise
+            return client
+
+        self._client = self._guard("connecting", connect)
+        self._selected = None
+        return self._client
+
+    def _drop(self) -> None:
+        client, self._client, self._selected = self._client, None, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+
+    def close(self) -> None:
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.logout()
+        self._drop()
+
+    def _select(self, folder: str) -> dict[bytes, Any]:
+        client = self._connect()
+        info = self._guard(f"opening {folder}", lambda: client.select_folder(folder, readonly=True))
+        self.round_trips += 1
+        self._selected = folder
+        return info
+
+    # ----------------------------------------------------------------- folders
+
+    def folders(self) -> Folders:
+        if self._folders is not None:
+            return self._folders
+        client = self._connect()
+        listing = self._guard("listing folders", client.list_folders)
+        self.round_trips += 1
+        names = [name for _, _, name in listing]
+        by_flag: dict[bytes, str] = {}
+        for flags, _, name in listing:
+            for flag in flags:
+                by_flag.setdefault(flag.lower() if isinstance(flag, bytes) else flag.encode().lower(), name)
+        inbox, sent, drafts = self._names
+        sent = sent or by_flag.get(SENT.lower()) or pick_folder(SENT_NAMES, names)
+        drafts = drafts or by_flag.get(DRAFTS.lower()) or pick_folder(DRAFTS_NAMES, names)
+        for role, name in (("Sent", sent), ("Drafts", drafts), ("INBOX", inbox)):
+            if not name or (name not in names and name.upper() != "INBOX"):
+                raise FolderMissing(
+                    f"{self.describe()}: no {role} folder found (by SPECIAL-USE or usual names) "
+                    f"among: {', '.join(names[:20])}; set folders.{role.lower()} in config.yaml"
+                )
+        self._folders = Folders(inbox=inbox, sent=sent, drafts=drafts)
+        return self._folders
+
+    # ----------------------------------------------------------------- reading
+
+    def _uid_fetch(self, uids: str, items: str, modifiers: str | None = None) -> list[dict[bytes, Any]]:
+        client = self._connect()
+
+        def run() -> list[dict[bytes, Any]]:
+            imap = client._imap  # imaplib underneath imapclient: raw lines, no parsing
+            args = ["FETCH", uids, items] + ([modifiers] if modifiers else [])
+            tag = imap._command("UID", *args)
+            typ, data = imap._command_complete("FETCH", tag)
+            if typ != "OK":
+                raise MailboxError(f"{self.describe()}: FETCH failed: {_short(data)}")
+            typ, data = imap._untagged_response(typ, data, "FETCH")
+            return imapwire.parse_fetch(data)
+
+        self.round_trips += 1
+        try:
+            return self._guard("fetching", run)
+        except imapwire.WireError as exc:
+            raise MailboxError(f"{self.describe()}: unreadable FETCH response ({exc})") from None
+
+    def _search(self, criteria: list[Any]) -> list[int]:
+        client = self._connect()
+        self.round_trips += 1
+        return sorted(self._guard("searching", lambda: client.search(criteria)))
+
+    def scan(
+        self,
+        folder: str,
+        checkpoint: dict[str, Any] | None,
+        *,
+        since: date | None = None,
+        watch: Collection[Uid] = (),
+    ) -> FolderScan:
+        info = self._select(folder)
+        validity = int(info.get(b"UIDVALIDITY", 0))
+        uidnext = int(info.get(b"UIDNEXT", 0))
+        modseq = int(info.get(b"HIGHESTMODSEQ", 0))
+        exists = int(info.get(b"EXISTS", 0))
+        reset = checkpoint is None or checkpoint.get("uidvalidity") != validity
+        if reset and checkpoint is not None:
+            log.warning("%s: %s UIDVALIDITY changed (%s -> %s); rescanning it", self.describe(), folder, checkpoint.get("uidvalidity"), validity)
+        start = 1 if reset else int(checkpoint.get("uidnext", 1))
+
+        new: list[int] = []
+        if exists and (reset or start < uidnext or not uidnext):
+            if reset and since is not None:
+                new = self._search(["SINCE", since])
+            else:
+                new = [u for u in self._search(["UID", f"{start}:*"]) if u >= start]
+            if uidnext:
+                new = [u for u in new if u < uidnext]  # later arrivals belong to the next pass
+
+        changes: list[tuple[Uid, frozenset[str]]] = []
+        watched = sorted(int(u) for u in watch)
+        if not reset and watched:
+            old_modseq = int(checkpoint.get("highestmodseq", 0))
+            if self._condstore and old_modseq and modseq:
+                if modseq != old_modseq:
+                    rows = self._uid_fetch(imapwire.uid_set(watched), "(UID FLAGS)", f"(CHANGEDSINCE {old_modseq})")
+                    changes = [(row[b"UID"], _flags(row)) for row in rows if b"UID" in row]
+            else:
+                # No CONDSTORE: read the flags of the few watched messages every pass.
+                rows = self._uid_fetch(imapwire.uid_set(watched), "(UID FLAGS)")
+                changes = [(row[b"UID"], _flags(row)) for row in rows if b"UID" in row]
+
+        after = {"uidvalidity": validity, "uidnext": uidnext or (max(new) + 1 if new else start), "highestmodseq": modseq}
+
+        def batches() -> Iterator[list[RawHeader]]:
+            for i in range(0, len(new), HEADER_BATCH):
+                chunk = new[i : i + HEADER_BATCH]
+                rows = self._uid_fetch(imapwire.uid_set(chunk), _HEADER_ITEMS)
+                yield [
+                    RawHeader(uid=row[b"UID"], flags=_flags(row), header=imapwire.body_item(row) or b"", size=row.get(b"RFC822.SIZE", 0))
+                    for row in rows
+                    if b"UID" in row
+                ]
+
+        return FolderScan(folder=folder, checkpoint=after, reset=reset, batches=batches(), flag_changes=changes)
+
+    def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]:
+        if self._selected != folder:
+            self._select(folder)
+        wanted = [int(u) for u in uids]
+        for i in range(0, len(wanted), BODY_BATCH):
+            rows = self._uid_fetch(imapwire.uid_set(wanted[i : i + BODY_BATCH]), "(UID BODY.PEEK[])")
+            for row in rows:
+                body = imapwire.body_item(row)
+                if b"UID" in row and body is not None:
+                    yield row[b"UID"], body
+
+    def flags(self, folder: str, uid: Uid) -> frozenset[str]:
+        if self._selected != folder:
+            self._select(folder)
+        rows = self._uid_fetch(str(int(uid)), "(UID FLAGS)")
+        return _flags(rows[0]) if rows else frozenset()
+
+    # ----------------------------------------------------------------- writing
+
+    def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None:
+        client = self._connect()
+        response = self._guard(f"appending to {folder}", lambda: client.append(folder, message, flags=tuple(flags), msg_time=when))
+        self.round_trips += 1
+        # imapclient returns the raw text; UIDPLUS puts [APPENDUID validity uid] in it.
+        match = _APPENDUID.search(response if isinstance(response, bytes) else str(response).encode())
+        return int(match.group(2)) if match else None
+
+    def search_header(self, folder: str, name: str, value: str) -> list[Uid]:
+        self._select(folder)
+        return list(self._search(["HEADER", name, value]))
+
+
+def _flags(row: dict[bytes, Any]) -> frozenset[str]:
+    return frozenset(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in row.get(b"FLAGS", ()))
+
+
+def _short(exc: Any) -> str:
+    text = exc.decode("utf-8", "replace") if isinstance(exc, bytes) else str(exc)
+    return " ".join(text.split())[:200]

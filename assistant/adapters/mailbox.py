@@ -1,0 +1,116 @@
+"""The mailbox port: the one interface the engine uses to read and append mail.
+
+Two implementations keep the same contract (and one contract test suite runs on both):
+``imap.ImapMailbox`` and ``maildir.MaildirMailbox``. The engine never learns which one
+it talks to.
+
+The contract, in short:
+
+* ``folders()`` names the INBOX, Sent and Drafts folders.
+* ``scan(folder, checkpoint, ...)`` says what is new since ``checkpoint`` (an opaque
+  dict the engine stores and hands back): header batches of new messages, flag changes
+  of messages the engine watches, and the checkpoint to store once all of it has been
+  processed. ``reset`` is true when earlier locations (UIDs) are no longer valid.
+* ``fetch`` returns whole messages; ``append`` adds a message (the only write there
+  is); ``search_header`` finds messages by a header value (to find our own drafts).
+
+Nothing in this interface can delete, move or change a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+Uid = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Folders:
+    inbox: str
+    sent: str
+    drafts: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawHeader:
+    """A message as a scan sees it: where it is, its flags, its header bytes."""
+
+    uid: Uid
+    flags: frozenset[str]
+    header: bytes
+    size: int = 0
+
+
+@dataclass(slots=True)
+class FolderScan:
+    folder: str
+    checkpoint: dict[str, Any]
+    reset: bool
+    batches: Iterator[list[RawHeader]]
+    flag_changes: list[tuple[Uid, frozenset[str]]] = field(default_factory=list)
+
+
+class Mailbox(Protocol):
+    def folders(self) -> Folders: ...
+
+    def scan(
+        self,
+        folder: str,
+        checkpoint: dict[str, Any] | None,
+        *,
+        since: date | None = None,
+        watch: Collection[Uid] = (),
+    ) -> FolderScan: ...
+
+    def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]: ...
+
+    def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None: ...
+
+    def search_header(self, folder: str, name: str, value: str) -> list[Uid]: ...
+
+    def describe(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+# Names a folder has when the server does not announce SPECIAL-USE, most common first.
+SENT_NAMES = (
+    "Sent",
+    "Sent Items",
+    "Sent Messages",
+    "Sent Mail",
+    "[Gmail]/Sent Mail",
+    "[Google Mail]/Sent Mail",
+    "INBOX.Sent",
+    "INBOX/Sent",
+    "Enviados",
+    "Elementos enviados",
+    "[Gmail]/Enviados",
+    "Verzonden",
+    "Verzonden items",
+    "[Gmail]/Verzonden berichten",
+)
+DRAFTS_NAMES = (
+    "Drafts",
+    "Draft",
+    "[Gmail]/Drafts",
+    "[Google Mail]/Drafts",
+    "INBOX.Drafts",
+    "INBOX/Drafts",
+    "Borradores",
+    "[Gmail]/Borradores",
+    "Concepten",
+    "[Gmail]/Concepten",
+)
+
+
+def pick_folder(candidates: Sequence[str], available: Collection[str]) -> str | None:
+    """The first usual name present, compared case-insensitively."""
+    by_lower = {name.lower(): name for name in available}
+    for name in candidates:
+        if name.lower() in by_lower:
+            return by_lower[name.lower()]
+    return None

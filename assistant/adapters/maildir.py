@@ -1,0 +1,229 @@
+"""The mailbox port over a local Maildir++ tree (mbsync, offlineimap, notmuch, the demo).
+
+Folders follow Maildir++: the top directory is INBOX, ``.Sent`` is "Sent", ``.Sent.2024``
+is "Sent.2024". A message's location is its Maildir key (the file name up to ``:2,``),
+which is stable while flags change. Flags come from the file name; Dovecot-style keywords
+(``$Paid``) from the letters a-z mapped in the folder's ``dovecot-keywords`` file.
+
+Reading never renames or rewrites a file (Python's ``mailbox`` would move new/ to cur/
+when asked for flags, so listing is done here). The only write is ``append``, which
+follows the Maildir delivery protocol: write in tmp/, fsync, then rename into cur/.
+"""
+
+from __future__ import annotations
+
+import itertools
+import mailbox
+import os
+import socket
+import time
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date, datetime, time as dtime
+from pathlib import Path
+from typing import Any
+
+from ..errors import FolderMissing, MailboxError
+from .mailbox import DRAFTS_NAMES, SENT_NAMES, Folders, FolderScan, RawHeader, Uid, pick_folder
+from .parse import split_header
+
+_LETTER_FLAGS = {"D": "\\Draft", "F": "\\Flagged", "P": "$Forwarded", "R": "\\Answered", "S": "\\Seen", "T": "\\Deleted"}
+_FLAG_LETTERS = {flag: letter for letter, flag in _LETTER_FLAGS.items()}
+_HEADER_LIMIT = 256 * 1024
+_BATCH = 2000
+_counter = itertools.count()
+
+
+class MaildirMailbox:
+    def __init__(self, path: str | os.PathLike[str], *, sent: str = "", drafts: str = "", inbox: str = "INBOX"):
+        self.root = Path(path)
+        if not (self.root / "cur").is_dir():
+            raise MailboxError(f"{self.root} is not a Maildir (no cur/ directory)")
+        self._names = (inbox or "INBOX", sent, drafts)
+        self._folders: Folders | None = None
+        self._box = mailbox.Maildir(self.root, factory=None, create=False)
+
+    def describe(self) -> str:
+        return f"Maildir {self.root}"
+
+    # ----------------------------------------------------------------- folders
+
+    def _folder_path(self, folder: str) -> Path:
+        if folder.upper() == "INBOX":
+            return self.root
+        path = self.root / ("." + folder)
+        if not (path / "cur").is_dir():
+            raise FolderMissing(f"{self.describe()}: no folder {folder!r} (looked for {path})")
+        return path
+
+    def folders(self) -> Folders:
+        if self._folders is None:
+            available = ["INBOX", *self._box.list_folders()]
+            inbox, sent, drafts = self._names
+            sent = sent or pick_folder(SENT_NAMES, available)
+            drafts = drafts or pick_folder(DRAFTS_NAMES, available)
+            if not sent or not drafts:
+                missing = "Sent" if not sent else "Drafts"
+                raise FolderMissing(
+                    f"{self.describe()}: no {missing} folder among {', '.join(available)}; "
+                    f"name it in config.yaml under folders:"
+                )
+            for name in (inbox, sent, drafts):
+                self._folder_path(name)
+            self._folders = Folders(inbox=inbox, sent=sent, drafts=drafts)
+        return self._folders
+
+    # ----------------------------------------------------------------- reading
+
+    def _listing(self, path: Path) -> dict[str, tuple[str, str]]:
+        """key -> (subdir/filename, flag letters) of every message in the folder."""
+        entries: dict[str, tuple[str, str]] = {}
+        for sub in ("new", "cur"):
+            try:
+                names = os.listdir(path / sub)
+            except FileNotFoundError:
+                continue
+            for name in names:
+                if name.startswith("."):
+                    continue
+                key, _, info = name.partition(":")
+                letters = info[2:] if info.startswith("2,") else ""
+                entries[key] = (f"{sub}/{name}", letters)
+        return entries
+
+    def _keywords(self, path: Path) -> dict[str, str]:
+        """Keyword letters (a-z) to keyword names, from Dovecot's dovecot-keywords file."""
+        mapping = {}
+        try:
+            lines = (path / "dovecot-keywords").read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return mapping
+        for line in lines:
+            index, _, name = line.partition(" ")
+            if index.isdigit() and int(index) < 26 and name:
+                mapping[chr(ord("a") + int(index))] = name.strip()
+        return mapping
+
+    def _flags(self, letters: str, keywords: dict[str, str]) -> frozenset[str]:
+        flags = {_LETTER_FLAGS[c] for c in letters if c in _LETTER_FLAGS}
+        flags.update(keywords[c] for c in letters if c in keywords)
+        return frozenset(flags)
+
+    def scan(
+        self,
+        folder: str,
+        checkpoint: dict[str, Any] | None,
+        *,
+        since: date | None = None,
+        watch: Collection[Uid] = (),
+    ) -> FolderScan:
+        path = self._folder_path(folder)
+        listing = self._listing(path)
+        keywords = self._keywords(path)
+        known: dict[str, str] = dict((checkpoint or {}).get("keys", {}))
+        reset = checkpoint is None
+        cutoff = time.mktime(datetime.combine(since, dtime()).timetuple()) if since and reset else None
+        new = sorted(k for k in listing if k not in known)
+        if cutoff is not None:
+            new = [k for k in new if _delivered_at(k, path / listing[k][0]) >= cutoff]
+        changes = [
+            (key, self._flags(listing[key][1], keywords))
+            for key in (watch if not reset else ())
+            if key in listing and key in known and listing[key][1] != known[key]
+        ]
+        after = {key: letters for key, (_, letters) in listing.items()}
+
+        def batches() -> Iterator[list[RawHeader]]:
+            for start in range(0, len(new), _BATCH):
+                batch = []
+                for key in new[start : start + _BATCH]:
+                    header = _read_header(path / listing[key][0])
+                    if header is None:
+                        continue  # delivered and removed between listing and reading
+                    batch.append(RawHeader(uid=key, flags=self._flags(listing[key][1], keywords), header=header[0], size=header[1]))
+                yield batch
+
+        return FolderScan(folder=folder, checkpoint={"keys": after}, reset=reset, batches=batches(), flag_changes=changes)
+
+    def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]:
+        path = self._folder_path(folder)
+        listing = self._listing(path)
+        for uid in uids:
+            entry = listing.get(str(uid))
+            if entry is None:
+                continue
+            try:
+                yield uid, (path / entry[0]).read_bytes()
+            except FileNotFoundError:
+                continue
+
+    def flags(self, folder: str, uid: Uid) -> frozenset[str]:
+        path = self._folder_path(folder)
+        entry = self._listing(path).get(str(uid))
+        return self._flags(entry[1], self._keywords(path)) if entry else frozenset()
+
+    # ----------------------------------------------------------------- writing
+
+    def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None:
+        path = self._folder_path(folder)
+        letters = "".join(sorted(_FLAG_LETTERS[f] for f in flags if f in _FLAG_LETTERS))
+        key = f"{int(when.timestamp())}.M{time.time_ns() % 1_000_000}P{os.getpid()}Q{next(_counter)}.{_hostname()}"
+        data = message.replace(b"\r\n", b"\n")  # Maildir files use the local line ending
+        tmp = path / "tmp" / key
+        final = path / "cur" / f"{key}:2,{letters}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.utime(tmp, (when.timestamp(), when.timestamp()))
+            os.rename(tmp, final)
+        except OSError as exc:
+            raise MailboxError(f"{self.describe()}: cannot add to {folder}: {exc.strerror}") from exc
+        return key
+
+    def search_header(self, folder: str, name: str, value: str) -> list[Uid]:
+        path = self._folder_path(folder)
+        wanted = name.lower()
+        found = []
+        for key, (relative, _) in self._listing(path).items():
+            header = _read_header(path / relative)
+            if header and any(v.strip() == value for v in split_header(header[0]).get(wanted, [])):
+                found.append(key)
+        return found
+
+    def close(self) -> None:
+        self._box.close()
+
+
+def _read_header(file: Path) -> tuple[bytes, int] | None:
+    """The header block of a message file and the file's size, reading no more than needed."""
+    try:
+        with open(file, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = b""
+            while len(data) < _HEADER_LIMIT:
+                chunk = handle.read(8192)
+                if not chunk:
+                    break
+                data += chunk
+                if b"\n\n" in data or b"\r\n\r\n" in data:
+                    break
+    except FileNotFoundError:
+        return None
+    return data, size
+
+
+def _delivered_at(key: str, file: Path) -> float:
+    head = key.split(".", 1)[0]
+    if head.isdigit():
+        return float(head)
+    try:
+        return file.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _hostname() -> str:
+    # Maildir forbids '/' and ':' in the host part.
+    return socket.gethostname().replace("/", "\\057").replace(":", "\\072") or "localhost"

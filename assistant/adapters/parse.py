@@ -1,0 +1,295 @@
+"""Parse: message bytes -> ``MailHeader`` / ``Mail``, surviving whatever the wire brings.
+
+Two entry points:
+
+* ``parse_header`` reads only the header block. It is on the hot path of a scan (one
+  call per message in the mailbox), so it splits and unfolds the header itself and
+  decodes only the fields the assistant uses.
+* ``parse_mail`` reads a whole message (only for candidates: mail with a client). The
+  body and attachments come from mail-parser; when mail-parser raises (it does, on some
+  malformed multiparts) the standard library's parser takes over. Headers always come
+  from ``parse_header`` so both paths agree on ids, subjects and addresses.
+
+Nothing here raises on bad input: a message that cannot be read at all gives an empty
+result with what could be salvaged. Size limits keep one absurd message from costing
+the whole pass its memory or time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.policy
+import io
+import logging
+import re
+import warnings
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parsedate_to_datetime
+
+import mailparser
+
+from ..domain.model import Address, Attachment, Mail, MailHeader
+from ..domain.threads import message_id, message_ids
+
+log = logging.getLogger(__name__)
+
+# mail-parser logs every defect it meets at WARNING; for mail we did not write that is
+# noise, and our own log line per bad message says what matters.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+# The header fields a scan asks the server for (see adapters/imap.py); keep in sync.
+HEADER_FIELDS = (
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Subject",
+    "From",
+    "To",
+    "Cc",
+    "Date",
+    "Content-Type",
+    "Auto-Submitted",
+    "X-Autoreply",
+    "X-Autorespond",
+    "Precedence",
+    "X-Freelance-Assistant-Key",
+)
+
+ROBOT_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence")
+
+MAX_TEXT_CHARS = 1_000_000  # body text kept for classification
+MAX_PDF_BYTES = 20 * 1024 * 1024  # larger PDFs are attached as they are but not read
+MAX_PDF_PAGES = 5  # invoice facts sit on the first page; a bomb has thousands
+MAX_HEADER_VALUE = 64 * 1024  # a 10 MB References header is an attack, not a thread
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FOLD = re.compile(r"\r?\n[ \t]+")
+_FIELD_NAME = re.compile(r"^[!-9;-~]+$")
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def header_block(raw: bytes) -> bytes:
+    """The bytes of the header section (without the blank line that ends it)."""
+    match = _HEADER_END.search(raw)
+    return raw[: match.start()] if match else raw
+
+
+def _decode_bytes(data: bytes) -> str:
+    # Headers should be ASCII; real ones carry raw UTF-8 or Latin-1. Never drop them.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def split_header(raw: bytes) -> dict[str, list[str]]:
+    """Header fields by lower-case name, unfolded, in order of appearance."""
+    text = _FOLD.sub(" ", _decode_bytes(header_block(raw)))
+    fields: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        name = name.strip()
+        if not sep or not name or not _FIELD_NAME.match(name):
+            continue  # a "From " mbox line, garbage, or a body line without a blank line
+        fields.setdefault(name.lower(), []).append(value.strip()[:MAX_HEADER_VALUE])
+    return fields
+
+
+def decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded; the raw text when they are broken."""
+    if "=?" not in value:
+        return " ".join(value.split())
+    try:
+        return " ".join(str(make_header(decode_header(value))).split())
+    except Exception:  # unknown charset, bad base64: keep what was there
+        return " ".join(value.split())
+
+
+def _addresses(values: list[str]) -> tuple[Address, ...]:
+    found = []
+    try:
+        pairs = getaddresses(values)
+    except Exception:
+        return ()
+    for name, addr in pairs:
+        addr = addr.strip().lower()
+        if "@" not in addr or " " in addr:
+            continue
+        found.append(Address(email=addr, name=decode_words(name) if name else ""))
+    return tuple(found)
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    # RFC 5322 "-0000" (unknown zone) comes back naive: treat it as UTC.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_header(
+    raw: bytes, *, uid: int | str | None = None, flags: frozenset[str] = frozenset(), size: int = 0
+) -> MailHeader:
+    """Decode the header fields the assistant uses. Never raises."""
+    fields = split_header(raw)
+
+    def first(name: str) -> str | None:
+        values = fields.get(name)
+        return values[0] if values else None
+
+    senders = _addresses(fields.get("from", []))
+    return MailHeader(
+        uid=uid,
+        flags=flags,
+        message_id=message_id(first("message-id")),
+        in_reply_to=message_ids(first("in-reply-to")),
+        references=message_ids(" ".join(fields.get("references", []))),
+        subject=decode_words(first("subject") or ""),
+        sender=senders[0] if senders else None,
+        to=_addresses(fields.get("to", [])),
+        cc=_addresses(fields.get("cc", [])),
+        date=_date(first("date")),
+        size=size or len(raw),
+        content_type=(first("content-type") or "").split(";")[0].strip().lower(),
+        assistant_key=(first("x-freelance-assistant-key") or "").strip(),
+        robot_headers={name: fields[name][0] for name in ROBOT_HEADERS if name in fields},
+    )
+
+
+# --------------------------------------------------------------------------- whole mail
+
+
+def parse_mail(raw: bytes, *, uid: int | str | None = None, flags: frozenset[str] = frozenset()) -> Mail:
+    """Header, text and attachments of a whole message. Never raises."""
+    header = parse_header(raw, uid=uid, flags=flags, size=len(raw))
+    try:
+        text, attachments = _with_mailparser(raw)
+        fallback = False
+    except Exception as exc:  # mail-parser has no exception contract: anything goes
+        log.info("mail-parser failed on %s (%s); using the standard library", header.message_id or uid, type(exc).__name__)
+        try:
+            text, attachments = _with_stdlib(raw)
+        except Exception as exc2:  # pragma: no cover - the stdlib parser is total in practice
+            log.warning("message %s unreadable (%s); header only", header.message_id or uid, type(exc2).__name__)
+            text, attachments = "", []
+        fallback = True
+    attachments = [_with_pdf_text(a) for a in attachments]
+    return Mail(header=header, text=text[:MAX_TEXT_CHARS], attachments=tuple(attachments), parsed_by_fallback=fallback)
+
+
+def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = mailparser.parse_from_bytes(raw)
+        text = "\n".join(parsed.text_plain)
+        if not text.strip() and parsed.text_html:
+            text = html_to_text("\n".join(parsed.text_html))
+        attachments = []
+        for item in parsed.attachments:
+            payload = item.get("payload") or ""
+            if item.get("binary"):
+                try:
+                    data = base64.b64decode(payload)
+                except (binascii.Error, ValueError):
+                    data = payload.encode("ascii", errors="replace")
+            else:
+                data = payload.encode("utf-8", errors="surrogateescape") if isinstance(payload, str) else bytes(payload)
+            attachments.append(
+                Attachment(
+                    filename=decode_words(item.get("filename") or ""),
+                    content_type=(item.get("mail_content_type") or "application/octet-stream").lower(),
+                    data=data,
+                )
+            )
+    return text, attachments
+
+
+def _with_stdlib(raw: bytes) -> tuple[str, list[Attachment]]:
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    texts: list[str] = []
+    htmls: list[str] = []
+    attachments: list[Attachment] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        content_type = part.get_content_type()
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        disposition = (part.get("Content-Disposition") or "").lower()
+        if filename or disposition.startswith("attachment") or not content_type.startswith("text/"):
+            attachments.append(
+                Attachment(filename=decode_words(filename or ""), content_type=content_type, data=payload)
+            )
+            continue
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            decoded = payload.decode(charset, errors="replace")
+        except LookupError:  # an unknown charset name
+            decoded = payload.decode("utf-8", errors="replace")
+        (htmls if content_type == "text/html" else texts).append(decoded)
+    text = "\n".join(texts)
+    if not text.strip() and htmls:
+        text = html_to_text("\n".join(htmls))
+    return text, attachments
+
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
+_BREAKS = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", re.I)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body, enough for pattern matching."""
+    import html as html_module
+
+    text = _BREAKS.sub("\n", html[: MAX_TEXT_CHARS * 2])
+    text = _TAGS.sub(" ", text)
+    text = html_module.unescape(text)
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _with_pdf_text(attachment: Attachment) -> Attachment:
+    if not attachment.is_pdf:
+        return attachment
+    return Attachment(
+        filename=attachment.filename,
+        content_type="application/pdf",
+        data=attachment.data,
+        text=pdf_text(attachment.data),
+    )
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF's first pages, or "" when it cannot be read safely."""
+    if not data.startswith(b"%PDF") and b"%PDF" not in data[:1024]:
+        return ""
+    if len(data) > MAX_PDF_BYTES:
+        return ""
+    from pypdf import PdfReader  # imported lazily: most passes read no PDF at all
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            parts = []
+            for page in reader.pages[:MAX_PDF_PAGES]:
+                parts.append(page.extract_text() or "")
+                if sum(len(p) for p in parts) > MAX_TEXT_CHARS:
+                    break
+            return "\n".join(parts)[:MAX_TEXT_CHARS]
+    except Exception as exc:  # pypdf raises a zoo of errors on broken files
+        log.info("PDF text unreadable (%s)", type(exc).__name__)
+        return ""

@@ -1,0 +1,403 @@
+"""State: one SQLite database per account (WAL, versioned schema, private files).
+
+What lives here: the scan checkpoint of each folder, the clients and invoices of the
+ledger, the invoice PDFs (so a reminder can re-attach them even if the original email is
+moved), the outbox of actions, and a journal of what happened and why.
+
+The outbox is what makes drafts exactly-once: every action has a deterministic key, the
+key is UNIQUE, and a row is written *before* the draft is appended (state ``pending``)
+and completed after (``drafted``). A pending row found at start-up means the process
+died mid-append; the engine resolves it by looking for the key header in Drafts.
+
+The schema carries a version. A database written by a newer version is refused with a
+message, never silently downgraded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..domain.model import Attachment, Invoice, InvoiceStatus, Money
+from ..errors import StateError
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE checkpoints (
+        folder      TEXT PRIMARY KEY,          -- the folder's role: sent, inbox
+        state       TEXT NOT NULL,             -- JSON from the mailbox adapter
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE clients (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        language    TEXT NOT NULL,
+        first_seen  TEXT NOT NULL
+    );
+    CREATE TABLE invoices (
+        client            TEXT NOT NULL,
+        number            TEXT NOT NULL,
+        amount            TEXT,                -- Decimal as text: exact
+        currency          TEXT,
+        issue_date        TEXT NOT NULL,
+        due_date          TEXT NOT NULL,
+        message_id        TEXT NOT NULL,
+        subject           TEXT NOT NULL,
+        refs              TEXT NOT NULL,       -- JSON list of the email's References
+        sent_at           TEXT NOT NULL,
+        attachment_name   TEXT NOT NULL,
+        attachment_sha256 TEXT NOT NULL,
+        status            TEXT NOT NULL,
+        paid_on           TEXT,
+        paid_via          TEXT NOT NULL DEFAULT '',
+        folder            TEXT,                -- where the email was last seen
+        uid               TEXT,
+        PRIMARY KEY (client, number)
+    );
+    CREATE INDEX invoices_by_message ON invoices (message_id);
+    CREATE INDEX invoices_by_location ON invoices (folder, uid);
+    CREATE TABLE attachments (
+        sha256        TEXT PRIMARY KEY,
+        filename      TEXT NOT NULL,
+        content_type  TEXT NOT NULL,
+        data          BLOB NOT NULL
+    );
+    CREATE TABLE outbox (
+        key         TEXT NOT NULL UNIQUE,      -- invoice/<client>/<number>/<stage>
+        kind        TEXT NOT NULL,             -- reminder, ...
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'drafted', 'sent')),
+        message_id  TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        folder      TEXT,
+        uid         TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE journal (
+        id       INTEGER PRIMARY KEY,
+        at       TEXT NOT NULL,
+        subject  TEXT NOT NULL,                -- invoice/<client>/<number>, client/<id>, ...
+        event    TEXT NOT NULL,
+        detail   TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX journal_by_subject ON journal (subject, id);
+    """,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    key: str
+    kind: str
+    state: str
+    message_id: str
+    subject: str
+    recipient: str
+    folder: str | None
+    uid: str | None
+    created_at: datetime
+    note: str
+
+
+class Store:
+    """The state of one account. Use as a context manager, or call ``close``."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path | None):
+        self._db = connection
+        self.path = path
+        self._depth = 0
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Store:
+        path = Path(path)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                # Create the file private before SQLite writes a byte into it.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot open the state database {path}: {exc}") from exc
+        store = cls(connection, path)
+        store._prepare()
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        """An in-memory store (dry runs over a copy, tests)."""
+        store = cls(sqlite3.connect(":memory:", isolation_level=None), None)
+        store._prepare()
+        return store
+
+    def _prepare(self) -> None:
+        try:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if self.path is not None:
+                mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise StateError(f"{self.path}: could not switch to WAL journaling (got {mode})")
+                self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable per transaction
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"the state database {self.path} is unusable: {exc}") from exc
+
+    def _migrate(self) -> None:
+        self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        version = row[0] if row else 0
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path} was written by a newer freelance-assistant (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); upgrade the program instead of losing state"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute("DELETE FROM schema_version")
+                self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (target,))
+        for suffix in ("-wal", "-shm"):
+            if self.path is not None:
+                with contextlib.suppress(OSError):
+                    os.chmod(str(self.path) + suffix, 0o600)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit; nested uses join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth = 0
+            self._db.execute("COMMIT")
+
+    # ----------------------------------------------------------------- checkpoints
+
+    def checkpoint(self, folder: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT state FROM checkpoints WHERE folder = ?", (folder,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_checkpoint(self, folder: str, state: dict[str, Any], at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO checkpoints (folder, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (folder) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            (folder, json.dumps(state, separators=(",", ":")), at.isoformat()),
+        )
+
+    def last_pass(self) -> datetime | None:
+        row = self._db.execute("SELECT MAX(updated_at) FROM checkpoints").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    # ----------------------------------------------------------------- clients
+
+    def sync_clients(self, clients: dict[str, tuple[str, str]], at: datetime) -> None:
+        """Remember every client ever configured (id -> (name, language))."""
+        for client_id, (name, language) in clients.items():
+            self._db.execute(
+                "INSERT INTO clients (id, name, language, first_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, language = excluded.language",
+                (client_id, name, language, at.isoformat()),
+            )
+
+    # ----------------------------------------------------------------- invoices
+
+    _INVOICE_COLUMNS = (
+        "client, number, amount, currency, issue_date, due_date, message_id, subject, refs, "
+        "sent_at, attachment_name, attachment_sha256, status, paid_on, paid_via"
+    )
+
+    @staticmethod
+    def _invoice(row: tuple) -> Invoice:
+        (client, number, amount, currency, issue, due, mid, subject, refs, sent_at, att_name, att_sha, status, paid_on, paid_via) = row
+        return Invoice(
+            client=client,
+            number=number,
+            amount=Money(amount=Decimal(amount), currency=currency) if amount is not None else None,
+            issue_date=date.fromisoformat(issue),
+            due_date=date.fromisoformat(due),
+            message_id=mid,
+            subject=subject,
+            references=tuple(json.loads(refs)),
+            sent_at=datetime.fromisoformat(sent_at),
+            attachment_name=att_name,
+            attachment_sha256=att_sha,
+            status=InvoiceStatus(status),
+            paid_on=date.fromisoformat(paid_on) if paid_on else None,
+            paid_via=paid_via,
+        )
+
+    def invoice(self, client: str, number: str) -> Invoice | None:
+        row = self._db.execute(
+            f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE client = ? AND number = ?", (client, number)
+        ).fetchone()
+        return self._invoice(row) if row else None
+
+    def invoices_with_number(self, number: str) -> list[Invoice]:
+        rows = self._db.execute(f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE number = ?", (number,))
+        return [self._invoice(r) for r in rows]
+
+    def invoice_by_message_id(self, message_id: str) -> Invoice | None:
+        row = self._db.execute(
+            f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE message_id = ? LIMIT 1", (message_id,)
+        ).fetchone()
+        return self._invoice(row) if row else None
+
+    def invoice_at(self, folder: str, uid: Any) -> Invoice | None:
+        row = self._db.execute(
+            f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE folder = ? AND uid = ? LIMIT 1", (folder, str(uid))
+        ).fetchone()
+        return self._invoice(row) if row else None
+
+    def invoices(self, status: InvoiceStatus | None = None) -> list[Invoice]:
+        query = f"SELECT {self._INVOICE_COLUMNS} FROM invoices"
+        args: tuple = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            args = (status.value,)
+        return [self._invoice(r) for r in self._db.execute(query + " ORDER BY due_date, client, number", args)]
+
+    def save_invoice(self, invoice: Invoice) -> None:
+        amount = invoice.amount
+        self._db.execute(
+            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+            "ON CONFLICT (client, number) DO UPDATE SET status = excluded.status, "
+            "paid_on = excluded.paid_on, paid_via = excluded.paid_via",
+            (
+                invoice.client,
+                invoice.number,
+                str(amount.amount) if amount else None,
+                amount.currency if amount else None,
+                invoice.issue_date.isoformat(),
+                invoice.due_date.isoformat(),
+                invoice.message_id,
+                invoice.subject,
+                json.dumps(list(invoice.references)),
+                invoice.sent_at.isoformat(),
+                invoice.attachment_name,
+                invoice.attachment_sha256,
+                invoice.status.value,
+                invoice.paid_on.isoformat() if invoice.paid_on else None,
+                invoice.paid_via,
+            ),
+        )
+
+    def locate_invoice(self, invoice: Invoice, folder: str, uid: Any) -> None:
+        self._db.execute(
+            "UPDATE invoices SET folder = ?, uid = ? WHERE client = ? AND number = ?",
+            (folder, str(uid), invoice.client, invoice.number),
+        )
+
+    def watched_uids(self, folder: str) -> list[str]:
+        """Locations whose flags matter: the invoice emails in ``folder``."""
+        return [r[0] for r in self._db.execute("SELECT uid FROM invoices WHERE folder = ? AND uid IS NOT NULL", (folder,))]
+
+    def forget_locations(self, folder: str) -> None:
+        """UIDVALIDITY changed: every stored UID of ``folder`` now means nothing."""
+        self._db.execute("UPDATE invoices SET uid = NULL WHERE folder = ?", (folder,))
+
+    # ----------------------------------------------------------------- attachments
+
+    def save_attachment(self, sha256: str, attachment: Attachment) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO attachments (sha256, filename, content_type, data) VALUES (?, ?, ?, ?)",
+            (sha256, attachment.filename, attachment.content_type, attachment.data),
+        )
+
+    def attachment(self, sha256: str) -> Attachment | None:
+        row = self._db.execute(
+            "SELECT filename, content_type, data FROM attachments WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return Attachment(filename=row[0], content_type=row[1], data=bytes(row[2])) if row else None
+
+    # ----------------------------------------------------------------- outbox
+
+    @staticmethod
+    def _entry(row: tuple) -> OutboxEntry:
+        key, kind, state, mid, subject, recipient, folder, uid, created, note = row
+        return OutboxEntry(key, kind, state, mid, subject, recipient, folder, uid, datetime.fromisoformat(created), note)
+
+    _OUTBOX_COLUMNS = "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note"
+
+    def taken_keys(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT key FROM outbox")}
+
+    def outbox(self, state: str | None = None) -> list[OutboxEntry]:
+        query = f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"
+        args: tuple = ()
+        if state:
+            query += " WHERE state = ?"
+            args = (state,)
+        return [self._entry(r) for r in self._db.execute(query + " ORDER BY created_at, key", args)]
+
+    def outbox_entry(self, key: str) -> OutboxEntry | None:
+        row = self._db.execute(f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,)).fetchone()
+        return self._entry(row) if row else None
+
+    def add_pending(self, *, key: str, kind: str, message_id: str, subject: str, recipient: str, folder: str, at: datetime, note: str = "") -> None:
+        """Claim ``key``. Raises StateError if it was already claimed: never two drafts."""
+        try:
+            self._db.execute(
+                "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, created_at, updated_at, note) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+                (key, kind, message_id, subject, recipient, folder, at.isoformat(), at.isoformat(), note),
+            )
+        except sqlite3.IntegrityError:
+            raise StateError(f"action {key} was already taken") from None
+
+    def complete(self, key: str, *, state: str, uid: Any, at: datetime) -> None:
+        self._db.execute(
+            "UPDATE outbox SET state = ?, uid = ?, updated_at = ? WHERE key = ?",
+            (state, None if uid is None else str(uid), at.isoformat(), key),
+        )
+
+    def release(self, key: str) -> None:
+        """Give a pending key back: its draft never reached the mailbox."""
+        self._db.execute("DELETE FROM outbox WHERE key = ? AND state = 'pending'", (key,))
+
+    # ----------------------------------------------------------------- journal
+
+    def note(self, subject: str, event: str, detail: str, at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO journal (at, subject, event, detail) VALUES (?, ?, ?, ?)",
+            (at.isoformat(), subject, event, detail),
+        )
+
+    def history(self, subject: str) -> list[tuple[datetime, str, str]]:
+        rows = self._db.execute("SELECT at, event, detail FROM journal WHERE subject = ? ORDER BY id", (subject,))
+        return [(datetime.fromisoformat(at), event, detail) for at, event, detail in rows]

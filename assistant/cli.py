@@ -1,0 +1,236 @@
+"""The command line: parse arguments, call the engine, print, and choose the exit code.
+
+This is the only module that exits. Every error of ours (``AssistantError``) is printed
+as one clear message and gives exit code 2; a traceback appears only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from . import __version__
+from .config import Config, load_config
+from .errors import AssistantError, ConfigError, UsageError
+
+log = logging.getLogger("assistant")
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def default_config_path() -> Path:
+    """$FREELANCE_ASSISTANT_CONFIG, systemd's configuration directory, or ~/.config."""
+    if os.environ.get("FREELANCE_ASSISTANT_CONFIG"):
+        return Path(os.environ["FREELANCE_ASSISTANT_CONFIG"])
+    if os.environ.get("CONFIGURATION_DIRECTORY"):
+        return Path(os.environ["CONFIGURATION_DIRECTORY"].split(":")[0]) / "config.yaml"
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "freelance-assistant" / "config.yaml"
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config or default_config_path())
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def setup_logging(level: int) -> None:
+    # Under systemd, journald adds timestamps and knows the unit: print level and text only.
+    if os.environ.get("JOURNAL_STREAM"):
+        fmt = "%(levelname)s %(name)s: %(message)s"
+    else:
+        fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
+    # Libraries speak only when something is wrong, even in --debug (imapclient's DEBUG
+    # output would contain the IMAP LOGIN line).
+    for noisy in ("imapclient", "mailparser", "pypdf", "apscheduler", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    rules = config.rules
+    print(f"{config.path}: configuration valid")
+    print(f"  rules: {config.rules_dir}")
+    print(f"  clients: {len(rules.clients)} ({', '.join(sorted(rules.clients)) or 'none yet: add them to clients.yaml'})")
+    print(f"  invoice ladder: {', '.join(f'{s.name} (+{s.after_days} d, {s.action})' for s in rules.escalation.invoice)}")
+    languages = sorted({lang for lang, _ in rules.templates})
+    print(f"  templates: {len(rules.templates)} in {', '.join(languages)}")
+    print(f"  state: {config.state_dir}")
+    if args.offline:
+        return EXIT_OK
+    from .engine import open_mailbox
+
+    for account in config.settings.accounts:
+        mailbox = open_mailbox(account)
+        try:
+            folders = mailbox.folders()
+        finally:
+            mailbox.close()
+        print(f"  account {account.name}: {mailbox.describe()}: connected; Sent = {folders.sent!r}, Drafts = {folders.drafts!r}")
+    return EXIT_OK
+
+
+def _accounts(config: Config, name: str | None):
+    return [config.account(name)] if name else list(config.settings.accounts)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from .adapters.store import Store
+    from .engine import Engine, open_mailbox, state_path
+    from .report import print_pass
+
+    if args.as_of and not args.dry_run:
+        raise UsageError("--as-of only makes sense with --dry-run (drafts are written for today)")
+    config = _config(args)
+    now = datetime.combine(args.as_of, time(12), tzinfo=UTC) if args.as_of else _now()
+    failed = False
+    for account in _accounts(config, args.account):
+        mailbox = open_mailbox(account)
+        try:
+            with Store.open(state_path(config, account)) as store:
+                report = Engine(config, account, mailbox, store).run_pass(now, dry_run=args.dry_run)
+        finally:
+            mailbox.close()
+        print_pass(report, config, mailbox.describe())
+        failed = failed or bool(report.errors)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .adapters.store import Store
+    from .engine import state_path
+    from .report import print_status
+
+    config = _config(args)
+    now = _now()
+    for account in _accounts(config, args.account):
+        path = state_path(config, account)
+        if not path.exists():
+            print(f"Account {account.name}: no state yet ({path}); run `freelance-assistant scan` first")
+            continue
+        with Store.open(path) as store:
+            print_status(store, config, account, now)
+    return EXIT_OK
+
+
+def cmd_mark_paid(args: argparse.Namespace) -> int:
+    from .adapters.store import Store
+    from .engine import mark_paid, state_path
+
+    config = _config(args)
+    account = config.account(args.account)
+    path = state_path(config, account)
+    if not path.exists():
+        raise UsageError(f"no state for account {account.name} yet ({path}); run `freelance-assistant scan` first")
+    now = _now()
+    on = args.on or now.date()
+    with Store.open(path) as store:
+        invoice = mark_paid(store, args.number, client=args.client, on=on, now=now)
+    print(f"Invoice {invoice.key} is paid (since {invoice.paid_on}); it will not be chased.")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.dir))
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="freelance-assistant",
+        description="Tracks the invoices in your Sent folder and writes threaded payment reminders into Drafts.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="debug logging and tracebacks on errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every state change")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help: str, *, config: bool = True, account: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(func=func)
+        if config:
+            sub.add_argument("--config", metavar="FILE", help=f"config.yaml (default: {default_config_path()})")
+        if account:
+            sub.add_argument("--account", metavar="NAME", help="only this account (default: all)")
+        return sub
+
+    demo = command("demo", cmd_demo, "build a sample mailbox in DIR and run one pass over it", config=False, account=False)
+    demo.add_argument("--dir", required=True, metavar="DIR", help="where to create the sample (an empty or new directory)")
+
+    check = command("check", cmd_check, "validate config and rules, then test the login", account=False)
+    check.add_argument("--offline", action="store_true", help="do not connect to the mailbox")
+
+    scan = command("scan", cmd_scan, "run one pass: read new mail, update the ledger, write due drafts")
+    scan.add_argument("--dry-run", action="store_true", help="show what would be drafted and why; change nothing")
+    scan.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="with --dry-run: plan as if it were that day")
+
+    command("status", cmd_status, "show the invoices, their stage, and drafts waiting for you")
+
+    paid = command("mark-paid", cmd_mark_paid, "record that an invoice was paid so it is no longer chased")
+    paid.add_argument("number", metavar="NUMBER", help="the invoice number, as shown by `status`")
+    paid.add_argument("--client", metavar="ID", help="the client id, when several clients have that number")
+    paid.add_argument("--on", type=_date_arg, metavar="YYYY-MM-DD", help="payment date (default: today)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        if args.debug:
+            traceback.print_exc()
+        count = len(exc.problems)
+        print(f"freelance-assistant: {count} problem{'s' if count != 1 else ''} in the configuration:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except AssistantError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"freelance-assistant: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"freelance-assistant: internal error: {type(exc).__name__}: {exc}\n"
+            "  (this is a bug; run again with --debug for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,624 @@
+"""Configuration and rules: YAML files in, frozen typed objects out, every error located.
+
+The loader reads ``config.yaml`` and the rules directory (clients.yaml, invoices.yaml,
+escalation.yaml and templates/{es,en,nl}/*.txt.j2) and either returns a ``Config`` or
+raises one ``ConfigError`` listing *every* problem of the files, each as
+``file:line:column: key.path: message``.
+
+Why the YAML handling is our own:
+
+* PyYAML follows YAML 1.1, where ``no`` is False (Norway's country code!), ``8:30`` is
+  510 and ``0612`` is an octal number. Our loader keeps only ``true``/``false``, decimal
+  numbers and ISO dates as implicit types; everything else stays the string it looks like.
+* PyYAML lets a duplicate key silently win. We compose the node tree (which keeps each
+  node's line and column), reject duplicates, and remember where every key and value
+  is, so a validation error from pydantic (its ``loc`` tuple) can point at the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import io
+import ipaddress
+import os
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import pydantic
+import yaml
+
+from .domain import compose
+from .domain.model import (
+    LANGUAGES,
+    Client,
+    Defaults,
+    Escalation,
+    Identity,
+    InvoiceRules,
+    Language,
+    Rules,
+    TemplateSource,
+)
+from .errors import ConfigError, Problem
+
+_STRICT = {"extra": "forbid"}
+
+# --------------------------------------------------------------------------- settings
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FolderNames:
+    """Folder names when SPECIAL-USE and the usual names do not find them."""
+
+    __pydantic_config__ = _STRICT
+
+    inbox: str = "INBOX"
+    sent: str = ""  # empty: found by SPECIAL-USE \\Sent, then by usual names
+    drafts: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImapAccount:
+    """How to reach an IMAP mailbox. Exactly one way of getting the password is set."""
+
+    __pydantic_config__ = _STRICT
+
+    host: str
+    username: str
+    port: int = 0  # 0: 993 for tls, 143 for starttls and plain
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    password: str = field(default="", repr=False)
+    password_command: tuple[str, ...] = ()
+    password_env: str = ""
+    password_credential: str = ""  # name of a systemd credential ($CREDENTIALS_DIRECTORY)
+    ca_file: str = ""  # trust this CA (a self-hosted server) in addition to nothing else
+    timeout: float = 30.0
+    folders: FolderNames = FolderNames()
+
+    def __post_init__(self) -> None:
+        ways = [
+            bool(self.password),
+            bool(self.password_command),
+            bool(self.password_env),
+            bool(self.password_credential),
+        ]
+        if sum(ways) != 1:
+            raise ValueError(
+                "set exactly one of password, password_command, password_env, "
+                "password_credential"
+            )
+        if self.timeout <= 0:
+            raise ValueError("timeout must be positive: a blocking call without one can hang")
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError(
+                "security: plain sends the password unencrypted and is only allowed to "
+                "a loopback address (127.0.0.1, ::1, localhost)"
+            )
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaildirAccount:
+    """A local Maildir++ tree (mbsync, offlineimap, the demo)."""
+
+    __pydantic_config__ = _STRICT
+
+    path: str
+    folders: FolderNames = FolderNames()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """One mailbox the assistant watches, with its own state database."""
+
+    __pydantic_config__ = _STRICT
+
+    name: str = "main"
+    imap: ImapAccount | None = None
+    maildir: MaildirAccount | None = None
+    # A first scan reads this far back; older mail is history, not work.
+    lookback_days: int = 540
+
+    def __post_init__(self) -> None:
+        if (self.imap is None) == (self.maildir is None):
+            raise ValueError("an account has exactly one of imap: or maildir:")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.name):
+            raise ValueError("account names are letters, digits, '.', '_' and '-'")
+        if self.lookback_days < 0:
+            raise ValueError("lookback_days cannot be negative (0 means all mail)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """config.yaml as validated."""
+
+    __pydantic_config__ = _STRICT
+
+    identity: Identity
+    accounts: tuple[Account, ...]
+    defaults: Defaults = Defaults()
+    state_dir: str = ""  # empty: $STATE_DIRECTORY, else $XDG_STATE_HOME/freelance-assistant
+    rules_dir: str = ""  # empty: the rules shipped with the program
+
+    def __post_init__(self) -> None:
+        if not self.accounts:
+            raise ValueError("at least one account is needed")
+        names = [a.name for a in self.accounts]
+        if len(set(names)) != len(names):
+            raise ValueError("account names must be unique (each has its own state)")
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Everything a pass needs to know, validated."""
+
+    path: Path
+    settings: Settings
+    rules: Rules
+    rules_dir: Path
+    state_dir: Path
+
+    @property
+    def identity(self) -> Identity:
+        return self.settings.identity
+
+    def account(self, name: str | None) -> Account:
+        if name is None:
+            return self.settings.accounts[0]
+        for account in self.settings.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.settings.accounts)
+        raise ConfigError(f"{self.path}: no account named {name!r} (accounts: {known})")
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2-like implicit types (see the module docstring)."""
+
+    yaml_implicit_resolvers: dict = {}  # noqa: RUF012 (PyYAML's own class attribute)
+
+
+def _resolver(tag: str, pattern: str, first: str) -> None:
+    _Loader.add_implicit_resolver(tag, re.compile(pattern, re.X), list(first))
+
+
+_resolver("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
+_resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN")
+_Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
+_resolver("tag:yaml.org,2002:int", r"^[-+]?(?:0|[1-9][0-9_]*)$", "-+0123456789")
+_resolver(
+    "tag:yaml.org,2002:float",
+    r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$",
+    "-+0123456789.",
+)
+_resolver("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "0123456789")
+_resolver("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
+
+
+@dataclass(slots=True)
+class _Located:
+    """A YAML document as plain Python, plus where each key path sits in the file."""
+
+    data: Any
+    # key path -> (line, column), both 1-based. Keys point at the key, "values" at the value.
+    keys: dict[tuple, tuple[int, int]]
+    values: dict[tuple, tuple[int, int]]
+    # Problems found while reading (duplicate keys...): reported with the validation ones.
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _load_yaml(stream: TextIO | str, filename: str) -> _Located:
+    text = stream if isinstance(stream, str) else stream.read()
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise ConfigError(Problem(filename, line, column, "", f"YAML: {message}")) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(Problem(filename, 0, 0, "", f"YAML: {exc}")) from exc
+
+    located = _Located(None, {}, {})
+    if node is None:
+        located.data = {}
+        return located
+    located.data = _walk(node, (), located, located.problems, filename, loader, depth=0)
+    return located
+
+
+def _walk(node, path, located, problems, filename, loader, depth):
+    if depth > 50:  # a recursive alias would otherwise loop forever
+        problems.append(Problem(filename, *_mark(node), _dotted(path), "nesting too deep"))
+        return None
+    located.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(
+                    Problem(filename, *_mark(key_node), _dotted(path), "'<<' merge keys are not supported")
+                )
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int):
+                problems.append(
+                    Problem(filename, *_mark(key_node), _dotted(path), "keys must be plain names")
+                )
+                continue
+            if key in first_seen:
+                line, _ = first_seen[key]
+                problems.append(
+                    Problem(
+                        filename,
+                        *_mark(key_node),
+                        _dotted((*path, key)),
+                        f"duplicate key (first defined on line {line})",
+                    )
+                )
+                continue
+            first_seen[key] = _mark(key_node)
+            located.keys[(*path, key)] = _mark(key_node)
+            result[key] = _walk(value_node, (*path, key), located, problems, filename, loader, depth + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _walk(item, (*path, i), located, problems, filename, loader, depth + 1)
+            for i, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validate(kind: type, data: Any, located: _Located, filename: str, prefix: tuple = ()):
+    """Validate ``data`` as ``kind``; map every pydantic error to file:line:column.
+
+    Problems met while reading the file (duplicate keys) are reported together with the
+    validation errors, in file order, so one run of ``check`` shows everything.
+    """
+    problems = list(located.problems)
+    result = None
+    try:
+        result = pydantic.TypeAdapter(kind).validate_python(data)
+    except pydantic.ValidationError as exc:
+        problems.extend(_problem(err, kind, located, filename, prefix) for err in exc.errors())
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
+    return result
+
+
+def _problem(err: Mapping[str, Any], kind: type, located: _Located, filename: str, prefix: tuple) -> Problem:
+    loc = (*prefix, *(part for part in err["loc"] if isinstance(part, str | int)))
+    kind_of_error = err["type"]
+    message = err["msg"].removeprefix("Value error, ")
+    if kind_of_error in ("unexpected_keyword_argument", "extra_forbidden"):
+        allowed = _allowed_keys(kind, loc[len(prefix) : -1])
+        guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        message = "unknown key" + (f" (did you mean {guess[0]!r}?)" if guess else "")
+        if allowed:
+            message += f"; allowed: {', '.join(allowed)}"
+        where = located.keys.get(loc) or located.values.get(loc)
+    elif kind_of_error == "missing":
+        message = "required key is missing"
+        where = None
+    else:
+        where = located.values.get(loc)
+        if "input" in err and kind_of_error not in ("dataclass_type", "model_type"):
+            value = err["input"]
+            if isinstance(value, str | int | float | bool) and len(repr(value)) < 60:
+                message += f" (got {value!r})"
+    # Missing keys and errors about a whole mapping point at the closest enclosing node.
+    probe = loc
+    while where is None and probe:
+        probe = probe[:-1]
+        where = located.values.get(probe)
+    line, column = where or (0, 0)
+    return Problem(filename, line, column, _dotted(loc), message)
+
+
+def _allowed_keys(kind: Any, path: tuple) -> list[str]:
+    """The field names of the dataclass found by following ``path`` from ``kind``."""
+    for part in (*path, None):
+        kind = _unwrap(kind)
+        if part is None:
+            break
+        if dataclasses.is_dataclass(kind):
+            hints = typing.get_type_hints(kind)
+            if part not in hints:
+                return []
+            kind = hints[part]
+        elif typing.get_origin(kind) in (dict, Mapping):
+            kind = typing.get_args(kind)[1]
+        elif typing.get_origin(kind) in (tuple, list):
+            kind = typing.get_args(kind)[0]
+        else:
+            return []
+    kind = _unwrap(kind)
+    if dataclasses.is_dataclass(kind):
+        return [f.name for f in dataclasses.fields(kind) if f.name != "id"]
+    return []
+
+
+def _unwrap(kind: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return kind
+
+
+# --------------------------------------------------------------------------- files
+
+
+def packaged_rules_dir() -> Path:
+    """The default rules: inside the installed package, or at the top of a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / "escalation.yaml").is_file():
+            return candidate
+    raise ConfigError(f"the default rules are missing from the installation (looked in {here})")
+
+
+def default_state_dir() -> Path:
+    if os.environ.get("STATE_DIRECTORY"):  # systemd StateDirectory=
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "freelance-assistant"
+
+
+def load_settings(stream: TextIO | str, filename: str = "config.yaml") -> Settings:
+    """Validate config.yaml text; for tests and ``check``. Paths stay as written."""
+    located = _load_yaml(stream, filename)
+    if not isinstance(located.data, dict):
+        raise ConfigError(Problem(filename, 1, 1, "", "the file must be a mapping of settings"))
+    return _validate(Settings, located.data, located, filename)
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read config.yaml and the rules it points to. Raises ConfigError with every problem."""
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    settings = load_settings(text, str(path))
+    base = path.parent
+    settings = _resolve_paths(settings, base)
+    rules_dir = Path(settings.rules_dir) if settings.rules_dir else packaged_rules_dir()
+    state_dir = Path(settings.state_dir) if settings.state_dir else default_state_dir()
+    rules = load_rules(rules_dir, settings.defaults, settings.identity)
+    return Config(path=path, settings=settings, rules=rules, rules_dir=rules_dir, state_dir=state_dir)
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    def resolve(p: str) -> str:
+        return str((base / Path(p).expanduser()).resolve()) if p else p
+
+    accounts = []
+    for account in settings.accounts:
+        if account.maildir is not None:
+            account = dataclasses.replace(
+                account, maildir=dataclasses.replace(account.maildir, path=resolve(account.maildir.path))
+            )
+        if account.imap is not None and account.imap.ca_file:
+            account = dataclasses.replace(
+                account, imap=dataclasses.replace(account.imap, ca_file=resolve(account.imap.ca_file))
+            )
+        accounts.append(account)
+    return dataclasses.replace(
+        settings,
+        accounts=tuple(accounts),
+        state_dir=resolve(settings.state_dir),
+        rules_dir=resolve(settings.rules_dir),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ClientsFile:
+    __pydantic_config__ = _STRICT
+    clients: dict[str, Client]
+
+
+def load_rules(
+    rules_dir: Path | None, defaults: Defaults = Defaults(), identity: Identity | None = None
+) -> Rules:
+    """Load and cross-check every rules file; all problems of all files are reported together.
+
+    Each file is looked up in ``rules_dir`` first and in the shipped rules second, so a
+    freelancer keeps only what they changed (usually clients.yaml) in their own folder.
+    """
+    shipped = packaged_rules_dir()
+    folders = [rules_dir, shipped] if rules_dir and rules_dir.resolve() != shipped else [shipped]
+    if rules_dir is not None and not rules_dir.is_dir():
+        raise ConfigError(Problem(str(rules_dir), 0, 0, "", "rules directory not found"))
+
+    def find(name: str) -> Path:
+        for folder in folders:
+            if (folder / name).is_file():
+                return folder / name
+        return folders[0] / name
+
+    problems: list[Problem] = []
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    clients = attempt(_load_clients, find("clients.yaml"), defaults)
+    invoices = attempt(_load_file, find("invoices.yaml"), InvoiceRules)
+    escalation_file = find("escalation.yaml")
+    escalation = attempt(_load_file, escalation_file, Escalation)
+    templates: dict[tuple[str, str], TemplateSource] = {}
+    for folder in reversed(folders):  # the freelancer's own templates win
+        if (folder / "templates").is_dir():
+            templates.update(attempt(_load_templates, folder / "templates") or {})
+    if escalation is not None:
+        languages = {c.language for c in (clients or {}).values()} or set(LANGUAGES)
+        problems.extend(_check_templates(escalation, escalation_file, templates, languages, identity))
+    if problems:
+        raise ConfigError(problems)
+    return Rules(clients=clients, invoices=invoices, escalation=escalation, templates=templates)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(Problem(str(path), 0, 0, "", "file not found")) from None
+    except OSError as exc:
+        raise ConfigError(Problem(str(path), 0, 0, "", f"cannot read: {exc.strerror}")) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(Problem(str(path), 0, 0, "", f"not UTF-8 text ({exc.reason})")) from exc
+
+
+def _load_file(path: Path, kind: type):
+    located = _load_yaml(io.StringIO(_read(path)), str(path))
+    if not isinstance(located.data, dict):
+        raise ConfigError(Problem(str(path), 1, 1, "", "the file must be a mapping"))
+    return _validate(kind, located.data, located, str(path))
+
+
+def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
+    located = _load_yaml(io.StringIO(_read(path)), str(path))
+    data = located.data
+    if not isinstance(data, dict) or not isinstance(data.get("clients", {}), dict):
+        raise ConfigError(Problem(str(path), 1, 1, "clients", "expected 'clients:' mapping client ids to clients"))
+    problems = []
+    for client_id, body in (data.get("clients") or {}).items():
+        if not isinstance(client_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", client_id):
+            line, column = located.keys.get(("clients", client_id), (0, 0))
+            problems.append(
+                Problem(
+                    str(path), line, column, f"clients.{client_id}",
+                    "client ids are lower-case letters, digits, '_' and '-' (they appear in commands and keys)",
+                )
+            )
+            continue
+        if isinstance(body, dict):
+            # Inherit what the client does not say from config.yaml's defaults.
+            body.setdefault("id", client_id)
+            body.setdefault("language", defaults.language)
+            body.setdefault("country", defaults.country)
+            body.setdefault("currency", defaults.currency)
+            body.setdefault("payment_terms_days", defaults.payment_terms_days)
+    if problems:
+        raise ConfigError(problems)
+    data.setdefault("clients", {})
+    if data["clients"] is None:
+        data["clients"] = {}
+    parsed = _validate(_ClientsFile, data, located, str(path))
+    for client in parsed.clients.values():
+        trouble = compose.locale_problem(client.babel_locale)
+        if trouble:
+            where = ("clients", client.id, "locale")
+            line, column = located.values.get(where) or located.values.get(where[:2], (0, 0))
+            problems.append(Problem(str(path), line, column, _dotted(where), trouble))
+    if problems:
+        raise ConfigError(problems)
+    return dict(parsed.clients)
+
+
+_TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*)\.txt\.j2$")
+
+
+def _load_templates(root: Path) -> dict[tuple[str, str], TemplateSource]:
+    templates: dict[tuple[str, str], TemplateSource] = {}
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise ConfigError(Problem(str(root), 0, 0, "", "templates directory not found"))
+    for language in LANGUAGES:
+        folder = root / language
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.iterdir()):
+            match = _TEMPLATE_NAME.match(file.name)
+            if not match:
+                continue
+            try:
+                source = TemplateSource(str(file), _read(file))
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            templates[(language, match["name"])] = source
+    if problems:
+        raise ConfigError(problems)
+    return templates
+
+
+def _check_templates(
+    escalation: Escalation,
+    escalation_file: Path,
+    templates: Mapping[tuple[str, str], TemplateSource],
+    languages: set[Language],
+    identity: Identity | None,
+) -> list[Problem]:
+    """Every stage's template exists in every language in use, compiles and renders."""
+    problems: list[Problem] = []
+    located = _load_yaml(io.StringIO(_read(escalation_file)), str(escalation_file))
+    for i, stage in enumerate(escalation.invoice):
+        for language in sorted(languages):
+            source = templates.get((language, stage.template))
+            if source is None:
+                line, column = located.values.get(("invoice", i, "template"), (0, 0))
+                problems.append(
+                    Problem(
+                        str(escalation_file), line, column, f"invoice[{i}].template",
+                        f"no template {language}/{stage.template}.txt.j2 for the {language} clients",
+                    )
+                )
+    invoice_templates = {stage.template for stage in escalation.invoice}
+    for (language, name), source in templates.items():
+        kind = "invoice" if name in invoice_templates else None
+        problem = compose.check_template(source.path, source.text, kind, identity, language)
+        if problem is not None:
+            line, message = problem
+            problems.append(Problem(source.path, line, 1 if line else 0, "", message))
+    return problems

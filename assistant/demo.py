@@ -1,0 +1,346 @@
+"""The demo: a realistic sample mailbox, a config pointing at it, and one pass over it.
+
+``freelance-assistant demo --dir DIR`` writes a Maildir++ tree (INBOX, Sent, Drafts) for
+a freelancer with three clients (Spanish, English, Dutch), invoices of several ages with
+PDF attachments (one already tagged paid), and some ordinary mail around them; then a
+``config.yaml`` and an editable copy of the rules; then runs one pass and explains how
+to look at the drafts. Dates are relative to today, so the demo always has invoices
+that are overdue, due soon and paid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .errors import UsageError
+
+TZ = ZoneInfo("Europe/Madrid")
+FREELANCER = ("Lucía Romero", "lucia@lucia-romero.example")
+SIGNATURE = "Lucía Romero\nDiseño web y de producto\n+34 600 123 456 · https://lucia-romero.example"
+
+
+@dataclass(frozen=True)
+class _Client:
+    id: str
+    name: str
+    contact_name: str
+    contact: str
+    language: str
+    country: str
+    currency: str
+    terms: int
+
+
+CLIENTS = (
+    _Client("nube", "Estudio Nube S.L.", "Marta López", "marta@estudionube.example", "es", "ES", "EUR", 14),
+    _Client("brightside", "Brightside Media Ltd", "Oliver Hughes", "oliver@brightside.example", "en", "GB", "GBP", 30),
+    _Client("tulp", "Tulp Design B.V.", "Sanne de Vries", "sanne@tulpdesign.example", "nl", "NL", "EUR", 14),
+)
+_BY_ID = {c.id: c for c in CLIENTS}
+
+
+@dataclass(frozen=True)
+class _Invoice:
+    client: str
+    number: str
+    amount: str  # as written in the client's language
+    issued_days_ago: int
+    project: str
+    paid_tag: bool = False
+    explicit_due_days: int | None = None  # an explicit due date, relative to the issue date
+
+
+INVOICES = (
+    _Invoice("nube", "F-2026-041", "1.210,00 €", 17, "Rediseño de la web corporativa"),
+    _Invoice("nube", "F-2026-044", "484,00 €", 5, "Mantenimiento de noviembre"),
+    _Invoice("brightside", "INV-0107", "£2,400.00", 60, "September retainer"),
+    _Invoice("brightside", "INV-0112", "£780.00", 38, "Landing page for the autumn campaign", explicit_due_days=28),
+    _Invoice("tulp", "2026-017", "€ 1.650,00", 45, "Huisstijl en logo", paid_tag=True),
+    _Invoice("tulp", "2026-021", "€ 850,00", 16, "Iconenset voor de app"),
+)
+
+_MONTHS = {
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
+    "en": "January February March April May June July August September October November December".split(),
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december".split(),
+}
+
+
+def _long_date(day: date, language: str) -> str:
+    month = _MONTHS[language][day.month - 1]
+    return f"{day.day} de {month} de {day.year}" if language == "es" else f"{day.day} {month} {day.year}"
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def invoice_pdf(lines: list[str]) -> bytes:
+    """A small, valid one-page PDF showing ``lines`` in Helvetica (text pypdf can read)."""
+
+    def escape(text: str) -> bytes:
+        raw = text.encode("cp1252", errors="replace")
+        return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    content = b"BT /F1 12 Tf 16 TL 56 780 Td " + b" ".join(b"(" + escape(line) + b") Tj T*" for line in lines) + b" ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _message_id(seed: str) -> str:
+    return f"<{hashlib.sha256(seed.encode()).hexdigest()[:20]}@lucia-romero.example>"
+
+
+def _when(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour, 12), tzinfo=TZ)
+
+
+def _invoice_email(invoice: _Invoice, today: date) -> tuple[bytes, bool]:
+    client = _BY_ID[invoice.client]
+    issued = today - timedelta(days=invoice.issued_days_ago)
+    first = client.contact_name.split()[0]
+    due_line = ""
+    if invoice.explicit_due_days is not None:
+        due = issued + timedelta(days=invoice.explicit_due_days)
+        due_line = {
+            "es": f"Fecha de vencimiento: {_long_date(due, 'es')}",
+            "en": f"Due date: {_long_date(due, 'en')}",
+            "nl": f"Vervaldatum: {_long_date(due, 'nl')}",
+        }[client.language]
+    if client.language == "es":
+        subject = f"Factura {invoice.number} – {invoice.project}"
+        body = (
+            f"Hola {first}:\n\nTe envío la factura {invoice.number} correspondiente a: {invoice.project}.\n\n"
+            f"Importe total: {invoice.amount}\nFecha de la factura: {issued:%d/%m/%Y}\n{due_line}\n\n"
+            "El pago vence dentro de las dos semanas posteriores a la fecha de la factura.\n\n"
+            f"Muchas gracias,\n{SIGNATURE}\n"
+        )
+        lines = [f"FACTURA {invoice.number}", f"Fecha: {issued:%d/%m/%Y}", f"Cliente: {client.name}",
+                 f"Concepto: {invoice.project}", f"Total: {invoice.amount}",
+                 "El pago vence dentro de las dos semanas posteriores a la fecha de la factura."]
+        filename = f"Factura_{invoice.number}.pdf"
+    elif client.language == "en":
+        subject = f"Invoice {invoice.number} - {invoice.project}"
+        body = (
+            f"Hi {first},\n\nPlease find attached invoice {invoice.number} for the {invoice.project.lower()}.\n\n"
+            f"Amount due: {invoice.amount}\nInvoice date: {_long_date(issued, 'en')}\n{due_line}\n\n"
+            f"Payment terms: {client.terms} days from the invoice date.\n\nThanks,\n{SIGNATURE}\n"
+        )
+        lines = [f"INVOICE {invoice.number}", f"Invoice date: {_long_date(issued, 'en')}", f"Bill to: {client.name}",
+                 f"Description: {invoice.project}", f"Amount due: {invoice.amount}"]
+        filename = f"invoice-{invoice.number}.pdf"
+    else:
+        subject = f"Factuur {invoice.number} — {invoice.project}"
+        body = (
+            f"Beste {first},\n\nHierbij stuur ik je factuur {invoice.number} voor: {invoice.project}.\n\n"
+            f"Te betalen: {invoice.amount}\nFactuurdatum: {issued:%d-%m-%Y}\n{due_line}\n\n"
+            f"Met vriendelijke groet,\n{SIGNATURE}\n"
+        )
+        lines = [f"FACTUUR {invoice.number}", f"Factuurdatum: {issued:%d-%m-%Y}", f"Klant: {client.name}",
+                 f"Omschrijving: {invoice.project}", f"Totaal: {invoice.amount}"]
+        filename = f"Factuur {invoice.number}.pdf"
+    message = _message(
+        sender=FREELANCER, to=(client.contact_name, client.contact), subject=subject, body=body,
+        when=_when(issued), seed=f"invoice {invoice.number}",
+    )
+    message.add_attachment(invoice_pdf(lines), maintype="application", subtype="pdf", filename=filename)
+    return message.as_bytes(policy=SMTP).replace(b"\r\n", b"\n"), invoice.paid_tag
+
+
+def _message(*, sender, to, subject, body, when, seed, in_reply_to: str = "") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = f"{sender[0]} <{sender[1]}>"
+    message["To"] = f"{to[0]} <{to[1]}>"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(when)
+    message["Message-ID"] = _message_id(seed)
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message.set_content(body)
+    return message
+
+
+def _other_mail(today: date) -> list[tuple[str, bytes]]:
+    """Ordinary mail around the invoices: it must be read past, not acted on."""
+    mails = []
+    update = _message(
+        sender=FREELANCER, to=("Marta López", "marta@estudionube.example"),
+        subject="Avance del rediseño: nueva versión de la portada",
+        body="Hola Marta:\n\nTe paso el enlace a la nueva versión de la portada para que la revises.\n\nUn saludo,\nLucía\n",
+        when=_when(today - timedelta(days=9)), seed="update nube",
+    )
+    mails.append(("Sent", update.as_bytes()))
+    friend = _message(
+        sender=FREELANCER, to=("Pablo", "pablo@amigos.example"),
+        subject="Factura del alquiler de la furgoneta",
+        body="Pablo, te reenvío la factura de la furgoneta del viernes.\n",
+        when=_when(today - timedelta(days=4)), seed="friend",
+    )
+    friend.add_attachment(invoice_pdf(["Factura alquiler 2211", "Total: 95,00 €"]), maintype="application", subtype="pdf", filename="factura-furgoneta.pdf")
+    mails.append(("Sent", friend.as_bytes()))
+    newsletter = _message(
+        sender=("Design Weekly", "news@designweekly.example"), to=FREELANCER,
+        subject="This week: 12 colour palettes for autumn", body="Unsubscribe at any time.\n",
+        when=_when(today - timedelta(days=1), 7), seed="newsletter",
+    )
+    mails.append(("INBOX", newsletter.as_bytes()))
+    thanks = _message(
+        sender=("Oliver Hughes", "oliver@brightside.example"), to=FREELANCER,
+        subject="Re: Landing page for the autumn campaign",
+        body="Hi Lucía,\n\nThe landing page looks great, thanks!\n\nOliver\n",
+        when=_when(today - timedelta(days=20)), seed="thanks", in_reply_to=_message_id("landing"),
+    )
+    mails.append(("INBOX", thanks.as_bytes()))
+    return mails
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _deliver(folder: Path, data: bytes, when: datetime, flags: str = "S") -> None:
+    for sub in ("cur", "new", "tmp"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    key = f"{int(when.timestamp())}.{hashlib.sha256(data).hexdigest()[:12]}.demo"
+    path = folder / "cur" / f"{key}:2,{flags}"
+    path.write_bytes(data.replace(b"\r\n", b"\n"))
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def build_mailbox(root: Path, today: date) -> None:
+    folders = {"INBOX": root, "Sent": root / ".Sent", "Drafts": root / ".Drafts"}
+    for folder in folders.values():
+        for sub in ("cur", "new", "tmp"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+    # Dovecot stores IMAP keywords in Maildir file names as letters listed in this file;
+    # "a" is $Paid, the tag a mail client sets with "Mark as paid".
+    (folders["Sent"] / "dovecot-keywords").write_text("0 $Paid\n", encoding="utf-8")
+    for invoice in INVOICES:
+        data, paid = _invoice_email(invoice, today)
+        issued = today - timedelta(days=invoice.issued_days_ago)
+        _deliver(folders["Sent"], data, _when(issued), flags="Sa" if paid else "S")
+    for folder, data in _other_mail(today):
+        _deliver(folders[folder], data, datetime.now(TZ) - timedelta(days=1))
+
+
+def write_config(directory: Path) -> Path:
+    from .config import packaged_rules_dir
+
+    rules = directory / "rules"
+    shutil.copytree(packaged_rules_dir(), rules, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    lines = ["# Written by `freelance-assistant demo`: the three sample clients.", "clients:"]
+    for c in CLIENTS:
+        lines += [
+            f"  {c.id}:",
+            f"    name: {c.name}",
+            f"    contact: {c.contact_name} <{c.contact}>",
+            f"    domains: [{c.contact.split('@')[1]}]",
+            f"    language: {c.language}",
+            f"    country: {c.country}",
+            f"    currency: {c.currency}",
+            f"    payment_terms_days: {c.terms}",
+        ]
+    (rules / "clients.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = directory / "config.yaml"
+    config.write_text(
+        f"""# Written by `freelance-assistant demo`. See config.example.yaml for every setting.
+identity:
+  name: {FREELANCER[0]}
+  email: {FREELANCER[1]}
+  phone: "+34 600 123 456"
+  website: https://lucia-romero.example
+  signature: |
+    {SIGNATURE.replace(chr(10), chr(10) + '    ')}
+  language: es
+  timezone: Europe/Madrid
+
+defaults:
+  language: es
+  country: ES
+  currency: EUR
+  payment_terms_days: 14
+
+accounts:
+  - name: demo
+    maildir:
+      path: Maildir
+
+state_dir: state
+rules_dir: rules
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def run_demo(directory: Path) -> int:
+    from .adapters.store import Store
+    from .config import load_config
+    from .engine import Engine, open_mailbox, state_path
+    from .report import print_pass
+
+    directory = directory.expanduser().resolve()
+    if directory.exists() and any(directory.iterdir()):
+        raise UsageError(f"{directory} is not empty; give `demo --dir` a new or empty directory")
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    now = datetime.now(UTC)
+    today = now.astimezone(TZ).date()
+    build_mailbox(directory / "Maildir", today)
+    config_path = write_config(directory)
+    config = load_config(config_path)
+    account = config.account(None)
+    mailbox = open_mailbox(account)
+    with Store.open(state_path(config, account)) as store:
+        report = Engine(config, account, mailbox, store).run_pass(now)
+    mailbox.close()
+
+    print(f"Sample mailbox: {directory / 'Maildir'} (INBOX, Sent, Drafts)")
+    print(f"Configuration:  {config_path}   rules: {directory / 'rules'}")
+    print()
+    print_pass(report, config, mailbox.describe())
+    spanish = next((d for d in report.drafted if d.key.startswith("invoice/nube/")), None)
+    if spanish is not None:
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(spanish.data, policy=policy.default)
+        body = message.get_body(("plain",)).get_content()
+        attached = [part.get_filename() for part in message.iter_attachments()]
+        print()
+        print(f"The Spanish reminder, as it sits in Drafts (attached: {', '.join(attached)}):")
+        print("  " + "\n  ".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject", "In-Reply-To")))
+        print()
+        print("  " + body.replace("\n", "\n  ").rstrip())
+    print()
+    print("Look at the drafts:")
+    print(f"  ls {directory / 'Maildir/.Drafts/cur'}")
+    print(f"  mutt -f {directory / 'Maildir/.Drafts'}          (or neomutt; any Maildir reader works)")
+    print(f"  freelance-assistant status --config {config_path}")
+    print(f"  freelance-assistant scan --config {config_path}    (a second pass adds nothing)")
+    return 0 if not report.errors else 2

@@ -1,0 +1,48 @@
+"""Calendar: due dates, ladder dates, and business days in the client's country.
+
+A stage "5 business days after" skips weekends and the public holidays of the client's
+country (the ``holidays`` package knows them; it computes, it does not read or fetch).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays as holiday_calendars
+
+
+def due_date(issue_date: date, payment_terms_days: int) -> date:
+    """Seed 002: payment is due a number of days (default 14) after the invoice date."""
+    return issue_date + timedelta(days=payment_terms_days)
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holiday_calendars.country_holidays(country.upper(), years=year))
+    except NotImplementedError:  # a country the package does not know: weekends only
+        return frozenset()
+
+
+def is_business_day(day: date, country: str) -> bool:
+    return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+def add_business_days(start: date, days: int, country: str) -> date:
+    """The business day ``days`` business days after ``start`` (before, if negative)."""
+    step = 1 if days >= 0 else -1
+    remaining = abs(days)
+    day = start
+    while remaining:
+        day += timedelta(days=step)
+        if is_business_day(day, country):
+            remaining -= 1
+    return day
+
+
+def shift(start: date, days: int, kind: str, country: str) -> date:
+    """``start`` moved by ``days`` calendar or business days."""
+    if kind == "business":
+        return add_business_days(start, days, country)
+    return start + timedelta(days=days)

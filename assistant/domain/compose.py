@@ -1,0 +1,308 @@
+"""Compose: a due action -> an RFC 5322 message, in the client's language and locale.
+
+Templates are Jinja2, rendered in a sandbox with undefined variables as errors (a typo in
+a template must fail ``check``, not produce "Dear ," in a client's inbox). Dates and money
+go through Babel filters bound to the client's locale: ``{{ invoice.due_date|date }}``
+gives "12 de marzo de 2026" for a Spanish client and "12 March 2026" for an English one.
+
+The message threads under the invoice email (In-Reply-To, References, "Re:" subject),
+carries its action key in ``X-Freelance-Assistant-Key`` and a Message-ID derived from that
+key, so the same action always yields the same message identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from jinja2.sandbox import SandboxedEnvironment
+
+from .model import Attachment, Client, Draft, Identity, Invoice, Money, Reminder
+
+KEY_HEADER = "X-Freelance-Assistant-Key"
+
+# Countries whose B2B late-payment law implements EU directive 2011/7/EU (interest at
+# the reference rate + 8 points and a fixed 40 EUR recovery cost); templates use it to
+# word the final notice.
+EU_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+
+
+class TemplateError(Exception):
+    """A template failed to render; ``line`` is the template line when known."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+# --------------------------------------------------------------------------- Jinja
+
+
+@jinja2.pass_context
+def _date_filter(context, value: date | datetime | None, format: str = "long") -> str:
+    if value is None:
+        return ""
+    return format_date(value, format=format, locale=context["locale"])
+
+
+@jinja2.pass_context
+def _money_filter(context, value: Money | None) -> str:
+    if value is None:
+        return ""
+    return format_currency(value.amount, value.currency, locale=context["locale"])
+
+
+@jinja2.pass_context
+def _number_filter(context, value: Decimal | int | float) -> str:
+    return format_decimal(value, locale=context["locale"])
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain-text mail: HTML escaping would corrupt "&" and "<"
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(date=_date_filter, money=_money_filter, number=_number_filter)
+    return env
+
+
+_ENV = _environment()
+_TEMPLATE_FILE = "<template>"
+
+
+@lru_cache(maxsize=256)
+def _compile(text: str) -> jinja2.Template:
+    return _ENV.from_string(text)
+
+
+def render(text: str, context: Mapping[str, Any]) -> str:
+    """Render template ``text``; every failure becomes a TemplateError with its line."""
+    try:
+        template = _compile(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax: {exc.message}", exc.lineno or 0) from None
+    try:
+        body = template.render(context)
+    except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, ...
+        raise TemplateError(f"template: {exc.message or exc}", _template_line(exc)) from None
+    except Exception as exc:  # a filter given the wrong type, a division by zero...
+        raise TemplateError(f"template: {type(exc).__name__}: {exc}", _template_line(exc)) from None
+    return _tidy(body)
+
+
+def _template_line(exc: BaseException) -> int:
+    """Jinja rewrites tracebacks so template frames carry template line numbers."""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _TEMPLATE_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _tidy(body: str) -> str:
+    lines = [line.rstrip() for line in body.splitlines()]
+    text = "\n".join(lines).strip("\n")
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text + "\n"
+
+
+# --------------------------------------------------------------------------- contexts
+
+
+def _client_context(client: Client) -> dict[str, Any]:
+    contact = client.contact_address
+    display = contact.name or client.name
+    return {
+        "id": client.id,
+        "name": client.name,
+        "contact_name": display,
+        # "Hola Marta:" reads better than "Hola Marta López Ruiz:".
+        "greeting_name": display.split()[0] if contact.name else client.name,
+        "country": client.country.upper(),
+        "eu": client.country.upper() in EU_COUNTRIES,
+        "language": client.language,
+    }
+
+
+def _freelancer_context(identity: Identity) -> dict[str, Any]:
+    return {
+        "name": identity.name,
+        "email": identity.email,
+        "phone": identity.phone,
+        "website": identity.website,
+        "signature": identity.signature.strip() or identity.name,
+    }
+
+
+def _invoice_context(invoice: Invoice, today: date) -> dict[str, Any]:
+    return {
+        "number": invoice.number,
+        "amount": invoice.amount,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "subject": invoice.subject,
+        "terms_days": (invoice.due_date - invoice.issue_date).days,
+        "days_overdue": max(0, (today - invoice.due_date).days),
+    }
+
+
+def reminder_context(
+    reminder: Reminder, client: Client, identity: Identity, today: date, attached: bool
+) -> dict[str, Any]:
+    return {
+        "locale": client.babel_locale,
+        "client": _client_context(client),
+        "freelancer": _freelancer_context(identity),
+        "invoice": _invoice_context(reminder.invoice, today),
+        "stage": {"name": reminder.stage.name, "skipped": list(reminder.skipped)},
+        "attached": attached,
+        "today": today,
+    }
+
+
+def _sample_reminder_context(identity: Identity | None, language: str) -> dict[str, Any]:
+    from .model import Stage  # local: only needed for checking templates
+
+    client = Client(
+        id="sample",
+        name="Sample Client Ltd",
+        contact="Sam Sample <sam@example.com>",
+        language=language,  # type: ignore[arg-type]
+        country={"es": "ES", "en": "GB", "nl": "NL"}.get(language, "ES"),
+        currency="EUR",
+    )
+    invoice = Invoice(
+        client="sample",
+        number="2026-001",
+        amount=Money(amount=Decimal("1234.50"), currency="EUR"),
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 15),
+        message_id="<sample@example.com>",
+        subject="Invoice 2026-001",
+        sent_at=datetime(2026, 3, 1, 9, 0),
+    )
+    stage = Stage(name="sample", after_days=1, template="sample")
+    reminder = Reminder(key="invoice/sample/2026-001/sample", invoice=invoice, stage=stage, due_on=date(2026, 3, 16))
+    identity = identity or Identity(name="Sample Freelancer", email="me@example.com")
+    return reminder_context(reminder, client, identity, date(2026, 3, 20), attached=True)
+
+
+def check_template(path: str, text: str, kind: str | None, identity: Identity | None, language: str = "en") -> tuple[int, str] | None:
+    """Compile ``text`` and, for a known kind, render it with sample data.
+
+    Returns (line, message) for the first problem, or None when the template is sound.
+    """
+    try:
+        if kind == "invoice":
+            render(text, _sample_reminder_context(identity, language))
+        else:
+            _compile(text)  # syntax only: we do not know which variables it will get
+    except TemplateError as exc:
+        return exc.line, str(exc)
+    except jinja2.TemplateSyntaxError as exc:
+        return exc.lineno or 0, f"template syntax: {exc.message}"
+    return None
+
+
+def locale_problem(locale: str) -> str | None:
+    """Why Babel cannot format for ``locale``, or None."""
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        return f"unknown locale {locale!r} ({exc})"
+    return None
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def message_id_for(key: str, identity: Identity) -> str:
+    """The Message-ID of the draft for ``key``: the same key, the same identity."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<fa.{digest}@{identity.address.domain}>"
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(re|aw|antw|sv|rif|res)\s*(\[\d+\]|\(\d+\))?\s*:", re.I)
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: <original subject>``, without stacking a second prefix."""
+    subject = " ".join(subject.split())
+    if _REPLY_PREFIX.match(subject):
+        return "Re: " + _REPLY_PREFIX.sub("", subject, count=1).strip()
+    return f"Re: {subject}" if subject else "Re: invoice"
+
+
+def _references(invoice: Invoice) -> str:
+    # RFC 5322 3.6.4: the parent's References plus the parent's Message-ID. Long chains
+    # are trimmed from the start (keeping the root) so the header stays reasonable.
+    chain = [r for r in invoice.references if r != invoice.message_id]
+    if len(chain) > 10:
+        chain = chain[:1] + chain[-9:]
+    return " ".join([*chain, invoice.message_id])
+
+
+def reminder_draft(
+    reminder: Reminder,
+    *,
+    client: Client,
+    identity: Identity,
+    template_text: str,
+    attachment: Attachment | None,
+    now: datetime,
+    today: date,
+) -> Draft:
+    """The reminder email for ``reminder``, as a Draft with the bytes to append."""
+    attach = reminder.stage.attach_invoice and attachment is not None
+    body = render(template_text, reminder_context(reminder, client, identity, today, attach))
+    invoice = reminder.invoice
+
+    message = EmailMessage(policy=SMTP)
+    message["From"] = str(identity.address)
+    message["To"] = str(client.contact_address)
+    message["Subject"] = reply_subject(invoice.subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id_for(reminder.key, identity)
+    if invoice.message_id:
+        message["In-Reply-To"] = invoice.message_id
+        message["References"] = _references(invoice)
+    message["Content-Language"] = client.language
+    message[KEY_HEADER] = reminder.key
+    message["User-Agent"] = "freelance-assistant"
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    if attach:
+        assert attachment is not None
+        maintype, _, subtype = (attachment.content_type or "application/pdf").partition("/")
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype or "application",
+            subtype=subtype or "pdf",
+            filename=attachment.filename or f"{invoice.number}.pdf",
+        )
+    return Draft(
+        key=reminder.key,
+        kind="reminder",
+        message_id=message["Message-ID"],
+        to=client.contact_address,
+        subject=message["Subject"],
+        data=message.as_bytes(),
+    )

@@ -1,0 +1,394 @@
+"""Extract: turn a snippet of invoice or email text into a value (money, date, invoice key).
+
+One job: reading what people write. Amounts as written in Spanish, English and Dutch
+invoices ("1.234,56 €", "$1,200.00", "€ 1.500,-"), dates in any of the three languages
+("26 de marzo de 2026", "March 12th, 2026", "12-mrt-2026", "12/03/26"), and invoice
+numbers as stable keys. Pure: standard library only, no I/O, no clock, and no function
+here raises on any input string -- a snippet that says nothing gives ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["normalise_invoice_number", "parse_amount", "parse_date"]
+
+
+# =========================================================================== amounts
+
+# Characters that can only group thousands. Babel writes U+00A0 and U+202F; people type
+# a plain space; Swiss invoices (CHF) group with an apostrophe.
+_GROUP_ONLY = frozenset(" \u00a0\u202f\u2009'\u2019")
+_POINTS = frozenset(".,")
+# "1.500,-" / "1.500,--" / "1,500.–": the Dutch (and Swiss) way to write "no cents".
+_DASHES = "-\u2013\u2014"
+
+# ISO 4217 codes in current use (CLDR territory currencies, 2025). A whitelist rather
+# than "any three capitals", so "IVA 210,00" or "BTW 21" never read as currencies.
+_ISO_CODES = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
+    EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK
+    JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+    MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
+    PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN
+    SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF
+    XCD XCG XOF XPF YER ZAR ZMW ZWG
+    """.split()
+)
+
+# Prefixed dollars as Babel and banks write them ("US$" in es/nl/en_GB output). A bare
+# "$" is USD: on a European freelancer's invoice that is what it means.
+_DOLLAR_PREFIXES = {
+    "": "USD", "US": "USD", "U$": "USD", "CA": "CAD", "C": "CAD", "AU": "AUD", "A": "AUD",
+    "NZ": "NZD", "HK": "HKD", "S": "SGD", "SG": "SGD", "MX": "MXN", "R": "BRL",
+}
+_SYMBOLS = {"€": "EUR", "£": "GBP"}
+_WORDS = {
+    "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "dollar": "USD", "dollars": "USD", "dólar": "USD", "dólares": "USD", "dolares": "USD",
+    "pound": "GBP", "pounds": "GBP", "libra": "GBP", "libras": "GBP",
+    # Lower-case codes are not words in any of the three languages, so no false reading.
+    "usd": "USD", "gbp": "GBP", "chf": "CHF",
+}
+
+_LETTER = r"[^\W\d_]"
+# One currency marker. Longest alternatives first so "euros" is not read as "euro" + "s".
+_CURRENCY = (
+    r"(?P<sym>[€£])"
+    r"|(?<![A-Za-z])(?P<pre>US|U|CA|C|AU|A|NZ|HK|SG|S|MX|R)?\$"
+    r"|(?<![A-Za-z])(?P<code>[A-Z]{3})(?![A-Za-z])"
+    rf"|(?<!{_LETTER})(?P<word>(?i:{'|'.join(sorted(map(re.escape, _WORDS), key=len, reverse=True))}))(?!{_LETTER})"
+)
+_SPACE = r"[^\S\n]{0,3}"  # a few spaces, never a line break: a currency belongs to its line
+# Ending exactly where the number starts; a sign between them is ignored (amounts are positive).
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY}){_SPACE}[-+\u2212]?{_SPACE}\Z")
+# Starting right after the number (and after a ",-" if there was one).
+_CURRENCY_AFTER = re.compile(rf"{_SPACE}(?:{_CURRENCY})")
+# A percentage is a rate, not an amount: "IVA 21 %: 210,00" is 210,00.
+_PERCENT_AFTER = re.compile(r"[^\S\n]{0,2}%")
+_DIGIT = re.compile(r"[0-9]")
+
+_LANGUAGE_DECIMAL = {"es": ",", "nl": ","}  # anything else (en, unknown) writes "."
+
+
+def parse_amount(text: str, *, language: str) -> tuple[Decimal, str | None] | None:
+    """An amount of money written in `text`, and its ISO currency code when the text shows one.
+
+    The first number that carries a currency marker wins; failing that, the first number
+    that is not visibly part of something else (a percentage, a date, an id like
+    "2026-001"); failing that, the first number at all. ``None`` when there is no number.
+    """
+    if not isinstance(text, str):
+        return None
+    decimal_point = _LANGUAGE_DECIMAL.get(language, ".")
+    plain: tuple[Decimal, str | None] | None = None
+    fallback: tuple[Decimal, str | None] | None = None
+    position = 0
+    while True:
+        found = _DIGIT.search(text, position)
+        if found is None:
+            break
+        start = found.start()
+        number = _read_number(text, start, decimal_point)
+        if number is None:  # unreachable in practice; keeps the "never raises" promise
+            position = start + 1
+            continue
+        value, end, after = number
+        position = end
+        currency = _currency_before(text, start) or _currency_after(text, after)
+        if currency is not None:
+            return value, currency
+        if fallback is None:
+            fallback = (value, None)
+        if plain is None and not _is_part_of_something_else(text, start, end):
+            plain = (value, None)
+    return plain or fallback
+
+
+def _read_number(text: str, start: int, decimal_point: str) -> tuple[Decimal, int, int] | None:
+    """The number written from ``start``: its value, where it ends, where its suffix ends.
+
+    A single left-to-right pass with one group of look-ahead. It stops at the first
+    separator that cannot continue a well-formed number, so a pathological run such as
+    "1.2,3.4,5..." costs linear time overall (each call consumes what it reads).
+    """
+    n = len(text)
+    end = _digits_end(text, start)
+    whole = [text[start:end]]
+    fraction = ""
+    grouping: str | None = None  # the thousands separator, once known
+    while end + 1 < n and "0" <= text[end + 1] <= "9":
+        sep = text[end]
+        group_end = _digits_end(text, end + 1)
+        group = text[end + 1 : group_end]
+        if sep in _GROUP_ONLY:
+            # Spaces and apostrophes only ever group thousands: 1-3 leading digits, then
+            # threes, and never after a '.'/',' grouping ("1.234 567" is two numbers).
+            if grouping not in (None, sep) or len(group) != 3 or len(whole[0]) > 3:
+                break
+            grouping = sep
+            whole.append(group)
+            end = group_end
+            continue
+        if sep not in _POINTS:
+            break
+        if grouping == sep:
+            if len(group) != 3:
+                break  # "1.234.56": keep "1.234"
+            whole.append(group)
+            end = group_end
+            continue
+        if grouping is not None:
+            # The other point after a grouping: the decimal separator ("1.234,56", "1 234,56").
+            fraction = group
+            end = group_end
+            break
+        # The first '.'/',' seen. Not exactly three digits after it, or a head that could
+        # not be a thousands group ("1234.567", "0,125"): it is the decimal separator.
+        if len(group) != 3 or len(whole[0]) > 3 or whole[0].startswith("0"):
+            fraction = group
+            end = group_end
+            break
+        # "1.234" so far: thousands if another group or the other point follows.
+        follow = text[group_end] if group_end < n else ""
+        follow_digit = group_end + 1 < n and "0" <= text[group_end + 1] <= "9"
+        another_group = follow == sep and len(_group_at(text, group_end + 1)) == 3
+        if follow_digit and (another_group or (follow in _POINTS and follow != sep)):
+            grouping = sep
+            whole.append(group)
+            end = group_end
+            continue
+        # A true tie: "1.234" / "1,234" and nothing after. A ",-" / ".-" suffix names the
+        # decimal separator; otherwise the language's convention decides.
+        dash_point = _dash_suffix_point(text, group_end)
+        if (dash_point is not None and dash_point != sep) or sep != decimal_point:
+            whole.append(group)
+        else:
+            fraction = group
+        end = group_end
+        break
+
+    after = end
+    if not fraction and _dash_suffix_point(text, end) is not None:
+        after = end + 2
+        while after < n and text[after] in _DASHES:
+            after += 1
+    try:
+        value = Decimal("".join(whole) + ("." + fraction if fraction else ""))
+    except (InvalidOperation, ValueError):
+        return None
+    return value, end, after
+
+
+def _digits_end(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and "0" <= text[i] <= "9":
+        i += 1
+    return i
+
+
+def _group_at(text: str, i: int) -> str:
+    return text[i : _digits_end(text, i)]
+
+
+def _dash_suffix_point(text: str, i: int) -> str | None:
+    """The point in a ",-" / ".-" written at ``i`` (not a minus sign before a number)."""
+    if i + 1 < len(text) and text[i] in _POINTS and text[i + 1] in _DASHES:
+        rest = text[i + 2 : i + 4].lstrip(_DASHES)
+        if not rest[:1].isdigit():
+            return text[i]
+    return None
+
+
+def _currency_before(text: str, start: int) -> str | None:
+    # Cheap test first: a currency marker ends in a symbol or a letter, so most numbers
+    # (and every number in a pathological run of digits) skip the regular expression.
+    i = start - 1
+    while i >= 0 and start - i <= 8 and _between(text[i], signs=True):
+        i -= 1
+    if i < 0 or not (text[i] in "€£$" or text[i].isalpha()):
+        return None
+    return _currency_of(_CURRENCY_BEFORE.search(text, max(0, start - 16), start))
+
+
+def _currency_after(text: str, after: int) -> str | None:
+    i = after
+    while i < len(text) and i - after < 3 and _between(text[i], signs=False):
+        i += 1
+    if i >= len(text) or not (text[i] in "€£$" or text[i].isalpha()):
+        return None
+    return _currency_of(_CURRENCY_AFTER.match(text, after))
+
+
+def _between(char: str, *, signs: bool) -> bool:
+    """Whether ``char`` may sit between a number and its currency (as ``_SPACE`` allows)."""
+    return (char != "\n" and char.isspace()) or (signs and char in "-+\u2212")
+
+
+def _currency_of(match: re.Match[str] | None) -> str | None:
+    if match is None:
+        return None
+    if match.group("sym"):
+        return _SYMBOLS[match.group("sym")]
+    if match.group("code"):
+        code = match.group("code")
+        return code if code in _ISO_CODES else None
+    if match.group("word"):
+        return _WORDS.get(match.group("word").lower())
+    return _DOLLAR_PREFIXES.get(match.group("pre") or "", "USD")
+
+
+def _is_part_of_something_else(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    before2 = text[start - 2] if start > 1 else ""
+    after = text[end] if end < len(text) else ""
+    after2 = text[end + 1] if end + 1 < len(text) else ""
+    if before.isalpha() or before in "#/" or after.isalpha():
+        return True  # "INV0042", "#12", "12th", "2x"
+    if before in "-.,:" and (before2.isalnum()):
+        return True  # the "001" of "2026-001", the "30" of "10:30"
+    if after in "-/.,:" and after2.isascii() and after2.isdigit():
+        return True  # the "12" of "12/03/2026", "12.03.2026"
+    return _PERCENT_AFTER.match(text, end) is not None
+
+
+# ============================================================================= dates
+
+# Month names and abbreviations of the three languages in one table. They agree where
+# they overlap ("mar" is March in es and en, "may" May in both, "sep" everywhere), so a
+# text that mixes languages reads the same whatever ``language`` says.
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "enero ene january jan januari",
+        "febrero feb february februari",
+        "marzo mar march maart mrt",
+        "abril abr april apr",
+        "mayo may mei",
+        "junio jun june juni",
+        "julio jul july juli",
+        "agosto ago august aug augustus",
+        "septiembre setiembre sep sept set september",
+        "octubre oct october oktober okt",
+        "noviembre nov november",
+        "diciembre dic december dec",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+del _number, _names, _name
+
+_MONTH = (
+    rf"(?<!{_LETTER})(?P<month>{'|'.join(sorted(_MONTHS, key=len, reverse=True))})(?!{_LETTER})\.?"
+)
+_S = r"\s{1,3}"
+_ORDINAL = r"(?:st|nd|rd|th|º|ª|°)?"
+
+# "12 de marzo de 2026", "12 March 2026", "12th of March, 2026", "12-mrt-2026", "12mar26".
+# A two-digit year only with '-', '/' or '.' ("12-mar-26"): with spaces, "5 March 12, 2026"
+# would otherwise read as 5 March 2012.
+_DAY_MONTH_YEAR = re.compile(
+    rf"(?<![0-9])(?P<day>[0-9]{{1,2}}){_ORDINAL}\.?"
+    rf"(?:\s{{0,3}}[-/.]\s{{0,3}}|{_S})?(?:(?:de|of){_S})?"
+    rf"{_MONTH}"
+    rf"(?:"
+    rf"(?:\s{{0,3}}[-/.,]\s{{0,3}}|{_S})(?:(?:de|del){_S})?(?P<year>[0-9]{{4}})"
+    rf"|[-/.](?P<year2>[0-9]{{2}})"
+    rf"|(?P<year3>[0-9]{{2}}|[0-9]{{4}})"
+    rf")(?![0-9])",
+    re.IGNORECASE,
+)
+# "March 12, 2026", "March 12th, 2026", "marzo 12 2026".
+_MONTH_DAY_YEAR = re.compile(
+    rf"{_MONTH},?{_S}(?P<day>[0-9]{{1,2}}){_ORDINAL}(?![0-9]),?{_S}(?P<year>[0-9]{{4}})(?![0-9])",
+    re.IGNORECASE,
+)
+# "2026-03-12" (and "2026/03/12"). Not inside a longer run of numbers and separators.
+_ISO = re.compile(
+    r"(?<![0-9])(?<![0-9][-/.])(?P<year>[0-9]{4})(?P<sep>[-/.])(?P<month>[0-9]{1,2})(?P=sep)"
+    r"(?P<day>[0-9]{1,2})(?![0-9])(?![-/.][0-9])"
+)
+# "12/03/2026", "12-03-2026", "12.03.2026", "12/3/26".
+_NUMERIC = re.compile(
+    r"(?<![0-9])(?<![0-9][-/.])(?P<first>[0-9]{1,2})(?P<sep>[-/.])(?P<second>[0-9]{1,2})(?P=sep)"
+    r"(?P<year>[0-9]{4}|[0-9]{2})(?![0-9])(?![-/.][0-9])"
+)
+
+
+def parse_date(text: str, *, language: str) -> date | None:
+    """A calendar date written in `text`.
+
+    The first date in the text that exists on the calendar; ``None`` when there is none.
+    Numbers are read day first in every language (European invoices, UK included);
+    only when the second number cannot be a month ("03/25/2026") is it month first.
+    ``language`` changes nothing today: month names of all three languages are read.
+    """
+    if not isinstance(text, str):
+        return None
+    # Each pattern yields its matches lazily; the earliest one that is a real date wins,
+    # so a long text costs only the scan up to its first date.
+    streams = [_matches(p, text) for p in (_ISO, _NUMERIC, _DAY_MONTH_YEAR, _MONTH_DAY_YEAR)]
+    heads = [(next(s, None), s) for s in streams]
+    while True:
+        live = [(m, s) for m, s in heads if m is not None]
+        if not live:
+            return None
+        match, stream = min(live, key=lambda pair: pair[0].start())
+        found = _date_of(match)
+        if found is not None:
+            return found
+        heads = [(next(stream, None), stream) if s is stream else (m, s) for m, s in live]
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """All matches, overlapping ones too: a match that is no date must not hide one that is."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = match.start() + 1
+
+
+def _date_of(match: re.Match[str]) -> date | None:
+    groups = match.groupdict()
+    try:
+        if "first" in groups:
+            first, second = int(groups["first"]), int(groups["second"])
+            day, month = (second, first) if second > 12 >= first else (first, second)
+            return date(_year(groups["year"]), month, day)
+        month_text = groups["month"]
+        month = int(month_text) if month_text.isdigit() else _MONTHS[month_text.lower()]
+        year = groups.get("year") or groups.get("year2") or groups.get("year3")
+        return date(_year(year), month, int(groups["day"]))
+    except (ValueError, KeyError, TypeError):
+        return None  # 31/02/2026, "00", a year 0: not a date
+
+
+def _year(text: str) -> int:
+    # Two-digit years are this century's: invoices are not dated 1926.
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+# =================================================================== invoice numbers
+
+_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+
+def normalise_invoice_number(text: str) -> str:
+    """An invoice number as a stable key: trimmed, inner whitespace removed, trailing punctuation dropped, upper-cased."""
+    if not isinstance(text, str):
+        return ""
+    # "fra 12" and "FRA12" are the same invoice to a person, so they are the same key.
+    key = _INVISIBLE.sub("", text).upper()
+    # A number quoted at the end of a sentence ("... 2026-001.") keeps its own characters
+    # only; any Unicode punctuation (category P*) at the end is the sentence's.
+    end = len(key)
+    while end and unicodedata.category(key[end - 1]).startswith("P"):
+        end -= 1
+    return key[:end]

@@ -1,0 +1,408 @@
+"""Value types of the freelancer's world: clients, mail, invoices, ladder stages, drafts.
+
+Everything here is a frozen dataclass and imports only the standard library. The rule
+types (``Client``, ``Stage``, ``InvoiceRules``...) are validated straight from YAML by
+``assistant.config`` (pydantic understands standard dataclasses and the plain-dict
+``__pydantic_config__`` below), so the domain never sees a raw dict and never imports
+the validation library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from email.utils import formataddr, parseaddr
+from enum import StrEnum
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Language = Literal["es", "en", "nl"]
+LANGUAGES: tuple[Language, ...] = ("es", "en", "nl")
+
+# Unknown keys in a rules file are mistakes (a typo silently ignored is a rule that
+# silently does nothing), so every rule type forbids them.
+_STRICT = {"extra": "forbid"}
+
+
+# --------------------------------------------------------------------------- mail
+
+
+class FolderRole(StrEnum):
+    """What a folder is to the assistant, whatever the server calls it."""
+
+    INBOX = "inbox"
+    SENT = "sent"
+    DRAFTS = "drafts"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Address:
+    """A mail address with an optional display name; ``email`` is lower-cased."""
+
+    email: str
+    name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        name, addr = parseaddr(text)
+        if "@" not in addr:
+            raise ValueError(f"not a mail address: {text!r}")
+        return cls(email=addr.strip().lower(), name=name.strip())
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2]
+
+    def __str__(self) -> str:
+        return formataddr((self.name, self.email)) if self.name else self.email
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailHeader:
+    """What the assistant needs from a message's header, decoded.
+
+    ``uid`` locates the message in its folder (an IMAP UID, or a Maildir key); it is
+    ``None`` for a message not read from a mailbox (a draft being composed).
+    """
+
+    uid: int | str | None = None
+    flags: frozenset[str] = frozenset()
+    message_id: str = ""
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    subject: str = ""
+    sender: Address | None = None
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    date: datetime | None = None
+    size: int = 0
+    content_type: str = ""
+    assistant_key: str = ""
+    # Headers that say a message was written by a machine (Auto-Submitted, Precedence,
+    # X-Autoreply...), lower-case name -> raw value.
+    robot_headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def recipients(self) -> tuple[Address, ...]:
+        return self.to + self.cc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """One attached file, its bytes exactly as sent, and its text when it is a PDF."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+    text: str = field(default="", repr=False)
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf" or self.filename.lower().endswith(".pdf")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mail:
+    """A message read in full: its header, its readable text and its attachments."""
+
+    header: MailHeader
+    text: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    # Set when the primary parser failed and the fallback produced this result.
+    parsed_by_fallback: bool = False
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """The freelancer: who drafts are from and how they sign."""
+
+    __pydantic_config__ = _STRICT
+
+    name: str
+    email: str
+    phone: str = ""
+    website: str = ""
+    signature: str = ""
+    language: Language = "es"
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        Address.parse(self.email)  # raises ValueError, reported at identity.email
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r} (use a name like Europe/Madrid)") from None
+
+    @property
+    def address(self) -> Address:
+        return Address(email=self.email.lower(), name=self.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Defaults:
+    """What a client inherits unless clients.yaml says otherwise."""
+
+    __pydantic_config__ = _STRICT
+
+    language: Language = "es"
+    country: str = "ES"
+    currency: str = "EUR"
+    payment_terms_days: int = 14  # seed 002: "within two weeks of the invoice date"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Client:
+    """A client as the freelancer describes it in clients.yaml."""
+
+    __pydantic_config__ = _STRICT
+
+    id: str
+    name: str
+    contact: str  # "Name <address>": who reminders are addressed to
+    addresses: tuple[str, ...] = ()  # further addresses that speak for the client
+    domains: tuple[str, ...] = ()  # any address at these domains is the client
+    language: Language = "es"
+    country: str = "ES"
+    currency: str = "EUR"
+    payment_terms_days: int = 14
+    locale: str = ""  # Babel locale for dates and money; derived when empty
+
+    def __post_init__(self) -> None:
+        Address.parse(self.contact)
+        if self.payment_terms_days < 0:
+            raise ValueError("payment_terms_days cannot be negative")
+
+    @property
+    def contact_address(self) -> Address:
+        return Address.parse(self.contact)
+
+    @property
+    def babel_locale(self) -> str:
+        return self.locale or f"{self.language}_{self.country.upper()}"
+
+    def owns(self, address: Address) -> bool:
+        """Whether mail to or from ``address`` is mail with this client."""
+        email = address.email
+        if email == self.contact_address.email or email in self.addresses:
+            return True
+        domain = address.domain
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+
+Action = Literal["draft", "send", "notify"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stage:
+    """One rung of an escalation ladder: when, which template, what to do."""
+
+    __pydantic_config__ = _STRICT
+
+    name: str
+    after_days: int  # relative to the invoice's due date
+    template: str
+    days: Literal["calendar", "business"] = "calendar"
+    attach_invoice: bool = True
+    action: Action = "draft"
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
+            raise ValueError("stage names are lower-case letters, digits and dashes")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalation:
+    """The ladders of escalation.yaml."""
+
+    __pydantic_config__ = _STRICT
+
+    invoice: tuple[Stage, ...]
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.invoice]
+        if len(set(names)) != len(names):
+            raise ValueError("stage names must be unique")
+        days = [s.after_days for s in self.invoice]
+        if days != sorted(days):
+            raise ValueError("stages must be listed in the order they happen (after_days ascending)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recognition:
+    """How an invoice email is told apart from other mail to a client."""
+
+    __pydantic_config__ = _STRICT
+
+    require_pdf: bool = True
+    subject: tuple[re.Pattern[str], ...] = ()
+    body: tuple[re.Pattern[str], ...] = ()
+    attachment_name: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extraction:
+    """Patterns that pull an invoice's facts out of its subject, body, file name or PDF.
+
+    Each pattern has one named group: ``number``, ``amount`` or ``date``.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    number: tuple[re.Pattern[str], ...] = ()
+    amount: tuple[re.Pattern[str], ...] = ()
+    issue_date: tuple[re.Pattern[str], ...] = ()
+    due_date: tuple[re.Pattern[str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind, group in (
+            ("number", "number"),
+            ("amount", "amount"),
+            ("issue_date", "date"),
+            ("due_date", "date"),
+        ):
+            for pattern in getattr(self, kind):
+                if group not in pattern.groupindex:
+                    raise ValueError(
+                        f"{kind} pattern {pattern.pattern!r} needs a named group (?P<{group}>...)"
+                    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceRules:
+    """invoices.yaml: recognition, extraction, and the mail-client tag that means paid."""
+
+    __pydantic_config__ = _STRICT
+
+    recognise: Recognition
+    extract: Extraction
+    paid_keyword: str = "$Paid"
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSource:
+    """A template file's text and where it came from (for error messages)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rules:
+    """Everything the freelancer decided in the rules directory, validated."""
+
+    clients: Mapping[str, Client]
+    invoices: InvoiceRules
+    escalation: Escalation
+    templates: Mapping[tuple[str, str], TemplateSource]  # (language, name) -> source
+
+    def client_for(self, address: Address) -> Client | None:
+        for client in self.clients.values():
+            if client.owns(address):
+                return client
+        return None
+
+    def template(self, language: str, name: str) -> TemplateSource:
+        return self.templates[(language, name)]
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invoice:
+    """An invoice the freelancer sent, as the ledger knows it."""
+
+    client: str
+    number: str
+    amount: Money | None
+    issue_date: date
+    due_date: date
+    message_id: str  # of the email that carried the invoice
+    subject: str
+    references: tuple[str, ...] = ()  # of that email, to thread replies under it
+    sent_at: datetime
+    attachment_name: str = ""
+    attachment_sha256: str = ""
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    paid_on: date | None = None
+    paid_via: str = ""  # "keyword", "cli", ...
+
+    @property
+    def key(self) -> str:
+        return f"{self.client}/{self.number}"
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceSeen:
+    """Classification found an invoice email in Sent."""
+
+    invoice: Invoice
+    attachment: Attachment | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaidTag:
+    """The invoice email carries (or no longer carries) the 'paid' keyword."""
+
+    message_id: str
+    present: bool
+    on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkedPaid:
+    """The freelancer said so on the command line."""
+
+    client: str
+    number: str
+    on: date
+
+
+Fact = InvoiceSeen | PaidTag | MarkedPaid
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reminder:
+    """A ladder stage that is due for an invoice and has no draft yet."""
+
+    key: str  # the action key, unique forever: invoice/<client>/<number>/<stage>
+    invoice: Invoice
+    stage: Stage
+    due_on: date
+    # Earlier stages that came due while nothing ran: folded into this one draft.
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Draft:
+    """A composed message ready to be appended to Drafts."""
+
+    key: str
+    kind: str  # "reminder", later "follow-up", "termination"...
+    message_id: str
+    to: Address
+    subject: str
+    data: bytes = field(repr=False)

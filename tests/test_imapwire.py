@@ -1,0 +1,62 @@
+"""The lean FETCH reader: raw imaplib response items -> plain dicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.adapters import imapwire
+
+
+def test_a_response_with_a_header_literal():
+    header = b"Subject: Factura 1\r\nMessage-ID: <a@b>\r\n\r\n"
+    data = [
+        (b"1 (UID 40 FLAGS (\\Seen $Paid) RFC822.SIZE 5120 BODY[HEADER.FIELDS (MESSAGE-ID SUBJECT)] {%d}" % len(header), header),
+        b")",
+    ]
+    (row,) = imapwire.parse_fetch(data)
+    assert row[b"SEQ"] == 1
+    assert row[b"UID"] == 40
+    assert row[b"FLAGS"] == (b"\\Seen", b"$Paid")
+    assert row[b"RFC822.SIZE"] == 5120
+    assert imapwire.body_item(row) == header
+
+
+def test_several_messages_with_and_without_literals():
+    data = [
+        (b"1 (UID 7 BODY[] {3}", b"abc"),
+        b" FLAGS ())",
+        b"2 (UID 9 FLAGS (\\Draft) MODSEQ (12))",
+        (b"3 (UID 11 BODY[HEADER.FIELDS (SUBJECT)] {2}", b"\r\n"),
+        b")",
+    ]
+    rows = imapwire.parse_fetch(data)
+    assert [r[b"UID"] for r in rows] == [7, 9, 11]
+    assert rows[0][b"BODY[]"] == b"abc" and rows[0][b"FLAGS"] == ()
+    assert rows[1][b"MODSEQ"] == 12
+    assert imapwire.body_item(rows[2]) == b"\r\n"
+
+
+def test_quoted_strings_and_nil_bodies():
+    rows = imapwire.parse_fetch([b'4 (UID 2 BODY[HEADER.FIELDS (SUBJECT)] "Subject: \\"x\\"\r\n" FLAGS (\\Seen))', b"5 (UID 3 BODY[] NIL)"])
+    assert imapwire.body_item(rows[0]) == b'Subject: "x"\r\n'
+    assert imapwire.body_item(rows[1]) is None
+
+
+def test_a_literal_containing_parentheses_does_not_confuse_the_reader():
+    header = b"Subject: (wip) ) ((\r\n\r\n"
+    (row,) = imapwire.parse_fetch([(b"1 (UID 1 BODY[HEADER] {%d}" % len(header), header), b" FLAGS (\\Seen))"])
+    assert imapwire.body_item(row) == header
+    assert row[b"FLAGS"] == (b"\\Seen",)
+
+
+def test_unbalanced_responses_are_refused():
+    with pytest.raises(imapwire.WireError):
+        imapwire.parse_fetch([b"1 (UID 1 FLAGS (\\Seen)"])
+
+
+@pytest.mark.parametrize(
+    ("uids", "text"),
+    [([5], "5"), ([1, 2, 3, 7, 9, 10], "1:3,7,9:10"), ([10, 9, 9, 1], "1,9:10")],
+)
+def test_uid_sets_are_compact(uids, text):
+    assert imapwire.uid_set(uids) == text
