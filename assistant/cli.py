@@ -74,8 +74,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     rules = config.rules
     print(f"{config.path}: configuration valid")
     print(f"  rules: {config.rules_dir}")
-    print(f"  clients: {len(rules.clients)} ({', '.join(sorted(rules.clients)) or 'none yet: add them to clients.yaml'})")
-    print(f"  invoice ladder: {', '.join(f'{s.name} (+{s.after_days} d, {s.action})' for s in rules.escalation.invoice)}")
+    print(
+        f"  clients: {len(rules.clients)} ({', '.join(sorted(rules.clients)) or 'none yet: add them to clients.yaml'})"
+    )
+    print(
+        f"  invoice ladder: {', '.join(f'{s.name} (+{s.after_days} d, {s.action})' for s in rules.escalation.invoice)}"
+    )
     languages = sorted({lang for lang, _ in rules.templates})
     print(f"  templates: {len(rules.templates)} in {', '.join(languages)}")
     print(f"  state: {config.state_dir}")
@@ -89,7 +93,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             folders = mailbox.folders()
         finally:
             mailbox.close()
-        print(f"  account {account.name}: {mailbox.describe()}: connected; Sent = {folders.sent!r}, Drafts = {folders.drafts!r}")
+        print(
+            f"  account {account.name}: {mailbox.describe()}: connected; Sent = {folders.sent!r}, Drafts = {folders.drafts!r}"
+        )
     return EXIT_OK
 
 
@@ -144,7 +150,9 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     account = config.account(args.account)
     path = state_path(config, account)
     if not path.exists():
-        raise UsageError(f"no state for account {account.name} yet ({path}); run `freelance-assistant scan` first")
+        raise UsageError(
+            f"no state for account {account.name} yet ({path}); run `freelance-assistant scan` first"
+        )
     now = _now()
     on = args.on or now.date()
     with Store.open(path) as store:
@@ -172,24 +180,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every state change")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func, help: str, *, config: bool = True, account: bool = True) -> argparse.ArgumentParser:
+    def command(
+        name: str, func, help: str, *, config: bool = True, account: bool = True
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(func=func)
         if config:
-            sub.add_argument("--config", metavar="FILE", help=f"config.yaml (default: {default_config_path()})")
+            sub.add_argument(
+                "--config", metavar="FILE", help=f"config.yaml (default: {default_config_path()})"
+            )
         if account:
             sub.add_argument("--account", metavar="NAME", help="only this account (default: all)")
         return sub
 
-    demo = command("demo", cmd_demo, "build a sample mailbox in DIR and run one pass over it", config=False, account=False)
-    demo.add_argument("--dir", required=True, metavar="DIR", help="where to create the sample (an empty or new directory)")
+    demo = command(
+        "demo",
+        cmd_demo,
+        "build a sample mailbox in DIR and run one pass over it",
+        config=False,
+        account=False,
+    )
+    demo.add_argument(
+        "--dir", required=True, metavar="DIR", help="where to create the sample (an empty or new directory)"
+    )
 
     check = command("check", cmd_check, "validate config and rules, then test the login", account=False)
     check.add_argument("--offline", action="store_true", help="do not connect to the mailbox")
 
     scan = command("scan", cmd_scan, "run one pass: read new mail, update the ledger, write due drafts")
-    scan.add_argument("--dry-run", action="store_true", help="show what would be drafted and why; change nothing")
-    scan.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="with --dry-run: plan as if it were that day")
+    scan.add_argument(
+        "--dry-run", action="store_true", help="show what would be drafted and why; change nothing"
+    )
+    scan.add_argument(
+        "--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="with --dry-run: plan as if it were that day"
+    )
 
     command("status", cmd_status, "show the invoices, their stage, and drafts waiting for you")
 
@@ -210,7 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         count = len(exc.problems)
-        print(f"freelance-assistant: {count} problem{'s' if count != 1 else ''} in the configuration:", file=sys.stderr)
+        print(
+            f"freelance-assistant: {count} problem{'s' if count != 1 else ''} in the configuration:",
+            file=sys.stderr,
+        )
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_ERROR

@@ -61,7 +61,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FolderNames:
     """Folder names when SPECIAL-USE and the usual names do not find them."""
@@ -100,8 +99,7 @@ class ImapAccount:
         ]
         if sum(ways) != 1:
             raise ValueError(
-                "set exactly one of password, password_command, password_env, "
-                "password_credential"
+                "set exactly one of password, password_command, password_env, password_credential"
             )
         if self.timeout <= 0:
             raise ValueError("timeout must be positive: a blocking call without one can hang")
@@ -530,14 +528,19 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
     located = _load_yaml(io.StringIO(_read(path)), str(path))
     data = located.data
     if not isinstance(data, dict) or not isinstance(data.get("clients", {}), dict):
-        raise ConfigError(Problem(str(path), 1, 1, "clients", "expected 'clients:' mapping client ids to clients"))
+        raise ConfigError(
+            Problem(str(path), 1, 1, "clients", "expected 'clients:' mapping client ids to clients")
+        )
     problems = []
     for client_id, body in (data.get("clients") or {}).items():
         if not isinstance(client_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", client_id):
             line, column = located.keys.get(("clients", client_id), (0, 0))
             problems.append(
                 Problem(
-                    str(path), line, column, f"clients.{client_id}",
+                    str(path),
+                    line,
+                    column,
+                    f"clients.{client_id}",
                     "client ids are lower-case letters, digits, '_' and '-' (they appear in commands and keys)",
                 )
             )
@@ -610,7 +613,10 @@ def _check_templates(
                 line, column = located.values.get(("invoice", i, "template"), (0, 0))
                 problems.append(
                     Problem(
-                        str(escalation_file), line, column, f"invoice[{i}].template",
+                        str(escalation_file),
+                        line,
+                        column,
+                        f"invoice[{i}].template",
                         f"no template {language}/{stage.template}.txt.j2 for the {language} clients",
                     )
                 )

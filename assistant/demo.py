@@ -42,7 +42,16 @@ class _Client:
 
 CLIENTS = (
     _Client("nube", "Estudio Nube S.L.", "Marta López", "marta@estudionube.example", "es", "ES", "EUR", 14),
-    _Client("brightside", "Brightside Media Ltd", "Oliver Hughes", "oliver@brightside.example", "en", "GB", "GBP", 30),
+    _Client(
+        "brightside",
+        "Brightside Media Ltd",
+        "Oliver Hughes",
+        "oliver@brightside.example",
+        "en",
+        "GB",
+        "GBP",
+        30,
+    ),
     _Client("tulp", "Tulp Design B.V.", "Sanne de Vries", "sanne@tulpdesign.example", "nl", "NL", "EUR", 14),
 )
 _BY_ID = {c.id: c for c in CLIENTS}
@@ -63,15 +72,56 @@ INVOICES = (
     _Invoice("nube", "F-2026-041", "1.210,00 €", 17, "Rediseño de la web corporativa"),
     _Invoice("nube", "F-2026-044", "484,00 €", 5, "Mantenimiento de noviembre"),
     _Invoice("brightside", "INV-0107", "£2,400.00", 60, "September retainer"),
-    _Invoice("brightside", "INV-0112", "£780.00", 38, "Landing page for the autumn campaign", explicit_due_days=28),
+    _Invoice(
+        "brightside", "INV-0112", "£780.00", 38, "Landing page for the autumn campaign", explicit_due_days=28
+    ),
     _Invoice("tulp", "2026-017", "€ 1.650,00", 45, "Huisstijl en logo", paid_tag=True),
     _Invoice("tulp", "2026-021", "€ 850,00", 16, "Iconenset voor de app"),
 )
 
 _MONTHS = {
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
-    "en": "January February March April May June July August September October November December".split(),
-    "nl": "januari februari maart april mei juni juli augustus september oktober november december".split(),
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
 }
 
 
@@ -90,7 +140,11 @@ def invoice_pdf(lines: list[str]) -> bytes:
         raw = text.encode("cp1252", errors="replace")
         return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
-    content = b"BT /F1 12 Tf 16 TL 56 780 Td " + b" ".join(b"(" + escape(line) + b") Tj T*" for line in lines) + b" ET"
+    content = (
+        b"BT /F1 12 Tf 16 TL 56 780 Td "
+        + b" ".join(b"(" + escape(line) + b") Tj T*" for line in lines)
+        + b" ET"
+    )
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -141,9 +195,14 @@ def _invoice_email(invoice: _Invoice, today: date) -> tuple[bytes, bool]:
             "El pago vence dentro de las dos semanas posteriores a la fecha de la factura.\n\n"
             f"Muchas gracias,\n{SIGNATURE}\n"
         )
-        lines = [f"FACTURA {invoice.number}", f"Fecha: {issued:%d/%m/%Y}", f"Cliente: {client.name}",
-                 f"Concepto: {invoice.project}", f"Total: {invoice.amount}",
-                 "El pago vence dentro de las dos semanas posteriores a la fecha de la factura."]
+        lines = [
+            f"FACTURA {invoice.number}",
+            f"Fecha: {issued:%d/%m/%Y}",
+            f"Cliente: {client.name}",
+            f"Concepto: {invoice.project}",
+            f"Total: {invoice.amount}",
+            "El pago vence dentro de las dos semanas posteriores a la fecha de la factura.",
+        ]
         filename = f"Factura_{invoice.number}.pdf"
     elif client.language == "en":
         subject = f"Invoice {invoice.number} - {invoice.project}"
@@ -152,8 +211,13 @@ def _invoice_email(invoice: _Invoice, today: date) -> tuple[bytes, bool]:
             f"Amount due: {invoice.amount}\nInvoice date: {_long_date(issued, 'en')}\n{due_line}\n\n"
             f"Payment terms: {client.terms} days from the invoice date.\n\nThanks,\n{SIGNATURE}\n"
         )
-        lines = [f"INVOICE {invoice.number}", f"Invoice date: {_long_date(issued, 'en')}", f"Bill to: {client.name}",
-                 f"Description: {invoice.project}", f"Amount due: {invoice.amount}"]
+        lines = [
+            f"INVOICE {invoice.number}",
+            f"Invoice date: {_long_date(issued, 'en')}",
+            f"Bill to: {client.name}",
+            f"Description: {invoice.project}",
+            f"Amount due: {invoice.amount}",
+        ]
         filename = f"invoice-{invoice.number}.pdf"
     else:
         subject = f"Factuur {invoice.number} — {invoice.project}"
@@ -162,12 +226,21 @@ def _invoice_email(invoice: _Invoice, today: date) -> tuple[bytes, bool]:
             f"Te betalen: {invoice.amount}\nFactuurdatum: {issued:%d-%m-%Y}\n{due_line}\n\n"
             f"Met vriendelijke groet,\n{SIGNATURE}\n"
         )
-        lines = [f"FACTUUR {invoice.number}", f"Factuurdatum: {issued:%d-%m-%Y}", f"Klant: {client.name}",
-                 f"Omschrijving: {invoice.project}", f"Totaal: {invoice.amount}"]
+        lines = [
+            f"FACTUUR {invoice.number}",
+            f"Factuurdatum: {issued:%d-%m-%Y}",
+            f"Klant: {client.name}",
+            f"Omschrijving: {invoice.project}",
+            f"Totaal: {invoice.amount}",
+        ]
         filename = f"Factuur {invoice.number}.pdf"
     message = _message(
-        sender=FREELANCER, to=(client.contact_name, client.contact), subject=subject, body=body,
-        when=_when(issued), seed=f"invoice {invoice.number}",
+        sender=FREELANCER,
+        to=(client.contact_name, client.contact),
+        subject=subject,
+        body=body,
+        when=_when(issued),
+        seed=f"invoice {invoice.number}",
     )
     message.add_attachment(invoice_pdf(lines), maintype="application", subtype="pdf", filename=filename)
     return message.as_bytes(policy=SMTP).replace(b"\r\n", b"\n"), invoice.paid_tag
@@ -191,31 +264,46 @@ def _other_mail(today: date) -> list[tuple[str, bytes]]:
     """Ordinary mail around the invoices: it must be read past, not acted on."""
     mails = []
     update = _message(
-        sender=FREELANCER, to=("Marta López", "marta@estudionube.example"),
+        sender=FREELANCER,
+        to=("Marta López", "marta@estudionube.example"),
         subject="Avance del rediseño: nueva versión de la portada",
         body="Hola Marta:\n\nTe paso el enlace a la nueva versión de la portada para que la revises.\n\nUn saludo,\nLucía\n",
-        when=_when(today - timedelta(days=9)), seed="update nube",
+        when=_when(today - timedelta(days=9)),
+        seed="update nube",
     )
     mails.append(("Sent", update.as_bytes()))
     friend = _message(
-        sender=FREELANCER, to=("Pablo", "pablo@amigos.example"),
+        sender=FREELANCER,
+        to=("Pablo", "pablo@amigos.example"),
         subject="Factura del alquiler de la furgoneta",
         body="Pablo, te reenvío la factura de la furgoneta del viernes.\n",
-        when=_when(today - timedelta(days=4)), seed="friend",
+        when=_when(today - timedelta(days=4)),
+        seed="friend",
     )
-    friend.add_attachment(invoice_pdf(["Factura alquiler 2211", "Total: 95,00 €"]), maintype="application", subtype="pdf", filename="factura-furgoneta.pdf")
+    friend.add_attachment(
+        invoice_pdf(["Factura alquiler 2211", "Total: 95,00 €"]),
+        maintype="application",
+        subtype="pdf",
+        filename="factura-furgoneta.pdf",
+    )
     mails.append(("Sent", friend.as_bytes()))
     newsletter = _message(
-        sender=("Design Weekly", "news@designweekly.example"), to=FREELANCER,
-        subject="This week: 12 colour palettes for autumn", body="Unsubscribe at any time.\n",
-        when=_when(today - timedelta(days=1), 7), seed="newsletter",
+        sender=("Design Weekly", "news@designweekly.example"),
+        to=FREELANCER,
+        subject="This week: 12 colour palettes for autumn",
+        body="Unsubscribe at any time.\n",
+        when=_when(today - timedelta(days=1), 7),
+        seed="newsletter",
     )
     mails.append(("INBOX", newsletter.as_bytes()))
     thanks = _message(
-        sender=("Oliver Hughes", "oliver@brightside.example"), to=FREELANCER,
+        sender=("Oliver Hughes", "oliver@brightside.example"),
+        to=FREELANCER,
         subject="Re: Landing page for the autumn campaign",
         body="Hi Lucía,\n\nThe landing page looks great, thanks!\n\nOliver\n",
-        when=_when(today - timedelta(days=20)), seed="thanks", in_reply_to=_message_id("landing"),
+        when=_when(today - timedelta(days=20)),
+        seed="thanks",
+        in_reply_to=_message_id("landing"),
     )
     mails.append(("INBOX", thanks.as_bytes()))
     return mails
@@ -276,7 +364,7 @@ identity:
   phone: "+34 600 123 456"
   website: https://lucia-romero.example
   signature: |
-    {SIGNATURE.replace(chr(10), chr(10) + '    ')}
+    {SIGNATURE.replace(chr(10), chr(10) + "    ")}
   language: es
   timezone: Europe/Madrid
 
@@ -334,7 +422,10 @@ def run_demo(directory: Path) -> int:
         attached = [part.get_filename() for part in message.iter_attachments()]
         print()
         print(f"The Spanish reminder, as it sits in Drafts (attached: {', '.join(attached)}):")
-        print("  " + "\n  ".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject", "In-Reply-To")))
+        print(
+            "  "
+            + "\n  ".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject", "In-Reply-To"))
+        )
         print()
         print("  " + body.replace("\n", "\n  ").rstrip())
     print()

@@ -110,7 +110,9 @@ class Engine:
             self._resolve_pending(folders, now)
         try:
             with self.store.transaction():
-                self.store.sync_clients({c.id: (c.name, c.language) for c in self.rules.clients.values()}, now)
+                self.store.sync_clients(
+                    {c.id: (c.name, c.language) for c in self.rules.clients.values()}, now
+                )
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
                 report.planned = ladder.due_reminders(
                     self.store.invoices(InvoiceStatus.OPEN),
@@ -119,7 +121,9 @@ class Engine:
                     self.store.taken_keys(),
                     today,
                 )
-                report.composed = [d for d in (self._compose(r, now, today, report) for r in report.planned) if d]
+                report.composed = [
+                    d for d in (self._compose(r, now, today, report) for r in report.planned) if d
+                ]
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -157,9 +161,13 @@ class Engine:
             for uid, data in self.mailbox.fetch(folder, wanted):
                 header = candidates.get(uid) or candidates.get(str(uid))
                 try:
-                    self._classify(role, uid, data, header.flags if header else frozenset(), now, today, report)
+                    self._classify(
+                        role, uid, data, header.flags if header else frozenset(), now, today, report
+                    )
                 except Exception as exc:  # one bad message never stops a pass
-                    self._skip(report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}")
+                    self._skip(
+                        report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"
+                    )
         for uid, flags in scan.flag_changes:
             invoice = self.store.invoice_at(role, uid)
             if invoice is not None:
@@ -172,7 +180,16 @@ class Engine:
         log.warning("skipped %s", line)
         report.skipped_messages.append(line)
 
-    def _classify(self, role: FolderRole, uid: Uid, data: bytes, flags: frozenset[str], now: datetime, today: date, report: PassReport) -> None:
+    def _classify(
+        self,
+        role: FolderRole,
+        uid: Uid,
+        data: bytes,
+        flags: frozenset[str],
+        now: datetime,
+        today: date,
+        report: PassReport,
+    ) -> None:
         mail = parse_mail(data, uid=uid, flags=flags)
         if role is not FolderRole.SENT:
             return
@@ -186,7 +203,12 @@ class Engine:
             if seen.attachment is not None:
                 self.store.save_attachment(new.attachment_sha256, seen.attachment)
             amount = f"{new.amount.amount} {new.amount.currency}" if new.amount else "amount unknown"
-            self.store.note(f"invoice/{new.key}", "found", f"{amount}, issued {new.issue_date}, due {new.due_date}; {new.message_id}", now)
+            self.store.note(
+                f"invoice/{new.key}",
+                "found",
+                f"{amount}, issued {new.issue_date}, due {new.due_date}; {new.message_id}",
+                now,
+            )
             log.info("invoice %s found: %s, due %s", new.key, amount, new.due_date)
             report.invoices.append(new)
         invoice = new or existing
@@ -196,7 +218,9 @@ class Engine:
             if classify.paid_keyword_present(mail.header.flags, self.rules):
                 self._paid_tag(invoice, True, today, now, report)
 
-    def _paid_tag(self, invoice: Invoice, present: bool, today: date, now: datetime, report: PassReport) -> None:
+    def _paid_tag(
+        self, invoice: Invoice, present: bool, today: date, now: datetime, report: PassReport
+    ) -> None:
         invoice = self.store.invoice(invoice.client, invoice.number) or invoice
         keyword = self.rules.invoices.paid_keyword
         if present and invoice.status is InvoiceStatus.OPEN:
@@ -241,12 +265,21 @@ class Engine:
 
     def _act(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
         self.store.add_pending(
-            key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
-            recipient=draft.to.email, folder=folders.drafts, at=now,
+            key=draft.key,
+            kind=draft.kind,
+            message_id=draft.message_id,
+            subject=draft.subject,
+            recipient=draft.to.email,
+            folder=folders.drafts,
+            at=now,
         )
         try:
             existing = self._find_ours(draft.key, folders)
-            uid = existing if existing is not None else self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
+            uid = (
+                existing
+                if existing is not None
+                else self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
+            )
         except MailboxError as exc:
             # The key stays pending; the next pass looks for the draft and finishes the job.
             message = f"{draft.key}: appending the draft failed: {exc}"
@@ -255,7 +288,12 @@ class Engine:
             return
         with self.store.transaction():
             self.store.complete(draft.key, state="drafted", uid=uid, at=now)
-            self.store.note(_subject_of(draft.key), "drafted", f"{draft.subject!r} to {draft.to.email} in {folders.drafts}", now)
+            self.store.note(
+                _subject_of(draft.key),
+                "drafted",
+                f"{draft.subject!r} to {draft.to.email} in {folders.drafts}",
+                now,
+            )
         log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
         report.drafted.append(draft)
 
@@ -273,7 +311,9 @@ class Engine:
             with self.store.transaction():
                 if uid is not None:
                     self.store.complete(entry.key, state="drafted", uid=uid, at=now)
-                    self.store.note(_subject_of(entry.key), "drafted", "found in the mailbox after an interruption", now)
+                    self.store.note(
+                        _subject_of(entry.key), "drafted", "found in the mailbox after an interruption", now
+                    )
                     log.info("draft %s found after an interruption", entry.key)
                 else:
                     self.store.release(entry.key)
@@ -295,7 +335,11 @@ def mark_paid(store: Store, number: str, *, client: str | None, on: date, now: d
     wanted = normalise_invoice_number(number)
     matches = [i for i in store.invoices_with_number(wanted) if client is None or i.client == client]
     if not matches:
-        raise UsageError(f"no invoice {number!r}" + (f" for client {client!r}" if client else "") + " in the ledger (see `status`)")
+        raise UsageError(
+            f"no invoice {number!r}"
+            + (f" for client {client!r}" if client else "")
+            + " in the ledger (see `status`)"
+        )
     if len(matches) > 1:
         owners = ", ".join(sorted(i.client for i in matches))
         raise UsageError(f"invoice {number!r} exists for several clients ({owners}); add --client")

@@ -18,7 +18,9 @@ _LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
 def money(value: Money | None, config: Config) -> str:
     if value is None:
         return "?"
-    return format_currency(value.amount, value.currency, locale=_LOCALES.get(config.identity.language, "en_GB"))
+    return format_currency(
+        value.amount, value.currency, locale=_LOCALES.get(config.identity.language, "en_GB")
+    )
 
 
 def _invoice_line(invoice: Invoice, config: Config) -> str:
@@ -44,9 +46,7 @@ def print_pass(report, config: Config, where: str) -> None:
         by_key = {d.key: d for d in drafts}
         for reminder in report.planned:
             draft = by_key.get(reminder.key)
-            why = (
-                f"{reminder.stage.name} due on {reminder.due_on} (invoice due {reminder.invoice.due_date})"
-            )
+            why = f"{reminder.stage.name} due on {reminder.due_on} (invoice due {reminder.invoice.due_date})"
             if reminder.skipped:
                 why += f"; catch-up for {', '.join(reminder.skipped)}"
             if draft is not None:
@@ -104,7 +104,9 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
     print(f"Drafts waiting for you to review and send: {len(waiting)}")
     for entry in waiting:
         note = " (interrupted; resolved on the next pass)" if entry.state == "pending" else ""
-        print(f"  {entry.subject!r} to {entry.recipient}, in {entry.folder} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}{note}")
+        print(
+            f"  {entry.subject!r} to {entry.recipient}, in {entry.folder} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}{note}"
+        )
         print(f"      key {entry.key}")
 
 

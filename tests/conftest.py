@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: the real Dovecot, a fresh IMAP user per test, the mail corpora."""
+"""Fixtures for the whole suite: the real Dovecot, a fresh IMAP user per test, the mail corpora."""
 
 from __future__ import annotations
 
@@ -34,7 +34,29 @@ def imap_user(request: pytest.FixtureRequest) -> str:
 def corpora_dir() -> Path | None:
     """The shared mail corpora: $FA_CORPORA, else ../shared/corpora beside the repository.
 
-    None when neither exists; a test that needs them then skips with `skip_without_corpora`.
+    None when the directory is missing: a test that needs it then calls
+    `pytest.skip("no mail corpora: set FA_CORPORA ...")`, the one skip this suite allows.
     """
     path = Path(os.environ.get("FA_CORPORA") or REPOSITORY.parent / "shared" / "corpora")
     return path if path.is_dir() else None
+
+
+@pytest.fixture(params=["imap", "maildir"])
+def world(request: pytest.FixtureRequest, tmp_path: Path):
+    """The freelancer's mailbox, once as a real Dovecot account and once as a Maildir."""
+    from tests.support.mailboxes import ImapWorld, MaildirWorld
+
+    if request.param == "imap":
+        world = ImapWorld(request.getfixturevalue("dovecot"), request.getfixturevalue("imap_user"))
+    else:
+        world = MaildirWorld(tmp_path / "Maildir")
+    yield world
+    world.close()
+
+
+@pytest.fixture(scope="session")
+def corpora(corpora_dir: Path | None) -> Path:
+    """The corpora directory, or a skip that says how to provide it."""
+    if corpora_dir is None:
+        pytest.skip("no shared mail corpora here: set FA_CORPORA to their directory")
+    return corpora_dir

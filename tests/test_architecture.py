@@ -12,9 +12,31 @@ DOMAIN = Path(__file__).resolve().parent.parent / "assistant" / "domain"
 
 # Standard-library modules that do I/O, touch the clock or run things.
 FORBIDDEN = {
-    "asyncio", "ftplib", "http", "imaplib", "io", "logging", "mailbox", "os", "pathlib", "poplib",
-    "random", "secrets", "select", "selectors", "shutil", "smtplib", "socket", "sqlite3", "ssl",
-    "subprocess", "tempfile", "threading", "time", "urllib.request", "uuid",
+    "asyncio",
+    "ftplib",
+    "http",
+    "imaplib",
+    "io",
+    "logging",
+    "mailbox",
+    "os",
+    "pathlib",
+    "poplib",
+    "random",
+    "secrets",
+    "select",
+    "selectors",
+    "shutil",
+    "smtplib",
+    "socket",
+    "sqlite3",
+    "ssl",
+    "subprocess",
+    "tempfile",
+    "threading",
+    "time",
+    "urllib.request",
+    "uuid",
 }
 # Third-party packages allowed in one module each (ARCHITECTURE.md, rule of dependency).
 ALLOWED_THIRD_PARTY = {"compose.py": {"jinja2", "babel"}, "calendar.py": {"holidays"}}
@@ -51,12 +73,20 @@ def test_a_domain_module_imports_nothing_that_does_io(module):
 def test_a_domain_module_never_reads_the_clock(module):
     tree = ast.parse((DOMAIN / module).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOCK_CALLS:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in CLOCK_CALLS
+        ):
             owner = ast.unparse(node.func.value)
-            assert owner not in {"datetime", "date", "time", "dt"}, f"domain/{module}:{node.lineno} calls {owner}.{node.func.attr}()"
+            assert owner not in {"datetime", "date", "time", "dt"}, (
+                f"domain/{module}:{node.lineno} calls {owner}.{node.func.attr}()"
+            )
 
 
 def test_the_checker_would_catch_a_violation(tmp_path):
-    bad = ast.parse("import socket\nfrom ..adapters import imap\nfrom datetime import datetime\nx = datetime.now()\n")
+    bad = ast.parse(
+        "import socket\nfrom ..adapters import imap\nfrom datetime import datetime\nx = datetime.now()\n"
+    )
     names = [n for n, _ in imports(bad)]
     assert "socket" in names and "assistant.adapters" in names

@@ -31,7 +31,9 @@ SEED_EN = (
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
-def invoice(client="acme", *, issue=date(2026, 3, 2), due=date(2026, 3, 16), amount="1210.00", currency="EUR") -> Invoice:
+def invoice(
+    client="acme", *, issue=date(2026, 3, 2), due=date(2026, 3, 16), amount="1210.00", currency="EUR"
+) -> Invoice:
     return Invoice(
         client=client,
         number="2026-001",
@@ -52,13 +54,19 @@ def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PD
     client = world.clients[client_id]
     stage = world.escalation.invoice[stage_index]
     inv = inv or invoice(client_id)
-    reminder = Reminder(key=f"invoice/{client_id}/2026-001/{stage.name}", invoice=inv, stage=stage, due_on=date(2026, 3, 17))
+    reminder = Reminder(
+        key=f"invoice/{client_id}/2026-001/{stage.name}", invoice=inv, stage=stage, due_on=date(2026, 3, 17)
+    )
     return compose.reminder_draft(
         reminder,
         client=client,
         identity=IDENTITY,
         template_text=world.template(client.language, stage.template).text,
-        attachment=Attachment(filename="Factura_2026-001.pdf", content_type="application/pdf", data=attachment) if attachment else None,
+        attachment=Attachment(
+            filename="Factura_2026-001.pdf", content_type="application/pdf", data=attachment
+        )
+        if attachment
+        else None,
         now=datetime(2026, 3, 17, 9, tzinfo=TZ),
         today=date(2026, 3, 17),
     )
@@ -79,7 +87,12 @@ def test_the_spanish_first_reminder_carries_the_documented_wording_verbatim(tmp_
 
 def test_the_english_first_reminder_carries_the_english_rendering(tmp_path):
     inv = invoice("bright", issue=date(2026, 3, 2), due=date(2026, 3, 16), amount="2400", currency="GBP")
-    body = parsed(draft_for(tmp_path, "bright", inv=inv)).get_body(("plain",)).get_content().replace("\r\n", "\n")
+    body = (
+        parsed(draft_for(tmp_path, "bright", inv=inv))
+        .get_body(("plain",))
+        .get_content()
+        .replace("\r\n", "\n")
+    )
     assert SEED_EN in body
     assert "Amount: £2,400.00" in body
     assert "Due date: 16 March 2026" in body

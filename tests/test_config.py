@@ -39,7 +39,9 @@ def test_loaded_objects_are_frozen(tmp_path):
 
 
 def test_clients_inherit_defaults_and_keep_their_own_terms(tmp_path):
-    rules = load_rules(write_rules(tmp_path / "rules"), Defaults(country="ES", payment_terms_days=14), IDENTITY)
+    rules = load_rules(
+        write_rules(tmp_path / "rules"), Defaults(country="ES", payment_terms_days=14), IDENTITY
+    )
     assert rules.clients["acme"].payment_terms_days == 14
     assert rules.clients["bright"].payment_terms_days == 30
     assert rules.clients["bright"].babel_locale == "en_GB"
@@ -49,7 +51,9 @@ def test_a_wrong_value_names_file_line_column_and_key_path():
     text = "identity:\n  name: Lucía\n  email: lucia@example.com\n  language: fr\naccounts:\n  - maildir: {path: /tmp}\n"
     with pytest.raises(ConfigError) as exc:
         load_settings(io.StringIO(text), "config.yaml")
-    assert problems(exc) == ["config.yaml:4:13: identity.language: Input should be 'es', 'en' or 'nl' (got 'fr')"]
+    assert problems(exc) == [
+        "config.yaml:4:13: identity.language: Input should be 'es', 'en' or 'nl' (got 'fr')"
+    ]
 
 
 def test_every_problem_of_a_file_is_reported_at_once():
@@ -78,7 +82,9 @@ def test_yaml_1_1_surprises_do_not_happen():
 
 def test_a_yaml_syntax_error_points_at_the_line(tmp_path):
     rules = write_rules(tmp_path / "rules")
-    (rules / "escalation.yaml").write_text("invoice:\n  - name: first\n    after_days: [1\n", encoding="utf-8")
+    (rules / "escalation.yaml").write_text(
+        "invoice:\n  - name: first\n    after_days: [1\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as exc:
         load_rules(rules, Defaults(), IDENTITY)
     (message,) = problems(exc)
@@ -87,12 +93,18 @@ def test_a_yaml_syntax_error_points_at_the_line(tmp_path):
 
 def test_broken_rules_in_several_files_are_all_reported(tmp_path):
     rules = write_rules(tmp_path / "rules", "clients:\n  acme:\n    name: A\n    contact: not an address\n")
-    (rules / "invoices.yaml").write_text("recognise:\n  subject: ['(unclosed']\nextract: {}\n", encoding="utf-8")
+    (rules / "invoices.yaml").write_text(
+        "recognise:\n  subject: ['(unclosed']\nextract: {}\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as exc:
         load_rules(rules, Defaults(), IDENTITY)
     found = problems(exc)
     assert any(f"{rules / 'clients.yaml'}:3:5: clients.acme: not a mail address" in p for p in found), found
-    assert any(f"{rules / 'invoices.yaml'}:2:13: recognise.subject[0]: Input should be a valid regular expression" in p for p in found), found
+    assert any(
+        f"{rules / 'invoices.yaml'}:2:13: recognise.subject[0]: Input should be a valid regular expression"
+        in p
+        for p in found
+    ), found
 
 
 def test_client_ids_must_be_usable_in_commands(tmp_path):
@@ -113,7 +125,9 @@ def test_extraction_patterns_need_their_named_group(tmp_path):
 
 def test_a_stage_without_a_template_in_a_clients_language_is_an_error(tmp_path):
     rules = write_rules(tmp_path / "rules")
-    escalation = (packaged_rules_dir() / "escalation.yaml").read_text().replace("invoice-reminder-2", "invoice-gentle")
+    escalation = (
+        (packaged_rules_dir() / "escalation.yaml").read_text().replace("invoice-reminder-2", "invoice-gentle")
+    )
     (rules / "escalation.yaml").write_text(escalation, encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_rules(rules, Defaults(), IDENTITY)
@@ -127,8 +141,12 @@ def test_a_stage_without_a_template_in_a_clients_language_is_an_error(tmp_path):
 def test_a_template_with_a_syntax_error_or_an_unknown_variable_names_its_line(tmp_path):
     rules = write_rules(tmp_path / "rules")
     (rules / "templates" / "es").mkdir(parents=True)
-    (rules / "templates" / "es" / "invoice-reminder-1.txt.j2").write_text("Hola\n\n{{ client.nombre }}\n", encoding="utf-8")
-    (rules / "templates" / "es" / "invoice-reminder-2.txt.j2").write_text("Hola\n{% if %}\n", encoding="utf-8")
+    (rules / "templates" / "es" / "invoice-reminder-1.txt.j2").write_text(
+        "Hola\n\n{{ client.nombre }}\n", encoding="utf-8"
+    )
+    (rules / "templates" / "es" / "invoice-reminder-2.txt.j2").write_text(
+        "Hola\n{% if %}\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as exc:
         load_rules(rules, Defaults(), IDENTITY)
     found = sorted(problems(exc))
@@ -152,7 +170,9 @@ def test_a_template_cannot_reach_python_internals(tmp_path):
 def test_the_freelancers_own_templates_override_the_shipped_ones(tmp_path):
     rules_dir = write_rules(tmp_path / "rules")
     (rules_dir / "templates" / "en").mkdir(parents=True)
-    (rules_dir / "templates" / "en" / "invoice-reminder-1.txt.j2").write_text("Hi {{ client.greeting_name }}!\n", encoding="utf-8")
+    (rules_dir / "templates" / "en" / "invoice-reminder-1.txt.j2").write_text(
+        "Hi {{ client.greeting_name }}!\n", encoding="utf-8"
+    )
     rules = load_rules(rules_dir, Defaults(), IDENTITY)
     assert rules.template("en", "invoice-reminder-1").text == "Hi {{ client.greeting_name }}!\n"
     assert "Estoy un poco preocupado" in rules.template("es", "invoice-reminder-1").text

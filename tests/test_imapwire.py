@@ -10,7 +10,11 @@ from assistant.adapters import imapwire
 def test_a_response_with_a_header_literal():
     header = b"Subject: Factura 1\r\nMessage-ID: <a@b>\r\n\r\n"
     data = [
-        (b"1 (UID 40 FLAGS (\\Seen $Paid) RFC822.SIZE 5120 BODY[HEADER.FIELDS (MESSAGE-ID SUBJECT)] {%d}" % len(header), header),
+        (
+            b"1 (UID 40 FLAGS (\\Seen $Paid) RFC822.SIZE 5120 BODY[HEADER.FIELDS (MESSAGE-ID SUBJECT)] {%d}"
+            % len(header),
+            header,
+        ),
         b")",
     ]
     (row,) = imapwire.parse_fetch(data)
@@ -37,14 +41,21 @@ def test_several_messages_with_and_without_literals():
 
 
 def test_quoted_strings_and_nil_bodies():
-    rows = imapwire.parse_fetch([b'4 (UID 2 BODY[HEADER.FIELDS (SUBJECT)] "Subject: \\"x\\"\r\n" FLAGS (\\Seen))', b"5 (UID 3 BODY[] NIL)"])
+    rows = imapwire.parse_fetch(
+        [
+            b'4 (UID 2 BODY[HEADER.FIELDS (SUBJECT)] "Subject: \\"x\\"\r\n" FLAGS (\\Seen))',
+            b"5 (UID 3 BODY[] NIL)",
+        ]
+    )
     assert imapwire.body_item(rows[0]) == b'Subject: "x"\r\n'
     assert imapwire.body_item(rows[1]) is None
 
 
 def test_a_literal_containing_parentheses_does_not_confuse_the_reader():
     header = b"Subject: (wip) ) ((\r\n\r\n"
-    (row,) = imapwire.parse_fetch([(b"1 (UID 1 BODY[HEADER] {%d}" % len(header), header), b" FLAGS (\\Seen))"])
+    (row,) = imapwire.parse_fetch(
+        [(b"1 (UID 1 BODY[HEADER] {%d}" % len(header), header), b" FLAGS (\\Seen))"]
+    )
     assert imapwire.body_item(row) == header
     assert row[b"FLAGS"] == (b"\\Seen",)
 

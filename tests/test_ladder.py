@@ -35,7 +35,9 @@ def world(tmp_path):
 
 
 def plan(world, today, taken=(), invoices=None):
-    return ladder.due_reminders(invoices or [invoice()], world.escalation.invoice, world.clients, set(taken), today)
+    return ladder.due_reminders(
+        invoices or [invoice()], world.escalation.invoice, world.clients, set(taken), today
+    )
 
 
 def test_nothing_is_due_on_the_due_date(world):
@@ -86,7 +88,9 @@ def test_invoice_numbers_with_slashes_give_unambiguous_keys(world):
 
 def test_business_day_stages_skip_weekends_and_the_clients_holidays():
     stage = Stage(name="nudge", after_days=1, template="t", days="business")
-    thursday = date(2026, 4, 2)  # before Good Friday (3 April), a national holiday in Spain and the Netherlands
+    thursday = date(
+        2026, 4, 2
+    )  # before Good Friday (3 April), a national holiday in Spain and the Netherlands
     assert not is_business_day(date(2026, 4, 3), "ES")
     assert is_business_day(date(2026, 4, 6), "ES")  # Easter Monday is regional in Spain, national in NL
     assert not is_business_day(date(2026, 4, 6), "NL")

@@ -83,4 +83,10 @@ def warn_if_readable_by_others(path: Path, holds: str) -> None:
     except OSError:
         return
     if mode & (stat.S_IRGRP | stat.S_IROTH):
-        log.warning("%s holds %s and is readable by others (mode %o); run: chmod 600 %s", path, holds, mode & 0o777, path)
+        log.warning(
+            "%s holds %s and is readable by others (mode %o); run: chmod 600 %s",
+            path,
+            holds,
+            mode & 0o777,
+            path,
+        )

@@ -40,8 +40,8 @@ logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 HEADER_BATCH = 2000  # UIDs per header FETCH: large, so a scan is a few round trips
 BODY_BATCH = 25  # whole messages per FETCH: bounded, they may carry 20 MB PDFs
-_HEADER_ITEMS = "(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (%s)])" % " ".join(
-    f.upper() for f in HEADER_FIELDS
+_HEADER_ITEMS = (
+    f"(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({' '.join(f.upper() for f in HEADER_FIELDS)})])"
 )
 _APPENDUID = re.compile(rb"APPENDUID\s+(\d+)\s+(\d+)", re.I)
 
@@ -107,9 +107,13 @@ class ImapMailbox:
         except LoginError:
             self._drop()
             raise LoginFailed(f"{self.describe()}: the server refused the user name or password") from None
-        except (OSError, EOFError, socket.timeout) as exc:
+        except (TimeoutError, OSError, EOFError) as exc:
             self._drop()
-            reason = "timed out" if isinstance(exc, TimeoutError | socket.timeout) else (exc.strerror or type(exc).__name__)
+            reason = (
+                "timed out"
+                if isinstance(exc, TimeoutError | socket.timeout)
+                else (exc.strerror or type(exc).__name__)
+            )
             raise MailboxUnavailable(f"{self.describe()}: {what}: {reason}") from None
         except imapclient.IMAPClient.AbortError as exc:
             self._drop()
@@ -237,7 +241,13 @@ class ImapMailbox:
         exists = int(info.get(b"EXISTS", 0))
         reset = checkpoint is None or checkpoint.get("uidvalidity") != validity
         if reset and checkpoint is not None:
-            log.warning("%s: %s UIDVALIDITY changed (%s -> %s); rescanning it", self.describe(), folder, checkpoint.get("uidvalidity"), validity)
+            log.warning(
+                "%s: %s UIDVALIDITY changed (%s -> %s); rescanning it",
+                self.describe(),
+                folder,
+                checkpoint.get("uidvalidity"),
+                validity,
+            )
         start = 1 if reset else int(checkpoint.get("uidnext", 1))
 
         new: list[int] = []
@@ -255,26 +265,39 @@ class ImapMailbox:
             old_modseq = int(checkpoint.get("highestmodseq", 0))
             if self._condstore and old_modseq and modseq:
                 if modseq != old_modseq:
-                    rows = self._uid_fetch(imapwire.uid_set(watched), "(UID FLAGS)", f"(CHANGEDSINCE {old_modseq})")
+                    rows = self._uid_fetch(
+                        imapwire.uid_set(watched), "(UID FLAGS)", f"(CHANGEDSINCE {old_modseq})"
+                    )
                     changes = [(row[b"UID"], _flags(row)) for row in rows if b"UID" in row]
             else:
                 # No CONDSTORE: read the flags of the few watched messages every pass.
                 rows = self._uid_fetch(imapwire.uid_set(watched), "(UID FLAGS)")
                 changes = [(row[b"UID"], _flags(row)) for row in rows if b"UID" in row]
 
-        after = {"uidvalidity": validity, "uidnext": uidnext or (max(new) + 1 if new else start), "highestmodseq": modseq}
+        after = {
+            "uidvalidity": validity,
+            "uidnext": uidnext or (max(new) + 1 if new else start),
+            "highestmodseq": modseq,
+        }
 
         def batches() -> Iterator[list[RawHeader]]:
             for i in range(0, len(new), HEADER_BATCH):
                 chunk = new[i : i + HEADER_BATCH]
                 rows = self._uid_fetch(imapwire.uid_set(chunk), _HEADER_ITEMS)
                 yield [
-                    RawHeader(uid=row[b"UID"], flags=_flags(row), header=imapwire.body_item(row) or b"", size=row.get(b"RFC822.SIZE", 0))
+                    RawHeader(
+                        uid=row[b"UID"],
+                        flags=_flags(row),
+                        header=imapwire.body_item(row) or b"",
+                        size=row.get(b"RFC822.SIZE", 0),
+                    )
                     for row in rows
                     if b"UID" in row
                 ]
 
-        return FolderScan(folder=folder, checkpoint=after, reset=reset, batches=batches(), flag_changes=changes)
+        return FolderScan(
+            folder=folder, checkpoint=after, reset=reset, batches=batches(), flag_changes=changes
+        )
 
     def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]:
         if self._selected != folder:
@@ -297,7 +320,10 @@ class ImapMailbox:
 
     def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None:
         client = self._connect()
-        response = self._guard(f"appending to {folder}", lambda: client.append(folder, message, flags=tuple(flags), msg_time=when))
+        response = self._guard(
+            f"appending to {folder}",
+            lambda: client.append(folder, message, flags=tuple(flags), msg_time=when),
+        )
         self.round_trips += 1
         # imapclient returns the raw text; UIDPLUS puts [APPENDUID validity uid] in it.
         match = _APPENDUID.search(response if isinstance(response, bytes) else str(response).encode())
@@ -309,7 +335,9 @@ class ImapMailbox:
 
 
 def _flags(row: dict[bytes, Any]) -> frozenset[str]:
-    return frozenset(f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in row.get(b"FLAGS", ()))
+    return frozenset(
+        f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in row.get(b"FLAGS", ())
+    )
 
 
 def _short(exc: Any) -> str:

@@ -18,7 +18,8 @@ import os
 import socket
 import time
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,14 @@ from ..errors import FolderMissing, MailboxError
 from .mailbox import DRAFTS_NAMES, SENT_NAMES, Folders, FolderScan, RawHeader, Uid, pick_folder
 from .parse import split_header
 
-_LETTER_FLAGS = {"D": "\\Draft", "F": "\\Flagged", "P": "$Forwarded", "R": "\\Answered", "S": "\\Seen", "T": "\\Deleted"}
+_LETTER_FLAGS = {
+    "D": "\\Draft",
+    "F": "\\Flagged",
+    "P": "$Forwarded",
+    "R": "\\Answered",
+    "S": "\\Seen",
+    "T": "\\Deleted",
+}
 _FLAG_LETTERS = {flag: letter for letter, flag in _LETTER_FLAGS.items()}
 _HEADER_LIMIT = 256 * 1024
 _BATCH = 2000
@@ -34,7 +42,9 @@ _counter = itertools.count()
 
 
 class MaildirMailbox:
-    def __init__(self, path: str | os.PathLike[str], *, sent: str = "", drafts: str = "", inbox: str = "INBOX"):
+    def __init__(
+        self, path: str | os.PathLike[str], *, sent: str = "", drafts: str = "", inbox: str = "INBOX"
+    ):
         self.root = Path(path)
         if not (self.root / "cur").is_dir():
             raise MailboxError(f"{self.root} is not a Maildir (no cur/ directory)")
@@ -139,10 +149,19 @@ class MaildirMailbox:
                     header = _read_header(path / listing[key][0])
                     if header is None:
                         continue  # delivered and removed between listing and reading
-                    batch.append(RawHeader(uid=key, flags=self._flags(listing[key][1], keywords), header=header[0], size=header[1]))
+                    batch.append(
+                        RawHeader(
+                            uid=key,
+                            flags=self._flags(listing[key][1], keywords),
+                            header=header[0],
+                            size=header[1],
+                        )
+                    )
                 yield batch
 
-        return FolderScan(folder=folder, checkpoint={"keys": after}, reset=reset, batches=batches(), flag_changes=changes)
+        return FolderScan(
+            folder=folder, checkpoint={"keys": after}, reset=reset, batches=batches(), flag_changes=changes
+        )
 
     def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]:
         path = self._folder_path(folder)

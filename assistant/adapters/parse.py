@@ -177,15 +177,23 @@ def parse_mail(raw: bytes, *, uid: int | str | None = None, flags: frozenset[str
         text, attachments = _with_mailparser(raw)
         fallback = False
     except Exception as exc:  # mail-parser has no exception contract: anything goes
-        log.info("mail-parser failed on %s (%s); using the standard library", header.message_id or uid, type(exc).__name__)
+        log.info(
+            "mail-parser failed on %s (%s); using the standard library",
+            header.message_id or uid,
+            type(exc).__name__,
+        )
         try:
             text, attachments = _with_stdlib(raw)
         except Exception as exc2:  # pragma: no cover - the stdlib parser is total in practice
-            log.warning("message %s unreadable (%s); header only", header.message_id or uid, type(exc2).__name__)
+            log.warning(
+                "message %s unreadable (%s); header only", header.message_id or uid, type(exc2).__name__
+            )
             text, attachments = "", []
         fallback = True
     attachments = [_with_pdf_text(a) for a in attachments]
-    return Mail(header=header, text=text[:MAX_TEXT_CHARS], attachments=tuple(attachments), parsed_by_fallback=fallback)
+    return Mail(
+        header=header, text=text[:MAX_TEXT_CHARS], attachments=tuple(attachments), parsed_by_fallback=fallback
+    )
 
 
 def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
@@ -204,7 +212,11 @@ def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
                 except (binascii.Error, ValueError):
                     data = payload.encode("ascii", errors="replace")
             else:
-                data = payload.encode("utf-8", errors="surrogateescape") if isinstance(payload, str) else bytes(payload)
+                data = (
+                    payload.encode("utf-8", errors="surrogateescape")
+                    if isinstance(payload, str)
+                    else bytes(payload)
+                )
             attachments.append(
                 Attachment(
                     filename=decode_words(item.get("filename") or ""),

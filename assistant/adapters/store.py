@@ -244,7 +244,23 @@ class Store:
 
     @staticmethod
     def _invoice(row: tuple) -> Invoice:
-        (client, number, amount, currency, issue, due, mid, subject, refs, sent_at, att_name, att_sha, status, paid_on, paid_via) = row
+        (
+            client,
+            number,
+            amount,
+            currency,
+            issue,
+            due,
+            mid,
+            subject,
+            refs,
+            sent_at,
+            att_name,
+            att_sha,
+            status,
+            paid_on,
+            paid_via,
+        ) = row
         return Invoice(
             client=client,
             number=number,
@@ -280,7 +296,8 @@ class Store:
 
     def invoice_at(self, folder: str, uid: Any) -> Invoice | None:
         row = self._db.execute(
-            f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE folder = ? AND uid = ? LIMIT 1", (folder, str(uid))
+            f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE folder = ? AND uid = ? LIMIT 1",
+            (folder, str(uid)),
         ).fetchone()
         return self._invoice(row) if row else None
 
@@ -290,7 +307,9 @@ class Store:
         if status is not None:
             query += " WHERE status = ?"
             args = (status.value,)
-        return [self._invoice(r) for r in self._db.execute(query + " ORDER BY due_date, client, number", args)]
+        return [
+            self._invoice(r) for r in self._db.execute(query + " ORDER BY due_date, client, number", args)
+        ]
 
     def save_invoice(self, invoice: Invoice) -> None:
         amount = invoice.amount
@@ -325,7 +344,12 @@ class Store:
 
     def watched_uids(self, folder: str) -> list[str]:
         """Locations whose flags matter: the invoice emails in ``folder``."""
-        return [r[0] for r in self._db.execute("SELECT uid FROM invoices WHERE folder = ? AND uid IS NOT NULL", (folder,))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT uid FROM invoices WHERE folder = ? AND uid IS NOT NULL", (folder,)
+            )
+        ]
 
     def forget_locations(self, folder: str) -> None:
         """UIDVALIDITY changed: every stored UID of ``folder`` now means nothing."""
@@ -350,7 +374,9 @@ class Store:
     @staticmethod
     def _entry(row: tuple) -> OutboxEntry:
         key, kind, state, mid, subject, recipient, folder, uid, created, note = row
-        return OutboxEntry(key, kind, state, mid, subject, recipient, folder, uid, datetime.fromisoformat(created), note)
+        return OutboxEntry(
+            key, kind, state, mid, subject, recipient, folder, uid, datetime.fromisoformat(created), note
+        )
 
     _OUTBOX_COLUMNS = "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note"
 
@@ -369,7 +395,18 @@ class Store:
         row = self._db.execute(f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,)).fetchone()
         return self._entry(row) if row else None
 
-    def add_pending(self, *, key: str, kind: str, message_id: str, subject: str, recipient: str, folder: str, at: datetime, note: str = "") -> None:
+    def add_pending(
+        self,
+        *,
+        key: str,
+        kind: str,
+        message_id: str,
+        subject: str,
+        recipient: str,
+        folder: str,
+        at: datetime,
+        note: str = "",
+    ) -> None:
         """Claim ``key``. Raises StateError if it was already claimed: never two drafts."""
         try:
             self._db.execute(
@@ -399,5 +436,7 @@ class Store:
         )
 
     def history(self, subject: str) -> list[tuple[datetime, str, str]]:
-        rows = self._db.execute("SELECT at, event, detail FROM journal WHERE subject = ? ORDER BY id", (subject,))
+        rows = self._db.execute(
+            "SELECT at, event, detail FROM journal WHERE subject = ? ORDER BY id", (subject,)
+        )
         return [(datetime.fromisoformat(at), event, detail) for at, event, detail in rows]

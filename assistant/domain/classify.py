@@ -94,7 +94,10 @@ def _invoice(
     number = next(
         (
             n
-            for n in map(normalise_invoice_number, _captures(extract.number, "number", [header.subject, filename, mail.text, pdf_text]))
+            for n in map(
+                normalise_invoice_number,
+                _captures(extract.number, "number", [header.subject, filename, mail.text, pdf_text]),
+            )
             if n
         ),
         "",

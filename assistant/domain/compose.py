@@ -37,7 +37,35 @@ KEY_HEADER = "X-Freelance-Assistant-Key"
 # the reference rate + 8 points and a fixed 40 EUR recovery cost); templates use it to
 # word the final notice.
 EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
 )
 
 
@@ -201,12 +229,16 @@ def _sample_reminder_context(identity: Identity | None, language: str) -> dict[s
         sent_at=datetime(2026, 3, 1, 9, 0),
     )
     stage = Stage(name="sample", after_days=1, template="sample")
-    reminder = Reminder(key="invoice/sample/2026-001/sample", invoice=invoice, stage=stage, due_on=date(2026, 3, 16))
+    reminder = Reminder(
+        key="invoice/sample/2026-001/sample", invoice=invoice, stage=stage, due_on=date(2026, 3, 16)
+    )
     identity = identity or Identity(name="Sample Freelancer", email="me@example.com")
     return reminder_context(reminder, client, identity, date(2026, 3, 20), attached=True)
 
 
-def check_template(path: str, text: str, kind: str | None, identity: Identity | None, language: str = "en") -> tuple[int, str] | None:
+def check_template(
+    path: str, text: str, kind: str | None, identity: Identity | None, language: str = "en"
+) -> tuple[int, str] | None:
     """Compile ``text`` and, for a known kind, render it with sample data.
 
     Returns (line, message) for the first problem, or None when the template is sound.

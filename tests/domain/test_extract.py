@@ -207,12 +207,15 @@ def test_a_day_and_month_without_a_year_are_not_a_date():
     assert parse_date("12 de marzo", language="es") is None
 
 
-@pytest.mark.parametrize("text", ["", "hoy", "30 días", "1.234,56 €", "v1.2.3", "192.168.1.10", "12/13/14/15"])
+@pytest.mark.parametrize(
+    "text", ["", "hoy", "30 días", "1.234,56 €", "v1.2.3", "192.168.1.10", "12/13/14/15"]
+)
 def test_text_without_a_date_has_no_date(text):
     assert parse_date(text, language="es") is None
 
 
 # ------------------------------------------------------------------- invoice numbers
+
 
 @pytest.mark.parametrize(
     ("text", "key"),
@@ -248,7 +251,12 @@ def test_any_amount_babel_writes_reads_back(amount, currency, locale):
 
 
 @PROPERTY
-@given(amount=MONEY, currency=st.sampled_from(["EUR", "USD", "GBP"]), locale=st.sampled_from(["es_ES", "en_GB", "nl_NL"]), language=LANGUAGES)
+@given(
+    amount=MONEY,
+    currency=st.sampled_from(["EUR", "USD", "GBP"]),
+    locale=st.sampled_from(["es_ES", "en_GB", "nl_NL"]),
+    language=LANGUAGES,
+)
 def test_a_babel_amount_in_a_sentence_reads_back_whatever_the_language(amount, currency, locale, language):
     text = f"Total: {format_currency(amount, currency, locale=locale)}. Gracias / Thanks / Bedankt."
     assert parse_amount(text, language=language) == (amount, currency), text
@@ -297,8 +305,11 @@ def test_a_babel_date_after_a_label_and_an_amount_reads_back(day, form, locale):
 # Text made of what these parsers look for, so the fuzzing reaches their corners.
 TRICKY = st.lists(
     st.sampled_from(
-        list("0123456789.,-/ '%#:€$£") + [NBSP, NNBSP, "\n", "\u2212", "\u2013", "º", "\u0663", "²"]
-        + ["EUR", "US", "euros", "de", "mar", "mrt", "Sept", "th", "of", "ALL"]
+        [
+            *"0123456789.,-/ '%#:€$£",
+            *[NBSP, NNBSP, "\n", "\u2212", "\u2013", "º", "\u0663", "²"],
+            *["EUR", "US", "euros", "de", "mar", "mrt", "Sept", "th", "of", "ALL"],
+        ]
     ),
     max_size=40,
 ).map("".join)

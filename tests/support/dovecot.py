@@ -1,8 +1,8 @@
 """A private, real Dovecot 2.3 IMAP server for tests and benchmarks.
 
 `Dovecot.start(workdir)` writes a Dovecot 2.3 config into `workdir`, runs `dovecot -F` on two free
-loopback ports (plaintext with STARTTLS, and implicit TLS with a self-signed certificate), and returns
-a handle that can inject and inspect mail through `doveadm`, kick sessions, and restart the server.
+loopback ports (plaintext with STARTTLS, and implicit TLS with a self-signed certificate), and
+returns a handle that injects and inspects mail through `doveadm`, kicks sessions and restarts.
 Nothing outside `workdir` is read or written: no system config, no /run/dovecot, no syslog.
 """
 
@@ -24,10 +24,17 @@ import time
 from pathlib import Path
 
 DOVECOT = Path("/usr/sbin/dovecot")
-SPECIAL_USE = {"Drafts": "\\Drafts", "Sent": "\\Sent", "Trash": "\\Trash", "Junk": "\\Junk", "Archive": "\\Archive"}
+SPECIAL_USE = {
+    "Drafts": "\\Drafts",
+    "Sent": "\\Sent",
+    "Trash": "\\Trash",
+    "Junk": "\\Junk",
+    "Archive": "\\Archive",
+}
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 DOVEADM_TIMEOUT = 60.0
+NO_USERS_KICKED = 68  # doveadm's exit code (EX_NOUSER) when the user had no session to kick
 # A unix socket path may hold 107 bytes; Dovecot puts sockets up to ~25 bytes deep under base_dir
 # ("token-login/tokenlogin", "login/imap-urlauth"), so a deeper base_dir would fail at bind().
 _MAX_BASE_DIR = 107 - 30
@@ -40,7 +47,8 @@ class DovecotError(RuntimeError):
 class Dovecot:
     """One running Dovecot with its config, data and logs in `workdir`.
 
-    Any user name logs in with `password`; each user's mail lives in `maildir(user)`.
+    Any user name logs in with `password`; each user's mail lives in `maildir(user)`. The mail
+    methods need the server running: `doveadm -u` looks the user up through its auth service.
     """
 
     host = "127.0.0.1"
@@ -55,6 +63,7 @@ class Dovecot:
         self.log_path = workdir / "dovecot.log"
         self._stderr_path = workdir / "dovecot.stderr"
         self._doveadm = _find_doveadm()
+        self.start_seconds = 0.0  # how long the last start took until the ports answered
         self._process: subprocess.Popen[bytes] | None = None
         self._atexit = False
 
@@ -89,10 +98,8 @@ class Dovecot:
         if process.poll() is None:
             # SIGTERM lets the master stop its children (imap, auth, log) itself.
             process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
         # The master and its children share one process group (start_new_session): whatever is left
         # of it after the master is gone, or a master that did not stop in time, gets SIGKILL.
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -116,14 +123,16 @@ class Dovecot:
 
     def doveadm(self, *args: str, input: bytes | None = None) -> str:
         """Run `doveadm -c CONF ARGS...` and return its stdout; raise with its stderr on failure."""
-        command = [self._doveadm, "-c", str(self.config_path), *args]
-        result = subprocess.run(command, input=input, capture_output=True, timeout=DOVEADM_TIMEOUT, check=False)
+        result = self._run_doveadm(args, input)
         if result.returncode != 0:
-            raise DovecotError(
-                f"{' '.join(command[1:])} exited with {result.returncode}: "
-                f"{result.stderr.decode(errors='replace').strip() or result.stdout.decode(errors='replace').strip()}"
-            )
+            raise DovecotError(_failure(args, result))
         return result.stdout.decode("utf-8", errors="replace")
+
+    def _run_doveadm(
+        self, args: tuple[str, ...], input: bytes | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
+        command = [self._doveadm, "-c", str(self.config_path), *args]
+        return subprocess.run(command, input=input, capture_output=True, timeout=DOVEADM_TIMEOUT, check=False)
 
     def save(self, user: str, folder: str, message: bytes) -> None:
         """Deliver `message` into `folder` as a local delivery would, without IMAP."""
@@ -145,9 +154,15 @@ class Dovecot:
     def folders(self, user: str) -> list[str]:
         return [row["mailbox"] for row in self._json("mailbox", "list", "-u", user)]
 
-    def kick(self, user: str) -> None:
-        """Disconnect every IMAP session of `user`."""
-        self.doveadm("kick", user)
+    def kick(self, user: str) -> bool:
+        """Disconnect every IMAP session of `user`; False if it had none."""
+        args = ("kick", user)
+        result = self._run_doveadm(args)
+        if result.returncode == NO_USERS_KICKED and b"no users kicked" in result.stdout:
+            return False
+        if result.returncode != 0:
+            raise DovecotError(_failure(args, result))
+        return True
 
     def snapshot(self, user: str) -> dict[str, set[tuple[str, frozenset[str]]]]:
         """Every folder of `user` mapped to the (message GUID, flags) of each message in it.
@@ -244,7 +259,9 @@ class Dovecot:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise DovecotError(f"dovecot exited with {self._process.returncode} at start\n{self._log_tail()}")
+                raise DovecotError(
+                    f"dovecot exited with {self._process.returncode} at start\n{self._log_tail()}"
+                )
             try:
                 # The greeting comes from an imap-login process that has reached the auth
                 # service, so once it arrives a LOGIN can succeed; the TLS port only has to listen.
@@ -259,8 +276,8 @@ class Dovecot:
                 last_error = exc
             time.sleep(0.01)
         raise DovecotError(
-            f"dovecot did not accept connections on {self.host}:{self.port} and :{self.tls_port} within "
-            f"{START_TIMEOUT:.0f} s ({last_error})\n{self._log_tail()}"
+            f"dovecot did not accept connections on {self.host}:{self.port} and "
+            f":{self.tls_port} within {START_TIMEOUT:.0f} s ({last_error})\n{self._log_tail()}"
         )
 
     def _log_tail(self, lines: int = 30) -> str:
@@ -273,7 +290,7 @@ class Dovecot:
 
 
 CONFIG = """\
-# A private Dovecot 2.3 for tests, written by tests/support/dovecot.py: do not edit, it is rewritten.
+# A private Dovecot 2.3 for tests, written by tests/support/dovecot.py at every start.
 # Nothing here refers to /etc/dovecot, /run/dovecot or /var/lib/dovecot.
 base_dir = {base_dir}
 state_dir = {state_dir}
@@ -325,6 +342,11 @@ service imap-urlauth-login {{
 }}
 service anvil {{
   chroot =
+  # Without this, one test's wrong password delays every later login from 127.0.0.1 by up to 15 s
+  # (anvil's auth penalty); the 2 s delay of the failed attempt itself (auth_failure_delay) stays.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service ipc {{
   chroot =
@@ -343,6 +365,11 @@ service stats {{
   }}
 }}
 """
+
+
+def _failure(args: tuple[str, ...], result: subprocess.CompletedProcess[bytes]) -> str:
+    output = (result.stderr or result.stdout).decode(errors="replace").strip()
+    return f"doveadm {' '.join(args)} exited with {result.returncode}: {output}"
 
 
 def _find_doveadm() -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import email
 import ssl
-import time
 from datetime import datetime
 from email import policy
 from pathlib import Path
@@ -29,6 +28,7 @@ class ImapWorld:
     def __init__(self, dovecot, user: str):
         self.dovecot = dovecot
         self.user = user
+        self.opened: list[ImapMailbox] = []
 
     def account_yaml(self, name: str = "main") -> str:
         d = self.dovecot
@@ -38,13 +38,29 @@ class ImapWorld:
         )
 
     def mailbox(self) -> ImapMailbox:
+        """The assistant's adapter on this account; closed when the test ends."""
         d = self.dovecot
-        return ImapMailbox(host=d.host, port=d.tls_port, username=self.user, password=d.password, ca_file=str(d.ca_file), timeout=10)
+        mailbox = ImapMailbox(
+            host=d.host,
+            port=d.tls_port,
+            username=self.user,
+            password=d.password,
+            ca_file=str(d.ca_file),
+            timeout=10,
+        )
+        self.opened.append(mailbox)
+        return mailbox
+
+    def close(self) -> None:
+        for mailbox in self.opened:
+            mailbox.close()
 
     @contextlib.contextmanager
     def client(self):
         context = ssl.create_default_context(cafile=str(self.dovecot.ca_file))
-        client = imapclient.IMAPClient(self.dovecot.host, port=self.dovecot.tls_port, ssl_context=context, timeout=10)
+        client = imapclient.IMAPClient(
+            self.dovecot.host, port=self.dovecot.tls_port, ssl_context=context, timeout=10
+        )
         client.login(self.user, self.dovecot.password)
         try:
             yield client
@@ -52,7 +68,9 @@ class ImapWorld:
             with contextlib.suppress(Exception):
                 client.logout()
 
-    def deliver(self, folder: str, data: bytes, flags: tuple[str, ...] = ("\\Seen",), when: datetime | None = None) -> None:
+    def deliver(
+        self, folder: str, data: bytes, flags: tuple[str, ...] = ("\\Seen",), when: datetime | None = None
+    ) -> None:
         with self.client() as client:
             client.append(folder, data, flags=flags, msg_time=when)
 
@@ -64,8 +82,7 @@ class ImapWorld:
                 return []
             rows = client.fetch(uids, ["FLAGS", "BODY.PEEK[]"])
             return [
-                (frozenset(f.decode() for f in rows[u][b"FLAGS"]), rows[u][b"BODY[]"])
-                for u in sorted(rows)
+                (frozenset(f.decode() for f in rows[u][b"FLAGS"]), rows[u][b"BODY[]"]) for u in sorted(rows)
             ]
 
     def _uids_with(self, client, message_id: str) -> list[int]:
@@ -91,7 +108,6 @@ class ImapWorld:
         saved = self.messages(folder)
         before = self.dovecot.status(self.user, folder)["uidvalidity"]
         self.dovecot.delete_folder(self.user, folder)
-        time.sleep(1.1)  # Dovecot derives UIDVALIDITY from the clock (seconds)
         self.dovecot.create_folder(self.user, folder)
         for flags, data in saved:
             self.deliver(folder, data, tuple(f for f in flags if f != "\\Recent"))
@@ -114,6 +130,9 @@ class MaildirWorld:
     def mailbox(self) -> MaildirMailbox:
         return MaildirMailbox(self.root)
 
+    def close(self) -> None:
+        pass
+
     def _dir(self, folder: str) -> Path:
         return self.root if folder.upper() == "INBOX" else self.root / f".{folder}"
 
@@ -129,7 +148,9 @@ class MaildirWorld:
         letters = [_LETTERS[f] if f in _LETTERS else self._keyword_letter(folder, f) for f in flags]
         return "".join(sorted(letters))
 
-    def deliver(self, folder: str, data: bytes, flags: tuple[str, ...] = ("\\Seen",), when: datetime | None = None) -> None:
+    def deliver(
+        self, folder: str, data: bytes, flags: tuple[str, ...] = ("\\Seen",), when: datetime | None = None
+    ) -> None:
         self._counter += 1
         stamp = int((when or datetime.now()).timestamp())
         path = self._dir(folder) / "cur" / f"{stamp}.T{self._counter}.test:2,{self._letters(folder, flags)}"
@@ -143,7 +164,9 @@ class MaildirWorld:
         keywords = {}
         kw = self._dir(folder) / "dovecot-keywords"
         if kw.exists():
-            keywords = {chr(ord("a") + i): line.split(" ", 1)[1] for i, line in enumerate(kw.read_text().splitlines())}
+            keywords = {
+                chr(ord("a") + i): line.split(" ", 1)[1] for i, line in enumerate(kw.read_text().splitlines())
+            }
         reverse = {v: k for k, v in _LETTERS.items()}
         for path in self._files(folder):
             info = path.name.partition(":2,")[2]

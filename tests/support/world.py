@@ -40,7 +40,9 @@ clients:
     country: NL
 """
 
-IDENTITY = Identity(name=ME[0], email=ME[1], signature="Lucía Romero\n+34 600 123 456", timezone="Europe/Madrid")
+IDENTITY = Identity(
+    name=ME[0], email=ME[1], signature="Lucía Romero\n+34 600 123 456", timezone="Europe/Madrid"
+)
 
 
 def write_rules(directory: Path, clients_yaml: str = CLIENTS_YAML) -> Path:
@@ -120,7 +122,9 @@ def invoice_email(
     return message.as_bytes()
 
 
-def plain_email(*, sender: str, to: str, subject: str, body: str = "Hello\n", sent: datetime | None = None, **headers: str) -> bytes:
+def plain_email(
+    *, sender: str, to: str, subject: str, body: str = "Hello\n", sent: datetime | None = None, **headers: str
+) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to

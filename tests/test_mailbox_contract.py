@@ -1,0 +1,94 @@
+"""One contract, two mailboxes: the same assertions on a real Dovecot and on a Maildir."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from assistant.adapters.parse import parse_header
+from tests.support.mailboxes import parsed
+from tests.support.world import TZ, invoice_email, plain_email
+
+
+def scan_all(mailbox, folder, checkpoint=None, **kwargs):
+    scan = mailbox.scan(folder, checkpoint, **kwargs)
+    headers = [raw for batch in scan.batches for raw in batch]
+    return scan, headers
+
+
+def test_folders_are_found_by_role(world):
+    folders = world.mailbox().folders()
+    assert (folders.inbox, folders.sent, folders.drafts) == ("INBOX", "Sent", "Drafts")
+
+
+def test_a_first_scan_sees_every_message_with_its_header_and_flags(world):
+    world.deliver("Sent", invoice_email(subject="Factura 1"), flags=("\\Seen", "$Paid"))
+    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="Hola"), flags=())
+    mailbox = world.mailbox()
+    scan, headers = scan_all(mailbox, "Sent")
+    assert scan.reset
+    subjects = {parse_header(h.header).subject: h.flags for h in headers}
+    assert set(subjects) == {"Factura 1", "Hola"}
+    assert "$Paid" in subjects["Factura 1"] and "\\Seen" in subjects["Factura 1"]
+    assert "\\Seen" not in subjects["Hola"]
+
+
+def test_an_incremental_scan_sees_only_what_is_new(world):
+    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="one"))
+    mailbox = world.mailbox()
+    first, _ = scan_all(mailbox, "Sent")
+    again, headers = scan_all(mailbox, "Sent", first.checkpoint)
+    assert not again.reset and headers == []
+    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="two"))
+    _, headers = scan_all(world.mailbox(), "Sent", again.checkpoint)
+    assert [parse_header(h.header).subject for h in headers] == ["two"]
+
+
+def test_flag_changes_of_watched_messages_are_reported(world):
+    data = invoice_email(message_id="<watched@x>")
+    world.deliver("Sent", data)
+    world.deliver("Sent", invoice_email(message_id="<other@x>"))
+    mailbox = world.mailbox()
+    first, headers = scan_all(mailbox, "Sent")
+    uid = next(h.uid for h in headers if parse_header(h.header).message_id == "<watched@x>")
+    world.tag("Sent", "<watched@x>", "$Paid")
+    world.tag("Sent", "<other@x>", "$Paid")
+    second = world.mailbox().scan("Sent", first.checkpoint, watch=[uid])
+    assert [(u, "$Paid" in flags) for u, flags in second.flag_changes] == [(uid, True)]
+
+
+def test_fetch_returns_the_message_as_stored_and_reading_marks_nothing_seen(world):
+    data = invoice_email()
+    world.deliver("Sent", data, flags=())
+    mailbox = world.mailbox()
+    _, headers = scan_all(mailbox, "Sent")
+    ((_, fetched),) = list(mailbox.fetch("Sent", [headers[0].uid]))
+    assert fetched.replace(b"\r\n", b"\n") == data.replace(b"\r\n", b"\n")
+    mailbox.close()
+    ((flags, _),) = world.messages("Sent")
+    assert "\\Seen" not in flags
+
+
+def test_append_adds_a_draft_that_search_finds_by_header(world):
+    draft = plain_email(
+        sender="me@x.example",
+        to="c@y.example",
+        subject="Re: Factura",
+        X_Freelance_Assistant_Key="invoice/a/1/first",
+    )
+    mailbox = world.mailbox()
+    uid = mailbox.append("Drafts", draft, flags=("\\Draft",), when=datetime(2026, 3, 17, 9, tzinfo=TZ))
+    assert uid is not None
+    assert mailbox.search_header("Drafts", "X-Freelance-Assistant-Key", "invoice/a/1/first") == [uid]
+    assert mailbox.search_header("Drafts", "X-Freelance-Assistant-Key", "invoice/a/1/second") == []
+    ((flags, data),) = world.messages("Drafts")
+    assert "\\Draft" in flags
+    assert parsed(data)["Subject"] == "Re: Factura"
+
+
+def test_a_first_scan_can_be_bounded_by_a_lookback_date(world):
+    today = date.today()
+    old = datetime.combine(today - timedelta(days=400), datetime.min.time(), tzinfo=TZ)
+    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="old"), when=old)
+    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="recent"))
+    _, headers = scan_all(world.mailbox(), "Sent", since=today - timedelta(days=30))
+    assert [parse_header(h.header).subject for h in headers] == ["recent"]
