@@ -548,14 +548,19 @@ _INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 def normalise_invoice_number(text: str) -> str:
-    """An invoice number as a stable key: trimmed, inner whitespace removed, trailing punctuation dropped, upper-cased."""
+    """An invoice number as a stable key: whitespace removed, surrounding punctuation dropped, upper-cased."""
     if not isinstance(text, str):
         return ""
     # "fra 12" and "FRA12" are the same invoice to a person, so they are the same key.
     key = _INVISIBLE.sub("", text).upper()
     # A number quoted at the end of a sentence ("... 2026-001.") keeps its own characters
     # only; any Unicode punctuation (category P*) at the end is the sentence's.
+    # The same holds at the start ("(2026-001)", "«F-12»"), except "#", which some
+    # numbering schemes keep as part of the number ("#0042").
     end = len(key)
     while end and unicodedata.category(key[end - 1]).startswith("P"):
         end -= 1
-    return key[:end]
+    start = 0
+    while start < end and key[start] != "#" and unicodedata.category(key[start]).startswith("P"):
+        start += 1
+    return key[start:end]

@@ -227,6 +227,9 @@ def test_text_without_a_date_has_no_date(text):
         ("2026-001\u00a0", "2026-001"),
         ("", ""),
         ("...", ""),
+        ("(2026-001)", "2026-001"),
+        ("«F-12»", "F-12"),
+        ("#0042", "#0042"),
     ],
 )
 def test_an_invoice_number_becomes_a_stable_key(text, key):

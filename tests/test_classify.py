@@ -1,0 +1,157 @@
+"""Classification: which emails in Sent are invoices, and what they say (es, en, nl)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from assistant.adapters.parse import parse_header, parse_mail
+from assistant.demo import invoice_pdf
+from assistant.domain.classify import classify_sent, is_candidate
+from assistant.domain.model import FolderRole, Money
+from tests.support.world import TZ, invoice_email, rules
+
+TODAY = date(2026, 3, 20)
+
+
+@pytest.fixture
+def world(tmp_path):
+    return rules(tmp_path)
+
+
+def classify(world, data: bytes):
+    return classify_sent(parse_mail(data), world, tz=TZ, seen_on=TODAY)
+
+
+def test_a_spanish_invoice_with_an_explicit_due_date(world):
+    seen = classify(
+        world,
+        invoice_email(
+            subject="Factura F-2026-003 – Rediseño web",
+            body="Hola Marta:\n\nAdjunto la factura.\n\nImporte total: 1.210,00 €\nFecha: 02/03/2026\nFecha de vencimiento: 30 de marzo de 2026\n",
+            filename="F-2026-003.pdf",
+            pdf_lines=("FACTURA F-2026-003",),
+        ),
+    )
+    invoice = seen.invoice
+    assert (invoice.client, invoice.number) == ("acme", "F-2026-003")
+    assert invoice.amount == Money(amount=Decimal("1210.00"), currency="EUR")
+    assert invoice.issue_date == date(2026, 3, 2)
+    assert invoice.due_date == date(2026, 3, 30)  # the explicit date wins over 14 days of terms
+    assert seen.attachment.filename == "F-2026-003.pdf"
+
+
+def test_an_english_invoice_gets_the_clients_net_30_terms(world):
+    seen = classify(
+        world,
+        invoice_email(
+            to="Oliver Hughes <oliver@bright.example>",
+            subject="Invoice #INV-0042 for March",
+            body="Hi Oliver,\n\nPlease find attached my invoice.\n\nInvoice date: 2 March 2026\nAmount due: £2,400.00\n",
+            filename="invoice-INV-0042.pdf",
+        ),
+    )
+    invoice = seen.invoice
+    assert (invoice.client, invoice.number) == ("bright", "INV-0042")
+    assert invoice.amount == Money(amount=Decimal("2400.00"), currency="GBP")
+    assert invoice.due_date == date(2026, 4, 1)  # 2 March + 30 days
+
+
+def test_a_dutch_invoice_recognised_by_its_attachment_name_with_facts_from_the_pdf(world):
+    seen = classify(
+        world,
+        invoice_email(
+            to="Sanne de Vries <sanne@tulp.example>",
+            subject="Project update",
+            body="Beste Sanne,\n\nZie bijlage.\n",
+            filename="Factuur 2026-017.pdf",
+            pdf_lines=("FACTUUR 2026-017", "Factuurdatum: 05-03-2026", "Totaal: € 850,00"),
+        ),
+    )
+    invoice = seen.invoice
+    assert (invoice.client, invoice.number) == ("tulp", "2026-017")
+    assert invoice.amount == Money(amount=Decimal("850.00"), currency="EUR")
+    assert invoice.issue_date == date(2026, 3, 5)
+    assert invoice.due_date == date(2026, 3, 19)
+
+
+def test_an_invoice_recognised_by_its_body_takes_the_number_from_the_body(world):
+    seen = classify(
+        world,
+        invoice_email(subject="Proyecto web", body="Hola,\n\nte envío la factura nº 2026-020 del proyecto.\n", filename="documento.pdf"),
+    )
+    assert seen.invoice.number == "2026-020"
+
+
+def test_the_number_can_come_from_the_pdf_alone(world):
+    seen = classify(
+        world,
+        invoice_email(
+            to="oliver@bright.example",
+            subject="Invoice",
+            body="see attached invoice\n",
+            filename="scan.pdf",
+            pdf_lines=("INVOICE NUMBER: 77-B", "Total due: $1,200.00"),
+        ),
+    )
+    assert seen.invoice.number == "77-B"
+    assert seen.invoice.amount == Money(amount=Decimal("1200.00"), currency="USD")
+
+
+def test_without_a_number_the_invoice_still_gets_a_stable_key(world):
+    data = invoice_email(subject="Factura", body="Adjunto factura.\n", filename="doc.pdf", pdf_lines=("Gracias",), message_id="<n@x>")
+    first, second = classify(world, data), classify(world, data)
+    assert first.invoice.number.startswith("MAIL-") and first.invoice.number == second.invoice.number
+
+
+def test_an_impossible_explicit_due_date_is_ignored(world):
+    seen = classify(world, invoice_email(body="Factura 2026-001\nFecha: 02/03/2026\nVencimiento: 01/01/2026\n"))
+    assert seen.invoice.due_date == date(2026, 3, 16)
+
+
+def test_without_an_issue_date_the_day_it_was_sent_counts_in_the_freelancers_time_zone(world):
+    late_evening_utc = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Madrid
+    seen = classify(world, invoice_email(body="Factura adjunta.\n", sent=late_evening_utc))
+    assert seen.invoice.issue_date == date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("to", "client"),
+    [
+        ("Marta <marta@acme.example>", "acme"),
+        ("facturas@billing.acme.example", "acme"),  # a subdomain of a client domain
+        ("accounts@bright-billing.example", "bright"),  # an extra address of the client
+    ],
+)
+def test_the_client_is_found_by_contact_address_or_domain(world, to, client):
+    assert classify(world, invoice_email(to=to)).invoice.client == client
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        invoice_email(to="Pablo <pablo@friends.example>"),  # not a client
+        invoice_email(pdf_lines=()),  # no PDF
+        invoice_email(subject="Fotos del evento", body="Aquí van.", filename="fotos.pdf"),  # no invoice words
+    ],
+    ids=["not-a-client", "no-pdf", "not-an-invoice"],
+)
+def test_mail_that_is_not_an_invoice_is_not_one(world, data):
+    assert classify(world, data) is None
+
+
+def test_our_own_reminders_coming_back_through_sent_are_not_new_invoices(world):
+    data = invoice_email(subject="Re: Factura 2026-001").replace(
+        b"Subject:", b"X-Freelance-Assistant-Key: invoice/acme/2026-001/first-reminder\nSubject:", 1
+    )
+    assert classify(world, data) is None
+    assert is_candidate(parse_header(data), FolderRole.SENT, world)
+
+
+def test_only_mail_to_clients_is_fetched_in_full(world):
+    assert is_candidate(parse_header(invoice_email()), FolderRole.SENT, world)
+    assert not is_candidate(parse_header(invoice_email(to="x@elsewhere.example")), FolderRole.SENT, world)
+    pdf = invoice_pdf(["x"])
+    assert not is_candidate(parse_header(invoice_email(to="y@elsewhere.example", pdf=pdf)), FolderRole.SENT, world)

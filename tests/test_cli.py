@@ -1,0 +1,145 @@
+"""The command line as a freelancer uses it: clear messages, exit code 2 on errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from tests.support.mailboxes import ImapWorld, MaildirWorld
+from tests.support.world import at, invoice_email, write_config
+from tests.test_compose import SEED_ES
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def maildir_config(tmp_path):
+    world = MaildirWorld(tmp_path / "Maildir")
+    world.deliver("Sent", invoice_email(sent=at(date(2026, 3, 2)), message_id="<cli-inv@x>"))
+    return world, write_config(tmp_path / "cfg", world.account_yaml())
+
+
+def test_check_on_a_broken_file_points_at_the_line_without_a_traceback(capsys, tmp_path):
+    path = write_config(tmp_path, "- name: main\n  maildir:\n    path: Mail\n")
+    (tmp_path / "rules" / "clients.yaml").write_text("clients:\n  acme:\n    name: A\n    contact: a@a.example\n    lenguage: es\n")
+    code, out, err = run(capsys, "check", "--config", str(path), "--offline")
+    assert code == 2
+    assert f"{tmp_path / 'rules' / 'clients.yaml'}:5:5: clients.acme.lenguage: unknown key (did you mean 'language'?)" in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_check_offline_summarises_a_valid_configuration(capsys, maildir_config):
+    _, path = maildir_config
+    code, out, _ = run(capsys, "check", "--config", str(path), "--offline")
+    assert code == 0
+    assert "configuration valid" in out and "clients: 3 (acme, bright, tulp)" in out
+
+
+def test_check_logs_in_and_names_the_folders(capsys, dovecot, imap_user, tmp_path):
+    path = write_config(tmp_path, ImapWorld(dovecot, imap_user).account_yaml())
+    code, out, _ = run(capsys, "check", "--config", str(path))
+    assert code == 0
+    assert f"IMAP {imap_user}@127.0.0.1:{dovecot.tls_port}: connected; Sent = 'Sent', Drafts = 'Drafts'" in out
+
+
+def test_a_wrong_password_is_a_clear_error_that_does_not_echo_it(capsys, dovecot, imap_user, tmp_path):
+    account = ImapWorld(dovecot, imap_user).account_yaml().replace(dovecot.password, "hunter2-wrong")
+    path = write_config(tmp_path, account)
+    code, out, err = run(capsys, "check", "--config", str(path))
+    assert code == 2
+    assert "refused the user name or password" in err
+    assert "hunter2-wrong" not in out + err
+
+
+def test_an_untrusted_certificate_is_refused_with_a_hint(capsys, dovecot, imap_user, tmp_path):
+    account = ImapWorld(dovecot, imap_user).account_yaml()
+    account = "\n".join(line for line in account.splitlines() if "ca_file" not in line) + "\n"
+    path = write_config(tmp_path, account)
+    code, _, err = run(capsys, "check", "--config", str(path))
+    assert code == 2
+    assert "certificate is not trusted" in err and "ca_file" in err
+
+
+def test_starttls_works_as_well(capsys, dovecot, imap_user, tmp_path):
+    account = ImapWorld(dovecot, imap_user).account_yaml()
+    account = account.replace(f"port: {dovecot.tls_port}", f"port: {dovecot.port}").replace("security: tls", "security: starttls")
+    code, out, _ = run(capsys, "check", "--config", str(write_config(tmp_path, account)))
+    assert code == 0 and "connected" in out
+
+
+def test_an_unreachable_server_is_a_clear_error(capsys, tmp_path):
+    account = "- name: main\n  imap:\n    host: 127.0.0.1\n    port: 9\n    username: u\n    password: p\n    timeout: 3\n"
+    code, _, err = run(capsys, "check", "--config", str(write_config(tmp_path, account)))
+    assert code == 2
+    assert "IMAP u@127.0.0.1:9: connecting:" in err
+
+
+def test_scan_status_and_mark_paid(capsys, maildir_config):
+    world, path = maildir_config
+    code, out, _ = run(capsys, "scan", "--config", str(path), "--dry-run", "--as-of", "2026-03-17")
+    assert code == 0 and "reminders would be drafted: 1" in out and "first-reminder" in out
+    assert world.messages("Drafts") == []
+    code, out, _ = run(capsys, "scan", "--config", str(path))
+    assert code == 0 and "invoices found: 1" in out
+    code, out, _ = run(capsys, "status", "--config", str(path))
+    assert code == 0 and "acme" in out and "2026-001" in out and "OVERDUE" in out
+    code, out, _ = run(capsys, "mark-paid", "--config", str(path), "2026-001")
+    assert code == 0 and "acme/2026-001 is paid" in out
+    code, out, _ = run(capsys, "status", "--config", str(path))
+    assert "Open invoices: 0" in out and "Paid invoices: 1" in out
+
+
+def test_mark_paid_of_an_unknown_invoice_says_so(capsys, maildir_config):
+    _, path = maildir_config
+    run(capsys, "scan", "--config", str(path))
+    code, _, err = run(capsys, "mark-paid", "--config", str(path), "1999-999")
+    assert code == 2 and "no invoice '1999-999'" in err
+
+
+def test_as_of_needs_a_dry_run(capsys, maildir_config):
+    _, path = maildir_config
+    code, _, err = run(capsys, "scan", "--config", str(path), "--as-of", "2026-03-17")
+    assert code == 2 and "--as-of only makes sense with --dry-run" in err
+
+
+def test_debug_shows_the_traceback(capsys, tmp_path):
+    code, _, err = run(capsys, "--debug", "check", "--config", str(tmp_path / "missing.yaml"))
+    assert code == 2 and "Traceback" in err
+
+
+def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tmp_path):
+    directory = tmp_path / "demo"
+    code, out, _ = run(capsys, "demo", "--dir", str(directory))
+    assert code == 0
+    assert SEED_ES.split("\n")[0] in out
+    assert "invoices found: 6" in out and "paid: tulp/2026-017 (keyword)" in out
+    drafts = list((directory / "Maildir" / ".Drafts" / "cur").iterdir())
+    assert len(drafts) == 4 and all(p.name.endswith(":2,D") for p in drafts)
+    config = str(directory / "config.yaml")
+    code, out, _ = run(capsys, "scan", "--config", config)
+    assert code == 0 and "no reminder is due" in out
+    assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 4
+    code, out, _ = run(capsys, "status", "--config", config)
+    assert code == 0 and "Drafts waiting for you to review and send: 4" in out
+    code, _, err = run(capsys, "demo", "--dir", str(directory))
+    assert code == 2 and "is not empty" in err
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    result = subprocess.run([sys.executable, "-m", "assistant", "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("freelance-assistant ")
+
+
+def test_the_console_script_is_installed():
+    script = Path(sys.executable).parent / "freelance-assistant"
+    result = subprocess.run([str(script), "check", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "--offline" in result.stdout

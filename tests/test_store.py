@@ -1,0 +1,69 @@
+"""The state database: private files, WAL, a versioned schema, and keys taken once."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import UTC, datetime
+
+import pytest
+
+from assistant.adapters.store import SCHEMA_VERSION, Store
+from assistant.errors import StateError
+
+NOW = datetime(2026, 3, 17, 9, tzinfo=UTC)
+
+
+def claim(store: Store, key: str) -> None:
+    store.add_pending(key=key, kind="reminder", message_id="<m@x>", subject="Re: x", recipient="a@b.example", folder="Drafts", at=NOW)
+
+
+def test_the_database_is_private_and_uses_wal(tmp_path):
+    path = tmp_path / "state" / "main.sqlite3"
+    with Store.open(path) as store:
+        claim(store, "invoice/acme/1/first-reminder")
+        mode = store._db.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_an_action_key_can_be_taken_only_once(tmp_path):
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        claim(store, "invoice/acme/1/first-reminder")
+        with pytest.raises(StateError, match="already taken"):
+            claim(store, "invoice/acme/1/first-reminder")
+        assert store.taken_keys() == {"invoice/acme/1/first-reminder"}
+
+
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.set_checkpoint("sent", {"uidnext": 5}, NOW)
+            raise RuntimeError("the server went away")
+        assert store.checkpoint("sent") is None
+
+
+def test_state_survives_reopening(tmp_path):
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        store.set_checkpoint("sent", {"uidvalidity": 7, "uidnext": 42}, NOW)
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        assert store.checkpoint("sent") == {"uidvalidity": 7, "uidnext": 42}
+
+
+def test_a_database_from_a_newer_version_is_refused_not_downgraded(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    Store.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    db.commit()
+    db.close()
+    with pytest.raises(StateError, match="newer freelance-assistant"):
+        Store.open(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StateError, match="unusable"):
+        Store.open(path)
