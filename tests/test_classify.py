@@ -80,7 +80,11 @@ def test_a_dutch_invoice_recognised_by_its_attachment_name_with_facts_from_the_p
 def test_an_invoice_recognised_by_its_body_takes_the_number_from_the_body(world):
     seen = classify(
         world,
-        invoice_email(subject="Proyecto web", body="Hola,\n\nte envío la factura nº 2026-020 del proyecto.\n", filename="documento.pdf"),
+        invoice_email(
+            subject="Proyecto web",
+            body="Hola,\n\nte envío la factura nº 2026-020 del proyecto.\n",
+            filename="documento.pdf",
+        ),
     )
     assert seen.invoice.number == "2026-020"
 
@@ -101,13 +105,21 @@ def test_the_number_can_come_from_the_pdf_alone(world):
 
 
 def test_without_a_number_the_invoice_still_gets_a_stable_key(world):
-    data = invoice_email(subject="Factura", body="Adjunto factura.\n", filename="doc.pdf", pdf_lines=("Gracias",), message_id="<n@x>")
+    data = invoice_email(
+        subject="Factura",
+        body="Adjunto factura.\n",
+        filename="doc.pdf",
+        pdf_lines=("Gracias",),
+        message_id="<n@x>",
+    )
     first, second = classify(world, data), classify(world, data)
     assert first.invoice.number.startswith("MAIL-") and first.invoice.number == second.invoice.number
 
 
 def test_an_impossible_explicit_due_date_is_ignored(world):
-    seen = classify(world, invoice_email(body="Factura 2026-001\nFecha: 02/03/2026\nVencimiento: 01/01/2026\n"))
+    seen = classify(
+        world, invoice_email(body="Factura 2026-001\nFecha: 02/03/2026\nVencimiento: 01/01/2026\n")
+    )
     assert seen.invoice.due_date == date(2026, 3, 16)
 
 
@@ -154,4 +166,6 @@ def test_only_mail_to_clients_is_fetched_in_full(world):
     assert is_candidate(parse_header(invoice_email()), FolderRole.SENT, world)
     assert not is_candidate(parse_header(invoice_email(to="x@elsewhere.example")), FolderRole.SENT, world)
     pdf = invoice_pdf(["x"])
-    assert not is_candidate(parse_header(invoice_email(to="y@elsewhere.example", pdf=pdf)), FolderRole.SENT, world)
+    assert not is_candidate(
+        parse_header(invoice_email(to="y@elsewhere.example", pdf=pdf)), FolderRole.SENT, world
+    )

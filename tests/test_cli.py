@@ -30,10 +30,15 @@ def maildir_config(tmp_path):
 
 def test_check_on_a_broken_file_points_at_the_line_without_a_traceback(capsys, tmp_path):
     path = write_config(tmp_path, "- name: main\n  maildir:\n    path: Mail\n")
-    (tmp_path / "rules" / "clients.yaml").write_text("clients:\n  acme:\n    name: A\n    contact: a@a.example\n    lenguage: es\n")
+    (tmp_path / "rules" / "clients.yaml").write_text(
+        "clients:\n  acme:\n    name: A\n    contact: a@a.example\n    lenguage: es\n"
+    )
     code, out, err = run(capsys, "check", "--config", str(path), "--offline")
     assert code == 2
-    assert f"{tmp_path / 'rules' / 'clients.yaml'}:5:5: clients.acme.lenguage: unknown key (did you mean 'language'?)" in err
+    assert (
+        f"{tmp_path / 'rules' / 'clients.yaml'}:5:5: clients.acme.lenguage: unknown key (did you mean 'language'?)"
+        in err
+    )
     assert "Traceback" not in err and out == ""
 
 
@@ -48,7 +53,9 @@ def test_check_logs_in_and_names_the_folders(capsys, dovecot, imap_user, tmp_pat
     path = write_config(tmp_path, ImapWorld(dovecot, imap_user).account_yaml())
     code, out, _ = run(capsys, "check", "--config", str(path))
     assert code == 0
-    assert f"IMAP {imap_user}@127.0.0.1:{dovecot.tls_port}: connected; Sent = 'Sent', Drafts = 'Drafts'" in out
+    assert (
+        f"IMAP {imap_user}@127.0.0.1:{dovecot.tls_port}: connected; Sent = 'Sent', Drafts = 'Drafts'" in out
+    )
 
 
 def test_a_wrong_password_is_a_clear_error_that_does_not_echo_it(capsys, dovecot, imap_user, tmp_path):
@@ -71,7 +78,9 @@ def test_an_untrusted_certificate_is_refused_with_a_hint(capsys, dovecot, imap_u
 
 def test_starttls_works_as_well(capsys, dovecot, imap_user, tmp_path):
     account = ImapWorld(dovecot, imap_user).account_yaml()
-    account = account.replace(f"port: {dovecot.tls_port}", f"port: {dovecot.port}").replace("security: tls", "security: starttls")
+    account = account.replace(f"port: {dovecot.tls_port}", f"port: {dovecot.port}").replace(
+        "security: tls", "security: starttls"
+    )
     code, out, _ = run(capsys, "check", "--config", str(write_config(tmp_path, account)))
     assert code == 0 and "connected" in out
 
@@ -135,7 +144,9 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
 
 
 def test_python_dash_m_runs_the_same_command_line():
-    result = subprocess.run([sys.executable, "-m", "assistant", "--version"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "--version"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and result.stdout.startswith("freelance-assistant ")
 
 

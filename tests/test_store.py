@@ -15,7 +15,15 @@ NOW = datetime(2026, 3, 17, 9, tzinfo=UTC)
 
 
 def claim(store: Store, key: str) -> None:
-    store.add_pending(key=key, kind="reminder", message_id="<m@x>", subject="Re: x", recipient="a@b.example", folder="Drafts", at=NOW)
+    store.add_pending(
+        key=key,
+        kind="reminder",
+        message_id="<m@x>",
+        subject="Re: x",
+        recipient="a@b.example",
+        folder="Drafts",
+        at=NOW,
+    )
 
 
 def test_the_database_is_private_and_uses_wal(tmp_path):
