@@ -248,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `freelance-assistant status | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
