@@ -161,6 +161,55 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _store_of(config: Config, account_name: str | None):
+    from .adapters.store import Store
+    from .engine import state_path
+
+    account = config.account(account_name)
+    path = state_path(config, account)
+    if not path.exists():
+        raise UsageError(
+            f"no state for account {account.name} yet ({path}); run `freelance-assistant scan` first"
+        )
+    return Store.open(path)
+
+
+def cmd_hold(args: argparse.Namespace) -> int:
+    """pause, dispute and resume: the freelancer takes an invoice out of the ladder, or back."""
+    from .domain.ledger import Event
+    from .engine import command_on_invoice
+
+    event = {"pause": Event.PAUSED, "dispute": Event.DISPUTED, "resume": Event.RESUMED}[args.command]
+    config = _config(args)
+    now = _now()
+    with _store_of(config, args.account) as store:
+        invoice = command_on_invoice(
+            store, args.number, event, client=args.client, on=now.date(), now=now,
+            until=getattr(args, "until", None), note=getattr(args, "reason", "") or "",
+        )  # fmt: skip
+    what = {
+        Event.PAUSED: "paused"
+        + (f" until {invoice.hold_until}" if invoice.hold_until else " until you resume it"),
+        Event.DISPUTED: "marked disputed: not chased until you resume it",
+        Event.RESUMED: "back on the reminder ladder",
+    }[event]
+    print(f"Invoice {invoice.key} is {what}.")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .domain.model import Invoice
+    from .engine import deliverable_item, find_item, invoice_item
+    from .report import print_explanation
+
+    config = _config(args)
+    with _store_of(config, args.account) as store:
+        item = find_item(store, args.item, args.client)
+        name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
+        print_explanation(item, store.history(name), store.outbox_for(name), config, _now())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -221,6 +270,33 @@ def build_parser() -> argparse.ArgumentParser:
     paid.add_argument("number", metavar="NUMBER", help="the invoice number, as shown by `status`")
     paid.add_argument("--client", metavar="ID", help="the client id, when several clients have that number")
     paid.add_argument("--on", type=_date_arg, metavar="YYYY-MM-DD", help="payment date (default: today)")
+
+    for name, help_text in (
+        ("pause", "stop chasing an invoice for now (until a date, or until `resume`)"),
+        ("dispute", "the client disputes an invoice: stop chasing it until `resume`"),
+        ("resume", "put a paused, disputed or promised invoice back on the reminder ladder"),
+    ):
+        hold = command(name, cmd_hold, help_text)
+        hold.add_argument("number", metavar="NUMBER", help="the invoice number, as shown by `status`")
+        hold.add_argument(
+            "--client", metavar="ID", help="the client id, when several clients have that number"
+        )
+        if name == "pause":
+            hold.add_argument(
+                "--until", type=_date_arg, metavar="YYYY-MM-DD", help="resume by itself after this day"
+            )
+        if name in ("pause", "dispute"):
+            hold.add_argument("--reason", metavar="TEXT", help="a note shown in `status` and `explain`")
+
+    explain = command(
+        "explain", cmd_explain, "why an invoice or deliverable is where it is, and what comes next"
+    )
+    explain.add_argument(
+        "item", metavar="ITEM", help="an invoice number, or a deliverable id (d1a2b3c4) from `status`"
+    )
+    explain.add_argument(
+        "--client", metavar="ID", help="the client id, when several clients have that number"
+    )
     return parser
 
 

@@ -38,11 +38,14 @@ from .domain.model import (
     LANGUAGES,
     Client,
     Defaults,
+    DeliverableRules,
     Escalation,
     Identity,
     InvoiceRules,
     Language,
+    PaymentRules,
     Rules,
+    Signals,
     TemplateSource,
 )
 from .errors import ConfigError, Problem
@@ -492,6 +495,9 @@ def load_rules(
 
     clients = attempt(_load_clients, find("clients.yaml"), defaults)
     invoices = attempt(_load_file, find("invoices.yaml"), InvoiceRules)
+    signals = attempt(_load_file, find("signals.yaml"), Signals)
+    payments = attempt(_load_file, find("payments.yaml"), PaymentRules)
+    deliverables = attempt(_load_file, find("deliverables.yaml"), DeliverableRules)
     escalation_file = find("escalation.yaml")
     escalation = attempt(_load_file, escalation_file, Escalation)
     templates: dict[tuple[str, str], TemplateSource] = {}
@@ -503,7 +509,15 @@ def load_rules(
         problems.extend(_check_templates(escalation, escalation_file, templates, languages, identity))
     if problems:
         raise ConfigError(problems)
-    return Rules(clients=clients, invoices=invoices, escalation=escalation, templates=templates)
+    return Rules(
+        clients=clients,
+        invoices=invoices,
+        escalation=escalation,
+        templates=templates,
+        signals=signals,
+        payments=payments,
+        deliverables=deliverables,
+    )
 
 
 def _read(path: Path) -> str:
@@ -606,24 +620,25 @@ def _check_templates(
     """Every stage's template exists in every language in use, compiles and renders."""
     problems: list[Problem] = []
     located = _load_yaml(io.StringIO(_read(escalation_file)), str(escalation_file))
-    for i, stage in enumerate(escalation.invoice):
-        for language in sorted(languages):
-            source = templates.get((language, stage.template))
-            if source is None:
-                line, column = located.values.get(("invoice", i, "template"), (0, 0))
+    kinds: dict[str, str] = {}
+    for ladder in ("invoice", "deliverable"):
+        for i, stage in enumerate(getattr(escalation, ladder)):
+            kinds[stage.template] = ladder
+            for language in sorted(languages):
+                if (language, stage.template) in templates:
+                    continue
+                line, column = located.values.get((ladder, i, "template"), (0, 0))
                 problems.append(
                     Problem(
                         str(escalation_file),
                         line,
                         column,
-                        f"invoice[{i}].template",
+                        f"{ladder}[{i}].template",
                         f"no template {language}/{stage.template}.txt.j2 for the {language} clients",
                     )
                 )
-    invoice_templates = {stage.template for stage in escalation.invoice}
     for (language, name), source in templates.items():
-        kind = "invoice" if name in invoice_templates else None
-        problem = compose.check_template(source.path, source.text, kind, identity, language)
+        problem = compose.check_template(source.path, source.text, kinds.get(name), identity, language)
         if problem is not None:
             line, message = problem
             problems.append(Problem(source.path, line, 1 if line else 0, "", message))

@@ -1,11 +1,15 @@
 """One pass of the assistant over one account: sync -> classify -> ledger -> plan -> act.
 
-The pass reads what is new in the Sent folder since the stored checkpoint, classifies
-the candidates, updates the ledger, plans the due reminders, composes them and then,
-unless it is a dry run, appends them to Drafts through the outbox protocol.
+The pass reads what is new since the stored checkpoints, Sent first (the freelancer's
+invoices, deliverables, and the reminders they actually sent), then INBOX (what clients
+answered: payments, disputes, promises, approvals; payment notifications), updates the
+ledger, plans the due reminders and follow-ups, composes them and then, unless it is a
+dry run, appends them to Drafts through the outbox protocol.
 
-Ingestion (checkpoint, ledger, journal) is one SQLite transaction: a pass that fails
-half-way leaves the state as it was and the next pass does the same work again. A dry
+Ingestion (checkpoints, ledger, journal) is one SQLite transaction: a pass that fails
+half-way leaves the state as it was and the next pass does the same work again. A
+message changes an item at most once (the journal remembers which message did what),
+so reading the same mail again after a UIDVALIDITY change counts nothing twice. A dry
 run performs the whole pass inside that transaction and rolls it back, so it changes
 neither the mailbox nor the state.
 
@@ -27,14 +31,31 @@ from .adapters.mailbox import Folders, Mailbox, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import classify, compose, ladder, ledger
-from .domain.model import Draft, FolderRole, Invoice, InvoiceStatus, Reminder
+from .domain import classify, compose, ladder, ledger, threads
+from .domain.model import (
+    Client,
+    Deliverable,
+    DeliverableStatus,
+    Draft,
+    Evidence,
+    FolderRole,
+    FollowUp,
+    Invoice,
+    InvoiceStatus,
+    Mail,
+    MailHeader,
+    Reminder,
+    Signal,
+    deliverable_id,
+)
 from .errors import MailboxError, UsageError
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger messages are reported and left alone
 DRAFT_FLAGS = ("\\Draft",)
+# Invoices a client's message can still change (paid ones only by removing the tag).
+UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
 
 
 @dataclass
@@ -46,11 +67,14 @@ class PassReport:
     scanned: int = 0
     candidates: int = 0
     invoices: list[Invoice] = field(default_factory=list)
+    deliverables: list[Deliverable] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # one line per state change
     paid: list[Invoice] = field(default_factory=list)
     reopened: list[Invoice] = field(default_factory=list)
-    planned: list[Reminder] = field(default_factory=list)
+    planned: list[Reminder | FollowUp] = field(default_factory=list)
     composed: list[Draft] = field(default_factory=list)
     drafted: list[Draft] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
     skipped_messages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -88,6 +112,14 @@ def open_mailbox(account: Account) -> Mailbox:
     )
 
 
+def invoice_item(invoice: Invoice) -> str:
+    return f"invoice/{invoice.key}"
+
+
+def deliverable_item(deliverable: Deliverable) -> str:
+    return f"deliverable/{deliverable.key}"
+
+
 class Engine:
     def __init__(self, config: Config, account: Account, mailbox: Mailbox, store: Store):
         self.config = config
@@ -96,6 +128,7 @@ class Engine:
         self.store = store
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
+        self._index: threads.ThreadIndex | None = None
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -110,41 +143,53 @@ class Engine:
             self._resolve_pending(folders, now)
         try:
             with self.store.transaction():
+                self._index = None
                 self.store.sync_clients(
                     {c.id: (c.name, c.language) for c in self.rules.clients.values()}, now
                 )
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
-                report.planned = ladder.due_reminders(
-                    self.store.invoices(InvoiceStatus.OPEN),
-                    self.rules.escalation.invoice,
-                    self.rules.clients,
-                    self.store.taken_keys(),
-                    today,
-                )
-                report.composed = [
-                    d for d in (self._compose(r, now, today, report) for r in report.planned) if d
-                ]
+                self._ingest(FolderRole.INBOX, folders.inbox, now, today, report)
+                self._settle_calendar(now, today, report)
+                self._plan(now, today, report)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
             pass
+        finally:
+            self._index = None
         if not dry_run:
             for draft in report.composed:
                 self._act(draft, folders, now, report)
         return report
+
+    def _change(
+        self,
+        report: PassReport,
+        item: str,
+        event: str,
+        detail: str,
+        now: datetime,
+        evidence: Evidence | None = None,
+    ) -> None:
+        """Record one state change: journal, log line, report."""
+        self.store.note(item, event, detail, now, evidence)
+        line = f"{item}: {event}" + (f" ({detail})" if detail else "")
+        log.info("%s", line)
+        report.changes.append(line)
 
     # ----------------------------------------------------------------- ingest
 
     def _ingest(self, role: FolderRole, folder: str, now: datetime, today: date, report: PassReport) -> None:
         checkpoint = self.store.checkpoint(role)
         since = today - timedelta(days=self.account.lookback_days) if self.account.lookback_days else None
-        scan = self.mailbox.scan(folder, checkpoint, since=since, watch=self.store.watched_uids(role))
+        watch = self.store.watched_uids(role) if role is FolderRole.SENT else []
+        scan = self.mailbox.scan(folder, checkpoint, since=since, watch=watch)
         if scan.reset and checkpoint is not None:
             self.store.forget_locations(role)
             self.store.note(f"folder/{role}", "rescan", f"{folder}: UIDVALIDITY changed", now)
         for batch in scan.batches:
             report.scanned += len(batch)
-            candidates = {}
+            candidates: dict[Uid, MailHeader] = {}
             for raw in batch:
                 header = parse_header(raw.header, uid=raw.uid, flags=raw.flags, size=raw.size)
                 if classify.is_candidate(header, role, self.rules):
@@ -160,10 +205,13 @@ class Engine:
                     wanted.append(uid)
             for uid, data in self.mailbox.fetch(folder, wanted):
                 header = candidates.get(uid) or candidates.get(str(uid))
+                flags = header.flags if header else frozenset()
                 try:
-                    self._classify(
-                        role, uid, data, header.flags if header else frozenset(), now, today, report
-                    )
+                    mail = parse_mail(data, uid=uid, flags=flags)
+                    if role is FolderRole.SENT:
+                        self._sent_mail(mail, uid, now, today, report)
+                    else:
+                        self._incoming_mail(mail, now, today, report)
                 except Exception as exc:  # one bad message never stops a pass
                     self._skip(
                         report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"
@@ -180,41 +228,160 @@ class Engine:
         log.warning("skipped %s", line)
         report.skipped_messages.append(line)
 
-    def _classify(
+    # ----------------------------------------------------------------- the thread index
+
+    @property
+    def index(self) -> threads.ThreadIndex:
+        """Everything the freelancer sent that an answer can refer to, built once per pass."""
+        if self._index is None:
+            index = threads.ThreadIndex()
+            for invoice in self.store.invoices():
+                self._track(
+                    index,
+                    invoice.message_id,
+                    invoice.subject,
+                    invoice.client,
+                    invoice.sent_at,
+                    invoice.references,
+                )
+            for deliverable in self.store.deliverables():
+                self._track(
+                    index, deliverable.message_id, deliverable.subject, deliverable.client,
+                    deliverable.sent_at, deliverable.references,
+                )  # fmt: skip
+            for entry in self.store.outbox():
+                client = entry.item.split("/")[1] if entry.item.count("/") >= 2 else ""
+                if entry.parent_id and client:
+                    self._track(
+                        index, entry.message_id, entry.subject, client, entry.created_at, (entry.parent_id,)
+                    )
+            self._index = index
+        return self._index
+
+    def _track(
         self,
-        role: FolderRole,
-        uid: Uid,
-        data: bytes,
-        flags: frozenset[str],
-        now: datetime,
-        today: date,
-        report: PassReport,
+        index: threads.ThreadIndex,
+        message_id: str,
+        subject: str,
+        client: str,
+        sent_at: datetime,
+        parents=(),
     ) -> None:
-        mail = parse_mail(data, uid=uid, flags=flags)
-        if role is not FolderRole.SENT:
+        if not message_id:
             return
+        if sent_at.tzinfo is None:
+            sent_at = sent_at.replace(tzinfo=self.tz)
+        try:
+            index.add(message_id, subject=subject, client=client, sent_at=sent_at, parents=tuple(parents))
+        except ValueError:
+            log.debug("not tracking unreadable message id %r", message_id)
+
+    def _item_of(self, message_id: str) -> Invoice | Deliverable | None:
+        """The invoice or deliverable whose thread ``message_id`` (a tracked id) belongs to."""
+        root = self.index.thread_of(message_id) or message_id
+        invoice = self.store.invoice_by_message_id(root)
+        if invoice is not None:
+            return invoice
+        return self.store.deliverable(root)
+
+    # ----------------------------------------------------------------- Sent
+
+    def _sent_mail(self, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport) -> None:
+        header = mail.header
+        sent_at = header.date or now
+        # 1. One of our drafts, sent by the freelancer: the ladder may climb.
+        entry = None
+        if header.assistant_key:
+            entry = self.store.outbox_entry(header.assistant_key)
+            if entry is None:
+                # The state was lost, or the draft came from another installation.
+                item = header.assistant_key.rsplit("/", 1)[0]
+                kind = "follow-up" if item.startswith("deliverable/") else "reminder"
+                recipient = header.to[0].email if header.to else ""
+                if self.store.record_sent(
+                    key=header.assistant_key, kind=kind, item=item, message_id=header.message_id,
+                    subject=header.subject, recipient=recipient, at=sent_at,
+                ):  # fmt: skip
+                    self._sent(
+                        report, header.assistant_key, item, "seen in Sent (not in the outbox)", now, header
+                    )
+                return
+        elif header.message_id:
+            entry = self.store.outbox_by_message_id(header.message_id)
+        if entry is not None:
+            if self.store.mark_sent(entry.key, sent_at):
+                self._sent(report, entry.key, entry.item, "seen in Sent", now, header)
+            return
+        # 2. An invoice, or else a deliverable.
         seen = classify.classify_sent(mail, self.rules, tz=self.tz, seen_on=today)
-        if seen is None:
+        if seen is not None:
+            self._invoice_seen(seen, mail, uid, now, today, report)
             return
+        delivered = classify.classify_deliverable(mail, self.rules)
+        if delivered is not None:
+            new = ledger.record_deliverable(
+                self.store.deliverable(delivered.deliverable.message_id), delivered
+            )
+            if new is not None:
+                self.store.save_deliverable(new)
+                self._track(self.index, new.message_id, new.subject, new.client, new.sent_at, new.references)
+                self._change(
+                    report,
+                    deliverable_item(new),
+                    "delivered",
+                    f"{new.subject!r} sent {new.sent_at:%Y-%m-%d}",
+                    now,
+                    Evidence.of(header),
+                )
+                report.deliverables.append(new)
+            return
+        # 3. The freelancer's own reply in a tracked thread after a draft was made: they
+        #    chased in their own words. That counts as the drafted stage being sent.
+        client = classify.client_of_recipients(header, self.rules)
+        parent = self.index.parent_of(header, client=client.id if client else None)
+        if parent is None:
+            return
+        item = self._item_of(parent)
+        if item is None:
+            return
+        name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
+        for entry in self.store.outbox_for(name):
+            after_draft = header.date is None or header.date >= entry.created_at
+            if entry.state == "drafted" and after_draft and self.store.mark_sent(entry.key, sent_at):
+                self._sent(report, entry.key, name, "the freelancer replied in the thread", now, header)
+
+    def _sent(
+        self, report: PassReport, key: str, item: str, how: str, now: datetime, header: MailHeader
+    ) -> None:
+        report.sent.append(key)
+        self._change(
+            report, item, "reminder sent", f"{key.rsplit('/', 1)[1]}: {how}", now, Evidence.of(header)
+        )
+
+    def _invoice_seen(
+        self, seen, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport
+    ) -> None:
         existing = self.store.invoice(seen.invoice.client, seen.invoice.number)
         new = ledger.record(existing, seen)
         if new is not None:
             self.store.save_invoice(new)
             if seen.attachment is not None:
                 self.store.save_attachment(new.attachment_sha256, seen.attachment)
+            self._track(self.index, new.message_id, new.subject, new.client, new.sent_at, new.references)
             amount = f"{new.amount.amount} {new.amount.currency}" if new.amount else "amount unknown"
-            self.store.note(
-                f"invoice/{new.key}",
-                "found",
-                f"{amount}, issued {new.issue_date}, due {new.due_date}; {new.message_id}",
+            self._change(
+                report,
+                invoice_item(new),
+                "invoiced",
+                f"{amount}, issued {new.issue_date}, due {new.due_date}",
                 now,
+                Evidence.of(mail.header),
             )
-            log.info("invoice %s found: %s, due %s", new.key, amount, new.due_date)
             report.invoices.append(new)
         invoice = new or existing
         assert invoice is not None
         if invoice.message_id == mail.header.message_id:
-            self.store.locate_invoice(invoice, role, uid)
+            self.store.locate_invoice(invoice, FolderRole.SENT, uid)
             if classify.paid_keyword_present(mail.header.flags, self.rules):
                 self._paid_tag(invoice, True, today, now, report)
 
@@ -223,7 +390,7 @@ class Engine:
     ) -> None:
         invoice = self.store.invoice(invoice.client, invoice.number) or invoice
         keyword = self.rules.invoices.paid_keyword
-        if present and invoice.status is InvoiceStatus.OPEN:
+        if present and invoice.status in UNPAID:
             changed = ledger.apply(invoice, ledger.Event.PAID, on=today, via="keyword")
             report.paid.append(changed)
             detail = f"the invoice email was tagged {keyword}"
@@ -234,45 +401,250 @@ class Engine:
         else:
             return
         self.store.save_invoice(changed)
-        self.store.note(f"invoice/{invoice.key}", changed.status.value, detail, now)
-        log.info("invoice %s %s: %s", invoice.key, changed.status.value, detail)
+        self._change(report, invoice_item(invoice), changed.status.value, detail, now, Evidence(source="tag"))
 
-    # ----------------------------------------------------------------- compose and act
+    # ----------------------------------------------------------------- INBOX
 
-    def _compose(self, reminder: Reminder, now: datetime, today: date, report: PassReport) -> Draft | None:
-        client = self.rules.clients[reminder.invoice.client]
+    def _incoming_mail(self, mail: Mail, now: datetime, today: date, report: PassReport) -> None:
+        header = mail.header
+        written_on = header.date.astimezone(self.tz).date() if header.date else today
+        notifier = classify.notifier_of(header, self.rules)
+        if notifier is not None:
+            self._payment_notice(mail, notifier, written_on, now, report)
+            return
+        client = classify.client_of_sender(header, self.rules)
+        if client is None:
+            return
+        parent = self.index.parent_of(header, client=client.id)
+        item = self._item_of(parent) if parent else None
+        robot = threads.is_automatic(header)
+        if robot is not None:
+            if item is not None:
+                name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
+                self.store.note(name, "automatic reply", robot, now, Evidence.of(header))
+            return
+        text = classify.fresh_text(mail.text)
+        signals = {
+            s.signal: s
+            for s in classify.signals_in(
+                text, self.rules.signals, language=client.language, written_on=written_on
+            )
+        }
+        if Signal.SCOPE_CHANGE in signals and not self._seen(f"client/{client.id}", header.message_id):
+            self._change(
+                report,
+                f"client/{client.id}",
+                "scope change",
+                "",
+                now,
+                Evidence.of(header, signals[Signal.SCOPE_CHANGE].quote),
+            )
+        if isinstance(item, Deliverable):
+            self._deliverable_answered(item, signals, header, now, report)
+        invoices = [item] if isinstance(item, Invoice) else []
+        open_numbers = {i.number: i for i in self.store.invoices(*UNPAID, client=client.id)}
+        for number in classify.invoice_numbers_named(text + " " + header.subject, open_numbers):
+            if open_numbers[number] not in invoices:
+                invoices.append(open_numbers[number])
+        for invoice in invoices:
+            self._client_said(invoice, signals, header, written_on, now, report)
+
+    def _seen(self, item: str, message_id: str) -> bool:
+        """Whether this message already changed this item (a rescan reads it again)."""
+        return bool(message_id) and any(
+            e.evidence and e.evidence.message_id == message_id for e in self.store.history(item)
+        )
+
+    def _deliverable_answered(
+        self, deliverable: Deliverable, signals, header: MailHeader, now: datetime, report: PassReport
+    ) -> None:
+        name = deliverable_item(deliverable)
+        if self._seen(name, header.message_id):
+            return
+        at = header.date or now
+        event = (
+            ledger.DeliverableEvent.APPROVED
+            if Signal.APPROVAL in signals
+            else ledger.DeliverableEvent.ANSWERED
+        )
         try:
-            template = self.rules.template(client.language, reminder.stage.template)
+            changed = ledger.apply_deliverable(deliverable, event, at=at)
+        except ledger.IllegalTransition:
+            self.store.note(name, "reply", "", now, Evidence.of(header))
+            return
+        self.store.save_deliverable(changed)
+        quote = signals[Signal.APPROVAL].quote if Signal.APPROVAL in signals else ""
+        self._change(
+            report,
+            name,
+            changed.status.value,
+            f"{header.sender.email if header.sender else '?'} replied",
+            now,
+            Evidence.of(header, quote),
+        )
+
+    def _client_said(
+        self,
+        invoice: Invoice,
+        signals,
+        header: MailHeader,
+        written_on: date,
+        now: datetime,
+        report: PassReport,
+    ) -> None:
+        name = invoice_item(invoice)
+        invoice = self.store.invoice(invoice.client, invoice.number) or invoice
+        if self._seen(name, header.message_id) or invoice.status not in UNPAID:
+            return
+        if Signal.PAID in signals:
+            said = signals[Signal.PAID]
+            amount = (
+                said.amount.amount if said.amount and _same_currency(said.amount.currency, invoice) else None
+            )
+            event, changed = ledger.receive(invoice, amount, on=written_on, via="client")
+            detail = (
+                "the client says it was paid"
+                if event is ledger.Event.PAID
+                else f"the client says {amount} was paid"
+            )
+            quote = said.quote
+        elif Signal.DISPUTE in signals:
+            quote = signals[Signal.DISPUTE].quote
+            changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=written_on, note=quote)
+            event, detail = ledger.Event.DISPUTED, "the client disputes it; talk to them"
+        elif Signal.PROMISE in signals:
+            said = signals[Signal.PROMISE]
+            quote = said.quote
+            changed = ledger.apply(
+                invoice, ledger.Event.PROMISED, on=written_on, until=said.until, note=quote
+            )
+            event = ledger.Event.PROMISED
+            detail = f"promised for {said.until}" if said.until else "promised, no day named"
+            detail += f"; chasing again after {changed.hold_until}"
+        else:
+            self.store.note(
+                name, "reply", "a reply with no payment, dispute or promise in it", now, Evidence.of(header)
+            )
+            return
+        self.store.save_invoice(changed)
+        if changed.status is InvoiceStatus.PAID:
+            report.paid.append(changed)
+        self._change(report, name, str(event), detail, now, Evidence.of(header, quote))
+
+    def _payment_notice(
+        self, mail: Mail, notifier, written_on: date, now: datetime, report: PassReport
+    ) -> None:
+        numbers, amount = classify.payment_notice(mail, notifier)
+        unpaid = self.store.invoices(*UNPAID)
+        targets = [i for i in unpaid if i.number in numbers]
+        if not targets and not numbers and amount is not None:
+            # No number: an amount that exactly one invoice still owes identifies it.
+            matching = [
+                i for i in unpaid
+                if i.outstanding is not None and i.outstanding.amount == amount.amount and _same_currency(amount.currency, i)
+            ]  # fmt: skip
+            targets = matching if len(matching) == 1 else []
+        for invoice in targets:
+            name = invoice_item(invoice)
+            if self._seen(name, mail.header.message_id):
+                continue
+            received = amount.amount if amount and _same_currency(amount.currency, invoice) else None
+            event, changed = ledger.receive(invoice, received, on=written_on, via="notification")
+            self.store.save_invoice(changed)
+            if changed.status is InvoiceStatus.PAID:
+                report.paid.append(changed)
+            shown = f"{received} " if received is not None else ""
+            self._change(
+                report,
+                name,
+                str(event),
+                f"{notifier.name} notified a payment {shown}".rstrip(),
+                now,
+                Evidence.of(mail.header),
+            )
+
+    # ----------------------------------------------------------------- calendar
+
+    def _settle_calendar(self, now: datetime, today: date, report: PassReport) -> None:
+        """Promises and pauses whose day passed; deliverables invoiced after approval."""
+        for invoice in self.store.invoices(InvoiceStatus.PROMISED, InvoiceStatus.PAUSED):
+            if ledger.lapsed(invoice, today):
+                changed = ledger.apply(invoice, ledger.Event.LAPSED, on=today)
+                self.store.save_invoice(changed)
+                self._change(
+                    report,
+                    invoice_item(invoice),
+                    "lapsed",
+                    f"{invoice.status} until {invoice.hold_until}, not paid: chasing again",
+                    now,
+                    Evidence(source="calendar"),
+                )
+        for deliverable in self.store.deliverables(DeliverableStatus.APPROVED):
+            later = [
+                i for i in self.store.invoices(client=deliverable.client)
+                if deliverable.approved_at is not None and i.sent_at >= deliverable.approved_at
+            ]  # fmt: skip
+            if later:
+                changed = ledger.apply_deliverable(
+                    deliverable, ledger.DeliverableEvent.INVOICED, at=now, invoice_number=later[0].number
+                )
+                self.store.save_deliverable(changed)
+                self._change(
+                    report, deliverable_item(deliverable), "invoiced", f"invoice {later[0].number}", now
+                )
+
+    # ----------------------------------------------------------------- plan, compose, act
+
+    def _plan(self, now: datetime, today: date, report: PassReport) -> None:
+        taken = self.store.taken()
+        escalation = self.rules.escalation
+        report.planned = [
+            *ladder.due_reminders(
+                self.store.invoices(InvoiceStatus.OPEN), escalation.invoice, self.rules.clients, taken, today
+            ),
+            *ladder.due_follow_ups(
+                self.store.deliverables(DeliverableStatus.OPEN),
+                escalation.deliverable,
+                self.rules.clients,
+                taken,
+                today,
+                self.tz,
+            ),
+        ]
+        report.composed = [d for d in (self._compose(p, now, today, report) for p in report.planned) if d]
+
+    def _compose(
+        self, planned: Reminder | FollowUp, now: datetime, today: date, report: PassReport
+    ) -> Draft | None:
+        item = planned.invoice if isinstance(planned, Reminder) else planned.deliverable
+        client: Client = self.rules.clients[item.client]
+        try:
+            template = self.rules.template(client.language, planned.stage.template)
+            if isinstance(planned, FollowUp):
+                return compose.follow_up_draft(
+                    planned, client=client, identity=self.config.identity, template_text=template.text,
+                    now=now, today=today, tz=self.tz,
+                )  # fmt: skip
+            invoice = planned.invoice
             attachment = (
-                self.store.attachment(reminder.invoice.attachment_sha256)
-                if reminder.invoice.attachment_sha256
-                else None
+                self.store.attachment(invoice.attachment_sha256) if invoice.attachment_sha256 else None
             )
             return compose.reminder_draft(
-                reminder,
-                client=client,
-                identity=self.config.identity,
-                template_text=template.text,
-                attachment=attachment,
-                now=now,
-                today=today,
-            )
+                planned, client=client, identity=self.config.identity, template_text=template.text,
+                attachment=attachment, now=now, today=today,
+            )  # fmt: skip
         except (KeyError, compose.TemplateError) as exc:
-            message = f"{reminder.key}: cannot compose the draft: {exc}"
+            message = f"{planned.key}: cannot compose the draft: {exc}"
             log.error("%s", message)
             report.errors.append(message)
             return None
 
     def _act(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
         self.store.add_pending(
-            key=draft.key,
-            kind=draft.kind,
-            message_id=draft.message_id,
-            subject=draft.subject,
-            recipient=draft.to.email,
-            folder=folders.drafts,
-            at=now,
-        )
+            key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
+            recipient=draft.to.email, folder=folders.drafts, at=now, item=_item_of_key(draft.key),
+            parent_id=draft.in_reply_to,
+        )  # fmt: skip
         try:
             existing = self._find_ours(draft.key, folders)
             uid = (
@@ -289,9 +661,9 @@ class Engine:
         with self.store.transaction():
             self.store.complete(draft.key, state="drafted", uid=uid, at=now)
             self.store.note(
-                _subject_of(draft.key),
+                _item_of_key(draft.key),
                 "drafted",
-                f"{draft.subject!r} to {draft.to.email} in {folders.drafts}",
+                f"{draft.key.rsplit('/', 1)[1]}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
                 now,
             )
         log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
@@ -312,7 +684,10 @@ class Engine:
                 if uid is not None:
                     self.store.complete(entry.key, state="drafted", uid=uid, at=now)
                     self.store.note(
-                        _subject_of(entry.key), "drafted", "found in the mailbox after an interruption", now
+                        entry.item or _item_of_key(entry.key),
+                        "drafted",
+                        "found in the mailbox after an interruption",
+                        now,
                     )
                     log.info("draft %s found after an interruption", entry.key)
                 else:
@@ -320,16 +695,20 @@ class Engine:
                     log.info("draft %s was never appended; it will be written again", entry.key)
 
 
-def _subject_of(key: str) -> str:
+def _item_of_key(key: str) -> str:
     """``invoice/acme/2026-001/first-reminder`` -> ``invoice/acme/2026-001``."""
     return key.rsplit("/", 1)[0]
+
+
+def _same_currency(currency: str, invoice: Invoice) -> bool:
+    """An amount without a currency is taken to be in the invoice's currency."""
+    return not currency or invoice.amount is None or currency == invoice.amount.currency
 
 
 # --------------------------------------------------------------------------- commands
 
 
-def mark_paid(store: Store, number: str, *, client: str | None, on: date, now: datetime) -> Invoice:
-    """The freelancer says an invoice was paid (``freelance-assistant mark-paid``)."""
+def find_invoice(store: Store, number: str, client: str | None) -> Invoice:
     from .domain.extract import normalise_invoice_number
 
     wanted = normalise_invoice_number(number)
@@ -343,15 +722,56 @@ def mark_paid(store: Store, number: str, *, client: str | None, on: date, now: d
     if len(matches) > 1:
         owners = ", ".join(sorted(i.client for i in matches))
         raise UsageError(f"invoice {number!r} exists for several clients ({owners}); add --client")
-    invoice = matches[0]
-    if invoice.status is InvoiceStatus.PAID:
+    return matches[0]
+
+
+def find_item(store: Store, text: str, client: str | None) -> Invoice | Deliverable:
+    """An invoice by number, or a deliverable by its id (``d1a2b3c4``, as `status` shows it)."""
+    if text.lower().startswith("d") and len(text) == 8:
+        found = [
+            d
+            for d in store.deliverables()
+            if deliverable_id(d.message_id) == text.lower() and (client is None or d.client == client)
+        ]
+        if len(found) == 1:
+            return found[0]
+    return find_invoice(store, text, client)
+
+
+def command_on_invoice(
+    store: Store,
+    number: str,
+    event: ledger.Event,
+    *,
+    client: str | None,
+    on: date,
+    now: datetime,
+    until: date | None = None,
+    note: str = "",
+) -> Invoice:
+    """``mark-paid``, ``pause``, ``dispute``, ``resume``: the freelancer changes an invoice's state."""
+    invoice = find_invoice(store, number, client)
+    if event is ledger.Event.PAID and invoice.status is InvoiceStatus.PAID:
         return invoice
     try:
-        paid = ledger.apply(invoice, ledger.Event.PAID, on=on, via="cli")
+        changed = ledger.apply(invoice, event, on=on, via="cli", until=until, note=note)
     except ledger.IllegalTransition as exc:
         raise UsageError(str(exc)) from None
     with store.transaction():
-        store.save_invoice(paid)
-        store.note(f"invoice/{invoice.key}", "paid", f"marked paid on the command line (paid on {on})", now)
-    log.info("invoice %s paid: marked on the command line", invoice.key)
-    return paid
+        store.save_invoice(changed)
+        detail = {
+            ledger.Event.PAID: f"marked paid on the command line (paid on {on})",
+            ledger.Event.PAUSED: "paused on the command line" + (f" until {until}" if until else ""),
+            ledger.Event.DISPUTED: "marked disputed on the command line",
+            ledger.Event.RESUMED: "resumed on the command line",
+        }.get(event, str(event))
+        if note:
+            detail += f": {note}"
+        store.note(invoice_item(invoice), str(event), detail, now, Evidence(source="cli", quote=note))
+    log.info("invoice %s %s", invoice.key, detail)
+    return changed
+
+
+def mark_paid(store: Store, number: str, *, client: str | None, on: date, now: datetime) -> Invoice:
+    """The freelancer says an invoice was paid (``freelance-assistant mark-paid``)."""
+    return command_on_invoice(store, number, ledger.Event.PAID, client=client, on=on, now=now)

@@ -1,16 +1,24 @@
-"""Human-readable output of ``scan`` and ``status``, for the freelancer at a terminal."""
+"""Human-readable output of ``scan``, ``status`` and ``explain``, for the freelancer at a terminal."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 
-from .adapters.store import Store
+from .adapters.store import JournalEntry, OutboxEntry, Store
 from .config import Account, Config
 from .domain import ladder
-from .domain.model import Invoice, InvoiceStatus, Money
+from .domain.model import (
+    Deliverable,
+    DeliverableStatus,
+    FollowUp,
+    Invoice,
+    InvoiceStatus,
+    Money,
+    deliverable_id,
+)
 
 _LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
 
@@ -24,44 +32,76 @@ def money(value: Money | None, config: Config) -> str:
 
 
 def _invoice_line(invoice: Invoice, config: Config) -> str:
-    return f"{invoice.client:<16} {invoice.number:<14} {money(invoice.amount, config):>14}  due {invoice.due_date}"
+    return f"{invoice.client:<14} {invoice.number:<14} {money(invoice.amount, config):>14}  due {invoice.due_date}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+# --------------------------------------------------------------------------- scan
 
 
 def print_pass(report, config: Config, where: str) -> None:
     heading = "Dry run" if report.dry_run else "Pass"
     print(f"{heading} over account {report.account} ({where})")
-    print(f"  {report.scanned} new messages in Sent read, {report.candidates} to or from clients")
+    print(f"  {report.scanned} new messages read, {report.candidates} to or from clients")
     if report.invoices:
         print(f"  invoices found: {len(report.invoices)}")
         for invoice in report.invoices:
             print(f"    {_invoice_line(invoice, config)}")
+    if report.deliverables:
+        print(f"  deliverables found: {len(report.deliverables)}")
+        for deliverable in report.deliverables:
+            print(
+                f"    {deliverable.client:<14} {deliverable_id(deliverable.message_id)}  {deliverable.subject!r}"
+            )
     for invoice in report.paid:
         print(f"  paid: {invoice.key} ({invoice.paid_via})")
     for invoice in report.reopened:
         print(f"  reopened: {invoice.key} (the paid tag was removed)")
+    other = [
+        c for c in report.changes if not c.split(": ", 1)[1].startswith(("invoiced", "delivered", "paid"))
+    ]
+    if other:
+        print("  changes:")
+        for line in other:
+            print(f"    {line}")
     drafts = report.composed if report.dry_run else report.drafted
     if report.planned:
-        verb = "would be drafted" if report.dry_run else "drafted into Drafts"
-        print(f"  reminders {verb}: {len(drafts)}")
+        verb = "that would be written" if report.dry_run else "written to Drafts"
+        print(f"  drafts {verb}: {len(drafts)}")
         by_key = {d.key: d for d in drafts}
-        for reminder in report.planned:
-            draft = by_key.get(reminder.key)
-            why = f"{reminder.stage.name} due on {reminder.due_on} (invoice due {reminder.invoice.due_date})"
-            if reminder.skipped:
-                why += f"; catch-up for {', '.join(reminder.skipped)}"
+        for planned in report.planned:
+            draft = by_key.get(planned.key)
+            if isinstance(planned, FollowUp):
+                why = f"{planned.stage.name} due on {planned.due_on} (no answer since {planned.deliverable.sent_at:%Y-%m-%d})"
+            else:
+                why = f"{planned.stage.name} due on {planned.due_on} (invoice due {planned.invoice.due_date})"
+            if planned.skipped:
+                why += f"; catch-up for {', '.join(planned.skipped)}"
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
                 print(f"      key {draft.key}")
             else:
-                print(f"    {reminder.key}: NOT drafted ({why})")
+                print(f"    {planned.key}: NOT drafted ({why})")
     else:
-        print("  no reminder is due")
+        print("  no reminder or follow-up is due")
     if report.skipped_messages:
         print(f"  messages skipped (unreadable or too large): {len(report.skipped_messages)}")
         for line in report.skipped_messages[:20]:
             print(f"    {line}")
     for error in report.errors:
         print(f"  ERROR {error}")
+
+
+# --------------------------------------------------------------------------- status
+
+_HELD = {
+    InvoiceStatus.PROMISED: "PROMISED",
+    InvoiceStatus.DISPUTED: "DISPUTED",
+    InvoiceStatus.PAUSED: "PAUSED",
+}
 
 
 def print_status(store: Store, config: Config, account: Account, now: datetime) -> None:
@@ -71,38 +111,76 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
     last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else "never"
     print(f"Account {account.name} (state {store.path}; last pass {last_text})")
     invoices = store.invoices()
-    taken = store.taken_keys()
-    outbox = {entry.key: entry for entry in store.outbox()}
-    stages = config.rules.escalation.invoice
-    open_invoices = [i for i in invoices if i.status is InvoiceStatus.OPEN]
+    taken = store.taken()
+    outbox = store.outbox()
+    by_key = {entry.key: entry for entry in outbox}
+    rules = config.rules
+
+    chased = [i for i in invoices if i.status is InvoiceStatus.OPEN]
+    held = [i for i in invoices if i.status in _HELD]
     paid = [i for i in invoices if i.status is InvoiceStatus.PAID]
     print()
-    print(f"Open invoices: {len(open_invoices)}")
-    for invoice in open_invoices:
-        print(f"  {_invoice_line(invoice, config)}  {_open_state(invoice, today)}")
-        client = config.rules.clients.get(invoice.client)
-        for stage in stages:
-            entry = outbox.get(ladder.action_key(invoice, stage))
-            if entry is not None:
-                print(f"      {stage.name}: {entry.state} {entry.created_at.astimezone(tz):%Y-%m-%d}")
+    print(f"Open invoices: {len(chased)}")
+    for invoice in chased:
+        print(f"  {_invoice_line(invoice, config)}  {_open_state(invoice, today)}{_partial(invoice, config)}")
+        client = rules.clients.get(invoice.client)
         if client is None:
             print("      not chased: the client is no longer in clients.yaml")
             continue
-        upcoming = ladder.upcoming(invoice, stages, client.country, taken)
-        if upcoming is not None:
-            stage, on = upcoming
-            when = "due now: the next pass drafts it" if on <= today else f"on {on}"
-            print(f"      next: {stage.name} {when}")
-        else:
-            print("      every reminder stage has been used")
+        _print_ladder(
+            ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country), taken, by_key, today, tz
+        )
+
+    print()
+    print(f"Paused invoices (not chased): {len(held)}")
+    for invoice in held:
+        until = f" until {invoice.hold_until}" if invoice.hold_until else ""
+        print(
+            f"  {_invoice_line(invoice, config)}  {_HELD[invoice.status]}{until}{_partial(invoice, config)}"
+        )
+        if invoice.hold_note:
+            print(f"      “{invoice.hold_note}”")
+        if invoice.status is InvoiceStatus.DISPUTED:
+            print("      a dispute needs a conversation, not a template: `resume` once it is settled")
+
     print()
     print(f"Paid invoices: {len(paid)}")
     for invoice in paid:
         print(f"  {_invoice_line(invoice, config)}  paid {invoice.paid_on} ({invoice.paid_via})")
-    waiting = [e for e in outbox.values() if e.state in ("pending", "drafted")]
+
+    waiting = [d for d in store.deliverables(DeliverableStatus.OPEN)]
     print()
-    print(f"Drafts waiting for you to review and send: {len(waiting)}")
-    for entry in waiting:
+    print(f"Deliverables waiting for an answer: {len(waiting)}")
+    for deliverable in waiting:
+        days = (today - deliverable.sent_at.astimezone(tz).date()).days
+        print(
+            f"  {deliverable.client:<14} {deliverable_id(deliverable.message_id)}  {deliverable.subject!r}, sent {_days(days)} ago"
+        )
+        client = rules.clients.get(deliverable.client)
+        if client is not None:
+            _print_ladder(
+                ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.country, tz),
+                taken,
+                by_key,
+                today,
+                tz,
+            )
+
+    todos = invoice_todos(
+        store.deliverables(DeliverableStatus.APPROVED), rules.deliverables.invoice_within_hours, now
+    )
+    print()
+    print(f"To do: {len(todos)}")
+    for deliverable in todos:
+        approved = deliverable.approved_at.astimezone(tz) if deliverable.approved_at else None
+        print(
+            f"  invoice {deliverable.client}: {deliverable.subject!r} was approved {approved:%Y-%m-%d %H:%M} and not invoiced yet"
+        )
+
+    unsent = [e for e in outbox if e.state in ("pending", "drafted")]
+    print()
+    print(f"Drafts waiting for you to review and send: {len(unsent)}")
+    for entry in unsent:
         note = " (interrupted; resolved on the next pass)" if entry.state == "pending" else ""
         print(
             f"  {entry.subject!r} to {entry.recipient}, in {entry.folder} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}{note}"
@@ -110,10 +188,114 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
         print(f"      key {entry.key}")
 
 
+def invoice_todos(approved: list[Deliverable], within_hours: int, now: datetime) -> list[Deliverable]:
+    """Approved deliverables not invoiced within the agreed time (seed 002)."""
+    limit = timedelta(hours=within_hours)
+    return [d for d in approved if d.approved_at is not None and now - d.approved_at >= limit]
+
+
+def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz) -> None:
+    for stage, key, _ in stages:
+        entry = by_key.get(key)
+        if entry is not None:
+            when = entry.sent_at or entry.created_at
+            print(f"      {stage.name}: {entry.state} {when.astimezone(tz):%Y-%m-%d}")
+    upcoming = ladder.upcoming(stages, taken)
+    if upcoming is None:
+        print("      every stage has been used")
+        return
+    stage, day, waiting = upcoming
+    if waiting:
+        print(f"      next: {stage.name}, once the draft above is sent (it waits in Drafts)")
+    elif day <= today:
+        print(f"      next: {stage.name}, due now: the next pass drafts it")
+    else:
+        print(f"      next: {stage.name} on {day}")
+
+
 def _open_state(invoice: Invoice, today: date) -> str:
     days = (today - invoice.due_date).days
     if days > 0:
-        return f"OVERDUE {days} day{'s' if days != 1 else ''}"
+        return f"OVERDUE {_days(days)}"
     if days == 0:
         return "due today"
-    return f"due in {-days} day{'s' if days != -1 else ''}"
+    return f"due in {_days(-days)}"
+
+
+def _partial(invoice: Invoice, config: Config) -> str:
+    if invoice.paid_amount and invoice.status is not InvoiceStatus.PAID:
+        return f"; {money(invoice.outstanding, config)} still owed"
+    return ""
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def print_explanation(
+    item: Invoice | Deliverable,
+    history: list[JournalEntry],
+    outbox: list[OutboxEntry],
+    config: Config,
+    now: datetime,
+) -> None:
+    tz = ZoneInfo(config.identity.timezone)
+    today = now.astimezone(tz).date()
+    rules = config.rules
+    client = rules.clients.get(item.client)
+    taken = {e.key: e.state for e in outbox}
+    by_key = {e.key: e for e in outbox}
+    if isinstance(item, Invoice):
+        print(
+            f"Invoice {item.number} to {item.client}: {money(item.amount, config)}, issued {item.issue_date}, due {item.due_date}"
+        )
+        print(
+            f"  email: {item.subject!r} {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        )
+        state = item.status.value.upper()
+        if item.status is InvoiceStatus.OPEN:
+            state += f" ({_open_state(item, today)})"
+        if item.hold_until:
+            state += f" until {item.hold_until}"
+        print(f"  state: {state}{_partial(item, config)}")
+        stages = ladder.invoice_ladder(item, rules.escalation.invoice, client.country) if client else []
+    else:
+        print(f"Deliverable {deliverable_id(item.message_id)} to {item.client}: {item.subject!r}")
+        print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
+        print(f"  state: {item.status.value.upper()}")
+        stages = (
+            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.country, tz)
+            if client
+            else []
+        )
+    print()
+    print("Why (what happened, oldest first):")
+    for entry in history:
+        print(
+            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M}  {entry.event}"
+            + (f": {entry.detail}" if entry.detail else "")
+        )
+        evidence = entry.evidence
+        if evidence is not None and (evidence.message_id or evidence.sender):
+            when = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
+            print(
+                f"      evidence: {when} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}"
+            )
+        if evidence is not None and evidence.quote:
+            print(f"      “{evidence.quote}”")
+    print()
+    print("What happens next:")
+    if client is None:
+        print("  nothing: the client is no longer in clients.yaml")
+    elif isinstance(item, Invoice) and item.status is not InvoiceStatus.OPEN:
+        print(
+            {
+                InvoiceStatus.PAID: "  nothing: it is paid",
+                InvoiceStatus.PROMISED: f"  nothing until {item.hold_until}; then the ladder resumes if it is still unpaid",
+                InvoiceStatus.PAUSED: f"  nothing {'until ' + str(item.hold_until) if item.hold_until else 'until you `resume` it'}",
+                InvoiceStatus.DISPUTED: "  nothing until you `resume` it: talk to the client about the dispute",
+            }[item.status]
+        )
+    elif isinstance(item, Deliverable) and item.status is not DeliverableStatus.OPEN:
+        print(f"  no follow-up: the client answered{' and approved it' if item.approved_at else ''}")
+    else:
+        _print_ladder(stages, taken, by_key, today, tz)

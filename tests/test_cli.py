@@ -95,7 +95,7 @@ def test_an_unreachable_server_is_a_clear_error(capsys, tmp_path):
 def test_scan_status_and_mark_paid(capsys, maildir_config):
     world, path = maildir_config
     code, out, _ = run(capsys, "scan", "--config", str(path), "--dry-run", "--as-of", "2026-03-17")
-    assert code == 0 and "reminders would be drafted: 1" in out and "first-reminder" in out
+    assert code == 0 and "drafts that would be written: 1" in out and "first-reminder" in out
     assert world.messages("Drafts") == []
     code, out, _ = run(capsys, "scan", "--config", str(path))
     assert code == 0 and "invoices found: 1" in out
@@ -135,7 +135,7 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert len(drafts) == 4 and all(p.name.endswith(":2,D") for p in drafts)
     config = str(directory / "config.yaml")
     code, out, _ = run(capsys, "scan", "--config", config)
-    assert code == 0 and "no reminder is due" in out
+    assert code == 0 and "no reminder or follow-up is due" in out
     assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 4
     code, out, _ = run(capsys, "status", "--config", config)
     assert code == 0 and "Drafts waiting for you to review and send: 4" in out

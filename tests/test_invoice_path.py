@@ -6,6 +6,7 @@ Every test runs twice: against a real Dovecot over IMAPS and against a Maildir.
 from __future__ import annotations
 
 from datetime import date
+from email.utils import format_datetime
 
 import pytest
 
@@ -44,6 +45,15 @@ class Freelancer:
 
     def drafts(self):
         return [(flags, parsed(data)) for flags, data in self.world.messages("Drafts")]
+
+    def send_drafts(self, day: date) -> None:
+        """What a mail client does when the freelancer sends a draft: Drafts -> Sent."""
+        for _, data in self.world.messages("Drafts"):
+            message = parsed(data)
+            del message["Date"]
+            message["Date"] = format_datetime(at(day, 11))
+            self.world.deliver("Sent", message.as_bytes(), when=at(day, 11))
+            self.world.delete("Drafts", message["Message-ID"])
 
 
 @pytest.fixture
@@ -157,17 +167,29 @@ def test_missed_stages_become_one_catch_up_draft(world, me):
     assert "Ley 3/2004" in draft.get_body(("plain",)).get_content()
 
 
-def test_the_ladder_climbs_one_stage_per_due_date(world, me):
+def test_the_ladder_climbs_one_stage_per_due_date_as_reminders_are_sent(world, me):
     send_invoice(world)
-    me.run(date(2026, 3, 17))
-    me.run(date(2026, 3, 23))
-    me.run(date(2026, 4, 6))
-    keys = sorted(d[KEY_HEADER] for _, d in me.drafts())
+    keys = []
+    for day in (date(2026, 3, 17), date(2026, 3, 23), date(2026, 4, 6)):
+        report = me.run(day)
+        keys += [d.key for d in report.drafted]
+        me.send_drafts(day)
     assert keys == [
-        "invoice/acme/2026-001/final-notice",
         "invoice/acme/2026-001/first-reminder",
         "invoice/acme/2026-001/second-reminder",
+        "invoice/acme/2026-001/final-notice",
     ]
+    report = me.run(date(2026, 4, 7))
+    assert report.sent == ["invoice/acme/2026-001/final-notice"] and report.drafted == []
+
+
+def test_an_unsent_reminder_is_not_duplicated_and_holds_the_next_stage(world, me):
+    send_invoice(world)
+    me.run(date(2026, 3, 17))
+    for day in (date(2026, 3, 23), date(2026, 4, 6), date(2026, 5, 1)):
+        assert me.run(day).drafted == []
+    ((_, draft),) = me.drafts()
+    assert draft[KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
 
 
 def test_mail_that_is_not_an_invoice_to_a_client_is_left_alone(world, me):

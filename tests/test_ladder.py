@@ -34,9 +34,9 @@ def world(tmp_path):
     return rules(tmp_path)
 
 
-def plan(world, today, taken=(), invoices=None):
+def plan(world, today, taken=None, invoices=None):
     return ladder.due_reminders(
-        invoices or [invoice()], world.escalation.invoice, world.clients, set(taken), today
+        invoices or [invoice()], world.escalation.invoice, world.clients, taken or {}, today
     )
 
 
@@ -52,13 +52,24 @@ def test_the_first_reminder_is_due_one_day_after_the_due_date(world):
     assert reminder.skipped == ()
 
 
+FIRST = "invoice/acme/2026-001/first-reminder"
+
+
 def test_a_taken_stage_is_never_planned_again(world):
-    assert plan(world, date(2026, 3, 20), taken={"invoice/acme/2026-001/first-reminder"}) == []
+    assert plan(world, date(2026, 3, 20), taken={FIRST: "sent"}) == []
 
 
-def test_the_next_stage_follows_a_week_after_the_due_date(world):
-    (reminder,) = plan(world, date(2026, 3, 23), taken={"invoice/acme/2026-001/first-reminder"})
+def test_the_next_stage_follows_a_week_after_the_due_date_once_the_first_was_sent(world):
+    (reminder,) = plan(world, date(2026, 3, 23), taken={FIRST: "sent"})
     assert reminder.stage.name == "second-reminder"
+
+
+def test_an_unsent_draft_holds_the_ladder_back(world):
+    assert plan(world, date(2026, 3, 23), taken={FIRST: "drafted"}) == []
+    assert plan(world, date(2026, 4, 30), taken={FIRST: "pending"}) == []
+    stages = world.escalation.invoice
+    upcoming = ladder.upcoming(ladder.invoice_ladder(invoice(), stages, "ES"), {FIRST: "drafted"})
+    assert upcoming[0].name == "second-reminder" and upcoming[2] is True
 
 
 def test_missed_stages_after_downtime_become_one_catch_up_draft(world):
@@ -68,7 +79,7 @@ def test_missed_stages_after_downtime_become_one_catch_up_draft(world):
 
 
 def test_after_the_last_stage_nothing_more_is_planned(world):
-    taken = {"invoice/acme/2026-001/final-notice"}
+    taken = {"invoice/acme/2026-001/final-notice": "sent"}
     assert plan(world, date(2026, 6, 1), taken=taken) == []
 
 

@@ -57,9 +57,20 @@ HEADER_FIELDS = (
     "X-Autorespond",
     "Precedence",
     "X-Freelance-Assistant-Key",
+    "List-Id",
+    "Return-Path",
+    "X-Failed-Recipients",
 )
 
-ROBOT_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence")
+ROBOT_HEADERS = (
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "precedence",
+    "list-id",
+    "return-path",
+    "x-failed-recipients",
+)
 
 MAX_TEXT_CHARS = 1_000_000  # body text kept for classification
 MAX_PDF_BYTES = 20 * 1024 * 1024  # larger PDFs are attached as they are but not read

@@ -26,10 +26,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..domain.model import Attachment, Invoice, InvoiceStatus, Money
+from ..domain.model import (
+    Attachment,
+    Deliverable,
+    DeliverableStatus,
+    Evidence,
+    Invoice,
+    InvoiceStatus,
+    Money,
+)
 from ..errors import StateError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -94,6 +102,32 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX journal_by_subject ON journal (subject, id);
     """,
+    2: """
+    ALTER TABLE invoices ADD COLUMN paid_amount TEXT NOT NULL DEFAULT '0';
+    ALTER TABLE invoices ADD COLUMN hold_until TEXT;
+    ALTER TABLE invoices ADD COLUMN hold_note TEXT NOT NULL DEFAULT '';
+    CREATE TABLE deliverables (
+        client          TEXT NOT NULL,
+        message_id      TEXT NOT NULL PRIMARY KEY,
+        subject         TEXT NOT NULL,
+        refs            TEXT NOT NULL,
+        sent_at         TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        answered_at     TEXT,
+        approved_at     TEXT,
+        invoice_number  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX deliverables_by_client ON deliverables (client, status);
+    ALTER TABLE outbox ADD COLUMN item TEXT NOT NULL DEFAULT '';       -- invoice/<client>/<number>, deliverable/...
+    ALTER TABLE outbox ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';  -- the tracked email the draft answers
+    ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+    ALTER TABLE journal RENAME COLUMN subject TO item;
+    ALTER TABLE journal ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE journal ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+    ALTER TABLE journal ADD COLUMN mail_subject TEXT NOT NULL DEFAULT '';
+    ALTER TABLE journal ADD COLUMN mail_date TEXT;
+    ALTER TABLE journal ADD COLUMN quote TEXT NOT NULL DEFAULT '';
+    """,
 }
 
 
@@ -101,7 +135,7 @@ _MIGRATIONS: dict[int, str] = {
 class OutboxEntry:
     key: str
     kind: str
-    state: str
+    state: str  # pending, drafted, sent
     message_id: str
     subject: str
     recipient: str
@@ -109,6 +143,17 @@ class OutboxEntry:
     uid: str | None
     created_at: datetime
     note: str
+    item: str  # invoice/<client>/<number> or deliverable/<client>/<id>
+    parent_id: str  # the freelancer's email the draft answers
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    at: datetime
+    event: str
+    detail: str
+    evidence: Evidence | None
 
 
 class Store:
@@ -239,7 +284,8 @@ class Store:
 
     _INVOICE_COLUMNS = (
         "client, number, amount, currency, issue_date, due_date, message_id, subject, refs, "
-        "sent_at, attachment_name, attachment_sha256, status, paid_on, paid_via"
+        "sent_at, attachment_name, attachment_sha256, status, paid_on, paid_via, paid_amount, "
+        "hold_until, hold_note"
     )
 
     @staticmethod
@@ -260,6 +306,9 @@ class Store:
             status,
             paid_on,
             paid_via,
+            paid_amount,
+            hold_until,
+            hold_note,
         ) = row
         return Invoice(
             client=client,
@@ -276,6 +325,9 @@ class Store:
             status=InvoiceStatus(status),
             paid_on=date.fromisoformat(paid_on) if paid_on else None,
             paid_via=paid_via,
+            paid_amount=Decimal(paid_amount),
+            hold_until=date.fromisoformat(hold_until) if hold_until else None,
+            hold_note=hold_note,
         )
 
     def invoice(self, client: str, number: str) -> Invoice | None:
@@ -301,12 +353,16 @@ class Store:
         ).fetchone()
         return self._invoice(row) if row else None
 
-    def invoices(self, status: InvoiceStatus | None = None) -> list[Invoice]:
-        query = f"SELECT {self._INVOICE_COLUMNS} FROM invoices"
-        args: tuple = ()
-        if status is not None:
-            query += " WHERE status = ?"
-            args = (status.value,)
+    def invoices(self, *statuses: InvoiceStatus, client: str | None = None) -> list[Invoice]:
+        """Invoices, optionally only those in ``statuses`` and of ``client``, by due date."""
+        query = f"SELECT {self._INVOICE_COLUMNS} FROM invoices WHERE 1 = 1"
+        args: list = []
+        if statuses:
+            query += f" AND status IN ({', '.join('?' * len(statuses))})"
+            args.extend(s.value for s in statuses)
+        if client is not None:
+            query += " AND client = ?"
+            args.append(client)
         return [
             self._invoice(r) for r in self._db.execute(query + " ORDER BY due_date, client, number", args)
         ]
@@ -314,9 +370,10 @@ class Store:
     def save_invoice(self, invoice: Invoice) -> None:
         amount = invoice.amount
         self._db.execute(
-            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
             "ON CONFLICT (client, number) DO UPDATE SET status = excluded.status, "
-            "paid_on = excluded.paid_on, paid_via = excluded.paid_via",
+            "paid_on = excluded.paid_on, paid_via = excluded.paid_via, paid_amount = excluded.paid_amount, "
+            "hold_until = excluded.hold_until, hold_note = excluded.hold_note",
             (
                 invoice.client,
                 invoice.number,
@@ -333,6 +390,9 @@ class Store:
                 invoice.status.value,
                 invoice.paid_on.isoformat() if invoice.paid_on else None,
                 invoice.paid_via,
+                str(invoice.paid_amount),
+                invoice.hold_until.isoformat() if invoice.hold_until else None,
+                invoice.hold_note,
             ),
         )
 
@@ -355,6 +415,62 @@ class Store:
         """UIDVALIDITY changed: every stored UID of ``folder`` now means nothing."""
         self._db.execute("UPDATE invoices SET uid = NULL WHERE folder = ?", (folder,))
 
+    # ----------------------------------------------------------------- deliverables
+
+    _DELIVERABLE_COLUMNS = (
+        "client, message_id, subject, refs, sent_at, status, answered_at, approved_at, invoice_number"
+    )
+
+    @staticmethod
+    def _deliverable(row: tuple) -> Deliverable:
+        client, mid, subject, refs, sent_at, status, answered, approved, number = row
+        return Deliverable(
+            client=client,
+            message_id=mid,
+            subject=subject,
+            references=tuple(json.loads(refs)),
+            sent_at=datetime.fromisoformat(sent_at),
+            status=DeliverableStatus(status),
+            answered_at=datetime.fromisoformat(answered) if answered else None,
+            approved_at=datetime.fromisoformat(approved) if approved else None,
+            invoice_number=number,
+        )
+
+    def deliverable(self, message_id: str) -> Deliverable | None:
+        row = self._db.execute(
+            f"SELECT {self._DELIVERABLE_COLUMNS} FROM deliverables WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        return self._deliverable(row) if row else None
+
+    def deliverables(self, *statuses: DeliverableStatus, client: str | None = None) -> list[Deliverable]:
+        query = f"SELECT {self._DELIVERABLE_COLUMNS} FROM deliverables WHERE 1 = 1"
+        args: list = []
+        if statuses:
+            query += f" AND status IN ({', '.join('?' * len(statuses))})"
+            args.extend(s.value for s in statuses)
+        if client is not None:
+            query += " AND client = ?"
+            args.append(client)
+        return [self._deliverable(r) for r in self._db.execute(query + " ORDER BY sent_at, client", args)]
+
+    def save_deliverable(self, deliverable: Deliverable) -> None:
+        self._db.execute(
+            f"INSERT INTO deliverables ({self._DELIVERABLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, answered_at = excluded.answered_at, "
+            "approved_at = excluded.approved_at, invoice_number = excluded.invoice_number",
+            (
+                deliverable.client,
+                deliverable.message_id,
+                deliverable.subject,
+                json.dumps(list(deliverable.references)),
+                deliverable.sent_at.isoformat(),
+                deliverable.status.value,
+                deliverable.answered_at.isoformat() if deliverable.answered_at else None,
+                deliverable.approved_at.isoformat() if deliverable.approved_at else None,
+                deliverable.invoice_number,
+            ),
+        )
+
     # ----------------------------------------------------------------- attachments
 
     def save_attachment(self, sha256: str, attachment: Attachment) -> None:
@@ -373,15 +489,51 @@ class Store:
 
     @staticmethod
     def _entry(row: tuple) -> OutboxEntry:
-        key, kind, state, mid, subject, recipient, folder, uid, created, note = row
+        key, kind, state, mid, subject, recipient, folder, uid, created, note, item, parent, sent = row
         return OutboxEntry(
-            key, kind, state, mid, subject, recipient, folder, uid, datetime.fromisoformat(created), note
-        )
+            key, kind, state, mid, subject, recipient, folder, uid, datetime.fromisoformat(created), note,
+            item, parent, datetime.fromisoformat(sent) if sent else None,
+        )  # fmt: skip
 
-    _OUTBOX_COLUMNS = "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note"
+    _OUTBOX_COLUMNS = "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note, item, parent_id, sent_at"
+
+    def taken(self) -> dict[str, str]:
+        """Every action key ever taken, with its state (pending, drafted, sent)."""
+        return dict(self._db.execute("SELECT key, state FROM outbox"))
 
     def taken_keys(self) -> set[str]:
-        return {r[0] for r in self._db.execute("SELECT key FROM outbox")}
+        return set(self.taken())
+
+    def outbox_by_message_id(self, message_id: str) -> OutboxEntry | None:
+        row = self._db.execute(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        return self._entry(row) if row else None
+
+    def outbox_for(self, item: str) -> list[OutboxEntry]:
+        rows = self._db.execute(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE item = ? ORDER BY created_at, key", (item,)
+        )
+        return [self._entry(r) for r in rows]
+
+    def mark_sent(self, key: str, at: datetime) -> bool:
+        """The draft of ``key`` was seen in Sent. True when that is news."""
+        cursor = self._db.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ? WHERE key = ? AND state != 'sent'",
+            (at.isoformat(), at.isoformat(), key),
+        )
+        return cursor.rowcount > 0
+
+    def record_sent(
+        self, *, key: str, kind: str, item: str, message_id: str, subject: str, recipient: str, at: datetime
+    ) -> bool:
+        """A message carrying ``key`` is in Sent but the outbox never knew it (lost state)."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO outbox (key, kind, state, message_id, subject, recipient, created_at, "
+            "updated_at, item, sent_at) VALUES (?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?)",
+            (key, kind, message_id, subject, recipient, at.isoformat(), at.isoformat(), item, at.isoformat()),
+        )
+        return cursor.rowcount > 0
 
     def outbox(self, state: str | None = None) -> list[OutboxEntry]:
         query = f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"
@@ -405,14 +557,28 @@ class Store:
         recipient: str,
         folder: str,
         at: datetime,
+        item: str = "",
+        parent_id: str = "",
         note: str = "",
     ) -> None:
         """Claim ``key``. Raises StateError if it was already claimed: never two drafts."""
         try:
             self._db.execute(
-                "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, created_at, updated_at, note) "
-                "VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
-                (key, kind, message_id, subject, recipient, folder, at.isoformat(), at.isoformat(), note),
+                "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, created_at, "
+                "updated_at, note, item, parent_id) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    kind,
+                    message_id,
+                    subject,
+                    recipient,
+                    folder,
+                    at.isoformat(),
+                    at.isoformat(),
+                    note,
+                    item,
+                    parent_id,
+                ),
             )
         except sqlite3.IntegrityError:
             raise StateError(f"action {key} was already taken") from None
@@ -429,14 +595,52 @@ class Store:
 
     # ----------------------------------------------------------------- journal
 
-    def note(self, subject: str, event: str, detail: str, at: datetime) -> None:
+    def note(
+        self, item: str, event: str, detail: str, at: datetime, evidence: Evidence | None = None
+    ) -> None:
+        """Remember what happened to ``item`` and why, for ``explain`` and the review."""
+        e = evidence
         self._db.execute(
-            "INSERT INTO journal (at, subject, event, detail) VALUES (?, ?, ?, ?)",
-            (at.isoformat(), subject, event, detail),
-        )
+            "INSERT INTO journal (at, item, event, detail, message_id, sender, mail_subject, mail_date, quote) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                at.isoformat(), item, event, detail,
+                e.message_id if e else "", e.sender if e else "", e.subject if e else "",
+                e.date.isoformat() if e and e.date else None, e.quote if e else "",
+            ),
+        )  # fmt: skip
 
-    def history(self, subject: str) -> list[tuple[datetime, str, str]]:
+    def history(self, item: str) -> list[JournalEntry]:
         rows = self._db.execute(
-            "SELECT at, event, detail FROM journal WHERE subject = ? ORDER BY id", (subject,)
+            "SELECT at, event, detail, message_id, sender, mail_subject, mail_date, quote FROM journal "
+            "WHERE item = ? ORDER BY id",
+            (item,),
         )
-        return [(datetime.fromisoformat(at), event, detail) for at, event, detail in rows]
+        return [self._journal(r) for r in rows]
+
+    def journal(self, *, prefix: str = "", since: datetime | None = None) -> list[tuple[str, JournalEntry]]:
+        """(item, entry) for every journal line whose item starts with ``prefix``."""
+        query = (
+            "SELECT item, at, event, detail, message_id, sender, mail_subject, mail_date, quote FROM journal "
+            "WHERE item LIKE ? ESCAPE '\\'"
+        )
+        args: list = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"]
+        if since is not None:
+            query += " AND at >= ?"
+            args.append(since.isoformat())
+        return [(r[0], self._journal(r[1:])) for r in self._db.execute(query + " ORDER BY id", args)]
+
+    @staticmethod
+    def _journal(row: tuple) -> JournalEntry:
+        at, event, detail, mid, sender, subject, mail_date, quote = row
+        evidence = None
+        if mid or sender or quote:
+            evidence = Evidence(
+                source="mail",
+                message_id=mid,
+                sender=sender,
+                subject=subject,
+                date=datetime.fromisoformat(mail_date) if mail_date else None,
+                quote=quote,
+            )
+        return JournalEntry(datetime.fromisoformat(at), event, detail, evidence)

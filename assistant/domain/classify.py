@@ -10,20 +10,26 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Iterable, Iterator
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 from . import calendar
-from .extract import normalise_invoice_number, parse_amount, parse_date
+from .extract import normalise_invoice_number, parse_amount, parse_date, parse_when
 from .model import (
     Attachment,
     Client,
+    Deliverable,
+    DeliverableSeen,
     FolderRole,
     Invoice,
     InvoiceSeen,
     Mail,
     MailHeader,
     Money,
+    PaymentNotifier,
     Rules,
+    Signal,
+    Signals,
+    SignalSeen,
 )
 
 
@@ -35,11 +41,30 @@ def client_of_recipients(header: MailHeader, rules: Rules) -> Client | None:
     return None
 
 
+def client_of_sender(header: MailHeader, rules: Rules) -> Client | None:
+    return rules.client_for(header.sender) if header.sender else None
+
+
+def notifier_of(header: MailHeader, rules: Rules) -> PaymentNotifier | None:
+    """The payment notifier (bank, PayPal...) that sent this, if any."""
+    if header.sender is None:
+        return None
+    for notifier in rules.payments.notifications:
+        if notifier.sent(header.sender) and (
+            not notifier.subject or any(p.search(header.subject) for p in notifier.subject)
+        ):
+            return notifier
+    return None
+
+
 def is_candidate(header: MailHeader, role: str, rules: Rules) -> bool:
     """Whether the full message must be fetched to classify it."""
     if role == FolderRole.SENT:
-        # Our own drafts, once sent, come back through Sent; mail to a client may be an invoice.
+        # Our own drafts, once sent, come back through Sent; mail to a client may be an
+        # invoice, a deliverable, or the freelancer's own reply in a tracked thread.
         return bool(header.assistant_key) or client_of_recipients(header, rules) is not None
+    if role == FolderRole.INBOX:
+        return client_of_sender(header, rules) is not None or notifier_of(header, rules) is not None
     return False
 
 
@@ -155,3 +180,144 @@ def paid_keyword_present(flags: Collection[str], rules: Rules) -> bool:
     """Whether the mail client's "Paid" tag is among ``flags`` (IMAP keywords ignore case)."""
     wanted = rules.invoices.paid_keyword.lower()
     return any(flag.lower() == wanted for flag in flags)
+
+
+# --------------------------------------------------------------------------- deliverables
+
+
+def classify_deliverable(mail: Mail, rules: Rules) -> DeliverableSeen | None:
+    """A deliverable, when ``mail`` (from Sent, and not an invoice) carries work for a client."""
+    header = mail.header
+    if header.assistant_key:
+        return None
+    client = client_of_recipients(header, rules)
+    if client is None:
+        return None
+    wanted = rules.deliverables
+    material = any(len(a.data) >= wanted.min_attachment_bytes for a in mail.attachments) or _any(
+        wanted.links, mail.text
+    )
+    if wanted.require_material and not material:
+        return None
+    if not (_any(wanted.words, header.subject) or _any(wanted.words, fresh_text(mail.text))):
+        return None
+    return DeliverableSeen(
+        deliverable=Deliverable(
+            client=client.id,
+            message_id=header.message_id,
+            subject=header.subject,
+            references=header.references,
+            sent_at=header.date or datetime.min.replace(tzinfo=UTC),
+        )
+    )
+
+
+# --------------------------------------------------------------------------- client mail
+
+# Where the quoted part of a reply begins: "On ... wrote:", "El ... escribió:", "Op ...
+# schreef ...:", Outlook's header block and separators, a signature delimiter.
+_QUOTE_START = re.compile(
+    r"""^(?:
+        \s*>                                                   # > quoted line
+      | \s*(?:on|el|op|am|le).{0,200}?(?:wrote|escribi[oó]|schreef|geschrieben|a\s+[ée]crit).{0,40}:\s*$
+      | \s*-{2,}\s*(?:original\s+message|mensaje\s+original|oorspronkelijk\s+bericht|urspr[uü]ngliche\s+nachricht)\s*-{2,}
+      | \s*_{10,}\s*$                                          # Outlook's rule
+      | \s*(?:from|de|van|von):\s.+$                           # Outlook header block
+      | --\s?$                                                 # signature delimiter
+    )""",
+    re.I | re.X,
+)
+_CLAUSE_END = re.compile(r"[.;!?\n]|,\s")
+_NEGATION = re.compile(
+    r"(?i)(?:\b(?:no|not|never|nunca|todav[ií]a\s+no|a[uú]n\s+no|niet|nog\s+niet|geen|nooit)\b|n't\b)"
+)
+
+
+def fresh_text(text: str) -> str:
+    """What the sender wrote in this message: the text before any quoted earlier mail.
+
+    A client replying to a reminder quotes it, and the reminder says "let me know when
+    you have paid"; only the client's own words may count as the client's words.
+    """
+    lines = []
+    for line in text.splitlines():
+        if _QUOTE_START.match(line):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """A negation in the clause up to the end of the match: "no hemos pagado", "is nog niet betaald"."""
+    clause_start = 0
+    for match in _CLAUSE_END.finditer(text, 0, start):
+        clause_start = match.end()
+    return bool(_NEGATION.search(text[clause_start:end]))
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+    stops = [i for i in (text.find(".", end), text.find("\n", end)) if i != -1]
+    right = min(stops) + 1 if stops else len(text)
+    return " ".join(text[left:right].split())[:200]
+
+
+def signals_in(text: str, signals: Signals, *, language: str, written_on: date) -> list[SignalSeen]:
+    """The signals in ``text`` (already the sender's fresh text), one per kind at most.
+
+    ``written_on`` is the day the message was written: "pagaremos el viernes" means the
+    Friday after that day, whenever the message is read.
+    """
+    found: list[SignalSeen] = []
+    for kind, patterns, negatable in (
+        (Signal.PAID, signals.paid, True),
+        (Signal.DISPUTE, signals.dispute, False),
+        (Signal.PROMISE, signals.promise, False),
+        (Signal.APPROVAL, signals.approval, True),
+        (Signal.SCOPE_CHANGE, signals.scope_change, False),
+    ):
+        for pattern in patterns:
+            match = next(
+                (m for m in pattern.finditer(text) if not (negatable and _negated(text, m.start(), m.end()))),
+                None,
+            )
+            if match is None:
+                continue
+            quote = _sentence(text, match.start(), match.end())
+            until = None
+            amount = None
+            if kind is Signal.PROMISE:
+                until = parse_when(match.group("when") or "", language=language, today=written_on)
+            if kind is Signal.PAID:
+                parsed = parse_amount(quote, language=language)
+                amount = (
+                    Money(amount=parsed[0], currency=parsed[1] or "") if parsed and parsed[0] > 0 else None
+                )
+            found.append(SignalSeen(signal=kind, quote=quote, until=until, amount=amount))
+            break
+    return found
+
+
+def invoice_numbers_named(text: str, numbers: Iterable[str]) -> list[str]:
+    """Which of ``numbers`` appear in ``text`` as whole tokens ("2026-001", not "12026-0011")."""
+    named = []
+    upper = text.upper()
+    for number in numbers:
+        if number and re.search(rf"(?<![\w/-]){re.escape(number.upper())}(?![\w/-])", upper):
+            named.append(number)
+    return named
+
+
+def payment_notice(
+    mail: Mail, notifier: PaymentNotifier, *, language: str = "en"
+) -> tuple[list[str], Money | None]:
+    """Invoice numbers and the amount a payment notification names."""
+    texts = [mail.header.subject, mail.text]
+    numbers = [n for n in map(normalise_invoice_number, _captures(notifier.number, "number", texts)) if n]
+    amount = None
+    for text in _captures(notifier.amount, "amount", texts):
+        parsed = parse_amount(text, language=language)
+        if parsed is not None and parsed[0] > 0:
+            amount = Money(amount=parsed[0], currency=parsed[1] or "")
+            break
+    return list(dict.fromkeys(numbers)), amount

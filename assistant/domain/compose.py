@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -29,7 +29,18 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
-from .model import Attachment, Client, Draft, Identity, Invoice, Money, Reminder
+from .model import (
+    Attachment,
+    Client,
+    Deliverable,
+    Draft,
+    FollowUp,
+    Identity,
+    Invoice,
+    Money,
+    Reminder,
+    Stage,
+)
 
 KEY_HEADER = "X-Freelance-Assistant-Key"
 
@@ -182,14 +193,27 @@ def _freelancer_context(identity: Identity) -> dict[str, Any]:
 
 
 def _invoice_context(invoice: Invoice, today: date) -> dict[str, Any]:
+    paid = Money(amount=invoice.paid_amount, currency=invoice.amount.currency) if invoice.amount else None
     return {
         "number": invoice.number,
         "amount": invoice.amount,
+        "paid": paid,
+        "outstanding": invoice.outstanding,
+        "partly_paid": bool(invoice.paid_amount) and invoice.amount is not None,
         "issue_date": invoice.issue_date,
         "due_date": invoice.due_date,
         "subject": invoice.subject,
         "terms_days": (invoice.due_date - invoice.issue_date).days,
         "days_overdue": max(0, (today - invoice.due_date).days),
+    }
+
+
+def _deliverable_context(deliverable: Deliverable, today: date, tz: tzinfo | None) -> dict[str, Any]:
+    sent = deliverable.sent_at.astimezone(tz) if tz else deliverable.sent_at
+    return {
+        "subject": strip_reply_prefix(deliverable.subject),
+        "sent_on": sent.date(),
+        "days_waiting": max(0, (today - sent.date()).days),
     }
 
 
@@ -207,10 +231,21 @@ def reminder_context(
     }
 
 
-def _sample_reminder_context(identity: Identity | None, language: str) -> dict[str, Any]:
-    from .model import Stage  # local: only needed for checking templates
+def follow_up_context(
+    follow_up: FollowUp, client: Client, identity: Identity, today: date, tz: tzinfo | None = None
+) -> dict[str, Any]:
+    return {
+        "locale": client.babel_locale,
+        "client": _client_context(client),
+        "freelancer": _freelancer_context(identity),
+        "deliverable": _deliverable_context(follow_up.deliverable, today, tz),
+        "stage": {"name": follow_up.stage.name, "skipped": list(follow_up.skipped)},
+        "today": today,
+    }
 
-    client = Client(
+
+def _sample_client(language: str) -> Client:
+    return Client(
         id="sample",
         name="Sample Client Ltd",
         contact="Sam Sample <sam@example.com>",
@@ -218,22 +253,43 @@ def _sample_reminder_context(identity: Identity | None, language: str) -> dict[s
         country={"es": "ES", "en": "GB", "nl": "NL"}.get(language, "ES"),
         currency="EUR",
     )
+
+
+_SAMPLE_STAGE = Stage(name="sample", after_days=1, template="sample")
+_SAMPLE_IDENTITY = Identity(name="Sample Freelancer", email="me@example.com")
+
+
+def sample_context(kind: str, identity: Identity | None, language: str) -> dict[str, Any]:
+    """Realistic values for every variable a template of ``kind`` receives."""
+    client = _sample_client(language)
+    identity = identity or _SAMPLE_IDENTITY
+    today = date(2026, 3, 20)
+    if kind == "deliverable":
+        deliverable = Deliverable(
+            client="sample",
+            message_id="<d@example.com>",
+            subject="Propuesta v2",
+            sent_at=datetime(2026, 3, 12, 9, 0),
+        )
+        follow_up = FollowUp(
+            key="deliverable/sample/d/sample", deliverable=deliverable, stage=_SAMPLE_STAGE, due_on=today
+        )
+        return follow_up_context(follow_up, client, identity, today)
     invoice = Invoice(
         client="sample",
         number="2026-001",
         amount=Money(amount=Decimal("1234.50"), currency="EUR"),
+        paid_amount=Decimal("200.00"),
         issue_date=date(2026, 3, 1),
         due_date=date(2026, 3, 15),
         message_id="<sample@example.com>",
         subject="Invoice 2026-001",
         sent_at=datetime(2026, 3, 1, 9, 0),
     )
-    stage = Stage(name="sample", after_days=1, template="sample")
     reminder = Reminder(
-        key="invoice/sample/2026-001/sample", invoice=invoice, stage=stage, due_on=date(2026, 3, 16)
+        key="invoice/sample/2026-001/sample", invoice=invoice, stage=_SAMPLE_STAGE, due_on=today
     )
-    identity = identity or Identity(name="Sample Freelancer", email="me@example.com")
-    return reminder_context(reminder, client, identity, date(2026, 3, 20), attached=True)
+    return reminder_context(reminder, client, identity, today, attached=True)
 
 
 def check_template(
@@ -244,8 +300,8 @@ def check_template(
     Returns (line, message) for the first problem, or None when the template is sound.
     """
     try:
-        if kind == "invoice":
-            render(text, _sample_reminder_context(identity, language))
+        if kind in ("invoice", "deliverable"):
+            render(text, sample_context(kind, identity, language))
         else:
             _compile(text)  # syntax only: we do not know which variables it will get
     except TemplateError as exc:
@@ -276,21 +332,53 @@ def message_id_for(key: str, identity: Identity) -> str:
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|antw|sv|rif|res)\s*(\[\d+\]|\(\d+\))?\s*:", re.I)
 
 
+def strip_reply_prefix(subject: str) -> str:
+    """The subject without one leading reply prefix ("Re:", "AW:", "Antw:"...)."""
+    subject = " ".join(subject.split())
+    return _REPLY_PREFIX.sub("", subject, count=1).strip() if _REPLY_PREFIX.match(subject) else subject
+
+
 def reply_subject(subject: str) -> str:
     """``Re: <original subject>``, without stacking a second prefix."""
-    subject = " ".join(subject.split())
-    if _REPLY_PREFIX.match(subject):
-        return "Re: " + _REPLY_PREFIX.sub("", subject, count=1).strip()
-    return f"Re: {subject}" if subject else "Re: invoice"
+    base = strip_reply_prefix(subject)
+    return f"Re: {base}" if base else "Re: invoice"
 
 
-def _references(invoice: Invoice) -> str:
+def _references(message_id: str, references: tuple[str, ...]) -> str:
     # RFC 5322 3.6.4: the parent's References plus the parent's Message-ID. Long chains
     # are trimmed from the start (keeping the root) so the header stays reasonable.
-    chain = [r for r in invoice.references if r != invoice.message_id]
+    chain = [r for r in references if r != message_id]
     if len(chain) > 10:
         chain = chain[:1] + chain[-9:]
-    return " ".join([*chain, invoice.message_id])
+    return " ".join([*chain, message_id])
+
+
+def _threaded(
+    *,
+    key: str,
+    client: Client,
+    identity: Identity,
+    subject: str,
+    parent_id: str,
+    parent_references: tuple[str, ...],
+    body: str,
+    now: datetime,
+) -> EmailMessage:
+    """A reply to the freelancer's own email ``parent_id``, addressed to the client's contact."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = str(identity.address)
+    message["To"] = str(client.contact_address)
+    message["Subject"] = reply_subject(subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id_for(key, identity)
+    if parent_id:
+        message["In-Reply-To"] = parent_id
+        message["References"] = _references(parent_id, parent_references)
+    message["Content-Language"] = client.language
+    message[KEY_HEADER] = key
+    message["User-Agent"] = "freelance-assistant"
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    return message
 
 
 def reminder_draft(
@@ -307,20 +395,16 @@ def reminder_draft(
     attach = reminder.stage.attach_invoice and attachment is not None
     body = render(template_text, reminder_context(reminder, client, identity, today, attach))
     invoice = reminder.invoice
-
-    message = EmailMessage(policy=SMTP)
-    message["From"] = str(identity.address)
-    message["To"] = str(client.contact_address)
-    message["Subject"] = reply_subject(invoice.subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id_for(reminder.key, identity)
-    if invoice.message_id:
-        message["In-Reply-To"] = invoice.message_id
-        message["References"] = _references(invoice)
-    message["Content-Language"] = client.language
-    message[KEY_HEADER] = reminder.key
-    message["User-Agent"] = "freelance-assistant"
-    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    message = _threaded(
+        key=reminder.key,
+        client=client,
+        identity=identity,
+        subject=invoice.subject,
+        parent_id=invoice.message_id,
+        parent_references=invoice.references,
+        body=body,
+        now=now,
+    )
     if attach:
         assert attachment is not None
         maintype, _, subtype = (attachment.content_type or "application/pdf").partition("/")
@@ -330,11 +414,42 @@ def reminder_draft(
             subtype=subtype or "pdf",
             filename=attachment.filename or f"{invoice.number}.pdf",
         )
+    return _draft(reminder.key, "reminder", message, client, invoice.message_id)
+
+
+def follow_up_draft(
+    follow_up: FollowUp,
+    *,
+    client: Client,
+    identity: Identity,
+    template_text: str,
+    now: datetime,
+    today: date,
+    tz: tzinfo | None = None,
+) -> Draft:
+    """The follow-up of an unanswered deliverable: a reply in its thread."""
+    body = render(template_text, follow_up_context(follow_up, client, identity, today, tz))
+    deliverable = follow_up.deliverable
+    message = _threaded(
+        key=follow_up.key,
+        client=client,
+        identity=identity,
+        subject=deliverable.subject,
+        parent_id=deliverable.message_id,
+        parent_references=deliverable.references,
+        body=body,
+        now=now,
+    )
+    return _draft(follow_up.key, "follow-up", message, client, deliverable.message_id)
+
+
+def _draft(key: str, kind: str, message: EmailMessage, client: Client, parent_id: str) -> Draft:
     return Draft(
-        key=reminder.key,
-        kind="reminder",
+        key=key,
+        kind=kind,
         message_id=message["Message-ID"],
         to=client.contact_address,
         subject=message["Subject"],
         data=message.as_bytes(),
+        in_reply_to=parent_id,
     )

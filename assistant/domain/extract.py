@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["normalise_invoice_number", "parse_amount", "parse_date"]
+__all__ = ["normalise_invoice_number", "parse_amount", "parse_date", "parse_when"]
 
 
 # =========================================================================== amounts
@@ -564,3 +564,145 @@ def normalise_invoice_number(text: str) -> str:
     while start < end and key[start] != "#" and unicodedata.category(key[start]).startswith("P"):
         start += 1
     return key[start:end]
+
+
+# ===================================================================== promised days
+
+_WEEKDAYS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "lunes monday maandag",
+        "martes tuesday dinsdag",
+        "miércoles miercoles wednesday woensdag",
+        "jueves thursday donderdag",
+        "viernes friday vrijdag",
+        "sábado sabado saturday zaterdag",
+        "domingo sunday zondag",
+    )
+):
+    for _name in _names.split():
+        _WEEKDAYS[_name] = _number
+del _number, _names, _name
+
+_SMALL_NUMBERS = {
+    "un": 1, "una": 1, "uno": 1, "one": 1, "a": 1, "een": 1, "één": 1,
+    "dos": 2, "two": 2, "twee": 2, "tres": 3, "three": 3, "drie": 3,
+    "cuatro": 4, "four": 4, "vier": 4, "cinco": 5, "five": 5, "vijf": 5,
+    "diez": 10, "ten": 10, "tien": 10, "quince": 15, "fifteen": 15, "vijftien": 15,
+}  # fmt: skip
+
+# Phrases, most specific first; each maps to a rule applied to ``today``.
+_RELATIVE = [
+    (r"pasado\s+mañana|day\s+after\s+tomorrow|overmorgen", "+2"),
+    (r"mañana|tomorrow|morgen", "+1"),
+    (r"hoy|today|vandaag|vanmiddag|this\s+afternoon|esta\s+tarde", "+0"),
+    (
+        r"(?:la\s+)?semana\s+que\s+viene|(?:la\s+)?pr[oó]xima\s+semana|next\s+week|volgende\s+week",
+        "next-week",
+    ),
+    (
+        r"esta\s+semana|this\s+week|deze\s+week|(?:a\s+)?finales?\s+de\s+(?:esta\s+)?semana|end\s+of\s+(?:the|this)\s+week|eind\s+(?:van\s+)?(?:de|deze)\s+week",
+        "this-week",
+    ),
+    (
+        r"(?:a\s+)?finales?\s+de(?:l)?\s+mes|fin\s+de\s+mes|end\s+of\s+(?:the|this)\s+month|eind\s+(?:van\s+)?(?:de|deze)\s+maand",
+        "month-end",
+    ),
+    (
+        r"(?:el\s+)?mes\s+que\s+viene|(?:el\s+)?pr[oó]ximo\s+mes|next\s+month|volgende\s+maand",
+        "next-month-end",
+    ),
+]
+_RELATIVE_RE = [
+    (re.compile(rf"(?<!{_LETTER})(?:{p})(?!{_LETTER})", re.IGNORECASE), rule) for p, rule in _RELATIVE
+]
+_IN_DAYS = re.compile(
+    rf"(?<!{_LETTER})(?:en|dentro\s+de|in|within|over|binnen)\s+(?:los\s+pr[oó]ximos\s+|the\s+next\s+|de\s+komende\s+)?"
+    rf"(?P<count>[0-9]{{1,3}}|{'|'.join(_SMALL_NUMBERS)})\s+"
+    rf"(?P<unit>d[ií]as?|days?|dagen|dag|semanas?|weeks?|weken)(?!{_LETTER})",
+    re.IGNORECASE,
+)
+_WEEKDAY_RE = re.compile(
+    rf"(?<!{_LETTER})(?P<next>(?:next|pr[oó]ximo|volgende)\s+)?(?P<day>{'|'.join(sorted(_WEEKDAYS, key=len, reverse=True))})"
+    rf"(?P<after>\s+(?:que\s+viene|de\s+la\s+semana\s+que\s+viene))?(?!{_LETTER})",
+    re.IGNORECASE,
+)
+_DAY_MONTH = re.compile(
+    rf"(?<![0-9])(?P<day>[0-9]{{1,2}}){_ORDINAL}\.?(?:\s{{0,3}}[-/.]\s{{0,3}}|{_S})?(?:(?:de|of){_S})?{_MONTH}",
+    re.IGNORECASE,
+)
+_MONTH_DAY = re.compile(rf"{_MONTH}{_S}(?P<day>[0-9]{{1,2}}){_ORDINAL}(?![0-9])", re.IGNORECASE)
+_NUMERIC_DAY_MONTH = re.compile(r"(?<![0-9])(?P<day>[0-9]{1,2})[/.-](?P<month>[0-9]{1,2})(?![0-9/.-])")
+
+
+def parse_when(text: str, *, language: str, today: date) -> date | None:
+    """The day a promise names, relative to ``today``: "el viernes", "next week", "12 March".
+
+    Used for promises to pay ("pagaremos el viernes", "we will pay on 12 March",
+    "volgende week betalen"), so a vague period reads as its last working day: "next
+    week" is the Friday of next week, "end of the month" its last day. A day and month
+    without a year is the next such day from ``today``. ``None`` when no day is named.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text[:500]
+    explicit = parse_date(text, language=language)
+    if explicit is not None:
+        return explicit
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        match = pattern.search(text)
+        if match:
+            found = _next_day_month(today, _MONTHS[match["month"].lower()], int(match["day"]))
+            if found:
+                return found
+    match = _NUMERIC_DAY_MONTH.search(text)
+    if match:
+        found = _next_day_month(today, int(match["month"]), int(match["day"]))
+        if found:
+            return found
+    for pattern, rule in _RELATIVE_RE:
+        if pattern.search(text):
+            return _relative(rule, today)
+    match = _IN_DAYS.search(text)
+    if match:
+        count_text = match["count"].lower()
+        count = int(count_text) if count_text.isdigit() else _SMALL_NUMBERS[count_text]
+        weeks = match["unit"].lower().startswith(("sem", "week", "wek"))
+        return today + timedelta(days=count * (7 if weeks else 1))
+    match = _WEEKDAY_RE.search(text)
+    if match:
+        weekday = _WEEKDAYS[match["day"].lower()]
+        ahead = (weekday - today.weekday()) % 7
+        if match["next"] or match["after"]:
+            ahead = ahead or 7
+            if match["after"]:  # "el viernes de la semana que viene": always next week's
+                ahead = (7 - today.weekday()) + weekday
+        return today + timedelta(days=ahead)
+    return None
+
+
+def _next_day_month(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate >= today:
+            return candidate
+    return None
+
+
+def _relative(rule: str, today: date) -> date:
+    friday = 4
+    if rule.startswith("+"):
+        return today + timedelta(days=int(rule[1:]))
+    if rule == "this-week":
+        return today + timedelta(days=max(0, friday - today.weekday()))
+    if rule == "next-week":
+        return today + timedelta(days=(7 - today.weekday()) + friday)
+    first_next = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    if rule == "month-end":
+        return first_next - timedelta(days=1)
+    # next-month-end
+    after = date(first_next.year + first_next.month // 12, first_next.month % 12 + 1, 1)
+    return after - timedelta(days=1)

@@ -1,25 +1,39 @@
-"""Ladder: which escalation stage is due for which invoice, on a given day.
+"""Ladder: which escalation stage is due, for which invoice or deliverable, on a given day.
 
-Pure: open invoices, the stages of escalation.yaml, the action keys already taken and
-``today`` go in; the reminders to draft now come out.
+Pure: the open items, the stages of escalation.yaml, the action keys already taken (and
+their state) and ``today`` go in; the drafts to write now come out.
 
-Two rules shape the result:
+Three rules shape the result:
 
-* An action key is used once, ever. A key in ``taken`` (drafted, sent, or a draft the
+* An action key is used once, ever. A taken key (drafted, sent, or a draft the
   freelancer deleted) is never planned again, and neither is any stage before it.
-* After downtime several stages may be due at once. They become one catch-up reminder
-  for the latest of them, not a burst of drafts; the earlier ones are named in
-  ``Reminder.skipped`` and are never drafted afterwards.
+* The ladder advances on what was *sent*: while the last taken stage is a draft the
+  freelancer has not sent, nothing further is planned (it is reported instead).
+* After downtime several stages may be due at once. They become one catch-up draft for
+  the latest of them, not a burst; the earlier ones are named in ``skipped`` and are
+  never drafted afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, tzinfo
 from urllib.parse import quote
 
 from . import calendar
-from .model import Client, Invoice, InvoiceStatus, Reminder, Stage
+from .model import (
+    Client,
+    Deliverable,
+    DeliverableStatus,
+    FollowUp,
+    Invoice,
+    InvoiceStatus,
+    Reminder,
+    Stage,
+    deliverable_id,
+)
+
+SENT = "sent"
 
 
 def action_key(invoice: Invoice, stage: Stage) -> str:
@@ -27,15 +41,38 @@ def action_key(invoice: Invoice, stage: Stage) -> str:
     return f"invoice/{invoice.client}/{quote(invoice.number, safe='-_.')}/{stage.name}"
 
 
+def follow_up_key(deliverable: Deliverable, stage: Stage) -> str:
+    return f"deliverable/{deliverable.client}/{deliverable_id(deliverable.message_id)}/{stage.name}"
+
+
 def stage_date(invoice: Invoice, stage: Stage, country: str) -> date:
     return calendar.shift(invoice.due_date, stage.after_days, stage.days, country)
+
+
+def follow_up_date(deliverable: Deliverable, stage: Stage, country: str, tz: tzinfo) -> date:
+    return calendar.shift(deliverable.sent_at.astimezone(tz).date(), stage.after_days, stage.days, country)
+
+
+def _next(keys_and_dates: list[tuple[Stage, str, date]], taken: Mapping[str, str], today: date):
+    """(stage, key, day, skipped) of the draft to write now, or None.
+
+    ``keys_and_dates`` lists every stage of a ladder with its key and its day.
+    """
+    last = max((i for i, (_, key, _) in enumerate(keys_and_dates) if key in taken), default=-1)
+    if last >= 0 and taken[keys_and_dates[last][1]] != SENT:
+        return None  # the previous draft waits in Drafts: no second one on top of it
+    due = [(stage, key, day) for stage, key, day in keys_and_dates[last + 1 :] if day <= today]
+    if not due:
+        return None
+    stage, key, day = due[-1]
+    return stage, key, day, tuple(s.name for s, _, _ in due[:-1])
 
 
 def due_reminders(
     invoices: Iterable[Invoice],
     stages: tuple[Stage, ...],
     clients: Mapping[str, Client],
-    taken: Collection[str],
+    taken: Mapping[str, str],
     today: date,
 ) -> list[Reminder]:
     reminders = []
@@ -45,38 +82,55 @@ def due_reminders(
         client = clients.get(invoice.client)
         if client is None:
             continue  # the client was removed from clients.yaml: stop chasing
-        reminder = next_reminder(invoice, stages, client.country, taken, today)
-        if reminder is not None:
-            reminders.append(reminder)
+        found = _next(invoice_ladder(invoice, stages, client.country), taken, today)
+        if found is not None:
+            stage, key, day, skipped = found
+            reminders.append(Reminder(key=key, invoice=invoice, stage=stage, due_on=day, skipped=skipped))
     return reminders
 
 
-def next_reminder(
-    invoice: Invoice, stages: tuple[Stage, ...], country: str, taken: Collection[str], today: date
-) -> Reminder | None:
-    last_taken = max((i for i, s in enumerate(stages) if action_key(invoice, s) in taken), default=-1)
-    due = [
-        (stage, on)
-        for stage in stages[last_taken + 1 :]
-        if (on := stage_date(invoice, stage, country)) <= today
-    ]
-    if not due:
-        return None
-    stage, on = due[-1]
-    return Reminder(
-        key=action_key(invoice, stage),
-        invoice=invoice,
-        stage=stage,
-        due_on=on,
-        skipped=tuple(s.name for s, _ in due[:-1]),
-    )
+def due_follow_ups(
+    deliverables: Iterable[Deliverable],
+    stages: tuple[Stage, ...],
+    clients: Mapping[str, Client],
+    taken: Mapping[str, str],
+    today: date,
+    tz: tzinfo,
+) -> list[FollowUp]:
+    follow_ups = []
+    for deliverable in deliverables:
+        if deliverable.status is not DeliverableStatus.OPEN:
+            continue
+        client = clients.get(deliverable.client)
+        if client is None:
+            continue
+        found = _next(deliverable_ladder(deliverable, stages, client.country, tz), taken, today)
+        if found is not None:
+            stage, key, day, skipped = found
+            follow_ups.append(
+                FollowUp(key=key, deliverable=deliverable, stage=stage, due_on=day, skipped=skipped)
+            )
+    return follow_ups
 
 
 def upcoming(
-    invoice: Invoice, stages: tuple[Stage, ...], country: str, taken: Collection[str]
-) -> tuple[Stage, date] | None:
-    """The next stage not taken yet and the day it comes due (for ``status``)."""
-    last_taken = max((i for i, s in enumerate(stages) if action_key(invoice, s) in taken), default=-1)
-    for stage in stages[last_taken + 1 :]:
-        return stage, stage_date(invoice, stage, country)
+    keys_and_dates: list[tuple[Stage, str, date]], taken: Mapping[str, str]
+) -> tuple[Stage, date, bool] | None:
+    """The next stage not taken yet, its day, and whether it waits for an unsent draft."""
+    last = max((i for i, (_, key, _) in enumerate(keys_and_dates) if key in taken), default=-1)
+    waiting = last >= 0 and taken[keys_and_dates[last][1]] != SENT
+    for stage, _, day in keys_and_dates[last + 1 :]:
+        return stage, day, waiting
     return None
+
+
+def invoice_ladder(
+    invoice: Invoice, stages: tuple[Stage, ...], country: str
+) -> list[tuple[Stage, str, date]]:
+    return [(s, action_key(invoice, s), stage_date(invoice, s, country)) for s in stages]
+
+
+def deliverable_ladder(
+    deliverable: Deliverable, stages: tuple[Stage, ...], country: str, tz: tzinfo
+) -> list[tuple[Stage, str, date]]:
+    return [(s, follow_up_key(deliverable, s), follow_up_date(deliverable, s, country, tz)) for s in stages]

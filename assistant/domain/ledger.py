@@ -1,46 +1,121 @@
-"""Ledger: the lifecycle of an invoice, as one table of legal transitions.
+"""Ledger: the lifecycles of invoices and deliverables, each one table of legal transitions.
 
-Everything that can happen to an invoice is an ``Event``; ``TRANSITIONS`` says, for each
-status, which events are allowed and where they lead. ``apply`` is the only way to
-change an invoice's status: an event the table does not allow raises
+Everything that can happen to an invoice is an ``Event``; ``INVOICE_TRANSITIONS`` says,
+for each status, which events are allowed and where they lead. ``apply`` is the only way
+to change an invoice's status: an event the table does not allow raises
 ``IllegalTransition`` and changes nothing (the caller decides whether that is news).
+Deliverables have their own, smaller table.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
-from .model import Invoice, InvoiceSeen, InvoiceStatus
+from .model import Deliverable, DeliverableSeen, DeliverableStatus, Invoice, InvoiceSeen, InvoiceStatus
+
+# A promise to pay "on Friday" is kept if the money arrives on Saturday: the chase
+# resumes only after one more day (issue: "pauses until that date plus a grace day").
+GRACE_DAYS = 1
+# A promise whose day cannot be read ("we'll pay soon") still deserves a little time.
+VAGUE_PROMISE_DAYS = 7
 
 
 class Event(StrEnum):
-    PAID = "paid"  # the paid tag appeared, or the freelancer said so
+    PAID = "paid"  # the paid tag, a client's word, a payment notification, `mark-paid`
+    PART_PAID = "part-paid"  # money arrived, less than owed: chase the rest
+    PROMISED = "promised"  # the client promised a day
+    DISPUTED = "disputed"  # the client disputes the invoice
+    PAUSED = "paused"  # the freelancer paused it (`pause`)
+    RESUMED = "resumed"  # the freelancer resumed it (`resume`)
+    LAPSED = "lapsed"  # the promised day (or the pause) passed without payment
     REOPENED = "reopened"  # the paid tag was removed again
 
 
-TRANSITIONS: dict[InvoiceStatus, dict[Event, InvoiceStatus]] = {
-    InvoiceStatus.OPEN: {Event.PAID: InvoiceStatus.PAID},
-    InvoiceStatus.PAID: {Event.REOPENED: InvoiceStatus.OPEN},
+_S = InvoiceStatus
+_ANY_HOLD = {
+    Event.PAID: _S.PAID,
+    Event.PROMISED: _S.PROMISED,
+    Event.DISPUTED: _S.DISPUTED,
+    Event.PAUSED: _S.PAUSED,
+    Event.RESUMED: _S.OPEN,
+}
+INVOICE_TRANSITIONS: dict[InvoiceStatus, dict[Event, InvoiceStatus]] = {
+    _S.OPEN: {
+        Event.PAID: _S.PAID,
+        Event.PART_PAID: _S.OPEN,
+        Event.PROMISED: _S.PROMISED,
+        Event.DISPUTED: _S.DISPUTED,
+        Event.PAUSED: _S.PAUSED,
+    },
+    _S.PROMISED: {**_ANY_HOLD, Event.PART_PAID: _S.PROMISED, Event.LAPSED: _S.OPEN},
+    _S.DISPUTED: {**_ANY_HOLD, Event.PART_PAID: _S.DISPUTED},
+    _S.PAUSED: {**_ANY_HOLD, Event.PART_PAID: _S.PAUSED, Event.LAPSED: _S.OPEN},
+    _S.PAID: {Event.REOPENED: _S.OPEN},
 }
 
 
 class IllegalTransition(Exception):
-    def __init__(self, invoice: Invoice, event: Event):
-        super().__init__(f"invoice {invoice.key} is {invoice.status}; '{event}' does not apply")
-        self.invoice = invoice
+    def __init__(self, subject: str, status: str, event: Event):
+        super().__init__(f"{subject} is {status}; '{event}' does not apply")
         self.event = event
 
 
-def apply(invoice: Invoice, event: Event, *, on: date, via: str) -> Invoice:
-    """The invoice after ``event``. Raises IllegalTransition when the table forbids it."""
-    target = TRANSITIONS.get(invoice.status, {}).get(event)
+def apply(
+    invoice: Invoice,
+    event: Event,
+    *,
+    on: date,
+    via: str = "",
+    until: date | None = None,
+    amount: Decimal | None = None,
+    note: str = "",
+) -> Invoice:
+    """The invoice after ``event``. Raises IllegalTransition when the table forbids it.
+
+    ``until`` is the promised day (PROMISED) or the end of a pause (PAUSED, optional);
+    ``amount`` the money received (PART_PAID); ``note`` the words behind a hold.
+    """
+    target = INVOICE_TRANSITIONS.get(invoice.status, {}).get(event)
     if target is None:
-        raise IllegalTransition(invoice, event)
+        raise IllegalTransition(f"invoice {invoice.key}", invoice.status, event)
+    changes: dict = {"status": target}
     if event is Event.PAID:
-        return dataclasses.replace(invoice, status=target, paid_on=on, paid_via=via)
-    return dataclasses.replace(invoice, status=target, paid_on=None, paid_via="")
+        changes.update(paid_on=on, paid_via=via, hold_until=None, hold_note="")
+        if invoice.amount is not None:
+            changes["paid_amount"] = invoice.amount.amount
+    elif event is Event.PART_PAID:
+        changes["paid_amount"] = invoice.paid_amount + (amount or Decimal(0))
+        changes["paid_via"] = via
+    elif event is Event.PROMISED:
+        day = until or on + timedelta(days=VAGUE_PROMISE_DAYS)
+        changes.update(hold_until=day + timedelta(days=GRACE_DAYS), hold_note=note)
+    elif event in (Event.DISPUTED, Event.PAUSED):
+        changes.update(hold_until=until, hold_note=note)
+    elif event in (Event.RESUMED, Event.LAPSED):
+        changes.update(hold_until=None, hold_note="")
+    elif event is Event.REOPENED:
+        changes.update(paid_on=None, paid_via="", paid_amount=Decimal(0))
+    return dataclasses.replace(invoice, **changes)
+
+
+def receive(invoice: Invoice, amount: Decimal | None, *, on: date, via: str) -> tuple[Event, Invoice]:
+    """Money arrived: PAID when it covers what is owed (or says nothing of the amount), else PART_PAID."""
+    outstanding = invoice.outstanding
+    if amount is not None and outstanding is not None and amount < outstanding.amount:
+        return Event.PART_PAID, apply(invoice, Event.PART_PAID, on=on, via=via, amount=amount)
+    return Event.PAID, apply(invoice, Event.PAID, on=on, via=via)
+
+
+def lapsed(invoice: Invoice, today: date) -> bool:
+    """A promise or a dated pause whose day has passed: the chase resumes."""
+    return (
+        invoice.status in (_S.PROMISED, _S.PAUSED)
+        and invoice.hold_until is not None
+        and today > invoice.hold_until
+    )
 
 
 def record(existing: Invoice | None, seen: InvoiceSeen) -> Invoice | None:
@@ -53,3 +128,41 @@ def record(existing: Invoice | None, seen: InvoiceSeen) -> Invoice | None:
     if existing is None:
         return seen.invoice
     return None
+
+
+# --------------------------------------------------------------------------- deliverables
+
+
+class DeliverableEvent(StrEnum):
+    ANSWERED = "answered"  # a person from the client replied
+    APPROVED = "approved"  # ...and the reply approved the work
+    INVOICED = "invoiced"  # an invoice to that client followed the approval
+
+
+_D = DeliverableStatus
+DELIVERABLE_TRANSITIONS: dict[DeliverableStatus, dict[DeliverableEvent, DeliverableStatus]] = {
+    _D.OPEN: {DeliverableEvent.ANSWERED: _D.ANSWERED, DeliverableEvent.APPROVED: _D.APPROVED},
+    _D.ANSWERED: {DeliverableEvent.APPROVED: _D.APPROVED},
+    _D.APPROVED: {DeliverableEvent.INVOICED: _D.INVOICED},
+    _D.INVOICED: {},
+}
+
+
+def apply_deliverable(
+    deliverable: Deliverable, event: DeliverableEvent, *, at: datetime, invoice_number: str = ""
+) -> Deliverable:
+    target = DELIVERABLE_TRANSITIONS.get(deliverable.status, {}).get(event)
+    if target is None:
+        raise IllegalTransition(f"deliverable {deliverable.key}", deliverable.status, event)
+    changes: dict = {"status": target}
+    if deliverable.answered_at is None:
+        changes["answered_at"] = at
+    if event is DeliverableEvent.APPROVED:
+        changes["approved_at"] = at
+    if event is DeliverableEvent.INVOICED:
+        changes["invoice_number"] = invoice_number
+    return dataclasses.replace(deliverable, **changes)
+
+
+def record_deliverable(existing: Deliverable | None, seen: DeliverableSeen) -> Deliverable | None:
+    return seen.deliverable if existing is None else None

@@ -9,6 +9,7 @@ the validation library.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -205,7 +206,7 @@ class Stage:
     __pydantic_config__ = _STRICT
 
     name: str
-    after_days: int  # relative to the invoice's due date
+    after_days: int  # relative to the invoice's due date, or the day a deliverable was sent
     template: str
     days: Literal["calendar", "business"] = "calendar"
     attach_invoice: bool = True
@@ -223,14 +224,17 @@ class Escalation:
     __pydantic_config__ = _STRICT
 
     invoice: tuple[Stage, ...]
+    # Follow-ups of an unanswered deliverable, relative to the day it was sent.
+    deliverable: tuple[Stage, ...] = ()
 
     def __post_init__(self) -> None:
-        names = [s.name for s in self.invoice]
-        if len(set(names)) != len(names):
-            raise ValueError("stage names must be unique")
-        days = [s.after_days for s in self.invoice]
-        if days != sorted(days):
-            raise ValueError("stages must be listed in the order they happen (after_days ascending)")
+        for ladder in (self.invoice, self.deliverable):
+            names = [s.name for s in ladder]
+            if len(set(names)) != len(names):
+                raise ValueError("stage names must be unique within a ladder")
+            days = [s.after_days for s in ladder]
+            if days != sorted(days):
+                raise ValueError("stages must be listed in the order they happen (after_days ascending)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,17 +264,10 @@ class Extraction:
     due_date: tuple[re.Pattern[str], ...] = ()
 
     def __post_init__(self) -> None:
-        for kind, group in (
-            ("number", "number"),
-            ("amount", "amount"),
-            ("issue_date", "date"),
-            ("due_date", "date"),
-        ):
-            for pattern in getattr(self, kind):
-                if group not in pattern.groupindex:
-                    raise ValueError(
-                        f"{kind} pattern {pattern.pattern!r} needs a named group (?P<{group}>...)"
-                    )
+        _need_group("number", self.number, "number")
+        _need_group("amount", self.amount, "amount")
+        _need_group("issue_date", self.issue_date, "date")
+        _need_group("due_date", self.due_date, "date")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,6 +279,89 @@ class InvoiceRules:
     recognise: Recognition
     extract: Extraction
     paid_keyword: str = "$Paid"
+
+
+def _need_group(kind: str, patterns: tuple[re.Pattern[str], ...], group: str) -> None:
+    for pattern in patterns:
+        if group not in pattern.groupindex:
+            raise ValueError(f"{kind} pattern {pattern.pattern!r} needs a named group (?P<{group}>...)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signals:
+    """signals.yaml: wording in a client's message that changes what the assistant does.
+
+    Patterns are searched in the new text of a client's message (quoted replies and
+    signatures left out), in any of the three languages.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    paid: tuple[re.Pattern[str], ...] = ()  # "ya hemos pagado", "we've paid", "is betaald"
+    dispute: tuple[re.Pattern[str], ...] = ()  # "no estamos de acuerdo", "incorrect invoice"
+    promise: tuple[re.Pattern[str], ...] = ()  # "pagaremos el viernes": needs (?P<when>...)
+    approval: tuple[re.Pattern[str], ...] = ()  # "aprobado", "looks great", "akkoord"
+    scope_change: tuple[re.Pattern[str], ...] = ()  # "otro cambio", "one more change"
+
+    def __post_init__(self) -> None:
+        _need_group("promise", self.promise, "when")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentNotifier:
+    """A sender whose mail announces money received (a bank, PayPal, Stripe...)."""
+
+    __pydantic_config__ = _STRICT
+
+    name: str
+    senders: tuple[str, ...]  # addresses, or domains (subdomains included)
+    subject: tuple[re.Pattern[str], ...] = ()  # empty: any subject from these senders
+    number: tuple[re.Pattern[str], ...] = ()  # needs (?P<number>...)
+    amount: tuple[re.Pattern[str], ...] = ()  # needs (?P<amount>...)
+
+    def __post_init__(self) -> None:
+        if not self.senders:
+            raise ValueError("a payment notifier needs at least one sender address or domain")
+        _need_group("number", self.number, "number")
+        _need_group("amount", self.amount, "amount")
+
+    def sent(self, address: Address) -> bool:
+        for sender in self.senders:
+            sender = sender.lower().lstrip("@")
+            if "@" in sender:
+                if address.email == sender:
+                    return True
+            elif address.domain == sender or address.domain.endswith("." + sender):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentRules:
+    """payments.yaml: payment notifications that settle invoices by number or amount."""
+
+    __pydantic_config__ = _STRICT
+
+    notifications: tuple[PaymentNotifier, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverableRules:
+    """deliverables.yaml: how work sent to a client is told apart from other mail."""
+
+    __pydantic_config__ = _STRICT
+
+    # Words that say "here is the work": searched in the subject and the body.
+    words: tuple[re.Pattern[str], ...] = ()
+    # Links to where the work lives (file shares, design tools, repositories).
+    links: tuple[re.Pattern[str], ...] = ()
+    # Attachments smaller than this are logos and signatures, not work.
+    min_attachment_bytes: int = 20_000
+    # Without an attachment or a link, words alone do not make a deliverable.
+    require_material: bool = True
+    # Seed 002: invoice 24 hours after the final version. An approved deliverable with no
+    # invoice to that client after this long becomes a to-do.
+    invoice_within_hours: int = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +380,9 @@ class Rules:
     invoices: InvoiceRules
     escalation: Escalation
     templates: Mapping[tuple[str, str], TemplateSource]  # (language, name) -> source
+    signals: Signals = Signals()
+    payments: PaymentRules = PaymentRules()
+    deliverables: DeliverableRules = DeliverableRules()
 
     def client_for(self, address: Address) -> Client | None:
         for client in self.clients.values():
@@ -315,14 +398,47 @@ class Rules:
 
 
 class InvoiceStatus(StrEnum):
-    OPEN = "open"
+    OPEN = "open"  # chased by the ladder
+    PROMISED = "promised"  # the client promised to pay by a date: wait until then (+ a grace day)
+    DISPUTED = "disputed"  # the client disputes it: a person must talk to them, not a template
+    PAUSED = "paused"  # the freelancer paused it (`pause`), until a date or until `resume`
     PAID = "paid"
+
+
+class DeliverableStatus(StrEnum):
+    OPEN = "open"  # sent, no human answer yet: followed up by the ladder
+    ANSWERED = "answered"  # a person replied
+    APPROVED = "approved"  # the reply approved it: time to invoice (seed 002)
+    INVOICED = "invoiced"  # an invoice to that client followed the approval
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Money:
     amount: Decimal
     currency: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """Why the ledger changed: the message (or command) that said so, for ``explain``."""
+
+    source: str  # "mail", "tag", "cli", "calendar"
+    message_id: str = ""
+    sender: str = ""
+    subject: str = ""
+    date: datetime | None = None
+    quote: str = ""  # the words that triggered it, trimmed
+
+    @classmethod
+    def of(cls, header: MailHeader, quote: str = "") -> Evidence:
+        return cls(
+            source="mail",
+            message_id=header.message_id,
+            sender=header.sender.email if header.sender else "",
+            subject=header.subject,
+            date=header.date,
+            quote=" ".join(quote.split())[:200],
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -341,12 +457,48 @@ class Invoice:
     attachment_name: str = ""
     attachment_sha256: str = ""
     status: InvoiceStatus = InvoiceStatus.OPEN
+    paid_amount: Decimal = Decimal(0)  # received so far (partial payments)
     paid_on: date | None = None
-    paid_via: str = ""  # "keyword", "cli", ...
+    paid_via: str = ""  # "keyword", "cli", "client", "notification"
+    hold_until: date | None = None  # PROMISED / PAUSED: chase again after this day
+    hold_note: str = ""  # the dispute's words, the promise, the freelancer's reason
 
     @property
     def key(self) -> str:
         return f"{self.client}/{self.number}"
+
+    @property
+    def outstanding(self) -> Money | None:
+        """What is still owed: the amount minus partial payments."""
+        if self.amount is None:
+            return None
+        return Money(
+            amount=max(Decimal(0), self.amount.amount - self.paid_amount), currency=self.amount.currency
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deliverable:
+    """A piece of work the freelancer sent a client, waiting for an answer."""
+
+    client: str
+    message_id: str
+    subject: str
+    references: tuple[str, ...] = ()
+    sent_at: datetime
+    status: DeliverableStatus = DeliverableStatus.OPEN
+    answered_at: datetime | None = None
+    approved_at: datetime | None = None
+    invoice_number: str = ""  # the invoice that followed its approval
+
+    @property
+    def key(self) -> str:
+        return f"{self.client}/{deliverable_id(self.message_id)}"
+
+
+def deliverable_id(message_id: str) -> str:
+    """A short, stable id for a deliverable (its email has no number of its own)."""
+    return "d" + hashlib.sha256(message_id.encode()).hexdigest()[:7]
 
 
 # --------------------------------------------------------------------------- facts
@@ -361,24 +513,30 @@ class InvoiceSeen:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PaidTag:
-    """The invoice email carries (or no longer carries) the 'paid' keyword."""
+class DeliverableSeen:
+    """Classification found a deliverable in Sent."""
 
-    message_id: str
-    present: bool
-    on: date
+    deliverable: Deliverable
+
+
+class Signal(StrEnum):
+    """What a client's message says, as far as the ledger is concerned."""
+
+    PAID = "paid"
+    DISPUTE = "dispute"
+    PROMISE = "promise"
+    APPROVAL = "approval"
+    SCOPE_CHANGE = "scope-change"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MarkedPaid:
-    """The freelancer said so on the command line."""
+class SignalSeen:
+    """A signal found in the new (unquoted) text of a message."""
 
-    client: str
-    number: str
-    on: date
-
-
-Fact = InvoiceSeen | PaidTag | MarkedPaid
+    signal: Signal
+    quote: str  # the sentence that carries it
+    until: date | None = None  # PROMISE: the promised day
+    amount: Money | None = None  # PAID: the amount the message names, if any
 
 
 # --------------------------------------------------------------------------- drafts
@@ -397,12 +555,25 @@ class Reminder:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUp:
+    """A ladder stage that is due for an unanswered deliverable."""
+
+    key: str  # deliverable/<client>/<id>/<stage>
+    deliverable: Deliverable
+    stage: Stage
+    due_on: date
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Draft:
     """A composed message ready to be appended to Drafts."""
 
     key: str
-    kind: str  # "reminder", later "follow-up", "termination"...
+    kind: str  # "reminder", "follow-up", later "termination"...
     message_id: str
     to: Address
     subject: str
     data: bytes = field(repr=False)
+    # The tracked message this draft answers (the invoice or deliverable email).
+    in_reply_to: str = ""
