@@ -72,11 +72,10 @@ INVOICES = (
     _Invoice("nube", "F-2026-041", "1.210,00 €", 17, "Rediseño de la web corporativa"),
     _Invoice("nube", "F-2026-044", "484,00 €", 5, "Mantenimiento de noviembre"),
     _Invoice("brightside", "INV-0107", "£2,400.00", 60, "September retainer"),
-    _Invoice(
-        "brightside", "INV-0112", "£780.00", 38, "Landing page for the autumn campaign", explicit_due_days=28
-    ),
+    _Invoice("brightside", "INV-0112", "£780.00", 38, "Landing page, deposit (50 %)", explicit_due_days=28),
     _Invoice("tulp", "2026-017", "€ 1.650,00", 45, "Huisstijl en logo", paid_tag=True),
     _Invoice("tulp", "2026-021", "€ 850,00", 16, "Iconenset voor de app"),
+    _Invoice("tulp", "2026-023", "€ 720,00", 20, "Extra iconen"),
 )
 
 _MONTHS = {
@@ -246,7 +245,7 @@ def _invoice_email(invoice: _Invoice, today: date) -> tuple[bytes, bool]:
     return message.as_bytes(policy=SMTP).replace(b"\r\n", b"\n"), invoice.paid_tag
 
 
-def _message(*, sender, to, subject, body, when, seed, in_reply_to: str = "") -> EmailMessage:
+def _message(*, sender, to, subject, body, when, seed, in_reply_to: str = "", **headers: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = f"{sender[0]} <{sender[1]}>"
     message["To"] = f"{to[0]} <{to[1]}>"
@@ -256,28 +255,65 @@ def _message(*, sender, to, subject, body, when, seed, in_reply_to: str = "") ->
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
         message["References"] = in_reply_to
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
     message.set_content(body)
     return message
 
 
-def _other_mail(today: date) -> list[tuple[str, bytes]]:
-    """Ordinary mail around the invoices: it must be read past, not acted on."""
-    mails = []
-    update = _message(
-        sender=FREELANCER,
-        to=("Marta López", "marta@estudionube.example"),
-        subject="Avance del rediseño: nueva versión de la portada",
-        body="Hola Marta:\n\nTe paso el enlace a la nueva versión de la portada para que la revises.\n\nUn saludo,\nLucía\n",
-        when=_when(today - timedelta(days=9)),
-        seed="update nube",
-    )
-    mails.append(("Sent", update.as_bytes()))
+def _conversations(today: date) -> list[tuple[str, bytes]]:
+    """The mail around the invoices: work delivered, clients' answers, and noise.
+
+    Each piece shows one behaviour: an unanswered deliverable (followed up), an
+    approved one never invoiced (a to-do), a client saying they paid (no reminder), an
+    out-of-office reply (does not count: the reminder is still drafted), a dispute (the
+    chase pauses), and mail that is nobody's business (read past).
+    """
+    days = lambda n: _when(today - timedelta(days=n))  # noqa: E731
+    nube = ("Marta López", "marta@estudionube.example")
+    oliver = ("Oliver Hughes", "oliver@brightside.example")
+    sanne = ("Sanne de Vries", "sanne@tulpdesign.example")
+    mails = [
+        ("Sent", _message(
+            sender=FREELANCER, to=nube, subject="Avance del rediseño: nueva versión de la portada", when=days(9), seed="update nube",
+            body="Hola Marta:\n\nAquí tienes la nueva versión de la portada para que la revises:\n"
+            "https://www.figma.com/file/demo/portada-v3\n\nUn saludo,\nLucía\n",
+        )),
+        ("Sent", _message(
+            sender=FREELANCER, to=oliver, subject="Landing page: final version", when=days(25), seed="landing",
+            body="Hi Oliver,\n\nThe final version of the landing page is ready for review:\n"
+            "https://www.figma.com/file/demo/autumn-landing-final\n\nBest,\nLucía\n",
+        )),
+        ("INBOX", _message(
+            sender=oliver, to=FREELANCER, subject="Re: Landing page: final version", when=days(20), seed="approved",
+            in_reply_to=_message_id("landing"), body="Hi Lucía,\n\nLooks great, approved! Thanks.\n\nOliver\n",
+        )),
+        ("INBOX", _message(
+            sender=oliver, to=FREELANCER, subject="Re: Invoice INV-0112 - Landing page, deposit (50 %)", when=days(9),
+            seed="paid", in_reply_to=_message_id("invoice INV-0112"),
+            body="Hi Lucía,\n\nSorry for the delay: we have paid this today.\n\nOliver\n",
+        )),
+        ("INBOX", _message(
+            sender=nube, to=FREELANCER, subject="Respuesta automática: Factura F-2026-041 – Rediseño de la web corporativa",
+            when=days(1), seed="out of office", in_reply_to=_message_id("invoice F-2026-041"), Auto_Submitted="auto-replied",
+            body="Estoy fuera de la oficina hasta el lunes. Para asuntos urgentes, escriba a info@estudionube.example.\n",
+        )),
+        ("INBOX", _message(
+            sender=sanne, to=FREELANCER, subject="Re: Factuur 2026-023 — Extra iconen", when=days(3), seed="dispute",
+            in_reply_to=_message_id("invoice 2026-023"),
+            body="Hoi Lucía,\n\nHet bedrag klopt niet: we hadden € 600 afgesproken voor de extra iconen.\n\nGroet,\nSanne\n",
+        )),
+        ("INBOX", _message(
+            sender=("Design Weekly", "news@designweekly.example"), to=FREELANCER, when=days(1), seed="newsletter",
+            subject="This week: 12 colour palettes for autumn", body="Unsubscribe at any time.\n",
+        )),
+    ]  # fmt: skip
     friend = _message(
         sender=FREELANCER,
         to=("Pablo", "pablo@amigos.example"),
         subject="Factura del alquiler de la furgoneta",
         body="Pablo, te reenvío la factura de la furgoneta del viernes.\n",
-        when=_when(today - timedelta(days=4)),
+        when=days(4),
         seed="friend",
     )
     friend.add_attachment(
@@ -286,27 +322,8 @@ def _other_mail(today: date) -> list[tuple[str, bytes]]:
         subtype="pdf",
         filename="factura-furgoneta.pdf",
     )
-    mails.append(("Sent", friend.as_bytes()))
-    newsletter = _message(
-        sender=("Design Weekly", "news@designweekly.example"),
-        to=FREELANCER,
-        subject="This week: 12 colour palettes for autumn",
-        body="Unsubscribe at any time.\n",
-        when=_when(today - timedelta(days=1), 7),
-        seed="newsletter",
-    )
-    mails.append(("INBOX", newsletter.as_bytes()))
-    thanks = _message(
-        sender=("Oliver Hughes", "oliver@brightside.example"),
-        to=FREELANCER,
-        subject="Re: Landing page for the autumn campaign",
-        body="Hi Lucía,\n\nThe landing page looks great, thanks!\n\nOliver\n",
-        when=_when(today - timedelta(days=20)),
-        seed="thanks",
-        in_reply_to=_message_id("landing"),
-    )
-    mails.append(("INBOX", thanks.as_bytes()))
-    return mails
+    mails.append(("Sent", friend))
+    return [(folder, message.as_bytes()) for folder, message in mails]
 
 
 # --------------------------------------------------------------------------- files
@@ -333,7 +350,7 @@ def build_mailbox(root: Path, today: date) -> None:
         data, paid = _invoice_email(invoice, today)
         issued = today - timedelta(days=invoice.issued_days_ago)
         _deliver(folders["Sent"], data, _when(issued), flags="Sa" if paid else "S")
-    for folder, data in _other_mail(today):
+    for folder, data in _conversations(today):
         _deliver(folders[folder], data, datetime.now(TZ) - timedelta(days=1))
 
 
@@ -429,9 +446,13 @@ def run_demo(directory: Path) -> int:
         print()
         print("  " + body.replace("\n", "\n  ").rstrip())
     print()
-    print("Look at the drafts:")
-    print(f"  ls {directory / 'Maildir/.Drafts/cur'}")
-    print(f"  mutt -f {directory / 'Maildir/.Drafts'}          (or neomutt; any Maildir reader works)")
+    print("Look around:")
     print(f"  freelance-assistant status --config {config_path}")
+    print(
+        f"  freelance-assistant explain --config {config_path} 2026-023     (why the Dutch invoice is paused)"
+    )
     print(f"  freelance-assistant scan --config {config_path}    (a second pass adds nothing)")
+    print(
+        f"  mutt -f {directory / 'Maildir/.Drafts'}          (or any Maildir reader: the drafts themselves)"
+    )
     return 0 if not report.errors else 2

@@ -421,7 +421,10 @@ class Engine:
         if robot is not None:
             if item is not None:
                 name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
-                self.store.note(name, "automatic reply", robot, now, Evidence.of(header))
+                if not self._seen(name, header.message_id):
+                    self._change(
+                        report, name, "automatic reply", f"{robot}; not an answer", now, Evidence.of(header)
+                    )
             return
         text = classify.fresh_text(mail.text)
         signals = {

@@ -60,3 +60,11 @@ def corpora(corpora_dir: Path | None) -> Path:
     if corpora_dir is None:
         pytest.skip("no shared mail corpora here: set FA_CORPORA to their directory")
     return corpora_dir
+
+
+@pytest.fixture
+def me(world, tmp_path: Path):
+    """The freelancer, with a config for `world` (see tests/support/freelancer.py)."""
+    from tests.support.freelancer import Freelancer
+
+    return Freelancer(world, tmp_path / "config")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from assistant.cli import main
 from tests.support.mailboxes import ImapWorld, MaildirWorld
-from tests.support.world import at, invoice_email, write_config
+from tests.support.world import TZ, at, invoice_email, write_config
 from tests.test_compose import SEED_ES
 
 
@@ -130,15 +130,31 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     code, out, _ = run(capsys, "demo", "--dir", str(directory))
     assert code == 0
     assert SEED_ES.split("\n")[0] in out
-    assert "invoices found: 6" in out and "paid: tulp/2026-017 (keyword)" in out
-    drafts = list((directory / "Maildir" / ".Drafts" / "cur").iterdir())
+    assert "invoices found: 7" in out and "deliverables found: 2" in out
+    assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
+    assert "paid: brightside/INV-0112 (client)" in out  # "we have paid this today"
+    assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
+    assert "invoice/tulp/2026-023: disputed" in out
+    assert "deliverable/brightside/" in out and ": approved" in out
+    drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
     assert len(drafts) == 4 and all(p.name.endswith(":2,D") for p in drafts)
+    keys = sorted(line.split()[1] for line in out.splitlines() if line.strip().startswith("key "))
+    assert [k.rsplit("/", 1)[1] for k in keys] == [
+        "feedback-request",
+        "final-notice",
+        "first-reminder",
+        "first-reminder",
+    ]
+    assert "invoice/nube/F-2026-041/first-reminder" in keys and "invoice/tulp/2026-021/first-reminder" in keys
     config = str(directory / "config.yaml")
     code, out, _ = run(capsys, "scan", "--config", config)
     assert code == 0 and "no reminder or follow-up is due" in out
     assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 4
     code, out, _ = run(capsys, "status", "--config", config)
     assert code == 0 and "Drafts waiting for you to review and send: 4" in out
+    assert "Paused invoices (not chased): 1" in out and "To do: 1" in out
+    code, out, _ = run(capsys, "explain", "--config", config, "2026-023")
+    assert code == 0 and "Het bedrag klopt niet" in out
     code, _, err = run(capsys, "demo", "--dir", str(directory))
     assert code == 2 and "is not empty" in err
 
@@ -154,3 +170,57 @@ def test_the_console_script_is_installed():
     script = Path(sys.executable).parent / "freelance-assistant"
     result = subprocess.run([str(script), "check", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "--offline" in result.stdout
+
+
+def test_pause_dispute_and_resume_take_an_invoice_off_the_ladder_and_back(capsys, maildir_config):
+    _, path = maildir_config
+    run(capsys, "scan", "--config", str(path))
+    code, out, _ = run(
+        capsys, "pause", "--config", str(path), "2026-001", "--until", "2026-12-01", "--reason", "holidays"
+    )
+    assert code == 0 and "paused until 2026-12-01" in out
+    code, out, _ = run(capsys, "status", "--config", str(path))
+    assert (
+        "Paused invoices (not chased): 1" in out and "PAUSED until 2026-12-01" in out and "“holidays”" in out
+    )
+    code, out, _ = run(
+        capsys, "dispute", "--config", str(path), "2026-001", "--reason", "they say 700, not 1210"
+    )
+    assert code == 0 and "disputed" in out
+    code, out, _ = run(capsys, "resume", "--config", str(path), "2026-001")
+    assert code == 0 and "back on the reminder ladder" in out
+    code, _, err = run(capsys, "resume", "--config", str(path), "2026-001")
+    assert code == 2 and "is open; 'resumed' does not apply" in err
+
+
+def test_explain_cites_the_evidence_and_says_what_comes_next(capsys, tmp_path):
+    # The command line runs on the real clock: the story is told relative to today.
+    today = datetime.now(TZ).date()
+    sent, written, promised = today - timedelta(days=20), today - timedelta(days=1), today + timedelta(days=5)
+    world = MaildirWorld(tmp_path / "Maildir")
+    world.deliver("Sent", invoice_email(sent=at(sent), message_id="<inv@x>"))
+    path = write_config(tmp_path / "cfg", world.account_yaml())
+    run(capsys, "scan", "--config", str(path))
+    from tests.test_replies import reply
+
+    world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            body=f"Pagaremos el {promised:%d/%m/%Y}.\n",
+            day=written,
+            in_reply_to="<inv@x>",
+        ),
+    )
+    run(capsys, "scan", "--config", str(path))
+    code, out, _ = run(capsys, "explain", "--config", str(path), "2026-001")
+    assert code == 0
+    hold = promised + timedelta(days=1)
+    assert "Invoice 2026-001 to acme" in out and f"state: PROMISED until {hold}" in out
+    assert f"invoiced: 1210.00 EUR, issued {sent}, due {sent + timedelta(days=14)}" in out
+    assert f"promised: promised for {promised}" in out
+    assert f"evidence: {written} 09:00 from marta@acme.example 'Re: Factura 2026-001'" in out
+    assert f"“Pagaremos el {promised:%d/%m/%Y}.”" in out
+    assert f"nothing until {hold}; then the ladder resumes" in out
+    assert "drafted: first-reminder: " in out  # drafted before the promise arrived

@@ -6,70 +6,13 @@ Every test runs twice: against a real Dovecot over IMAPS and against a Maildir.
 from __future__ import annotations
 
 from datetime import date
-from email.utils import format_datetime
 
-import pytest
-
-from assistant.adapters.store import Store
-from assistant.config import load_config
 from assistant.domain.compose import KEY_HEADER
 from assistant.domain.model import InvoiceStatus
-from assistant.engine import Engine, mark_paid, open_mailbox, state_path
-from tests.support.mailboxes import parsed
-from tests.support.world import at, invoice_email, plain_email, write_config
+from assistant.engine import mark_paid
+from tests.support.freelancer import PDF_LINES, Freelancer, send_invoice
+from tests.support.world import at, invoice_email, plain_email
 from tests.test_compose import SEED_ES
-
-PDF_LINES = ("FACTURA 2026-001", "Fecha: 02/03/2026", "Total: 1.210,00 €")
-
-
-class Freelancer:
-    """Runs passes the way the service does: config from disk, state in SQLite."""
-
-    def __init__(self, world, directory):
-        self.world = world
-        self.config = load_config(write_config(directory, world.account_yaml()))
-        self.account = self.config.account(None)
-
-    def store(self) -> Store:
-        return Store.open(state_path(self.config, self.account))
-
-    def run(self, day: date, *, dry_run: bool = False, hour: int = 10):
-        mailbox = open_mailbox(self.account)
-        try:
-            with self.store() as store:
-                return Engine(self.config, self.account, mailbox, store).run_pass(
-                    at(day, hour), dry_run=dry_run
-                )
-        finally:
-            mailbox.close()
-
-    def drafts(self):
-        return [(flags, parsed(data)) for flags, data in self.world.messages("Drafts")]
-
-    def send_drafts(self, day: date) -> None:
-        """What a mail client does when the freelancer sends a draft: Drafts -> Sent."""
-        for _, data in self.world.messages("Drafts"):
-            message = parsed(data)
-            del message["Date"]
-            message["Date"] = format_datetime(at(day, 11))
-            self.world.deliver("Sent", message.as_bytes(), when=at(day, 11))
-            self.world.delete("Drafts", message["Message-ID"])
-
-
-@pytest.fixture
-def me(world, tmp_path):
-    return Freelancer(world, tmp_path / "config")
-
-
-def send_invoice(world, **overrides):
-    from assistant.demo import invoice_pdf
-
-    pdf = invoice_pdf(list(PDF_LINES))
-    data = invoice_email(
-        sent=at(date(2026, 3, 2)), pdf=pdf, message_id="<inv-2026-001@freelancer.example>", **overrides
-    )
-    world.deliver("Sent", data, when=at(date(2026, 3, 2)))
-    return pdf
 
 
 def test_an_overdue_invoice_yields_exactly_one_threaded_draft_with_the_pdf(world, me):

@@ -75,3 +75,28 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StateError, match="unusable"):
         Store.open(path)
+
+
+def test_a_version_1_database_is_migrated_without_losing_anything(tmp_path):
+    from assistant.adapters import store as store_module
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for statement in store_module._MIGRATIONS[1].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("INSERT INTO schema_version VALUES (1)")
+    db.execute(
+        "INSERT INTO invoices VALUES ('acme', '1', '10.00', 'EUR', '2026-03-02', '2026-03-16', '<m@x>', 'Factura 1', "
+        "'[]', '2026-03-02T10:00:00+01:00', 'f.pdf', 'abc', 'open', NULL, '', 'sent', '7')"
+    )
+    db.execute(
+        "INSERT INTO journal (at, subject, event, detail) VALUES ('2026-03-02T10:00:00+00:00', 'invoice/acme/1', 'invoiced', 'x')"
+    )
+    db.close()
+    with Store.open(path) as store:
+        (invoice,) = store.invoices()
+        assert invoice.number == "1" and invoice.paid_amount == 0 and invoice.hold_until is None
+        assert [e.event for e in store.history("invoice/acme/1")] == ["invoiced"]
+        assert store._db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION

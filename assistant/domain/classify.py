@@ -219,7 +219,7 @@ def classify_deliverable(mail: Mail, rules: Rules) -> DeliverableSeen | None:
 _QUOTE_START = re.compile(
     r"""^(?:
         \s*>                                                   # > quoted line
-      | \s*(?:on|el|op|am|le).{0,200}?(?:wrote|escribi[oó]|schreef|geschrieben|a\s+[ée]crit).{0,40}:\s*$
+      | \s*(?:on|el|op|am|le)\b.{0,200}?(?:wrote|escribi[oó]|schreef|geschrieben|a\s+[ée]crit)\b.{0,40}:\s*$
       | \s*-{2,}\s*(?:original\s+message|mensaje\s+original|oorspronkelijk\s+bericht|urspr[uü]ngliche\s+nachricht)\s*-{2,}
       | \s*_{10,}\s*$                                          # Outlook's rule
       | \s*(?:from|de|van|von):\s.+$                           # Outlook header block
