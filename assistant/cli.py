@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, load_config
+from .domain.model import REASONS
 from .errors import AssistantError, ConfigError, UsageError
 
 log = logging.getLogger("assistant")
@@ -210,6 +211,100 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _engine_for(config: Config, account_name: str | None):
+    """An engine on an existing state, for the commands that write one draft."""
+    from .engine import Engine, open_mailbox
+
+    store = _store_of(config, account_name)
+    account = config.account(account_name)
+    return Engine(config, account, open_mailbox(account), store)
+
+
+def cmd_draft_termination(args: argparse.Namespace) -> int:
+    from .report import money
+
+    config = _config(args)
+    engine = _engine_for(config, args.account)
+    try:
+        draft, case = engine.write_termination(args.client, args.reason, _now())
+        last = engine.store.last_pass()
+    finally:
+        engine.mailbox.close()
+        engine.store.close()
+    review = config.rules.termination.review_after_hours
+    print(
+        f"Termination draft for {case.client} ({case.reason}) is in Drafts: {draft.subject!r} to {draft.to.email}"
+    )
+    print(f"  notice: {case.notice_days} days, last working day {case.final_day}")
+    if case.invoices:
+        owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in case.invoices)
+        print(f"  WARNING money is still owed ({owed}): the draft says so and attaches the invoices.")
+        print(
+            "  Seed advice (003): if you fear they will not pay, wait until they have paid before telling them."
+        )
+    print(f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours (seed 004).")
+    print("  The program never sends a termination email.")
+    if last is not None:
+        print(f"  (ledger as of the last pass, {last.astimezone(engine.tz):%Y-%m-%d %H:%M})")
+    return EXIT_OK
+
+
+def cmd_draft_rate_increase(args: argparse.Namespace) -> int:
+    config = _config(args)
+    engine = _engine_for(config, args.account)
+    try:
+        draft = engine.write_rate_increase(args.client, args.rate, args.starting, _now())
+    finally:
+        engine.mailbox.close()
+        engine.store.close()
+    print(f"Rate proposal for {args.client} is in Drafts: {draft.subject!r} to {draft.to.email}")
+    print("  It proposes the new rate and a call to talk it over (seed 002). Review it and send it yourself.")
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Seeds 000 and 003: the year-end review; about 20 % of clients cause most trouble."""
+    from zoneinfo import ZoneInfo
+
+    from .domain.review import Period, ageing, review_clients
+    from .report import LOCALES
+    from .review_report import render_html, render_text
+
+    config = _config(args)
+    tz = ZoneInfo(config.identity.timezone)
+    now = _now()
+    today = now.astimezone(tz).date()
+    if args.since and args.year:
+        raise UsageError("give --year or --since, not both")
+    period = Period.since(args.since, today) if args.since else Period.year(args.year or today.year)
+    locale = LOCALES.get(config.identity.language, "en_GB")
+    with _store_of(config, args.account) as store:
+        invoices = store.invoices()
+        reviews = review_clients(
+            clients=config.rules.clients,
+            invoices=invoices,
+            deliverables=store.deliverables(),
+            outbox=store.outbox(),
+            journal=[(item, entry.at, entry.event) for item, entry in store.journal()],
+            period=period,
+            today=today,
+            tz=tz,
+        )
+    buckets = ageing(invoices, today)
+    print(render_text(reviews, buckets, period_label=period.label, locale=locale))
+    if args.html:
+        html = render_html(
+            reviews, buckets, period_label=period.label, locale=locale, generated_at=now.astimezone(tz)
+        )
+        path = Path(args.html)
+        try:
+            path.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        print(f"HTML report with charts: {path.resolve()}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -287,6 +382,34 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name in ("pause", "dispute"):
             hold.add_argument("--reason", metavar="TEXT", help="a note shown in `status` and `explain`")
+
+    ending = command(
+        "draft-termination",
+        cmd_draft_termination,
+        "write the email that ends a client relationship, as a draft",
+    )
+    ending.add_argument("client", metavar="CLIENT", help="the client id in clients.yaml")
+    ending.add_argument(
+        "--reason", required=True, choices=REASONS, help="the one general reason the email gives"
+    )
+
+    rate = command(
+        "draft-rate-increase", cmd_draft_rate_increase, "write the email that proposes a new rate, as a draft"
+    )
+    rate.add_argument("client", metavar="CLIENT", help="the client id in clients.yaml")
+    rate.add_argument(
+        "--rate", required=True, metavar="TEXT", help='the new rate as you want it written: "55 €/hora"'
+    )
+    rate.add_argument("--starting", type=_date_arg, metavar="YYYY-MM-DD", help="from when it applies")
+
+    review = command(
+        "review", cmd_review, "the client review: revenue, lateness, trouble; who to keep (seeds 000, 003)"
+    )
+    review.add_argument(
+        "--year", type=int, metavar="YYYY", help="the calendar year to review (default: this year)"
+    )
+    review.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD", help="review from this day to today")
+    review.add_argument("--html", metavar="FILE", help="also write an offline HTML report with charts")
 
     explain = command(
         "explain", cmd_explain, "why an invoice or deliverable is where it is, and what comes next"

@@ -47,6 +47,7 @@ from .domain.model import (
     Rules,
     Signals,
     TemplateSource,
+    TerminationRules,
 )
 from .errors import ConfigError, Problem
 
@@ -118,6 +119,59 @@ class ImapAccount:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpAccount:
+    """Where stages with ``action: send`` go out. Without a password source of its own,
+    the IMAP account's is used (most providers share one login)."""
+
+    __pydantic_config__ = _STRICT
+
+    host: str
+    port: int = 0  # 0: 465 for tls, 587 for starttls, 25 for plain
+    security: Literal["tls", "starttls", "plain"] = "starttls"
+    # Left out: the IMAP account's user name. "" (empty): the server needs no login.
+    username: str | None = None
+    password: str = field(default="", repr=False)
+    password_command: tuple[str, ...] = ()
+    password_env: str = ""
+    password_credential: str = ""
+    ca_file: str = ""
+    timeout: float = 30.0
+    # Keep a copy in Sent. Gmail files sent mail itself (a copy would show twice).
+    copy_to_sent: bool | None = None
+
+    def __post_init__(self) -> None:
+        ways = sum(
+            bool(w)
+            for w in (self.password, self.password_command, self.password_env, self.password_credential)
+        )
+        if ways > 1:
+            raise ValueError(
+                "set at most one of password, password_command, password_env, password_credential"
+            )
+        if self.timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError(
+                "security: plain is only allowed to a loopback address (127.0.0.1, ::1, localhost)"
+            )
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"tls": 465, "starttls": 587, "plain": 25}[self.security]
+
+    @property
+    def has_own_password(self) -> bool:
+        return bool(self.password or self.password_command or self.password_env or self.password_credential)
+
+    @property
+    def keeps_copy(self) -> bool:
+        if self.copy_to_sent is not None:
+            return self.copy_to_sent
+        host = self.host.lower()
+        return not (host.endswith("gmail.com") or host.endswith("googlemail.com"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MaildirAccount:
     """A local Maildir++ tree (mbsync, offlineimap, the demo)."""
 
@@ -136,6 +190,7 @@ class Account:
     name: str = "main"
     imap: ImapAccount | None = None
     maildir: MaildirAccount | None = None
+    smtp: SmtpAccount | None = None  # only for stages with `action: send`
     # A first scan reads this far back; older mail is history, not work.
     lookback_days: int = 540
 
@@ -433,6 +488,16 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     rules_dir = Path(settings.rules_dir) if settings.rules_dir else packaged_rules_dir()
     state_dir = Path(settings.state_dir) if settings.state_dir else default_state_dir()
     rules = load_rules(rules_dir, settings.defaults, settings.identity)
+    sending = [
+        s.name for s in (*rules.escalation.invoice, *rules.escalation.deliverable) if s.action == "send"
+    ]
+    without = [a.name for a in settings.accounts if a.smtp is None]
+    if sending and without:
+        message = (
+            f"stages with `action: send` ({', '.join(sending)}) need an smtp: section, "
+            f"which these accounts lack: {', '.join(without)}"
+        )
+        raise ConfigError(Problem(str(path), 0, 0, "accounts", message))
     return Config(path=path, settings=settings, rules=rules, rules_dir=rules_dir, state_dir=state_dir)
 
 
@@ -449,6 +514,10 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
         if account.imap is not None and account.imap.ca_file:
             account = dataclasses.replace(
                 account, imap=dataclasses.replace(account.imap, ca_file=resolve(account.imap.ca_file))
+            )
+        if account.smtp is not None and account.smtp.ca_file:
+            account = dataclasses.replace(
+                account, smtp=dataclasses.replace(account.smtp, ca_file=resolve(account.smtp.ca_file))
             )
         accounts.append(account)
     return dataclasses.replace(
@@ -498,6 +567,8 @@ def load_rules(
     signals = attempt(_load_file, find("signals.yaml"), Signals)
     payments = attempt(_load_file, find("payments.yaml"), PaymentRules)
     deliverables = attempt(_load_file, find("deliverables.yaml"), DeliverableRules)
+    termination_file = find("termination.yaml")
+    termination = attempt(_load_file, termination_file, TerminationRules)
     escalation_file = find("escalation.yaml")
     escalation = attempt(_load_file, escalation_file, Escalation)
     templates: dict[tuple[str, str], TemplateSource] = {}
@@ -506,7 +577,11 @@ def load_rules(
             templates.update(attempt(_load_templates, folder / "templates") or {})
     if escalation is not None:
         languages = {c.language for c in (clients or {}).values()} or set(LANGUAGES)
-        problems.extend(_check_templates(escalation, escalation_file, templates, languages, identity))
+        problems.extend(
+            _check_templates(
+                escalation, escalation_file, termination, termination_file, templates, languages, identity
+            )
+        )
     if problems:
         raise ConfigError(problems)
     return Rules(
@@ -517,6 +592,7 @@ def load_rules(
         signals=signals,
         payments=payments,
         deliverables=deliverables,
+        termination=termination,
     )
 
 
@@ -613,30 +689,40 @@ def _load_templates(root: Path) -> dict[tuple[str, str], TemplateSource]:
 def _check_templates(
     escalation: Escalation,
     escalation_file: Path,
+    termination: TerminationRules | None,
+    termination_file: Path,
     templates: Mapping[tuple[str, str], TemplateSource],
     languages: set[Language],
     identity: Identity | None,
 ) -> list[Problem]:
-    """Every stage's template exists in every language in use, compiles and renders."""
+    """Every template in use exists in every language in use, compiles and renders."""
     problems: list[Problem] = []
-    located = _load_yaml(io.StringIO(_read(escalation_file)), str(escalation_file))
-    kinds: dict[str, str] = {}
+    wanted: list[tuple[str, str, Path, tuple]] = []  # (template, kind, file, key path)
     for ladder in ("invoice", "deliverable"):
         for i, stage in enumerate(getattr(escalation, ladder)):
-            kinds[stage.template] = ladder
-            for language in sorted(languages):
-                if (language, stage.template) in templates:
-                    continue
-                line, column = located.values.get((ladder, i, "template"), (0, 0))
-                problems.append(
-                    Problem(
-                        str(escalation_file),
-                        line,
-                        column,
-                        f"{ladder}[{i}].template",
-                        f"no template {language}/{stage.template}.txt.j2 for the {language} clients",
-                    )
-                )
+            wanted.append((stage.template, ladder, escalation_file, (ladder, i, "template")))
+    if termination is not None:
+        wanted.append((termination.template, "termination", termination_file, ("template",)))
+        wanted.append(
+            (
+                termination.rate_increase_template,
+                "rate-increase",
+                termination_file,
+                ("rate_increase_template",),
+            )
+        )
+    kinds: dict[str, str] = {}
+    located: dict[Path, _Located] = {}
+    for name, kind, file, path in wanted:
+        kinds[name] = kind
+        for language in sorted(languages):
+            if (language, name) in templates:
+                continue
+            if file not in located:
+                located[file] = _load_yaml(io.StringIO(_read(file)), str(file))
+            line, column = located[file].values.get(path, (0, 0))
+            message = f"no template {language}/{name}.txt.j2 for the {language} clients"
+            problems.append(Problem(str(file), line, column, _dotted(path), message))
     for (language, name), source in templates.items():
         problem = compose.check_template(source.path, source.text, kinds.get(name), identity, language)
         if problem is not None:

@@ -10,11 +10,13 @@ that are overdue, due soon and paid.
 
 from __future__ import annotations
 
+import email
 import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -56,6 +58,20 @@ CLIENTS = (
 )
 _BY_ID = {c.id: c for c in CLIENTS}
 
+# What belongs to the client and goes back when the work ends (seed 001), and colleagues
+# to recommend: both appear in the termination email.
+HANDOVER = {
+    "brightside": (
+        "the Figma files of the autumn landing page",
+        "the admin password of the WordPress site",
+        "access to the Google Analytics property",
+    ),
+}
+REFERRALS = (
+    "Pablo Ruiz <pablo@ruiz-web.example>, web developer",
+    "Estudio Faro <hola@estudiofaro.example>, design agency",
+)
+
 
 @dataclass(frozen=True)
 class _Invoice:
@@ -69,6 +85,11 @@ class _Invoice:
 
 
 INVOICES = (
+    # Brightside pays, but always late: with INV-0107 overdue too, that trips the
+    # "late payments" termination trigger (termination.yaml) and the demo ends with a draft.
+    _Invoice("brightside", "INV-0091", "£1,200.00", 210, "Monthly retainer, April"),
+    _Invoice("brightside", "INV-0096", "£1,200.00", 150, "Monthly retainer, June"),
+    _Invoice("brightside", "INV-0101", "£1,200.00", 100, "Monthly retainer, August"),
     _Invoice("nube", "F-2026-041", "1.210,00 €", 17, "Rediseño de la web corporativa"),
     _Invoice("nube", "F-2026-044", "484,00 €", 5, "Mantenimiento de noviembre"),
     _Invoice("brightside", "INV-0107", "£2,400.00", 60, "September retainer"),
@@ -288,6 +309,14 @@ def _conversations(today: date) -> list[tuple[str, bytes]]:
             sender=oliver, to=FREELANCER, subject="Re: Landing page: final version", when=days(20), seed="approved",
             in_reply_to=_message_id("landing"), body="Hi Lucía,\n\nLooks great, approved! Thanks.\n\nOliver\n",
         )),
+        *(
+            ("INBOX", _message(
+                sender=oliver, to=FREELANCER, subject=f"Re: Invoice {number} - Monthly retainer", when=days(ago),
+                seed=f"paid {number}", in_reply_to=_message_id(f"invoice {number}"),
+                body="Hi Lucía,\n\nApologies for the delay, we have paid it today.\n\nOliver\n",
+            ))
+            for number, ago in (("INV-0091", 150), ("INV-0096", 95), ("INV-0101", 50))
+        ),
         ("INBOX", _message(
             sender=oliver, to=FREELANCER, subject="Re: Invoice INV-0112 - Landing page, deposit (50 %)", when=days(9),
             seed="paid", in_reply_to=_message_id("invoice INV-0112"),
@@ -371,7 +400,16 @@ def write_config(directory: Path) -> Path:
             f"    currency: {c.currency}",
             f"    payment_terms_days: {c.terms}",
         ]
+        if c.id in HANDOVER:
+            lines += ["    notice_days: 14", "    handover:", *(f"      - {item}" for item in HANDOVER[c.id])]
     (rules / "clients.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    termination = rules / "termination.yaml"
+    termination.write_text(
+        termination.read_text(encoding="utf-8").replace(
+            "referrals: []\n", "referrals:\n" + "".join(f'  - "{r}"\n' for r in REFERRALS)
+        ),
+        encoding="utf-8",
+    )
     config = directory / "config.yaml"
     config.write_text(
         f"""# Written by `freelance-assistant demo`. See config.example.yaml for every setting.
@@ -429,11 +467,9 @@ def run_demo(directory: Path) -> int:
     print(f"Configuration:  {config_path}   rules: {directory / 'rules'}")
     print()
     print_pass(report, config, mailbox.describe())
+    ending = next((d for d in report.drafted if d.kind == "termination"), None)
     spanish = next((d for d in report.drafted if d.key.startswith("invoice/nube/")), None)
     if spanish is not None:
-        import email
-        from email import policy
-
         message = email.message_from_bytes(spanish.data, policy=policy.default)
         body = message.get_body(("plain",)).get_content()
         attached = [part.get_filename() for part in message.iter_attachments()]
@@ -445,6 +481,19 @@ def run_demo(directory: Path) -> int:
         )
         print()
         print("  " + body.replace("\n", "\n  ").rstrip())
+    if ending is not None:
+        message = email.message_from_bytes(ending.data, policy=policy.default)
+        body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        attached = [part.get_filename() for part in message.iter_attachments()]
+        print()
+        print(f"And a termination email, only as a draft (attached: {', '.join(attached) or 'nothing'}):")
+        print("  " + "\n  ".join(f"{name}: {message[name]}" for name in ("To", "Subject")))
+        print()
+        print("  " + body.replace("\n", "\n  ").rstrip())
+        print()
+        print(
+            "  The program never sends it. Fill in the [bracketed] part, sleep on it for 24 hours, send it yourself."
+        )
     print()
     print("Look around:")
     print(f"  freelance-assistant status --config {config_path}")

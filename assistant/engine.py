@@ -29,9 +29,10 @@ from zoneinfo import ZoneInfo
 from .adapters.credentials import password_for
 from .adapters.mailbox import Folders, Mailbox, Uid
 from .adapters.parse import parse_header, parse_mail
+from .adapters.smtp import SENDABLE_KINDS, Sender
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import classify, compose, ladder, ledger, threads
+from .domain import classify, compose, ladder, ledger, termination, threads
 from .domain.model import (
     Client,
     Deliverable,
@@ -44,11 +45,13 @@ from .domain.model import (
     InvoiceStatus,
     Mail,
     MailHeader,
+    RateIncrease,
     Reminder,
     Signal,
+    Termination,
     deliverable_id,
 )
-from .errors import MailboxError, UsageError
+from .errors import MailboxError, SendFailed, SendRefused, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,8 @@ class PassReport:
     planned: list[Reminder | FollowUp] = field(default_factory=list)
     composed: list[Draft] = field(default_factory=list)
     drafted: list[Draft] = field(default_factory=list)
+    sent_by_smtp: list[Draft] = field(default_factory=list)  # stages with `action: send`
+    terminations: list[Termination] = field(default_factory=list)  # suggested this pass
     sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
     skipped_messages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -112,6 +117,25 @@ def open_mailbox(account: Account) -> Mailbox:
     )
 
 
+def open_sender(account: Account) -> Sender | None:
+    """The SMTP sender of ``account`` (for stages with ``action: send``), or None."""
+    smtp = account.smtp
+    if smtp is None:
+        return None
+    source = smtp if smtp.has_own_password or account.imap is None else account.imap
+    return Sender(
+        host=smtp.host,
+        port=smtp.effective_port,
+        security=smtp.security,
+        username=smtp.username
+        if smtp.username is not None
+        else (account.imap.username if account.imap else ""),
+        password=lambda: password_for(source),
+        ca_file=smtp.ca_file,
+        timeout=smtp.timeout,
+    )
+
+
 def invoice_item(invoice: Invoice) -> str:
     return f"invoice/{invoice.key}"
 
@@ -121,11 +145,15 @@ def deliverable_item(deliverable: Deliverable) -> str:
 
 
 class Engine:
-    def __init__(self, config: Config, account: Account, mailbox: Mailbox, store: Store):
+    def __init__(
+        self, config: Config, account: Account, mailbox: Mailbox, store: Store, sender: Sender | None = None
+    ):
         self.config = config
         self.account = account
         self.mailbox = mailbox
         self.store = store
+        self.sender = sender
+        self._actions: dict[str, str] = {}
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._index: threads.ThreadIndex | None = None
@@ -615,6 +643,12 @@ class Engine:
             ),
         ]
         report.composed = [d for d in (self._compose(p, now, today, report) for p in report.planned) if d]
+        self._actions = {p.key: p.stage.action for p in report.planned}
+        for case in self._suggested_terminations(now, today, report, taken):
+            draft = self._compose_termination(case, now, today, report)
+            if draft is not None:
+                report.composed.append(draft)
+                report.terminations.append(case)
 
     def _compose(
         self, planned: Reminder | FollowUp, now: datetime, today: date, report: PassReport
@@ -642,7 +676,146 @@ class Engine:
             report.errors.append(message)
             return None
 
+    # ----------------------------------------------------------------- termination
+
+    def _suggested_terminations(
+        self, now: datetime, today: date, report: PassReport, taken
+    ) -> list[Termination]:
+        """Clients whose ledger trips a termination.yaml trigger this pass (once a year each)."""
+        stages = self.rules.escalation.invoice
+        outbox = {e.key: e for e in self.store.outbox()}
+        cases = []
+        for client in self.rules.clients.values():
+            key = termination.suggestion_key(client, today)
+            if key in taken:
+                continue
+            invoices = self.store.invoices(client=client.id)
+            final_notices = {}
+            if stages:
+                for invoice in invoices:
+                    entry = outbox.get(ladder.action_key(invoice, stages[-1]))
+                    if entry is not None and entry.state == "sent" and entry.sent_at is not None:
+                        final_notices[invoice.number] = entry.sent_at
+            scope = [
+                (e.evidence.date if e.evidence and e.evidence.date else e.at)
+                for e in self.store.history(f"client/{client.id}")
+                if e.event == "scope change"
+            ]
+            deliverables = self.store.deliverables(client=client.id)
+            fired = termination.triggers(
+                client, invoices, deliverables, final_notices, scope, self.rules, today, self.tz
+            )
+            if not fired:
+                continue
+            case = termination.case(
+                client, fired[0].reason, key=key, invoices=invoices, deliverables=deliverables,
+                rules=self.rules, today=today, evidence=tuple(t.evidence for t in fired), suggested=True,
+            )  # fmt: skip
+            item = f"client/{client.id}"
+            if termination.held(case, self.rules):
+                if not any(
+                    e.event == "termination held" and e.at.year == today.year
+                    for e in self.store.history(item)
+                ):
+                    self._change(
+                        report, item, "termination held",
+                        "money is still owed; hold_until_paid waits until it is paid (seed 003). "
+                        + " / ".join(case.evidence), now,
+                    )  # fmt: skip
+                continue
+            self._change(report, item, "termination suggested", " / ".join(case.evidence), now)
+            cases.append(case)
+        return cases
+
+    def _compose_termination(
+        self, case: Termination, now: datetime, today: date, report: PassReport
+    ) -> Draft | None:
+        client = self.rules.clients[case.client]
+        rules = self.rules.termination
+        try:
+            template = self.rules.template(client.language, rules.template)
+            attachments = {
+                i.number: a
+                for i in case.invoices
+                if i.attachment_sha256 and (a := self.store.attachment(i.attachment_sha256)) is not None
+            }
+            return compose.termination_draft(
+                case, client=client, identity=self.config.identity, template_text=template.text,
+                attachments=attachments, referrals=rules.referrals,
+                final_invoice_terms_days=rules.final_invoice_terms_days, now=now, today=today, tz=self.tz,
+            )  # fmt: skip
+        except (KeyError, compose.TemplateError) as exc:
+            message = f"{case.key}: cannot compose the termination draft: {exc}"
+            log.error("%s", message)
+            report.errors.append(message)
+            return None
+
+    def write_termination(self, client_id: str, reason: str, now: datetime) -> tuple[Draft, Termination]:
+        """``draft-termination``: the freelancer decided; write the draft (never send it)."""
+        client = self._client(client_id)
+        today = self.today(now)
+        key = termination.manual_key(client, reason)
+        entry = self.store.outbox_entry(key)
+        if entry is not None:
+            raise UsageError(
+                f"a termination draft for {client.id} ({reason}) was already written on "
+                f"{entry.created_at.astimezone(self.tz):%Y-%m-%d}; it is in {entry.folder or 'Drafts'}"
+            )
+        case = termination.case(
+            client, reason, key=key, invoices=self.store.invoices(client=client.id),
+            deliverables=self.store.deliverables(client=client.id), rules=self.rules, today=today,
+        )  # fmt: skip
+        report = PassReport(account=self.account.name)
+        draft = self._compose_termination(case, now, today, report)
+        if draft is None:
+            raise UsageError("; ".join(report.errors))
+        self._act(draft, self.mailbox.folders(), now, report)
+        if report.errors:
+            raise MailboxError("; ".join(report.errors))
+        self.store.note(f"client/{client.id}", "termination drafted", f"reason: {reason}", now)
+        return draft, case
+
+    def write_rate_increase(self, client_id: str, rate: str, starting: date | None, now: datetime) -> Draft:
+        """``draft-rate-increase`` (seed 002): propose the new rate by email, suggesting a call."""
+        client = self._client(client_id)
+        today = self.today(now)
+        increase = RateIncrease(
+            key=f"rate/{client.id}/{today.isoformat()}", client=client.id, rate=rate, starting=starting
+        )
+        if self.store.outbox_entry(increase.key) is not None:
+            raise UsageError(f"a rate proposal for {client.id} was already written today; it is in Drafts")
+        template = self.rules.template(client.language, self.rules.termination.rate_increase_template)
+        draft = compose.rate_increase_draft(
+            increase,
+            client=client,
+            identity=self.config.identity,
+            template_text=template.text,
+            now=now,
+            today=today,
+        )
+        report = PassReport(account=self.account.name)
+        self._act(draft, self.mailbox.folders(), now, report)
+        if report.errors:
+            raise MailboxError("; ".join(report.errors))
+        return draft
+
+    def _client(self, client_id: str) -> Client:
+        client = self.rules.clients.get(client_id)
+        if client is None:
+            known = ", ".join(sorted(self.rules.clients)) or "none"
+            raise UsageError(f"no client {client_id!r} in clients.yaml (clients: {known})")
+        return client
+
+    # ----------------------------------------------------------------- act
+
     def _act(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
+        action = self._actions.get(draft.key, "draft")
+        if action == "notify" and draft.kind in ("reminder", "follow-up"):
+            self._notify(draft, now, report)
+            return
+        if action == "send" and self.sender is not None and draft.kind in SENDABLE_KINDS:
+            self._send(draft, folders, now, report)
+            return
         self.store.add_pending(
             key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
             recipient=draft.to.email, folder=folders.drafts, at=now, item=_item_of_key(draft.key),
@@ -672,6 +845,58 @@ class Engine:
         log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
         report.drafted.append(draft)
 
+    def _send(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
+        """``action: send``: at most once. The key is claimed before the SMTP transaction; a
+        crash after it is resolved by looking in Sent, never by sending again."""
+        assert self.sender is not None
+        self.store.add_pending(
+            key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
+            recipient=draft.to.email, folder=folders.sent, at=now, item=_item_of_key(draft.key),
+            parent_id=draft.in_reply_to, note="send",
+        )  # fmt: skip
+        try:
+            self.sender.send(draft, sender=self.config.identity.email, recipients=[draft.to.email])
+        except (SendFailed, SendRefused) as exc:
+            self.store.release(draft.key)  # nothing went out: the next pass tries again
+            message = f"{draft.key}: sending failed: {exc}"
+            log.error("%s", message)
+            report.errors.append(message)
+            return
+        uid = None
+        smtp = self.account.smtp
+        if smtp is not None and smtp.keeps_copy:
+            try:
+                uid = self.mailbox.append(folders.sent, draft.data, flags=("\\Seen",), when=now)
+            except MailboxError as exc:
+                log.warning(
+                    "%s was sent, but its copy could not be put in %s: %s", draft.key, folders.sent, exc
+                )
+        with self.store.transaction():
+            self.store.complete(draft.key, state="sent", uid=uid, at=now)
+            self.store.note(
+                _item_of_key(draft.key),
+                "sent",
+                f"{draft.key.rsplit('/', 1)[1]}: sent by SMTP to {draft.to.email}",
+                now,
+            )
+        log.info("%s sent to %s over %s", draft.key, draft.to.email, self.sender.describe())
+        report.sent_by_smtp.append(draft)
+
+    def _notify(self, draft: Draft, now: datetime, report: PassReport) -> None:
+        """``action: notify``: nothing is written or sent; `status` and the digest list it."""
+        item = _item_of_key(draft.key)
+        if self.store.record_sent(
+            key=draft.key, kind="notice", item=item, message_id="", subject=draft.subject,
+            recipient=draft.to.email, at=now,
+        ):  # fmt: skip
+            self._change(
+                report,
+                item,
+                "to do",
+                f"{draft.key.rsplit('/', 1)[1]}: contact {draft.to.email} yourself",
+                now,
+            )
+
     def _find_ours(self, key: str, folders: Folders) -> Uid | None:
         for folder in (folders.drafts, folders.sent):
             found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
@@ -680,18 +905,24 @@ class Engine:
         return None
 
     def _resolve_pending(self, folders: Folders, now: datetime) -> None:
-        """Finish what a crash interrupted: a pending key either has its draft, or never got it."""
+        """Finish what a crash interrupted: a pending key either has its message, or never got it."""
         for entry in self.store.outbox("pending"):
             uid = self._find_ours(entry.key, folders)
+            item = entry.item or _item_of_key(entry.key)
             with self.store.transaction():
-                if uid is not None:
-                    self.store.complete(entry.key, state="drafted", uid=uid, at=now)
-                    self.store.note(
-                        entry.item or _item_of_key(entry.key),
-                        "drafted",
-                        "found in the mailbox after an interruption",
-                        now,
+                if entry.note == "send":
+                    # SMTP may or may not have taken it: never risk sending twice.
+                    self.store.complete(entry.key, state="sent", uid=uid, at=now)
+                    detail = (
+                        "found in Sent after an interruption"
+                        if uid is not None
+                        else ("interrupted while sending; not sent again: check your Sent folder")
                     )
+                    self.store.note(item, "sent", detail, now)
+                    log.warning("%s: %s", entry.key, detail)
+                elif uid is not None:
+                    self.store.complete(entry.key, state="drafted", uid=uid, at=now)
+                    self.store.note(item, "drafted", "found in the mailbox after an interruption", now)
                     log.info("draft %s found after an interruption", entry.key)
                 else:
                     self.store.release(entry.key)

@@ -20,14 +20,14 @@ from .domain.model import (
     deliverable_id,
 )
 
-_LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
+LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
 
 
 def money(value: Money | None, config: Config) -> str:
     if value is None:
         return "?"
     return format_currency(
-        value.amount, value.currency, locale=_LOCALES.get(config.identity.language, "en_GB")
+        value.amount, value.currency, locale=LOCALES.get(config.identity.language, "en_GB")
     )
 
 
@@ -87,6 +87,12 @@ def print_pass(report, config: Config, where: str) -> None:
                 print(f"    {planned.key}: NOT drafted ({why})")
     else:
         print("  no reminder or follow-up is due")
+    for case in report.terminations:
+        print(f"  termination suggested for {case.client} ({case.reason}), written to Drafts, never sent:")
+        for line in case.evidence:
+            print(f"    why: {line}")
+    for draft in report.sent_by_smtp:
+        print(f"  sent by SMTP (action: send): {draft.subject!r} to {draft.to.email}")
     if report.skipped_messages:
         print(f"  messages skipped (unreadable or too large): {len(report.skipped_messages)}")
         for line in report.skipped_messages[:20]:
@@ -169,15 +175,47 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
     todos = invoice_todos(
         store.deliverables(DeliverableStatus.APPROVED), rules.deliverables.invoice_within_hours, now
     )
+    notices = [e for e in outbox if e.kind == "notice" and (now - e.created_at).days < 14]
     print()
-    print(f"To do: {len(todos)}")
+    print(f"To do: {len(todos) + len(notices)}")
     for deliverable in todos:
         approved = deliverable.approved_at.astimezone(tz) if deliverable.approved_at else None
         print(
             f"  invoice {deliverable.client}: {deliverable.subject!r} was approved {approved:%Y-%m-%d %H:%M} and not invoiced yet"
         )
+    for entry in notices:
+        print(f"  contact {entry.recipient} yourself: {entry.key.rsplit('/', 1)[1]} of {entry.item} is due")
 
-    unsent = [e for e in outbox if e.state in ("pending", "drafted")]
+    endings = [e for e in outbox if e.kind == "termination"]
+    print()
+    print(f"Termination drafts (the program never sends them): {len(endings)}")
+    for entry in endings:
+        review = entry.created_at + timedelta(hours=rules.termination.review_after_hours)
+        state = "sent by you" if entry.state == "sent" else f"in {entry.folder or 'Drafts'}"
+        print(
+            f"  {entry.subject!r} to {entry.recipient}, {state} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        )
+        if entry.state != "sent":
+            print(
+                f"      review after {review.astimezone(tz):%Y-%m-%d %H:%M}: sleep on it, perhaps let a colleague read it (seed 004)"
+            )
+        client = entry.key.split("/")[1]
+        owed = [i for i in invoices if i.client == client and i.status not in (InvoiceStatus.PAID,)]
+        if owed and entry.state != "sent":
+            listed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in owed)
+            print(
+                f"      WARNING money is still owed ({listed}); seed advice (003): wait until it is paid before telling them"
+            )
+        for line in _evidence(store, client):
+            print(f"      why: {line}")
+    held = [(item, e) for item, e in store.journal(prefix="client/") if e.event == "termination held"]
+    for item, entry in held:
+        print(f"  {item.split('/')[1]}: a termination is suggested but held until paid ({entry.detail})")
+    if endings:
+        print("  After the end: remove the client's logo from your portfolio if it invites questions,")
+        print("  and do not speak badly of the client, to anyone (seeds 003, 004).")
+
+    unsent = [e for e in outbox if e.state in ("pending", "drafted") and e.kind != "termination"]
     print()
     print(f"Drafts waiting for you to review and send: {len(unsent)}")
     for entry in unsent:
@@ -186,6 +224,14 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
             f"  {entry.subject!r} to {entry.recipient}, in {entry.folder} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}{note}"
         )
         print(f"      key {entry.key}")
+
+
+def _evidence(store: Store, client: str) -> list[str]:
+    """Why a termination was suggested: the triggers recorded when it was drafted."""
+    for entry in reversed(store.history(f"client/{client}")):
+        if entry.event == "termination suggested":
+            return entry.detail.split(" / ")
+    return []
 
 
 def invoice_todos(approved: list[Deliverable], within_hours: int, now: datetime) -> list[Deliverable]:

@@ -68,3 +68,12 @@ def me(world, tmp_path: Path):
     from tests.support.freelancer import Freelancer
 
     return Freelancer(world, tmp_path / "config")
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
+    from tests.support.smtp import SmtpSink
+
+    with SmtpSink() as sink:
+        yield sink

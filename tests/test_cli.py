@@ -130,14 +130,17 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     code, out, _ = run(capsys, "demo", "--dir", str(directory))
     assert code == 0
     assert SEED_ES.split("\n")[0] in out
-    assert "invoices found: 7" in out and "deliverables found: 2" in out
+    assert "invoices found: 10" in out and "deliverables found: 2" in out
     assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
     assert "paid: brightside/INV-0112 (client)" in out  # "we have paid this today"
     assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
     assert "invoice/tulp/2026-023: disputed" in out
     assert "deliverable/brightside/" in out and ": approved" in out
     drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
-    assert len(drafts) == 4 and all(p.name.endswith(":2,D") for p in drafts)
+    assert len(drafts) == 5 and all(p.name.endswith(":2,D") for p in drafts)
+    assert "termination suggested for brightside (non-payment)" in out
+    assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
+    assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out
     keys = sorted(line.split()[1] for line in out.splitlines() if line.strip().startswith("key "))
     assert [k.rsplit("/", 1)[1] for k in keys] == [
         "feedback-request",
@@ -149,10 +152,11 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     config = str(directory / "config.yaml")
     code, out, _ = run(capsys, "scan", "--config", config)
     assert code == 0 and "no reminder or follow-up is due" in out
-    assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 4
+    assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 5
     code, out, _ = run(capsys, "status", "--config", config)
     assert code == 0 and "Drafts waiting for you to review and send: 4" in out
     assert "Paused invoices (not chased): 1" in out and "To do: 1" in out
+    assert "Termination drafts (the program never sends them): 1" in out
     code, out, _ = run(capsys, "explain", "--config", config, "2026-023")
     assert code == 0 and "Het bedrag klopt niet" in out
     code, _, err = run(capsys, "demo", "--dir", str(directory))
@@ -224,3 +228,78 @@ def test_explain_cites_the_evidence_and_says_what_comes_next(capsys, tmp_path):
     assert f"“Pagaremos el {promised:%d/%m/%Y}.”" in out
     assert f"nothing until {hold}; then the ladder resumes" in out
     assert "drafted: first-reminder: " in out  # drafted before the promise arrived
+
+
+def test_a_manual_termination_for_a_client_who_owes_money_attaches_the_invoice_and_warns(
+    capsys, maildir_config
+):
+    world, path = maildir_config
+    run(capsys, "scan", "--config", str(path))
+    code, out, _ = run(capsys, "draft-termination", "--config", str(path), "acme", "--reason", "no-capacity")
+    assert code == 0
+    assert "Termination draft for acme (no-capacity) is in Drafts: 'Nuestra colaboración'" in out
+    assert "WARNING money is still owed (2026-001 1.210,00" in out and "wait until they have paid" in out
+    assert "never sends a termination email" in out
+    from tests.support.mailboxes import parsed
+
+    (termination,) = [parsed(d) for _, d in world.messages("Drafts") if b"termination/acme/no-capacity" in d]
+    text = termination.get_body(("plain",)).get_content()
+    assert "No dispongo del tiempo necesario" in text and "Factura 2026-001" in text
+    assert [a.get_filename() for a in termination.iter_attachments()] == ["Factura_2026-001.pdf"]
+    code, out, _ = run(capsys, "status", "--config", str(path))
+    assert "Termination drafts (the program never sends them): 1" in out
+    assert "review after" in out and "WARNING money is still owed" in out
+    assert "remove the client's logo from your portfolio" in out
+    code, _, err = run(capsys, "draft-termination", "--config", str(path), "acme", "--reason", "no-capacity")
+    assert code == 2 and "already written" in err  # exactly once
+    code, _, err = run(capsys, "draft-termination", "--config", str(path), "nobody", "--reason", "other")
+    assert code == 2 and "no client 'nobody'" in err
+
+
+def test_a_rate_increase_proposal_suggests_a_call(capsys, maildir_config):
+    world, path = maildir_config
+    run(capsys, "scan", "--config", str(path))
+    code, out, _ = run(
+        capsys,
+        "draft-rate-increase",
+        "--config",
+        str(path),
+        "bright",
+        "--rate",
+        "£480 a day",
+        "--starting",
+        "2027-01-01",
+    )
+    assert code == 0 and "Rate proposal for bright is in Drafts" in out
+    from tests.support.mailboxes import parsed
+
+    (proposal,) = [parsed(d) for _, d in world.messages("Drafts") if b"rate/bright/" in d]
+    assert proposal["Subject"] == "My rates from 1 January 2027"
+    text = proposal.get_body(("plain",)).get_content()
+    assert "From 1 January 2027, my new rate will be £480 a day." in text and "short call" in text
+
+
+def test_review_ranks_the_demo_clients_and_writes_the_html_report(capsys, tmp_path):
+    directory = tmp_path / "demo"
+    run(capsys, "demo", "--dir", str(directory))
+    config = str(directory / "config.yaml")
+    html = tmp_path / "review.html"
+    code, out, _ = run(capsys, "review", "--config", config, "--html", str(html))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Client review ") and "3 clients" in lines[0]
+    ranked = [
+        line
+        for line in lines
+        if "Brightside Media Ltd" in line or "Tulp Design" in line or "Estudio Nube" in line
+    ]
+    assert ranked[0].startswith("*  1  Brightside Media Ltd")  # five late payments: the troublesome 20 %
+    assert "the troublesome 20 %: Brightside Media Ltd" in out
+    text = html.read_text(encoding="utf-8")
+    assert (
+        text.startswith("<!DOCTYPE html>")
+        and 'data-chart="revenue-trouble"' in text
+        and 'data-chart="ageing"' in text
+    )
+    code, _, err = run(capsys, "review", "--config", config, "--year", "2025", "--since", "2025-01-01")
+    assert code == 2 and "not both" in err

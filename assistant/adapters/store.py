@@ -585,8 +585,9 @@ class Store:
 
     def complete(self, key: str, *, state: str, uid: Any, at: datetime) -> None:
         self._db.execute(
-            "UPDATE outbox SET state = ?, uid = ?, updated_at = ? WHERE key = ?",
-            (state, None if uid is None else str(uid), at.isoformat(), key),
+            "UPDATE outbox SET state = ?, uid = ?, updated_at = ?, "
+            "sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE key = ?",
+            (state, None if uid is None else str(uid), at.isoformat(), state, at.isoformat(), key),
         )
 
     def release(self, key: str) -> None:

@@ -38,8 +38,10 @@ from .model import (
     Identity,
     Invoice,
     Money,
+    RateIncrease,
     Reminder,
     Stage,
+    Termination,
 )
 
 KEY_HEADER = "X-Freelance-Assistant-Key"
@@ -183,12 +185,17 @@ def _client_context(client: Client) -> dict[str, Any]:
 
 
 def _freelancer_context(identity: Identity) -> dict[str, Any]:
+    signature = identity.signature.strip() or identity.name
+    # Contact details a termination or farewell must end with (seed 002: "sign off with
+    # your contact details"), leaving out what the signature already shows.
+    details = [d for d in (identity.email, identity.phone, identity.website) if d and d not in signature]
     return {
         "name": identity.name,
         "email": identity.email,
         "phone": identity.phone,
         "website": identity.website,
-        "signature": identity.signature.strip() or identity.name,
+        "signature": signature,
+        "contact_line": " · ".join(details),
     }
 
 
@@ -244,6 +251,45 @@ def follow_up_context(
     }
 
 
+def termination_context(
+    termination: Termination,
+    client: Client,
+    identity: Identity,
+    today: date,
+    tz: tzinfo | None,
+    *,
+    referrals: tuple[str, ...],
+    final_invoice_terms_days: int,
+) -> dict[str, Any]:
+    return {
+        "locale": client.babel_locale,
+        "client": _client_context(client),
+        "freelancer": _freelancer_context(identity),
+        "reason": termination.reason,
+        "notice_days": termination.notice_days,
+        "final_day": termination.final_day,
+        "invoices": [_invoice_context(i, today) for i in termination.invoices],
+        "deliverables": [_deliverable_context(d, today, tz) for d in termination.deliverables],
+        "handover": list(client.handover),
+        "referrals": list(referrals),
+        "final_invoice_terms_days": final_invoice_terms_days,
+        "today": today,
+    }
+
+
+def rate_increase_context(
+    increase: RateIncrease, client: Client, identity: Identity, today: date
+) -> dict[str, Any]:
+    return {
+        "locale": client.babel_locale,
+        "client": _client_context(client),
+        "freelancer": _freelancer_context(identity),
+        "rate": increase.rate,
+        "starting": increase.starting,
+        "today": today,
+    }
+
+
 def _sample_client(language: str) -> Client:
     return Client(
         id="sample",
@@ -259,23 +305,8 @@ _SAMPLE_STAGE = Stage(name="sample", after_days=1, template="sample")
 _SAMPLE_IDENTITY = Identity(name="Sample Freelancer", email="me@example.com")
 
 
-def sample_context(kind: str, identity: Identity | None, language: str) -> dict[str, Any]:
-    """Realistic values for every variable a template of ``kind`` receives."""
-    client = _sample_client(language)
-    identity = identity or _SAMPLE_IDENTITY
-    today = date(2026, 3, 20)
-    if kind == "deliverable":
-        deliverable = Deliverable(
-            client="sample",
-            message_id="<d@example.com>",
-            subject="Propuesta v2",
-            sent_at=datetime(2026, 3, 12, 9, 0),
-        )
-        follow_up = FollowUp(
-            key="deliverable/sample/d/sample", deliverable=deliverable, stage=_SAMPLE_STAGE, due_on=today
-        )
-        return follow_up_context(follow_up, client, identity, today)
-    invoice = Invoice(
+def _sample_invoice() -> Invoice:
+    return Invoice(
         client="sample",
         number="2026-001",
         amount=Money(amount=Decimal("1234.50"), currency="EUR"),
@@ -286,8 +317,47 @@ def sample_context(kind: str, identity: Identity | None, language: str) -> dict[
         subject="Invoice 2026-001",
         sent_at=datetime(2026, 3, 1, 9, 0),
     )
+
+
+def sample_context(kind: str, identity: Identity | None, language: str) -> dict[str, Any]:
+    """Realistic values for every variable a template of ``kind`` receives."""
+    client = _sample_client(language)
+    identity = identity or _SAMPLE_IDENTITY
+    today = date(2026, 3, 20)
+    deliverable = Deliverable(
+        client="sample",
+        message_id="<d@example.com>",
+        subject="Propuesta v2",
+        sent_at=datetime(2026, 3, 12, 9, 0),
+    )
+    if kind == "deliverable":
+        follow_up = FollowUp(
+            key="deliverable/sample/d/sample", deliverable=deliverable, stage=_SAMPLE_STAGE, due_on=today
+        )
+        return follow_up_context(follow_up, client, identity, today)
+    if kind == "termination":
+        termination = Termination(
+            key="termination/sample/other",
+            client="sample",
+            reason="other",
+            evidence=(),
+            invoices=(_sample_invoice(),),
+            deliverables=(deliverable,),
+            notice_days=14,
+            final_day=date(2026, 4, 3),
+            suggested=True,
+        )
+        referrals = ("Sam Other <sam@other.example>",)
+        return termination_context(
+            termination, client, identity, today, None, referrals=referrals, final_invoice_terms_days=15
+        )
+    if kind == "rate-increase":
+        increase = RateIncrease(
+            key="rate/sample/2026-03-20", client="sample", rate="55 EUR/h", starting=date(2026, 5, 1)
+        )
+        return rate_increase_context(increase, client, identity, today)
     reminder = Reminder(
-        key="invoice/sample/2026-001/sample", invoice=invoice, stage=_SAMPLE_STAGE, due_on=today
+        key="invoice/sample/2026-001/sample", invoice=_sample_invoice(), stage=_SAMPLE_STAGE, due_on=today
     )
     return reminder_context(reminder, client, identity, today, attached=True)
 
@@ -300,7 +370,7 @@ def check_template(
     Returns (line, message) for the first problem, or None when the template is sound.
     """
     try:
-        if kind in ("invoice", "deliverable"):
+        if kind in ("invoice", "deliverable", "termination", "rate-increase"):
             render(text, sample_context(kind, identity, language))
         else:
             _compile(text)  # syntax only: we do not know which variables it will get
@@ -453,3 +523,95 @@ def _draft(key: str, kind: str, message: EmailMessage, client: Client, parent_id
         data=message.as_bytes(),
         in_reply_to=parent_id,
     )
+
+
+# --------------------------------------------------------------------------- new threads
+
+_SUBJECT_LINE = re.compile(r"\ASubject:[ \t]*(?P<subject>[^\n]*)\n")
+
+
+def split_subject(body: str, fallback: str) -> tuple[str, str]:
+    """A template may start with ``Subject: ...``: (subject, the rest of the body)."""
+    match = _SUBJECT_LINE.match(body)
+    if match is None:
+        return fallback, body
+    return " ".join(match["subject"].split()) or fallback, _tidy(body[match.end() :])
+
+
+def _new_thread(
+    *, key: str, client: Client, identity: Identity, subject: str, body: str, now: datetime
+) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = str(identity.address)
+    message["To"] = str(client.contact_address)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id_for(key, identity)
+    message["Content-Language"] = client.language
+    message[KEY_HEADER] = key
+    message["User-Agent"] = "freelance-assistant"
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def termination_draft(
+    termination: Termination,
+    *,
+    client: Client,
+    identity: Identity,
+    template_text: str,
+    attachments: Mapping[str, Attachment],
+    referrals: tuple[str, ...],
+    final_invoice_terms_days: int,
+    now: datetime,
+    today: date,
+    tz: tzinfo | None = None,
+) -> Draft:
+    """The termination email (a new thread to the client's usual contact), outstanding invoices attached.
+
+    ``attachments`` maps invoice numbers to their PDFs. The Draft's kind is
+    "termination": the sending side refuses that kind, whatever the configuration says.
+    """
+    context = termination_context(
+        termination,
+        client,
+        identity,
+        today,
+        tz,
+        referrals=referrals,
+        final_invoice_terms_days=final_invoice_terms_days,
+    )
+    subject, body = split_subject(render(template_text, context), client.name)
+    message = _new_thread(
+        key=termination.key, client=client, identity=identity, subject=subject, body=body, now=now
+    )
+    for invoice in termination.invoices:
+        attachment = attachments.get(invoice.number)
+        if attachment is not None:
+            maintype, _, subtype = (attachment.content_type or "application/pdf").partition("/")
+            message.add_attachment(
+                attachment.data,
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.filename or f"{invoice.number}.pdf",
+            )
+    return _draft(termination.key, "termination", message, client, "")
+
+
+def rate_increase_draft(
+    increase: RateIncrease,
+    *,
+    client: Client,
+    identity: Identity,
+    template_text: str,
+    now: datetime,
+    today: date,
+) -> Draft:
+    """Seed 002: the proposal of a new rate, suggesting a call."""
+    subject, body = split_subject(
+        render(template_text, rate_increase_context(increase, client, identity, today)), client.name
+    )
+    message = _new_thread(
+        key=increase.key, client=client, identity=identity, subject=subject, body=body, now=now
+    )
+    return _draft(increase.key, "rate-increase", message, client, "")

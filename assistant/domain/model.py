@@ -173,11 +173,16 @@ class Client:
     currency: str = "EUR"
     payment_terms_days: int = 14
     locale: str = ""  # Babel locale for dates and money; derived when empty
+    # Ending the relationship (termination.yaml has the defaults).
+    notice_days: int | None = None  # seed 001/003: two weeks, or 30 days for a regular client
+    handover: tuple[str, ...] = ()  # files, passwords, accesses that belong to the client
 
     def __post_init__(self) -> None:
         Address.parse(self.contact)
         if self.payment_terms_days < 0:
             raise ValueError("payment_terms_days cannot be negative")
+        if self.notice_days is not None and self.notice_days < 0:
+            raise ValueError("notice_days cannot be negative")
 
     @property
     def contact_address(self) -> Address:
@@ -190,10 +195,12 @@ class Client:
     def owns(self, address: Address) -> bool:
         """Whether mail to or from ``address`` is mail with this client."""
         email = address.email
-        if email == self.contact_address.email or email in self.addresses:
+        if email == self.contact_address.email or email in {a.lower() for a in self.addresses}:
             return True
         domain = address.domain
-        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+        return any(
+            domain == d or domain.endswith("." + d) for d in (d.lower().lstrip("@.") for d in self.domains)
+        )
 
 
 Action = Literal["draft", "send", "notify"]
@@ -364,6 +371,76 @@ class DeliverableRules:
     invoice_within_hours: int = 24
 
 
+Reason = Literal["non-payment", "no-feedback", "scope-changes", "outgrown", "no-capacity", "rate", "other"]
+REASONS: tuple[str, ...] = (
+    "non-payment",
+    "no-feedback",
+    "scope-changes",
+    "outgrown",
+    "no-capacity",
+    "rate",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnpaidAfterFinalNotice:
+    """An invoice still unpaid this many days after its final notice was sent."""
+
+    __pydantic_config__ = _STRICT
+
+    days: int = 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountWithin:
+    """At least ``count`` events within the last ``days`` days."""
+
+    __pydantic_config__ = _STRICT
+
+    count: int
+    days: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.days < 1:
+            raise ValueError("count and days must be at least 1")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Triggers:
+    """When a relationship should end (seeds 000, 001, 003, 004). ``null`` disables one."""
+
+    __pydantic_config__ = _STRICT
+
+    unpaid_after_final_notice: UnpaidAfterFinalNotice | None = UnpaidAfterFinalNotice()
+    # Deliverables unanswered for ``days`` days, at least ``count`` of them at once.
+    unanswered_deliverables: CountWithin | None = CountWithin(count=2, days=21)
+    late_payments: CountWithin | None = CountWithin(count=3, days=365)
+    scope_changes: CountWithin | None = CountWithin(count=3, days=90)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TerminationRules:
+    """termination.yaml: triggers and what a termination email must carry."""
+
+    __pydantic_config__ = _STRICT
+
+    triggers: Triggers = Triggers()
+    notice_days: int = 14  # seed 001: two weeks, or a natural stopping point
+    final_invoice_terms_days: int = 15  # seed 004: a final invoice on net 15 or 30
+    # Seed 003: if you fear the client will not pay, wait until they have paid before
+    # telling them. True: no termination draft while money is owed.
+    hold_until_paid: bool = False
+    review_after_hours: int = 24  # seed 004: wait 24 hours before sending it
+    referrals: tuple[str, ...] = ()  # seed 001: other freelancers to recommend
+    template: str = "termination"
+    rate_increase_template: str = "rate-increase"
+
+    def __post_init__(self) -> None:
+        if self.notice_days < 0 or self.final_invoice_terms_days < 0 or self.review_after_hours < 0:
+            raise ValueError("days and hours cannot be negative")
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateSource:
     """A template file's text and where it came from (for error messages)."""
@@ -383,6 +460,10 @@ class Rules:
     signals: Signals = Signals()
     payments: PaymentRules = PaymentRules()
     deliverables: DeliverableRules = DeliverableRules()
+    termination: TerminationRules = TerminationRules()
+
+    def notice_days(self, client: Client) -> int:
+        return client.notice_days if client.notice_days is not None else self.termination.notice_days
 
     def client_for(self, address: Address) -> Client | None:
         for client in self.clients.values():
@@ -563,6 +644,35 @@ class FollowUp:
     stage: Stage
     due_on: date
     skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Termination:
+    """A relationship to end: what the termination email must say (seeds 000-004)."""
+
+    key: str  # termination/<client>/suggested-<year> or termination/<client>/<reason>
+    client: str
+    reason: str  # one of REASONS
+    evidence: tuple[str, ...]  # why it was suggested, for the freelancer (never in the email)
+    invoices: tuple[Invoice, ...]  # still owed: listed and attached
+    deliverables: tuple[Deliverable, ...]  # sent, waiting for the client's feedback
+    notice_days: int
+    final_day: date  # the last working day
+    suggested: bool  # by a trigger, rather than asked for on the command line
+
+    @property
+    def money_owed(self) -> bool:
+        return any(i.outstanding is None or i.outstanding.amount > 0 for i in self.invoices)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateIncrease:
+    """Seed 002: propose a new rate by email and suggest a call."""
+
+    key: str
+    client: str
+    rate: str  # as the freelancer writes it: "55 €/hora", "£450 a day"
+    starting: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

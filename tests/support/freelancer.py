@@ -8,7 +8,7 @@ from email.utils import format_datetime
 from assistant.adapters.store import Store
 from assistant.config import load_config
 from assistant.demo import invoice_pdf
-from assistant.engine import Engine, PassReport, open_mailbox, state_path
+from assistant.engine import Engine, PassReport, open_mailbox, open_sender, state_path
 from tests.support.mailboxes import parsed
 from tests.support.world import at, invoice_email, write_config
 
@@ -19,9 +19,14 @@ INVOICE_ID = "<inv-2026-001@freelancer.example>"
 class Freelancer:
     """Runs passes the way the service does: config from disk, state in SQLite."""
 
-    def __init__(self, world, directory):
+    def __init__(self, world, directory, *, account_extra: str = "", rules: dict[str, str] | None = None):
+        """``account_extra`` is added to the account's YAML (an smtp: section); ``rules``
+        maps rules file names to their text, next to the test clients.yaml."""
         self.world = world
-        self.config = load_config(write_config(directory, world.account_yaml()))
+        path = write_config(directory, world.account_yaml() + account_extra)
+        for name, text in (rules or {}).items():
+            (directory / "rules" / name).write_text(text, encoding="utf-8")
+        self.config = load_config(path)
         self.account = self.config.account(None)
 
     def store(self) -> Store:
@@ -31,9 +36,8 @@ class Freelancer:
         mailbox = open_mailbox(self.account)
         try:
             with self.store() as store:
-                return Engine(self.config, self.account, mailbox, store).run_pass(
-                    at(day, hour), dry_run=dry_run
-                )
+                engine = Engine(self.config, self.account, mailbox, store, open_sender(self.account))
+                return engine.run_pass(at(day, hour), dry_run=dry_run)
         finally:
             mailbox.close()
 

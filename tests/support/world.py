@@ -24,6 +24,9 @@ clients:
     domains: [acme.example]
     language: es
     country: ES
+    handover:
+      - las claves del hosting
+      - los archivos de diseño en Figma
   bright:
     name: Brightside Media Ltd
     contact: Oliver Hughes <oliver@bright.example>
@@ -32,6 +35,7 @@ clients:
     country: GB
     currency: GBP
     payment_terms_days: 30
+    notice_days: 30
   tulp:
     name: Tulp Design B.V.
     contact: Sanne de Vries <sanne@tulp.example>

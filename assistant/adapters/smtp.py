@@ -1,0 +1,135 @@
+"""Sending (opt-in): a ladder stage with ``action: send`` goes out over SMTP with aiosmtplib.
+
+The one rule above all: **a termination email is never sent by the program.** That is
+not a setting. ``Sender`` accepts only the kinds in ``SENDABLE_KINDS`` (reminders,
+follow-ups, the freelancer's own digest) and refuses anything else with ``SendRefused``
+before a connection is even opened, looking at the draft's kind, its action key and the
+key header inside the message bytes. A termination draft is composed with kind
+"termination" and key "termination/...", so no configuration, template or code path can
+hand one to SMTP: the only way out is the freelancer pressing Send in their mail client.
+
+TLS is explicit: ``tls`` (implicit TLS, port 465) or ``starttls`` (587), certificates
+verified; aiosmtplib's default (``start_tls=None``) would silently fall back to cleartext
+and is never used. Plaintext only to a loopback address, when configured so. A partial
+recipient refusal does not raise in aiosmtplib: the returned dict is checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+import aiosmtplib
+
+from ..domain.compose import KEY_HEADER
+from ..domain.model import Draft
+from ..errors import SendFailed, SendRefused
+from .imap import tls_context
+
+log = logging.getLogger(__name__)
+logging.getLogger("aiosmtplib").setLevel(logging.WARNING)  # its DEBUG output carries AUTH lines
+
+# What the program may ever send by itself. Never add "termination" or "rate-increase":
+# those are the freelancer's words to send, or not, after sleeping on them.
+SENDABLE_KINDS = frozenset({"reminder", "follow-up", "digest"})
+_NEVER_KEY_PREFIXES = ("termination/", "rate/")
+
+
+def refuse_unless_sendable(draft: Draft) -> None:
+    """Raise SendRefused unless ``draft`` is of a kind the program may send by itself."""
+    key_in_message = BytesHeaderParser(policy=compat32).parsebytes(draft.data).get(KEY_HEADER, "") or ""
+    keys = (draft.key, str(key_in_message).strip())
+    if draft.kind not in SENDABLE_KINDS or any(k.startswith(_NEVER_KEY_PREFIXES) for k in keys):
+        raise SendRefused(
+            f"{draft.key}: a {draft.kind} message is never sent by the program; "
+            "it stays in Drafts for you to review and send"
+        )
+
+
+class Sender:
+    """One SMTP account. ``send`` delivers a sendable draft to its recipient, or raises."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        security: str,
+        username: str = "",
+        password: str | Callable[[], str] = "",
+        ca_file: str = "",
+        timeout: float = 30.0,
+        attempts: int = 3,
+        backoff: float = 2.0,
+    ):
+        if security not in ("tls", "starttls", "plain"):
+            raise ValueError(f"unknown SMTP security {security!r}")
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self._password = password
+        self.ca_file = ca_file
+        self.timeout = timeout
+        self.attempts = attempts
+        self.backoff = backoff
+        self.sent = 0
+
+    def describe(self) -> str:
+        return f"SMTP {self.username + '@' if self.username else ''}{self.host}:{self.port}"
+
+    async def send_async(self, draft: Draft, *, sender: str, recipients: Sequence[str]) -> None:
+        refuse_unless_sendable(draft)
+        password = self._password() if callable(self._password) else self._password
+        try:
+            errors, _ = await aiosmtplib.send(
+                draft.data,
+                sender=sender,
+                recipients=list(recipients),
+                hostname=self.host,
+                port=self.port,
+                username=self.username or None,
+                password=password if self.username else None,
+                use_tls=self.security == "tls",
+                start_tls=self.security == "starttls",  # never None: no silent cleartext
+                tls_context=tls_context(self.ca_file) if self.security != "plain" else None,
+                timeout=self.timeout,
+            )
+        except aiosmtplib.SMTPAuthenticationError:
+            raise SendFailed(
+                f"{self.describe()}: the server refused the user name or password", transient=False
+            ) from None
+        except aiosmtplib.SMTPNotSupported as exc:  # e.g. AUTH without TLS: a setting to fix, not to retry
+            raise SendFailed(f"{self.describe()}: {str(exc)[:200]}", transient=False) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            transient = 400 <= exc.code < 500
+            raise SendFailed(
+                f"{self.describe()}: {exc.code} {exc.message[:200]}", transient=transient
+            ) from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise SendFailed(
+                f"{self.describe()}: {type(exc).__name__}: {str(exc)[:200]}", transient=True
+            ) from None
+        if errors:
+            refused = ", ".join(f"{r} ({e.code})" for r, e in errors.items())
+            raise SendFailed(f"{self.describe()}: recipients refused: {refused}", transient=False)
+        self.sent += 1
+
+    def send(self, draft: Draft, *, sender: str, recipients: Sequence[str]) -> None:
+        """Send, retrying transient failures with exponential backoff. Blocking."""
+        refuse_unless_sendable(draft)  # before any retry loop or connection
+        delay = self.backoff
+        for attempt in range(1, self.attempts + 1):
+            try:
+                asyncio.run(self.send_async(draft, sender=sender, recipients=recipients))
+                return
+            except SendFailed as exc:
+                if not exc.transient or attempt == self.attempts:
+                    raise
+                log.warning("%s: attempt %d failed (%s); retrying in %.0f s", draft.key, attempt, exc, delay)
+                time.sleep(delay)
+                delay *= 2

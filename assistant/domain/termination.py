@@ -1,0 +1,196 @@
+"""Termination: when a client relationship should end, and what the email must carry.
+
+Pure: a client's ledger (invoices, deliverables, the final notices sent, the scope-change
+signals) and ``today`` go in; a ``Termination`` case comes out, or nothing. The triggers
+are those of termination.yaml (seeds 000, 001, 003, 004):
+
+* an invoice still unpaid N days after its final notice was sent;
+* several deliverables unanswered for weeks ("waiting days or weeks for an answer");
+* repeated late payments within a year;
+* repeated scope changes ("otro cambio", "one more change", "nog een wijziging").
+
+The email itself follows S7-S12: one general reason, the notice period and last day,
+what remains, every outstanding invoice (attached), the handover, referrals, thanks.
+It is only ever a draft; see ``adapters/smtp.py`` for why it can never be sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from .model import (
+    Client,
+    Deliverable,
+    DeliverableStatus,
+    Invoice,
+    InvoiceStatus,
+    Rules,
+    Termination,
+)
+
+UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One trigger that fired, with the reason it implies and the evidence for the freelancer."""
+
+    name: str
+    reason: str
+    evidence: str
+
+
+def owed(invoices: Iterable[Invoice]) -> list[Invoice]:
+    """Invoices with money still owed, oldest due first."""
+    return sorted(
+        (i for i in invoices if i.status in UNPAID and (i.outstanding is None or i.outstanding.amount > 0)),
+        key=lambda i: i.due_date,
+    )
+
+
+def late_payments(invoices: Iterable[Invoice], since: date, today: date) -> list[Invoice]:
+    """Invoices due in [since, today] and paid after their due date, or still unpaid past it.
+
+    A payment known only from the Paid tag has no date (the tag says paid, not when), so
+    it never counts as late.
+    """
+    late = []
+    for invoice in invoices:
+        if not since <= invoice.due_date <= today:
+            continue
+        if invoice.status is InvoiceStatus.PAID:
+            if (
+                invoice.paid_via != "keyword"
+                and invoice.paid_on is not None
+                and invoice.paid_on > invoice.due_date
+            ):
+                late.append(invoice)
+        elif today > invoice.due_date:
+            late.append(invoice)
+    return late
+
+
+def triggers(
+    client: Client,
+    invoices: Sequence[Invoice],
+    deliverables: Sequence[Deliverable],
+    final_notices: Mapping[str, datetime],
+    scope_changes: Sequence[datetime],
+    rules: Rules,
+    today: date,
+    tz: tzinfo,
+) -> list[Trigger]:
+    """Every trigger of termination.yaml that fires for ``client`` on ``today``.
+
+    ``final_notices`` maps invoice numbers to when their last ladder stage was sent;
+    ``scope_changes`` are the dates of the client's scope-change messages.
+    """
+    config = rules.termination.triggers
+    fired: list[Trigger] = []
+    unpaid = [i for i in invoices if i.client == client.id and i.status in UNPAID]
+
+    if config.unpaid_after_final_notice is not None:
+        days = config.unpaid_after_final_notice.days
+        for invoice in unpaid:
+            sent = final_notices.get(invoice.number)
+            if sent is not None and (today - sent.astimezone(tz).date()).days >= days:
+                waited = (today - sent.astimezone(tz).date()).days
+                fired.append(
+                    Trigger(
+                        "unpaid-after-final-notice",
+                        "non-payment",
+                        f"invoice {invoice.number} still unpaid {waited} days after the final notice "
+                        f"(sent {sent.astimezone(tz):%Y-%m-%d})",
+                    )
+                )
+                break
+
+    if config.unanswered_deliverables is not None:
+        wait = config.unanswered_deliverables.days
+        silent = [
+            d
+            for d in deliverables
+            if d.client == client.id
+            and d.status is DeliverableStatus.OPEN
+            and (today - d.sent_at.astimezone(tz).date()).days >= wait
+        ]
+        if len(silent) >= config.unanswered_deliverables.count:
+            listed = "; ".join(f"{d.subject!r} (sent {d.sent_at.astimezone(tz):%Y-%m-%d})" for d in silent)
+            fired.append(
+                Trigger(
+                    "unanswered-deliverables",
+                    "no-feedback",
+                    f"{len(silent)} deliverables unanswered for {wait}+ days: {listed}",
+                )
+            )
+
+    if config.late_payments is not None:
+        since = today - timedelta(days=config.late_payments.days)
+        late = late_payments((i for i in invoices if i.client == client.id), since, today)
+        if len(late) >= config.late_payments.count:
+            fired.append(
+                Trigger(
+                    "late-payments",
+                    "non-payment",
+                    f"{len(late)} invoices paid late or unpaid past due in the last {config.late_payments.days} days: "
+                    + ", ".join(i.number for i in late),
+                )
+            )
+
+    if config.scope_changes is not None:
+        since = today - timedelta(days=config.scope_changes.days)
+        recent = [d for d in scope_changes if d.astimezone(tz).date() >= since]
+        if len(recent) >= config.scope_changes.count:
+            fired.append(
+                Trigger(
+                    "scope-changes",
+                    "scope-changes",
+                    f"{len(recent)} scope-change requests in the last {config.scope_changes.days} days",
+                )
+            )
+    return fired
+
+
+def case(
+    client: Client,
+    reason: str,
+    *,
+    key: str,
+    invoices: Sequence[Invoice],
+    deliverables: Sequence[Deliverable],
+    rules: Rules,
+    today: date,
+    evidence: tuple[str, ...] = (),
+    suggested: bool = False,
+) -> Termination:
+    """The termination email's facts for ``client``: notice, last day, what is owed and pending."""
+    notice = rules.notice_days(client)
+    return Termination(
+        key=key,
+        client=client.id,
+        reason=reason,
+        evidence=evidence,
+        invoices=tuple(owed(i for i in invoices if i.client == client.id)),
+        deliverables=tuple(
+            d for d in deliverables if d.client == client.id and d.status is DeliverableStatus.OPEN
+        ),
+        notice_days=notice,
+        final_day=today + timedelta(days=notice),
+        suggested=suggested,
+    )
+
+
+def suggestion_key(client: Client, today: date) -> str:
+    """At most one suggested termination per client and year: it is advice, not nagging."""
+    return f"termination/{client.id}/suggested-{today.year}"
+
+
+def manual_key(client: Client, reason: str) -> str:
+    return f"termination/{client.id}/{reason}"
+
+
+def held(termination: Termination, rules: Rules) -> bool:
+    """Seed 003: with hold_until_paid, no termination draft while money is owed."""
+    return rules.termination.hold_until_paid and termination.money_owed
