@@ -56,7 +56,9 @@ def _now() -> datetime:
 
 def setup_logging(level: int) -> None:
     # Under systemd, journald adds timestamps and knows the unit: print level and text only.
-    if os.environ.get("JOURNAL_STREAM"):
+    from .adapters.systemd import journal_stream_attached
+
+    if journal_stream_attached():
         fmt = "%(levelname)s %(name)s: %(message)s"
     else:
         fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -305,6 +307,15 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """The service: passes on IDLE pushes and a schedule, until SIGTERM (see daemon.py)."""
+    from .daemon import run_service
+
+    if not args.debug:
+        setup_logging(logging.INFO)
+    return run_service(Path(args.config) if args.config else default_config_path())
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -336,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
         if account:
             sub.add_argument("--account", metavar="NAME", help="only this account (default: all)")
         return sub
+
+    command(
+        "run", cmd_run, "run as a service: watch the mailbox, write drafts, send the digest", account=False
+    )
 
     demo = command(
         "demo",

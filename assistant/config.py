@@ -78,7 +78,12 @@ class FolderNames:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImapAccount:
-    """How to reach an IMAP mailbox. Exactly one way of getting the password is set."""
+    """How to reach an IMAP mailbox.
+
+    ``auth: password`` (the default) takes exactly one password source. ``auth: xoauth2``
+    (Gmail, Microsoft 365: plain passwords are no longer accepted there) takes a
+    ``token_command`` printing a current OAuth 2 access token, e.g. an oauth2 helper.
+    """
 
     __pydantic_config__ = _STRICT
 
@@ -86,22 +91,27 @@ class ImapAccount:
     username: str
     port: int = 0  # 0: 993 for tls, 143 for starttls and plain
     security: Literal["tls", "starttls", "plain"] = "tls"
+    auth: Literal["password", "xoauth2"] = "password"
     password: str = field(default="", repr=False)
     password_command: tuple[str, ...] = ()
     password_env: str = ""
     password_credential: str = ""  # name of a systemd credential ($CREDENTIALS_DIRECTORY)
+    token_command: tuple[str, ...] = ()  # argv printing an OAuth 2 access token (xoauth2)
     ca_file: str = ""  # trust this CA (a self-hosted server) in addition to nothing else
     timeout: float = 30.0
     folders: FolderNames = FolderNames()
 
     def __post_init__(self) -> None:
-        ways = [
-            bool(self.password),
-            bool(self.password_command),
-            bool(self.password_env),
-            bool(self.password_credential),
-        ]
-        if sum(ways) != 1:
+        ways = sum(
+            bool(w)
+            for w in (self.password, self.password_command, self.password_env, self.password_credential)
+        )
+        if self.auth == "xoauth2":
+            if not self.token_command:
+                raise ValueError("auth: xoauth2 needs a token_command that prints an access token")
+            if ways:
+                raise ValueError("auth: xoauth2 uses token_command, not a password")
+        elif ways != 1:
             raise ValueError(
                 "set exactly one of password, password_command, password_env, password_credential"
             )
@@ -203,6 +213,43 @@ class Account:
             raise ValueError("lookback_days cannot be negative (0 means all mail)")
 
 
+_TIME = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """When the service (``run``) does what, in the freelancer's time zone."""
+
+    __pydantic_config__ = _STRICT
+
+    # Drafts are written at the start of the working day, on working days: the freelancer
+    # finds them when they sit down, not at 3 a.m. Mail is read all day (IDLE).
+    workday_start: str = "09:00"
+    workdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    )
+    # A pass also runs this often whatever IDLE says (servers without IDLE, lost pushes).
+    poll_minutes: int = 15
+    # The daily digest: a time ("08:30"), or "" for none; delivered into your INBOX by
+    # IMAP APPEND, or sent to yourself by SMTP (the account's smtp: section).
+    digest: str = "08:30"
+    digest_delivery: Literal["imap", "smtp"] = "imap"
+
+    def __post_init__(self) -> None:
+        for name in ("workday_start", "digest"):
+            value = getattr(self, name)
+            if value and not re.match(_TIME, value):
+                raise ValueError(f"{name} must be a time as HH:MM, got {value!r}")
+        if not self.workday_start:
+            raise ValueError("workday_start must be a time as HH:MM")
+        if self.poll_minutes < 1:
+            raise ValueError("poll_minutes must be at least 1")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """config.yaml as validated."""
@@ -214,6 +261,7 @@ class Settings:
     defaults: Defaults = Defaults()
     state_dir: str = ""  # empty: $STATE_DIRECTORY, else $XDG_STATE_HOME/freelance-assistant
     rules_dir: str = ""  # empty: the rules shipped with the program
+    schedule: Schedule = Schedule()
 
     def __post_init__(self) -> None:
         if not self.accounts:
@@ -701,6 +749,7 @@ def _check_templates(
     for ladder in ("invoice", "deliverable"):
         for i, stage in enumerate(getattr(escalation, ladder)):
             wanted.append((stage.template, ladder, escalation_file, (ladder, i, "template")))
+    wanted.append(("digest", "digest", termination_file, ()))  # the daily digest (identity.language)
     if termination is not None:
         wanted.append((termination.template, "termination", termination_file, ("template",)))
         wanted.append(
@@ -715,13 +764,15 @@ def _check_templates(
     located: dict[Path, _Located] = {}
     for name, kind, file, path in wanted:
         kinds[name] = kind
-        for language in sorted(languages):
+        needed = {identity.language if identity else "es"} if kind == "digest" else languages
+        for language in sorted(needed):
             if (language, name) in templates:
                 continue
             if file not in located:
                 located[file] = _load_yaml(io.StringIO(_read(file)), str(file))
             line, column = located[file].values.get(path, (0, 0))
-            message = f"no template {language}/{name}.txt.j2 for the {language} clients"
+            whose = "your digest" if kind == "digest" else f"the {language} clients"
+            message = f"no template {language}/{name}.txt.j2 for {whose}"
             problems.append(Problem(str(file), line, column, _dotted(path), message))
     for (language, name), source in templates.items():
         problem = compose.check_template(source.path, source.text, kinds.get(name), identity, language)

@@ -22,11 +22,12 @@ at the start of the next pass by looking in Drafts and Sent.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .adapters.credentials import password_for
+from .adapters.credentials import password_for, secret_for
 from .adapters.mailbox import Folders, Mailbox, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.smtp import SENDABLE_KINDS, Sender
@@ -88,6 +89,10 @@ class _DryRun(Exception):
     """Raised inside the pass transaction to roll a dry run back."""
 
 
+class Stopped(Exception):
+    """The service is stopping: the pass was rolled back and will be redone."""
+
+
 def state_path(config: Config, account: Account):
     return config.state_dir / f"{account.name}.sqlite3"
 
@@ -107,7 +112,8 @@ def open_mailbox(account: Account) -> Mailbox:
         host=imap.host,
         port=imap.effective_port,
         username=imap.username,
-        password=lambda: password_for(imap),
+        password=lambda: secret_for(imap),
+        auth=imap.auth,
         security=imap.security,
         ca_file=imap.ca_file,
         timeout=imap.timeout,
@@ -154,6 +160,7 @@ class Engine:
         self.store = store
         self.sender = sender
         self._actions: dict[str, str] = {}
+        self._stop: threading.Event | None = None
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._index: threads.ThreadIndex | None = None
@@ -163,9 +170,17 @@ class Engine:
 
     # ----------------------------------------------------------------- the pass
 
-    def run_pass(self, now: datetime, *, dry_run: bool = False) -> PassReport:
+    def run_pass(
+        self, now: datetime, *, dry_run: bool = False, plan: bool = True, stop: threading.Event | None = None
+    ) -> PassReport:
+        """One pass. ``plan=False`` only reads mail and updates the ledger (the service does
+        that on every IDLE push and writes drafts at the start of the working day).
+        ``stop`` set by another thread ends the pass early: before the commit it rolls
+        the pass back (the next one redoes the work), after it no further draft is written.
+        """
         report = PassReport(account=self.account.name, dry_run=dry_run)
         today = self.today(now)
+        self._stop = stop
         folders = self.mailbox.folders()
         if not dry_run:
             self._resolve_pending(folders, now)
@@ -178,7 +193,8 @@ class Engine:
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
                 self._ingest(FolderRole.INBOX, folders.inbox, now, today, report)
                 self._settle_calendar(now, today, report)
-                self._plan(now, today, report)
+                if plan:
+                    self._plan(now, today, report)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -187,8 +203,14 @@ class Engine:
             self._index = None
         if not dry_run:
             for draft in report.composed:
+                if stop is not None and stop.is_set():
+                    break
                 self._act(draft, folders, now, report)
         return report
+
+    def _check_stop(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise Stopped("stop requested: the pass is rolled back and redone next time")
 
     def _change(
         self,
@@ -216,6 +238,7 @@ class Engine:
             self.store.forget_locations(role)
             self.store.note(f"folder/{role}", "rescan", f"{folder}: UIDVALIDITY changed", now)
         for batch in scan.batches:
+            self._check_stop()
             report.scanned += len(batch)
             candidates: dict[Uid, MailHeader] = {}
             for raw in batch:
@@ -799,6 +822,62 @@ class Engine:
             raise MailboxError("; ".join(report.errors))
         return draft
 
+    def write_digest(self, now: datetime, *, via: str = "imap") -> bool:
+        """The daily digest, once a day: into the freelancer's INBOX, or by SMTP to themselves.
+
+        True when it was delivered now, False when today's was delivered already.
+        """
+        from .domain import digest
+        from .report import LOCALES
+
+        today = self.today(now)
+        key = f"digest/{self.account.name}/{today.isoformat()}"
+        if self.store.outbox_entry(key) is not None:
+            return False
+        identity = self.config.identity
+        context = digest.build_digest(
+            clients=self.rules.clients,
+            invoices=self.store.invoices(),
+            deliverables=self.store.deliverables(),
+            outbox=self.store.outbox(),
+            journal=[(item, e.at, e.event, e.detail) for item, e in self.store.journal()],
+            rules=self.rules,
+            today=today,
+            now=now,
+            tz=self.tz,
+        )
+        template = self.rules.template(identity.language, "digest")
+        draft = compose.digest_draft(
+            context, identity=identity, template_text=template.text, key=key, now=now,
+            locale=LOCALES.get(identity.language, "en_GB"),
+        )  # fmt: skip
+        folders = self.mailbox.folders()
+        if via == "smtp" and self.sender is not None:
+            self._actions[key] = "send"
+            report = PassReport(account=self.account.name)
+            self._send(draft, folders, now, report)
+        else:
+            report = self._deliver_to_inbox(draft, folders, now)
+        if report.errors:
+            raise MailboxError("; ".join(report.errors))
+        return True
+
+    def _deliver_to_inbox(self, draft: Draft, folders: Folders, now: datetime) -> PassReport:
+        report = PassReport(account=self.account.name)
+        self.store.add_pending(
+            key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
+            recipient=draft.to.email, folder=folders.inbox, at=now, item="digest",
+        )  # fmt: skip
+        try:
+            uid = self.mailbox.append(folders.inbox, draft.data, flags=(), when=now)
+        except MailboxError as exc:
+            report.errors.append(f"{draft.key}: {exc}")
+            return report
+        with self.store.transaction():
+            self.store.complete(draft.key, state="sent", uid=uid, at=now)
+        log.info("digest %s delivered into %s", draft.key, folders.inbox)
+        return report
+
     def _client(self, client_id: str) -> Client:
         client = self.rules.clients.get(client_id)
         if client is None:
@@ -898,7 +977,10 @@ class Engine:
             )
 
     def _find_ours(self, key: str, folders: Folders) -> Uid | None:
-        for folder in (folders.drafts, folders.sent):
+        places = (
+            (folders.inbox, folders.sent) if key.startswith("digest/") else (folders.drafts, folders.sent)
+        )
+        for folder in places:
             found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
             if found:
                 return found[0]
@@ -921,7 +1003,8 @@ class Engine:
                     self.store.note(item, "sent", detail, now)
                     log.warning("%s: %s", entry.key, detail)
                 elif uid is not None:
-                    self.store.complete(entry.key, state="drafted", uid=uid, at=now)
+                    state = "sent" if entry.key.startswith("digest/") else "drafted"
+                    self.store.complete(entry.key, state=state, uid=uid, at=now)
                     self.store.note(item, "drafted", "found in the mailbox after an interruption", now)
                     log.info("draft %s found after an interruption", entry.key)
                 else:

@@ -10,6 +10,7 @@ from babel.numbers import format_currency
 from .adapters.store import JournalEntry, OutboxEntry, Store
 from .config import Account, Config
 from .domain import ladder
+from .domain.digest import invoice_todos
 from .domain.model import (
     Deliverable,
     DeliverableStatus,
@@ -232,12 +233,6 @@ def _evidence(store: Store, client: str) -> list[str]:
         if entry.event == "termination suggested":
             return entry.detail.split(" / ")
     return []
-
-
-def invoice_todos(approved: list[Deliverable], within_hours: int, now: datetime) -> list[Deliverable]:
-    """Approved deliverables not invoiced within the agreed time (seed 002)."""
-    limit = timedelta(hours=within_hours)
-    return [d for d in approved if d.approved_at is not None and now - d.approved_at >= limit]
 
 
 def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz) -> None:

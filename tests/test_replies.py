@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from assistant.domain.compose import KEY_HEADER
+from assistant.domain.digest import invoice_todos
 from assistant.domain.model import DeliverableStatus, InvoiceStatus
-from assistant.report import invoice_todos
 from tests.support.freelancer import INVOICE_ID, send_invoice
 from tests.support.world import at, invoice_email
 

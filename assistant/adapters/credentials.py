@@ -2,7 +2,9 @@
 
 Four sources, exactly one per account: the config file itself, a command (argv, never a
 shell) such as ``pass show mail``, an environment variable, or a systemd credential
-(``LoadCredential=`` puts a file in ``$CREDENTIALS_DIRECTORY``).
+(``LoadCredential=`` puts a file in ``$CREDENTIALS_DIRECTORY``). For XOAUTH2 (Gmail,
+Microsoft 365) a ``token_command`` prints a current access token, asked for at every login
+because such tokens expire within the hour.
 
 Error messages name the source (the variable, the command's first word, the credential
 name) and never what was read.
@@ -21,6 +23,13 @@ from ..errors import CredentialError
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT = 30.0
+
+
+def secret_for(account) -> str:
+    """What to log in with: the OAuth 2 access token (``auth: xoauth2``) or the password."""
+    if getattr(account, "auth", "password") == "xoauth2":
+        return run_secret_command(account.token_command, "token_command")
+    return password_for(account)
 
 
 def password_for(imap) -> str:

@@ -21,6 +21,7 @@ import logging
 import re
 import socket
 import ssl
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -69,11 +70,13 @@ class ImapMailbox:
         inbox: str = "INBOX",
         sent: str = "",
         drafts: str = "",
+        auth: str = "password",
     ):
         self.host = host
         self.port = port
         self.username = username
-        self._password = password
+        self._password = password  # or the OAuth 2 access token when auth is "xoauth2"
+        self.auth = auth
         self.security = security
         self.ca_file = ca_file
         self.timeout = timeout
@@ -121,25 +124,38 @@ class ImapMailbox:
         except (IMAPClientError, imapclient.IMAPClient.Error) as exc:
             raise MailboxError(f"{self.describe()}: {what}: {_short(exc)}") from None
 
+    def open_client(self, *, read_timeout: float | None = None) -> imapclient.IMAPClient:
+        """A new, logged-in connection (TLS verified, timeouts set). Raises library errors."""
+        context = tls_context(self.ca_file)
+        client = imapclient.IMAPClient(
+            self.host,
+            port=self.port,
+            ssl=self.security == "tls",
+            ssl_context=context if self.security == "tls" else None,
+            timeout=SocketTimeout(connect=self.timeout, read=read_timeout or self.timeout),
+        )
+        try:
+            if self.security == "starttls":
+                client.starttls(context)
+            secret = self._password() if callable(self._password) else self._password
+            if self.auth == "xoauth2":
+                client.oauth2_login(self.username, secret)
+            else:
+                client.login(self.username, secret)
+            self.round_trips += 2
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
+        return client
+
     def _connect(self) -> imapclient.IMAPClient:
         if self._client is not None:
             return self._client
 
         def connect() -> imapclient.IMAPClient:
-            context = tls_context(self.ca_file)
-            client = imapclient.IMAPClient(
-                self.host,
-                port=self.port,
-                ssl=self.security == "tls",
-                ssl_context=context if self.security == "tls" else None,
-                timeout=SocketTimeout(connect=self.timeout, read=self.timeout),
-            )
+            client = self.open_client()
             try:
-                if self.security == "starttls":
-                    client.starttls(context)
-                password = self._password() if callable(self._password) else self._password
-                client.login(self.username, password)
-                self.round_trips += 2
                 if client.has_capability("CONDSTORE") and client.has_capability("ENABLE"):
                     # Must come before any SELECT (imapclient pitfall, ARCHITECTURE.md).
                     client.enable("CONDSTORE")
@@ -154,6 +170,10 @@ class ImapMailbox:
         self._client = self._guard("connecting", connect)
         self._selected = None
         return self._client
+
+    def watcher(self, folder: str) -> IdleWatcher:
+        """A second connection that IDLEs on ``folder`` (see IdleWatcher)."""
+        return IdleWatcher(self, folder)
 
     def _drop(self) -> None:
         client, self._client, self._selected = self._client, None, None
@@ -343,3 +363,109 @@ def _flags(row: dict[bytes, Any]) -> frozenset[str]:
 def _short(exc: Any) -> str:
     text = exc.decode("utf-8", "replace") if isinstance(exc, bytes) else str(exc)
     return " ".join(text.split())[:200]
+
+
+class IdleWatcher:
+    """Waits for changes in one folder with IMAP IDLE, on its own connection and thread.
+
+    ``run(stop, on_change)`` blocks until ``stop`` is set: it connects, SELECTs the folder
+    read-only, IDLEs, and calls ``on_change`` when the server reports anything (EXISTS,
+    EXPUNGE, FETCH). IDLE is re-issued every ``REISSUE`` seconds (RFC 2177 asks for less
+    than 29 minutes; NATs and firewalls forget quiet connections sooner).
+
+    A dead connection is dropped and reopened with exponential backoff and jitter. Dead
+    means: an error, a BYE, or ``idle_check`` returning empty at once again and again
+    (after a server BYE imapclient does that forever: a busy loop, not a quiet wait).
+    ``on_change`` is also called after every reconnect, because changes made while the
+    connection was down were never pushed.
+    """
+
+    CHECK = 5.0  # seconds per idle_check: how soon a stop request is seen
+    REISSUE = 9 * 60.0
+
+    def __init__(self, mailbox: ImapMailbox, folder: str):
+        self.mailbox = mailbox
+        self.folder = folder
+        self.reconnects = 0
+        self._client: imapclient.IMAPClient | None = None
+
+    def describe(self) -> str:
+        return f"{self.mailbox.describe()} IDLE {self.folder}"
+
+    def run(self, stop, on_change: Callable[[], None], backoff=None) -> None:
+        from .backoff import Backoff
+
+        backoff = backoff or Backoff()
+        first = True
+        while not stop.is_set():
+            try:
+                self._watch(stop, on_change, backoff, first)
+            except Exception as exc:  # any failure means: reconnect later
+                if stop.is_set():
+                    break
+                delay = backoff.next()
+                log.warning("%s: %s; reconnecting in %.1f s", self.describe(), _describe_failure(exc), delay)
+                self.reconnects += 1
+                stop.wait(delay)
+            finally:
+                self._close()
+            first = False
+
+    def _watch(self, stop, on_change, backoff, first: bool) -> None:
+        client = self._client = self.mailbox.open_client(read_timeout=self.CHECK + self.mailbox.timeout)
+        client.select_folder(self.folder, readonly=True)
+        if not client.has_capability("IDLE"):
+            raise MailboxError(f"{self.describe()}: the server does not support IDLE")
+        if not first:
+            on_change()  # what changed while we were away was never pushed
+        client.idle()
+        backoff.reset()
+        started = time.monotonic()
+        quick_empties = 0
+        while not stop.is_set():
+            asked = time.monotonic()
+            responses = client.idle_check(timeout=self.CHECK)
+            if any(_is_bye(r) for r in responses):
+                raise MailboxUnavailable(f"{self.describe()}: the server said BYE")
+            if responses:
+                quick_empties = 0
+                on_change()
+            elif time.monotonic() - asked < self.CHECK / 10:
+                quick_empties += 1
+                if quick_empties >= 3:
+                    raise MailboxUnavailable(
+                        f"{self.describe()}: the connection is dead (IDLE returns at once)"
+                    )
+            else:
+                quick_empties = 0
+            if time.monotonic() - started > self.REISSUE:
+                client.idle_done()
+                client.idle()
+                started = time.monotonic()
+
+    def interrupt(self) -> None:
+        """Wake a blocked idle_check (from another thread) so a stop is seen at once."""
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.socket().shutdown(socket.SHUT_RDWR)
+
+    def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+
+
+def _is_bye(response: Any) -> bool:
+    return isinstance(response, tuple) and len(response) >= 1 and response[0] in (b"BYE", "BYE")
+
+
+def _describe_failure(exc: BaseException) -> str:
+    if isinstance(exc, LoginError):
+        return "the server refused the user name or password"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate not trusted ({exc.verify_message})"
+    if isinstance(exc, MailboxError):
+        return str(exc).split(": ", 1)[-1]
+    return f"{type(exc).__name__}: {_short(exc)}"

@@ -351,6 +351,10 @@ def sample_context(kind: str, identity: Identity | None, language: str) -> dict[
         return termination_context(
             termination, client, identity, today, None, referrals=referrals, final_invoice_terms_days=15
         )
+    if kind == "digest":
+        from . import digest  # the digest's own sample: every section filled
+
+        return {"locale": client.babel_locale, "freelancer": _freelancer_context(identity), **digest.sample()}
     if kind == "rate-increase":
         increase = RateIncrease(
             key="rate/sample/2026-03-20", client="sample", rate="55 EUR/h", starting=date(2026, 5, 1)
@@ -370,7 +374,7 @@ def check_template(
     Returns (line, message) for the first problem, or None when the template is sound.
     """
     try:
-        if kind in ("invoice", "deliverable", "termination", "rate-increase"):
+        if kind in ("invoice", "deliverable", "termination", "rate-increase", "digest"):
             render(text, sample_context(kind, identity, language))
         else:
             _compile(text)  # syntax only: we do not know which variables it will get
@@ -444,10 +448,11 @@ def _threaded(
     if parent_id:
         message["In-Reply-To"] = parent_id
         message["References"] = _references(parent_id, parent_references)
-    message["Content-Language"] = client.language
     message[KEY_HEADER] = key
     message["User-Agent"] = "freelance-assistant"
     message.set_content(body, charset="utf-8", cte="quoted-printable")
+    # After set_content, which replaces every Content-* header.
+    message["Content-Language"] = client.language
     return message
 
 
@@ -547,10 +552,11 @@ def _new_thread(
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id_for(key, identity)
-    message["Content-Language"] = client.language
     message[KEY_HEADER] = key
     message["User-Agent"] = "freelance-assistant"
     message.set_content(body, charset="utf-8", cte="quoted-printable")
+    # After set_content, which replaces every Content-* header.
+    message["Content-Language"] = client.language
     return message
 
 
@@ -615,3 +621,41 @@ def rate_increase_draft(
         key=increase.key, client=client, identity=identity, subject=subject, body=body, now=now
     )
     return _draft(increase.key, "rate-increase", message, client, "")
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+def digest_draft(
+    context: dict, *, identity: Identity, template_text: str, key: str, now: datetime, locale: str
+) -> Draft:
+    """The daily digest (``digest.build_digest``'s context), from the freelancer to themselves.
+
+    ``locale`` is the freelancer's Babel locale (dates and money). The message is marked
+    ``Auto-Submitted: auto-generated`` (RFC 3834): a machine wrote it, so no mail client
+    or vacation responder should answer it. Its kind is "digest": besides reminders and
+    follow-ups, the only kind ``adapters/smtp.py`` lets the program send.
+    """
+    body = render(template_text, {"locale": locale, "freelancer": _freelancer_context(identity), **context})
+    subject, body = split_subject(body, "freelance-assistant")
+    me = identity.address
+    message = EmailMessage(policy=SMTP)
+    message["From"] = str(me)
+    message["To"] = str(me)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id_for(key, identity)
+    message["Auto-Submitted"] = "auto-generated"
+    message[KEY_HEADER] = key
+    message["User-Agent"] = "freelance-assistant"
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    # After set_content, which drops every Content-* header set before it.
+    message["Content-Language"] = locale.replace("_", "-").split("-")[0]
+    return Draft(
+        key=key,
+        kind="digest",
+        message_id=message["Message-ID"],
+        to=me,
+        subject=subject,
+        data=message.as_bytes(),
+    )

@@ -1,0 +1,235 @@
+"""The service as systemd runs it: a real subprocess, a real Dovecot, a real notify socket."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.support.dovecot import Dovecot
+from tests.support.mailboxes import ImapWorld
+from tests.support.world import TZ, invoice_email, write_config
+from tests.test_replies import reply
+
+REACT = 2.0  # the issue's promise: a change in INBOX is in the state within 2 s
+
+
+@pytest.fixture(scope="module")
+def own_dovecot(tmp_path_factory):
+    """A Dovecot of its own: these tests kick users and restart the server."""
+    with Dovecot.start(tmp_path_factory.mktemp("dovecot-daemon")) as server:
+        yield server
+
+
+class Notifications:
+    """The systemd side of sd_notify: a datagram socket the service writes to."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.messages: list[str] = []
+
+    def wait_for(self, text: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages:
+                if text in message:
+                    return message
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            with contextlib.suppress(TimeoutError):
+                self.messages.append(self.sock.recv(4096).decode())
+        raise AssertionError(f"no {text!r} from the service within {timeout} s; got {self.messages}")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class Running:
+    def __init__(self, directory: Path, config: Path, notify: Notifications):
+        self.directory = directory
+        self.notify = notify
+        self.log = directory / "service.log"
+        env = {
+            **os.environ,
+            "NOTIFY_SOCKET": str(notify.path),
+            "WATCHDOG_USEC": "2000000",
+            "WATCHDOG_PID": "",
+        }
+        env.pop("WATCHDOG_PID")
+        self._log_file = open(self.log, "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log_file,
+            env=env,
+        )
+        self.state = directory / "state" / "main.sqlite3"
+
+    def logged(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def journal(self, event: str) -> list[tuple]:
+        if not self.state.exists():
+            return []
+        db = sqlite3.connect(f"file:{self.state}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute("SELECT item, detail FROM journal WHERE event = ?", (event,)).fetchall()
+        except sqlite3.OperationalError:  # not created yet
+            return []
+        finally:
+            db.close()
+
+    def outbox(self) -> list[tuple]:
+        db = sqlite3.connect(f"file:{self.state}?mode=ro", uri=True, timeout=5)
+        try:
+            return db.execute("SELECT key, state FROM outbox ORDER BY key").fetchall()
+        finally:
+            db.close()
+
+    def wait_until(self, predicate, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            assert self.process.poll() is None, f"the service died:\n{self.logged()}"
+            time.sleep(0.05)
+        raise AssertionError(f"{what} not within {timeout} s\n{self.logged()[-3000:]}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=15)
+        finally:
+            self._log_file.close()
+
+
+@pytest.fixture
+def service(own_dovecot, imap_user, tmp_path):
+    """Start the service on a fresh account with an invoice already in Sent; stop it after."""
+    world = ImapWorld(own_dovecot, imap_user)
+    today = datetime.now(TZ).date()
+    world.deliver(
+        "Sent",
+        invoice_email(
+            sent=datetime.combine(today - timedelta(days=20), datetime.min.time(), TZ), message_id="<inv@x>"
+        ),
+    )
+    schedule = "schedule:\n  workday_start: '00:00'\n  workdays: [mon, tue, wed, thu, fri, sat, sun]\n  digest: '00:00'\n  poll_minutes: 60\n"
+    config = write_config(tmp_path, world.account_yaml(), extra=schedule)
+    notify = Notifications(tmp_path / "notify.sock")
+    running = Running(tmp_path, config, notify)
+    running.world = world
+    yield running
+    running.stop()
+    notify.close()
+
+
+def test_the_service_reports_ready_after_its_first_pass_and_pings_the_watchdog(service):
+    service.notify.wait_for("READY=1", timeout=20)
+    assert service.journal("invoiced")  # READY came after the first pass had read Sent
+    service.notify.wait_for("STATUS=", timeout=5)
+    service.notify.wait_for("WATCHDOG=1", timeout=5)
+    assert service.outbox()  # the reminder due for a 20-day-old invoice was drafted at start
+
+
+def test_a_reply_appended_to_inbox_is_in_the_state_within_two_seconds(service):
+    service.notify.wait_for("READY=1", timeout=20)
+    time.sleep(0.5)  # the IDLE connections are up shortly after READY
+    service.world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            body="Ya hemos pagado.\n",
+            day=datetime.now(TZ).date(),
+            in_reply_to="<inv@x>",
+        ),
+    )
+    started = time.monotonic()
+    service.wait_until(lambda: service.journal("paid"), REACT, "the paid reply in the state")
+    assert time.monotonic() - started < REACT
+
+
+def test_a_kicked_connection_and_a_restarted_server_lose_nothing_and_duplicate_nothing(service, own_dovecot):
+    service.notify.wait_for("READY=1", timeout=20)
+    drafted = service.outbox()
+    own_dovecot.kick(service.world.user)
+    time.sleep(0.5)
+    service.world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            body="Pagaremos el viernes.\n",
+            day=datetime.now(TZ).date(),
+            in_reply_to="<inv@x>",
+        ),
+    )
+    service.wait_until(lambda: service.journal("promised"), 15, "the promise after a kick")
+    own_dovecot.restart()
+    service.world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            body="Ya está pagada.\n",
+            day=datetime.now(TZ).date(),
+            in_reply_to="<inv@x>",
+        ),
+    )
+    service.wait_until(lambda: service.journal("paid"), 30, "the payment after a Dovecot restart")
+    assert service.outbox() == drafted  # nothing written twice
+    drafts = [m for _, m in service.world.messages("Drafts")]
+    assert len(drafts) == len([k for k, _ in drafted if not k.startswith("digest/")])
+
+
+def test_sighup_with_a_broken_rules_file_keeps_the_old_rules_running(service, tmp_path):
+    service.notify.wait_for("READY=1", timeout=20)
+    clients = tmp_path / "rules" / "clients.yaml"
+    good = clients.read_text()
+    clients.write_text(good + "  broken: [unclosed\n")
+    service.process.send_signal(signal.SIGHUP)
+    service.wait_until(lambda: "reload refused" in service.logged(), 10, "the refused reload")
+    assert f"{clients}:" in service.logged()  # file:line:column of the problem
+    service.world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            body="Ya hemos pagado.\n",
+            day=datetime.now(TZ).date(),
+            in_reply_to="<inv@x>",
+        ),
+    )
+    service.wait_until(lambda: service.journal("paid"), 10, "a pass on the old rules")
+    clients.write_text(good)
+    service.process.send_signal(signal.SIGHUP)
+    service.wait_until(lambda: "reloaded:" in service.logged(), 10, "the good reload")
+
+
+def test_sigterm_stops_the_service_with_exit_code_0_within_ten_seconds(service):
+    service.notify.wait_for("READY=1", timeout=20)
+    started = time.monotonic()
+    assert service.stop() == 0
+    assert time.monotonic() - started < 10
+    service.notify.wait_for("STOPPING=1", timeout=1)
+
+
+def test_the_daily_digest_arrives_in_the_inbox_once(service):
+    service.notify.wait_for("READY=1", timeout=20)
+    service.wait_until(lambda: [k for k, _ in service.outbox() if k.startswith("digest/")], 10, "the digest")
+    inbox = [m for _, m in service.world.messages("INBOX") if b"Auto-Submitted: auto-generated" in m]
+    assert len(inbox) == 1
+    assert b"lucia@freelancer.example" in inbox[0]
