@@ -72,8 +72,16 @@ def setup_logging(level: int) -> None:
 # --------------------------------------------------------------------------- commands
 
 
+def _warn_about_secrets(config: Config) -> None:
+    from .adapters.credentials import warn_if_readable_by_others
+
+    if any(a.imap is not None and a.imap.password for a in config.settings.accounts):
+        warn_if_readable_by_others(config.path, "an IMAP password")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
+    _warn_about_secrets(config)
     rules = config.rules
     print(f"{config.path}: configuration valid")
     print(f"  rules: {config.rules_dir}")
