@@ -233,3 +233,33 @@ def test_the_daily_digest_arrives_in_the_inbox_once(service):
     inbox = [m for _, m in service.world.messages("INBOX") if b"Auto-Submitted: auto-generated" in m]
     assert len(inbox) == 1
     assert b"lucia@freelancer.example" in inbox[0]
+
+
+def test_several_accounts_run_in_one_service_each_with_its_own_state(own_dovecot, imap_user, tmp_path):
+    from tests.support.mailboxes import MaildirWorld
+
+    imap = ImapWorld(own_dovecot, imap_user)
+    local = MaildirWorld(tmp_path / "Maildir")
+    today = datetime.now(TZ).date()
+    sent = datetime.combine(today - timedelta(days=20), datetime.min.time(), TZ)
+    imap.deliver("Sent", invoice_email(sent=sent, message_id="<inv-imap@x>"))
+    local.deliver("Sent", invoice_email(sent=sent, subject="Factura 2026-002", message_id="<inv-local@x>"))
+    accounts = imap.account_yaml("work") + local.account_yaml("local")
+    config = write_config(tmp_path, accounts, extra="schedule:\n  digest: ''\n")
+    notify = Notifications(tmp_path / "notify.sock")
+    running = Running(tmp_path, config, notify)
+    try:
+        notify.wait_for("READY=1", timeout=20)
+        for name, number in (("work", "2026-001"), ("local", "2026-002")):
+            db = sqlite3.connect(f"file:{tmp_path / 'state' / (name + '.sqlite3')}?mode=ro", uri=True)
+            assert db.execute("SELECT number FROM invoices").fetchall() == [(number,)]
+            db.close()
+        local.deliver(
+            "INBOX",
+            reply(sender="Marta López <marta@acme.example>", subject="Re: Factura 2026-002", body="Ya hemos pagado.\n", day=today, in_reply_to="<inv-local@x>"),
+        )
+        running.state = tmp_path / "state" / "local.sqlite3"
+        running.wait_until(lambda: running.journal("paid"), 10, "the Maildir account's payment")
+    finally:
+        assert running.stop() == 0
+        notify.close()
