@@ -40,6 +40,7 @@ from .domain.model import (
     Defaults,
     DeliverableRules,
     Escalation,
+    FieldError,
     Identity,
     InvoiceRules,
     Language,
@@ -108,19 +109,20 @@ class ImapAccount:
         )
         if self.auth == "xoauth2":
             if not self.token_command:
-                raise ValueError("auth: xoauth2 needs a token_command that prints an access token")
+                raise FieldError("auth", "auth: xoauth2 needs a token_command that prints an access token")
             if ways:
-                raise ValueError("auth: xoauth2 uses token_command, not a password")
+                raise FieldError("auth", "auth: xoauth2 uses token_command, not a password")
         elif ways != 1:
             raise ValueError(
                 "set exactly one of password, password_command, password_env, password_credential"
             )
         if self.timeout <= 0:
-            raise ValueError("timeout must be positive: a blocking call without one can hang")
+            raise FieldError("timeout", "timeout must be positive: a blocking call without one can hang")
         if self.security == "plain" and not _is_loopback(self.host):
-            raise ValueError(
+            raise FieldError(
+                "security",
                 "security: plain sends the password unencrypted and is only allowed to "
-                "a loopback address (127.0.0.1, ::1, localhost)"
+                "a loopback address (127.0.0.1, ::1, localhost)",
             )
 
     @property
@@ -159,10 +161,11 @@ class SmtpAccount:
                 "set at most one of password, password_command, password_env, password_credential"
             )
         if self.timeout <= 0:
-            raise ValueError("timeout must be positive")
+            raise FieldError("timeout", "timeout must be positive")
         if self.security == "plain" and not _is_loopback(self.host):
-            raise ValueError(
-                "security: plain is only allowed to a loopback address (127.0.0.1, ::1, localhost)"
+            raise FieldError(
+                "security",
+                "security: plain is only allowed to a loopback address (127.0.0.1, ::1, localhost)",
             )
 
     @property
@@ -208,9 +211,9 @@ class Account:
         if (self.imap is None) == (self.maildir is None):
             raise ValueError("an account has exactly one of imap: or maildir:")
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.name):
-            raise ValueError("account names are letters, digits, '.', '_' and '-'")
+            raise FieldError("name", "account names are letters, digits, '.', '_' and '-'")
         if self.lookback_days < 0:
-            raise ValueError("lookback_days cannot be negative (0 means all mail)")
+            raise FieldError("lookback_days", "lookback_days cannot be negative (0 means all mail)")
 
 
 _TIME = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -243,11 +246,11 @@ class Schedule:
         for name in ("workday_start", "digest"):
             value = getattr(self, name)
             if value and not re.match(_TIME, value):
-                raise ValueError(f"{name} must be a time as HH:MM, got {value!r}")
+                raise FieldError(name, f"{name} must be a time as HH:MM, got {value!r}")
         if not self.workday_start:
-            raise ValueError("workday_start must be a time as HH:MM")
+            raise FieldError("workday_start", "workday_start must be a time as HH:MM")
         if self.poll_minutes < 1:
-            raise ValueError("poll_minutes must be at least 1")
+            raise FieldError("poll_minutes", "poll_minutes must be at least 1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -265,10 +268,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.accounts:
-            raise ValueError("at least one account is needed")
+            raise FieldError("accounts", "at least one account is needed")
         names = [a.name for a in self.accounts]
         if len(set(names)) != len(names):
-            raise ValueError("account names must be unique (each has its own state)")
+            raise FieldError("accounts", "account names must be unique (each has its own state)")
 
 
 # --------------------------------------------------------------------------- rules
@@ -438,6 +441,10 @@ def _problem(err: Mapping[str, Any], kind: type, located: _Located, filename: st
     loc = (*prefix, *(part for part in err["loc"] if isinstance(part, str | int)))
     kind_of_error = err["type"]
     message = err["msg"].removeprefix("Value error, ")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):  # a __post_init__ check that knows its key
+        loc = (*loc, *cause.path)
+        message = str(cause)
     if kind_of_error in ("unexpected_keyword_argument", "extra_forbidden"):
         allowed = _allowed_keys(kind, loc[len(prefix) : -1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -536,16 +543,26 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     rules_dir = Path(settings.rules_dir) if settings.rules_dir else packaged_rules_dir()
     state_dir = Path(settings.state_dir) if settings.state_dir else default_state_dir()
     rules = load_rules(rules_dir, settings.defaults, settings.identity)
-    sending = [
-        s.name for s in (*rules.escalation.invoice, *rules.escalation.deliverable) if s.action == "send"
-    ]
     without = [a.name for a in settings.accounts if a.smtp is None]
+    sending = [
+        (ladder, i, stage.name)
+        for ladder in ("invoice", "deliverable")
+        for i, stage in enumerate(getattr(rules.escalation, ladder))
+        if stage.action == "send"
+    ]
     if sending and without:
+        # Point at the first `action: send`: that is the line the freelancer will change.
+        ladder, i, name = sending[0]
+        escalation = rules_dir / "escalation.yaml"
+        if not escalation.is_file():
+            escalation = packaged_rules_dir() / "escalation.yaml"
+        located = _load_yaml(io.StringIO(_read(escalation)), str(escalation))
+        line, column = located.values.get((ladder, i, "action"), (0, 0))
         message = (
-            f"stages with `action: send` ({', '.join(sending)}) need an smtp: section, "
-            f"which these accounts lack: {', '.join(without)}"
+            f"stage {name} has `action: send`, but account{'s' if len(without) > 1 else ''} "
+            f"{', '.join(without)} {'have' if len(without) > 1 else 'has'} no smtp: section to send with"
         )
-        raise ConfigError(Problem(str(path), 0, 0, "accounts", message))
+        raise ConfigError(Problem(str(escalation), line, column, f"{ladder}[{i}].action", message))
     return Config(path=path, settings=settings, rules=rules, rules_dir=rules_dir, state_dir=state_dir)
 
 

@@ -99,7 +99,9 @@ def test_broken_rules_in_several_files_are_all_reported(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_rules(rules, Defaults(), IDENTITY)
     found = problems(exc)
-    assert any(f"{rules / 'clients.yaml'}:3:5: clients.acme: not a mail address" in p for p in found), found
+    assert any(
+        f"{rules / 'clients.yaml'}:4:14: clients.acme.contact: not a mail address" in p for p in found
+    ), found
     assert any(
         f"{rules / 'invoices.yaml'}:2:13: recognise.subject[0]: Input should be a valid regular expression"
         in p

@@ -256,7 +256,13 @@ def test_several_accounts_run_in_one_service_each_with_its_own_state(own_dovecot
             db.close()
         local.deliver(
             "INBOX",
-            reply(sender="Marta López <marta@acme.example>", subject="Re: Factura 2026-002", body="Ya hemos pagado.\n", day=today, in_reply_to="<inv-local@x>"),
+            reply(
+                sender="Marta López <marta@acme.example>",
+                subject="Re: Factura 2026-002",
+                body="Ya hemos pagado.\n",
+                day=today,
+                in_reply_to="<inv-local@x>",
+            ),
         )
         running.state = tmp_path / "state" / "local.sqlite3"
         running.wait_until(lambda: running.journal("paid"), 10, "the Maildir account's payment")

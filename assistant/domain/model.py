@@ -28,6 +28,18 @@ LANGUAGES: tuple[Language, ...] = ("es", "en", "nl")
 _STRICT = {"extra": "forbid"}
 
 
+class FieldError(ValueError):
+    """A rule value that is wrong, and where: ``path`` leads from the object to the key.
+
+    Raised from ``__post_init__`` so that the configuration loader can point at the very
+    line of the key (``notice_days: -3``), not at the mapping around it.
+    """
+
+    def __init__(self, path: tuple[str | int, ...] | str, message: str):
+        super().__init__(message)
+        self.path = (path,) if isinstance(path, str) else tuple(path)
+
+
 # --------------------------------------------------------------------------- mail
 
 
@@ -134,11 +146,16 @@ class Identity:
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
-        Address.parse(self.email)  # raises ValueError, reported at identity.email
+        try:
+            Address.parse(self.email)
+        except ValueError as exc:
+            raise FieldError("email", str(exc)) from None
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r} (use a name like Europe/Madrid)") from None
+            raise FieldError(
+                "timezone", f"unknown time zone {self.timezone!r} (use a name like Europe/Madrid)"
+            ) from None
 
     @property
     def address(self) -> Address:
@@ -178,11 +195,14 @@ class Client:
     handover: tuple[str, ...] = ()  # files, passwords, accesses that belong to the client
 
     def __post_init__(self) -> None:
-        Address.parse(self.contact)
+        try:
+            Address.parse(self.contact)
+        except ValueError as exc:
+            raise FieldError("contact", str(exc)) from None
         if self.payment_terms_days < 0:
-            raise ValueError("payment_terms_days cannot be negative")
+            raise FieldError("payment_terms_days", "payment_terms_days cannot be negative")
         if self.notice_days is not None and self.notice_days < 0:
-            raise ValueError("notice_days cannot be negative")
+            raise FieldError("notice_days", "notice_days cannot be negative")
 
     @property
     def contact_address(self) -> Address:
@@ -221,7 +241,7 @@ class Stage:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
-            raise ValueError("stage names are lower-case letters, digits and dashes")
+            raise FieldError("name", "stage names are lower-case letters, digits and dashes")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,13 +255,18 @@ class Escalation:
     deliverable: tuple[Stage, ...] = ()
 
     def __post_init__(self) -> None:
-        for ladder in (self.invoice, self.deliverable):
-            names = [s.name for s in ladder]
-            if len(set(names)) != len(names):
-                raise ValueError("stage names must be unique within a ladder")
-            days = [s.after_days for s in ladder]
-            if days != sorted(days):
-                raise ValueError("stages must be listed in the order they happen (after_days ascending)")
+        for name in ("invoice", "deliverable"):
+            ladder = getattr(self, name)
+            seen: set[str] = set()
+            for i, stage in enumerate(ladder):
+                if stage.name in seen:
+                    raise FieldError((name, i, "name"), "stage names must be unique within a ladder")
+                seen.add(stage.name)
+                if i and stage.after_days < ladder[i - 1].after_days:
+                    raise FieldError(
+                        (name, i, "after_days"),
+                        "stages must be listed in the order they happen (after_days ascending)",
+                    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -289,9 +314,9 @@ class InvoiceRules:
 
 
 def _need_group(kind: str, patterns: tuple[re.Pattern[str], ...], group: str) -> None:
-    for pattern in patterns:
+    for i, pattern in enumerate(patterns):
         if group not in pattern.groupindex:
-            raise ValueError(f"{kind} pattern {pattern.pattern!r} needs a named group (?P<{group}>...)")
+            raise FieldError((kind, i), f"this {kind} pattern needs a named group (?P<{group}>...)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -328,7 +353,7 @@ class PaymentNotifier:
 
     def __post_init__(self) -> None:
         if not self.senders:
-            raise ValueError("a payment notifier needs at least one sender address or domain")
+            raise FieldError("senders", "a payment notifier needs at least one sender address or domain")
         _need_group("number", self.number, "number")
         _need_group("amount", self.amount, "amount")
 
@@ -402,8 +427,9 @@ class CountWithin:
     days: int
 
     def __post_init__(self) -> None:
-        if self.count < 1 or self.days < 1:
-            raise ValueError("count and days must be at least 1")
+        for name in ("count", "days"):
+            if getattr(self, name) < 1:
+                raise FieldError(name, "count and days must be at least 1")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -437,8 +463,9 @@ class TerminationRules:
     rate_increase_template: str = "rate-increase"
 
     def __post_init__(self) -> None:
-        if self.notice_days < 0 or self.final_invoice_terms_days < 0 or self.review_after_hours < 0:
-            raise ValueError("days and hours cannot be negative")
+        for name in ("notice_days", "final_invoice_terms_days", "review_after_hours"):
+            if getattr(self, name) < 0:
+                raise FieldError(name, f"{name} cannot be negative")
 
 
 @dataclass(frozen=True, slots=True)
