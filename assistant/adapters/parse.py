@@ -77,6 +77,23 @@ MAX_PDF_BYTES = 20 * 1024 * 1024  # larger PDFs are attached as they are but not
 MAX_PDF_PAGES = 5  # invoice facts sit on the first page; a bomb has thousands
 MAX_HEADER_VALUE = 64 * 1024  # a 10 MB References header is an attack, not a thread
 
+# An invoice's text is a few kilobytes. pypdf's defaults allow 75 MB per stream; a PDF
+# bomb (a small file that inflates to gigabytes) must stop far sooner, and no external
+# decoder (jbig2dec) is ever run on mail we did not write.
+_PDF_LIMITS = {
+    "zlib_maximum_output_length": 8_000_000,
+    "lzw_maximum_output_length": 8_000_000,
+    "run_length_maximum_output_length": 8_000_000,
+    "brotli_maximum_output_length": 8_000_000,
+    "array_based_stream_maximum_output_length": 8_000_000,
+    "maximum_declared_stream_length": 20_000_000,
+    "stream_decoding_work_maximum_length": 40_000_000,
+    "stream_parsing_work_maximum_count": 500_000,
+    "image_maximum_buffer_size": 8_000_000,
+    "xform_maximum_invocations_per_extraction": 200,
+    "jbig2dec_binary": None,
+}
+
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _FIELD_NAME = re.compile(r"^[!-9;-~]+$")
@@ -301,12 +318,12 @@ def pdf_text(data: bytes) -> str:
         return ""
     if len(data) > MAX_PDF_BYTES:
         return ""
-    from pypdf import PdfReader  # imported lazily: most passes read no PDF at all
+    import pypdf  # imported lazily: most passes read no PDF at all
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pypdf.apply_configuration(**_PDF_LIMITS):
             warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
             parts = []
             for page in reader.pages[:MAX_PDF_PAGES]:
                 parts.append(page.extract_text() or "")
