@@ -1,0 +1,1 @@
+"""Benchmarks of freelance-assistant against a real Dovecot: see bench/README.md."""
