@@ -176,6 +176,11 @@ class AccountService:
                     log.info("%s: daily digest delivered", self.name)
             except AssistantError as exc:
                 log.error("%s: the digest could not be delivered: %s", self.name, exc)
+            except Exception:
+                log.exception("%s: the digest failed unexpectedly", self.name)
+        if self._again:  # a pass asked for while the digest held the lock
+            self._again = False
+            self.request("changes during the digest", plan=self._again_plan)
 
     # ----------------------------------------------------------------- watchers
 
@@ -315,9 +320,9 @@ class Service:
             account.start_watching()
 
     async def _first_passes(self) -> None:
+        # The digest reads the ledger: it comes after the first passes, never before.
         plan = self._after_workday_start()
-        for account in self.accounts:
-            account.request("start", plan=plan)
+        await asyncio.gather(*(account.run_pass("start", plan=plan) for account in self.accounts))
         await self._catch_up_digest()
 
     def _after_workday_start(self) -> bool:

@@ -48,6 +48,7 @@ from .domain.model import (
     MailHeader,
     RateIncrease,
     Reminder,
+    Rules,
     Signal,
     Termination,
     deliverable_id,
@@ -161,6 +162,7 @@ class Engine:
         self.sender = sender
         self._actions: dict[str, str] = {}
         self._stop: threading.Event | None = None
+        self._quick: tuple[Rules, classify.QuickFilter] | None = None
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._index: threads.ThreadIndex | None = None
@@ -237,11 +239,14 @@ class Engine:
         if scan.reset and checkpoint is not None:
             self.store.forget_locations(role)
             self.store.note(f"folder/{role}", "rescan", f"{folder}: UIDVALIDITY changed", now)
+        quick = self._quick_filter()
         for batch in scan.batches:
             self._check_stop()
             report.scanned += len(batch)
             candidates: dict[Uid, MailHeader] = {}
             for raw in batch:
+                if not quick(raw.header, role):
+                    continue  # not a client's mail: not even parsed
                 header = parse_header(raw.header, uid=raw.uid, flags=raw.flags, size=raw.size)
                 if classify.is_candidate(header, role, self.rules):
                     candidates[raw.uid] = header
@@ -272,6 +277,11 @@ class Engine:
             if invoice is not None:
                 self._paid_tag(invoice, classify.paid_keyword_present(flags, self.rules), today, now, report)
         self.store.set_checkpoint(role, scan.checkpoint, now)
+
+    def _quick_filter(self) -> classify.QuickFilter:
+        if self._quick is None or self._quick[0] is not self.rules:
+            self._quick = (self.rules, classify.QuickFilter(self.rules))
+        return self._quick[1]
 
     def _skip(self, report: PassReport, role: FolderRole, uid: Uid, message_id: str, reason: str) -> None:
         # Logged without subject or body: only where the message is and why it was skipped.
@@ -976,10 +986,17 @@ class Engine:
                 now,
             )
 
-    def _find_ours(self, key: str, folders: Folders) -> Uid | None:
-        places = (
-            (folders.inbox, folders.sent) if key.startswith("digest/") else (folders.drafts, folders.sent)
-        )
+    def _find_ours(self, key: str, folders: Folders, *, sent_too: bool = False) -> Uid | None:
+        """A message carrying ``key`` already in the mailbox (lost state, an interruption).
+
+        Before an APPEND only Drafts is searched: a draft already sent was seen when Sent
+        was scanned. After an interruption Sent is searched too (a header search there
+        reads every message of a large folder, so it is kept for that rare case).
+        """
+        if key.startswith("digest/"):
+            places = (folders.inbox,)
+        else:
+            places = (folders.drafts, folders.sent) if sent_too else (folders.drafts,)
         for folder in places:
             found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
             if found:
@@ -989,7 +1006,7 @@ class Engine:
     def _resolve_pending(self, folders: Folders, now: datetime) -> None:
         """Finish what a crash interrupted: a pending key either has its message, or never got it."""
         for entry in self.store.outbox("pending"):
-            uid = self._find_ours(entry.key, folders)
+            uid = self._find_ours(entry.key, folders, sent_too=True)
             item = entry.item or _item_of_key(entry.key)
             with self.store.transaction():
                 if entry.note == "send":

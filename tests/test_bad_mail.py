@@ -63,8 +63,14 @@ def header_line(draw) -> bytes:
         st.one_of(
             text.map(lambda t: t.encode("utf-8", "surrogatepass")),
             junk,
-            st.builds(lambda cs, b: f"=?{cs}?b?{b}?=".encode(), st.sampled_from(CHARSETS), st.text("abc=+/", max_size=20)),
-            st.builds(lambda n: b"<" + b"><".join(b"%d@x" % i for i in range(n)) + b">", st.integers(0, 3000)),
+            st.builds(
+                lambda cs, b: f"=?{cs}?b?{b}?=".encode(),
+                st.sampled_from(CHARSETS),
+                st.text("abc=+/", max_size=20),
+            ),
+            st.builds(
+                lambda n: b"<" + b"><".join(b"%d@x" % i for i in range(n)) + b">", st.integers(0, 3000)
+            ),
             st.just(b"marta@acme.example"),
         )
     )
@@ -76,10 +82,21 @@ def part(draw, depth: int) -> bytes:
     boundary = draw(st.text("abc123-_=", min_size=0, max_size=20))
     charset = draw(st.sampled_from(CHARSETS))
     encoding = draw(st.sampled_from(ENCODINGS))
-    kind = draw(st.sampled_from(["text/plain", "text/html", "application/pdf", "multipart/mixed", "message/rfc822", "image/png"]))
-    head = [f"Content-Type: {kind}; charset=\"{charset}\"; boundary=\"{boundary}\"".encode(), f"Content-Transfer-Encoding: {encoding}".encode()]
+    kind = draw(
+        st.sampled_from(
+            ["text/plain", "text/html", "application/pdf", "multipart/mixed", "message/rfc822", "image/png"]
+        )
+    )
+    head = [
+        f'Content-Type: {kind}; charset="{charset}"; boundary="{boundary}"'.encode(),
+        f"Content-Transfer-Encoding: {encoding}".encode(),
+    ]
     if draw(st.booleans()):
-        head.append(b'Content-Disposition: attachment; filename="' + draw(text).encode("utf-8", "surrogatepass") + b'.pdf"')
+        head.append(
+            b'Content-Disposition: attachment; filename="'
+            + draw(text).encode("utf-8", "surrogatepass")
+            + b'.pdf"'
+        )
     if kind.startswith("multipart") and depth > 0:
         children = draw(st.lists(part(depth - 1), max_size=3))
         body = b"".join(b"--" + boundary.encode() + b"\r\n" + c + b"\r\n" for c in children)
@@ -106,7 +123,11 @@ def message(draw, depth: int = 4) -> bytes:
     return separator.join(headers) + separator + draw(part(depth))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=message())
 def test_generated_malformed_mail_never_escapes_an_exception(rules, data):
     started = time.process_time()
@@ -141,8 +162,12 @@ def pdf_bomb(inflated: int = 400_000_000) -> bytes:
 
 
 def deep(depth: int) -> bytes:
-    head = b"From: a@b.example\r\nTo: marta@acme.example\r\nSubject: Factura nested\r\nMessage-ID: <deep@x>\r\n"
-    opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
+    head = (
+        b"From: a@b.example\r\nTo: marta@acme.example\r\nSubject: Factura nested\r\nMessage-ID: <deep@x>\r\n"
+    )
+    opening = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth)
+    )
     closing = b"".join(b"\r\n--b%d--\r\n" % i for i in reversed(range(depth)))
     return head + opening + b"Content-Type: text/plain\r\n\r\nhola\r\n" + closing
 
@@ -151,9 +176,13 @@ BOMBS = {
     "pdf-bomb": lambda: invoice_email(pdf=pdf_bomb()),
     "30-mb-attachment": lambda: invoice_email(pdf=b"%PDF-1.4\n" + os.urandom(30 * 1024 * 1024)),
     "1-mb-header": lambda: b"Subject: " + b"x" * 1_000_000 + b"\r\nTo: marta@acme.example\r\n\r\nbody\r\n",
-    "10000-headers": lambda: b"".join(b"X-H%d: %d\r\n" % (i, i) for i in range(10_000)) + b"To: marta@acme.example\r\n\r\nx",
+    "10000-headers": lambda: (
+        b"".join(b"X-H%d: %d\r\n" % (i, i) for i in range(10_000)) + b"To: marta@acme.example\r\n\r\nx"
+    ),
     "deep-nesting": lambda: deep(1000),
-    "references-bomb": lambda: b"References: " + b" ".join(b"<%d@x>" % i for i in range(200_000)) + b"\r\n\r\nx",
+    "references-bomb": lambda: (
+        b"References: " + b" ".join(b"<%d@x>" % i for i in range(200_000)) + b"\r\n\r\nx"
+    ),
     "null-bytes": lambda: b"\x00" * 100_000,
 }
 # Bytes traced at the peak: proportional to the input. The standard library's MIME parser
@@ -175,7 +204,9 @@ def test_bombs_are_read_in_bounded_time_and_memory(rules, name):
     finally:
         tracemalloc.stop()
     assert spent < 60, f"{name}: {spent:.1f} s"
-    assert peak < MEMORY_BASE + MEMORY_PER_BYTE * len(data), f"{name}: peak {peak / 1e6:.0f} MB for {len(data) / 1e6:.0f} MB"
+    assert peak < MEMORY_BASE + MEMORY_PER_BYTE * len(data), (
+        f"{name}: peak {peak / 1e6:.0f} MB for {len(data) / 1e6:.0f} MB"
+    )
 
 
 def test_the_pdf_bomb_is_not_inflated():
@@ -202,8 +233,12 @@ def test_a_bad_message_is_logged_without_its_body_and_the_pass_goes_on(tmp_path,
     world = MaildirWorld(tmp_path / "Maildir")
     me = Freelancer(world, tmp_path / "config")
     secret_body = "Cuerpo confidencial que nunca debe aparecer en un log"
-    world.deliver("Sent", invoice_email(subject="Factura 2026-666", body=secret_body + "\n", message_id="<poison@x>"))
-    world.deliver("Sent", invoice_email(subject="Factura 2026-001", sent=at(date(2026, 3, 2)), message_id="<good@x>"))
+    world.deliver(
+        "Sent", invoice_email(subject="Factura 2026-666", body=secret_body + "\n", message_id="<poison@x>")
+    )
+    world.deliver(
+        "Sent", invoice_email(subject="Factura 2026-001", sent=at(date(2026, 3, 2)), message_id="<good@x>")
+    )
     for data in (BOMBS["deep-nesting"](), BOMBS["null-bytes"](), b"To: marta@acme.example\r\n\r\n\xff\xfe"):
         world.deliver("Sent", data)
     real = classify.classify_sent

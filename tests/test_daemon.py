@@ -164,7 +164,12 @@ def test_a_reply_appended_to_inbox_is_in_the_state_within_two_seconds(service):
 
 def test_a_kicked_connection_and_a_restarted_server_lose_nothing_and_duplicate_nothing(service, own_dovecot):
     service.notify.wait_for("READY=1", timeout=20)
-    drafted = service.outbox()
+
+    def drafts_in_outbox():
+        return [entry for entry in service.outbox() if not entry[0].startswith("digest/")]
+
+    drafted = drafts_in_outbox()
+    assert drafted
     own_dovecot.kick(service.world.user)
     time.sleep(0.5)
     service.world.deliver(
@@ -190,9 +195,9 @@ def test_a_kicked_connection_and_a_restarted_server_lose_nothing_and_duplicate_n
         ),
     )
     service.wait_until(lambda: service.journal("paid"), 30, "the payment after a Dovecot restart")
-    assert service.outbox() == drafted  # nothing written twice
+    assert drafts_in_outbox() == drafted  # nothing written twice
     drafts = [m for _, m in service.world.messages("Drafts")]
-    assert len(drafts) == len([k for k, _ in drafted if not k.startswith("digest/")])
+    assert len(drafts) == len(drafted)
 
 
 def test_sighup_with_a_broken_rules_file_keeps_the_old_rules_running(service, tmp_path):

@@ -62,6 +62,11 @@ def test_a_smaller_amount_in_the_paid_sentence_is_kept_for_a_partial_payment(sig
     assert found[Signal.PAID].amount.amount == Decimal("500.00")
 
 
+def test_a_number_that_is_not_money_is_not_a_partial_payment(signals):
+    found = said(signals, "Ya hemos realizado la transferencia de la factura F-2026-001.")
+    assert Signal.PAID in found and found[Signal.PAID].amount is None
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [

@@ -57,6 +57,54 @@ def notifier_of(header: MailHeader, rules: Rules) -> PaymentNotifier | None:
     return None
 
 
+class QuickFilter:
+    """Tells from the raw header bytes which messages can possibly be candidates.
+
+    A scan meets every message of the mailbox; parsing each header (addresses with the
+    standard library, encoded words) costs far more than the server takes to send it. The
+    filter searches the From/To/Cc lines for any client address or domain (and a payment
+    notifier's sender) as plain bytes. It may say yes wrongly (a client's address in a
+    display name): the parsed header then decides with ``is_candidate``. It never says
+    no to a candidate: every address ``client_for`` can match contains one of the needles.
+    """
+
+    _LINES = re.compile(rb"^(from|to|cc|x-freelance-assistant-key)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+
+    def __init__(self, rules: Rules):
+        clients: set[bytes] = set()
+        for client in rules.clients.values():
+            clients.add(client.contact_address.email.encode())
+            clients.update(a.lower().encode() for a in client.addresses)
+            clients.update(d.lower().lstrip("@.").encode() for d in client.domains)
+        notifiers = {s.lower().lstrip("@").encode() for n in rules.payments.notifications for s in n.senders}
+        self._clients = self._alternation(clients)
+        self._senders = self._alternation(clients | notifiers)
+
+    @staticmethod
+    def _alternation(needles: set[bytes]) -> re.Pattern[bytes] | None:
+        if not needles:
+            return None
+        return re.compile(b"|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
+
+    def __call__(self, raw_header: bytes, role: str) -> bool:
+        recipients = bytearray()
+        sender = bytearray()
+        for match in self._LINES.finditer(raw_header):
+            name = match.group(1).lower()
+            if name == b"x-freelance-assistant-key":
+                if role == FolderRole.SENT:
+                    return True
+            elif name == b"from":
+                sender += match.group(2)
+            else:
+                recipients += match.group(2)
+        if role == FolderRole.SENT:
+            return self._clients is not None and self._clients.search(bytes(recipients).lower()) is not None
+        if role == FolderRole.INBOX:
+            return self._senders is not None and self._senders.search(bytes(sender).lower()) is not None
+        return False
+
+
 def is_candidate(header: MailHeader, role: str, rules: Rules) -> bool:
     """Whether the full message must be fetched to classify it."""
     if role == FolderRole.SENT:
@@ -289,10 +337,11 @@ def signals_in(text: str, signals: Signals, *, language: str, written_on: date) 
             if kind is Signal.PROMISE:
                 until = parse_when(match.group("when") or "", language=language, today=written_on)
             if kind is Signal.PAID:
+                # Only money that says it is money: in "la transferencia de la factura
+                # F-2026-001" the 2026 is part of a number, not a partial payment.
                 parsed = parse_amount(quote, language=language)
-                amount = (
-                    Money(amount=parsed[0], currency=parsed[1] or "") if parsed and parsed[0] > 0 else None
-                )
+                if parsed and parsed[0] > 0 and parsed[1]:
+                    amount = Money(amount=parsed[0], currency=parsed[1])
             found.append(SignalSeen(signal=kind, quote=quote, until=until, amount=amount))
             break
     return found
