@@ -163,6 +163,7 @@ class Engine:
         self._actions: dict[str, str] = {}
         self._stop: threading.Event | None = None
         self._quick: tuple[Rules, classify.QuickFilter] | None = None
+        self._unpaid: dict[str, dict[str, Invoice]] = {}
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._index: threads.ThreadIndex | None = None
@@ -186,6 +187,7 @@ class Engine:
         folders = self.mailbox.folders()
         if not dry_run:
             self._resolve_pending(folders, now)
+        self._unpaid = {}
         try:
             with self.store.transaction():
                 self._index = None
@@ -257,13 +259,16 @@ class Engine:
             for uid, header in candidates.items():
                 if header.size > MAX_MESSAGE_BYTES:
                     self._skip(report, role, uid, header.message_id, f"too large ({header.size} bytes)")
+                elif role is FolderRole.INBOX and threads.is_automatic(header):
+                    # An auto-reply or a bounce is journaled, never read: its header says enough.
+                    self._incoming_mail(Mail(header=header), now, today, report)
                 else:
                     wanted.append(uid)
             for uid, data in self.mailbox.fetch(folder, wanted):
                 header = candidates.get(uid) or candidates.get(str(uid))
                 flags = header.flags if header else frozenset()
                 try:
-                    mail = parse_mail(data, uid=uid, flags=flags)
+                    mail = parse_mail(data, uid=uid, flags=flags, header=header)
                     if role is FolderRole.SENT:
                         self._sent_mail(mail, uid, now, today, report)
                     else:
@@ -425,7 +430,7 @@ class Engine:
         existing = self.store.invoice(seen.invoice.client, seen.invoice.number)
         new = ledger.record(existing, seen)
         if new is not None:
-            self.store.save_invoice(new)
+            self._save_invoice(new)
             if seen.attachment is not None:
                 self.store.save_attachment(new.attachment_sha256, seen.attachment)
             self._track(self.index, new.message_id, new.subject, new.client, new.sent_at, new.references)
@@ -461,7 +466,7 @@ class Engine:
             detail = f"the {keyword} tag was removed"
         else:
             return
-        self.store.save_invoice(changed)
+        self._save_invoice(changed)
         self._change(report, invoice_item(invoice), changed.status.value, detail, now, Evidence(source="tag"))
 
     # ----------------------------------------------------------------- INBOX
@@ -506,12 +511,23 @@ class Engine:
         if isinstance(item, Deliverable):
             self._deliverable_answered(item, signals, header, now, report)
         invoices = [item] if isinstance(item, Invoice) else []
-        open_numbers = {i.number: i for i in self.store.invoices(*UNPAID, client=client.id)}
+        open_numbers = self._unpaid_of(client.id)
         for number in classify.invoice_numbers_named(text + " " + header.subject, open_numbers):
             if open_numbers[number] not in invoices:
                 invoices.append(open_numbers[number])
         for invoice in invoices:
             self._client_said(invoice, signals, header, written_on, now, report)
+
+    def _save_invoice(self, invoice: Invoice) -> None:
+        self.store.save_invoice(invoice)
+        self._unpaid.pop(invoice.client, None)
+
+    def _unpaid_of(self, client_id: str) -> dict[str, Invoice]:
+        """The client's unpaid invoices by number, kept for the pass (thousands of a client's
+        messages may each name one); forgotten whenever an invoice is saved."""
+        if client_id not in self._unpaid:
+            self._unpaid[client_id] = {i.number: i for i in self.store.invoices(*UNPAID, client=client_id)}
+        return self._unpaid[client_id]
 
     def _seen(self, item: str, message_id: str) -> bool:
         """Whether this message already changed this item (a rescan reads it again)."""
@@ -590,7 +606,7 @@ class Engine:
                 name, "reply", "a reply with no payment, dispute or promise in it", now, Evidence.of(header)
             )
             return
-        self.store.save_invoice(changed)
+        self._save_invoice(changed)
         if changed.status is InvoiceStatus.PAID:
             report.paid.append(changed)
         self._change(report, name, str(event), detail, now, Evidence.of(header, quote))
@@ -614,7 +630,7 @@ class Engine:
                 continue
             received = amount.amount if amount and _same_currency(amount.currency, invoice) else None
             event, changed = ledger.receive(invoice, received, on=written_on, via="notification")
-            self.store.save_invoice(changed)
+            self._save_invoice(changed)
             if changed.status is InvoiceStatus.PAID:
                 report.paid.append(changed)
             shown = f"{received} " if received is not None else ""
@@ -634,7 +650,7 @@ class Engine:
         for invoice in self.store.invoices(InvoiceStatus.PROMISED, InvoiceStatus.PAUSED):
             if ledger.lapsed(invoice, today):
                 changed = ledger.apply(invoice, ledger.Event.LAPSED, on=today)
-                self.store.save_invoice(changed)
+                self._save_invoice(changed)
                 self._change(
                     report,
                     invoice_item(invoice),

@@ -52,27 +52,61 @@ def connection(server: Server, timeout: float = 120.0) -> Iterator[imaplib.IMAP4
             imap.shutdown()
 
 
-def wire_fetch(server: Server, folders: Iterable[str] = SCAN_FOLDERS) -> dict:
-    """One unparsed FETCH of the scan's fields per folder; seconds cover EXAMINE + FETCH only."""
+_UID = re.compile(rb"UID (\d+)")
+BODY_BATCH = 500
+
+
+def wire_fetch(server: Server, folders: Iterable[str] = SCAN_FOLDERS, needs_body=None) -> dict:
+    """The unparsed FETCHes a scan cannot do without; seconds cover EXAMINE + FETCH only.
+
+    Per folder: the scan's header fields of every message, then, when ``needs_body``
+    (folder, header bytes) -> bool is given, the whole messages it says yes to: exactly the
+    candidates the project's scan fetches in full. Choosing them is not timed.
+    """
     messages = 0
     payload = 0
+    bodies = 0
+    body_bytes = 0
+    timed = 0.0
     with connection(server) as imap:
-        started = time.perf_counter()
         for folder in folders:
+            started = time.perf_counter()
             typ, data = imap.select(folder, readonly=True)
             if typ != "OK":
                 raise RuntimeError(f"EXAMINE {folder} failed: {data!r}")
             if int(data[0] or 0) == 0:
+                timed += time.perf_counter() - started
                 continue
             typ, data = imap.uid("FETCH", "1:*", SCAN_ITEMS)
+            timed += time.perf_counter() - started
             if typ != "OK":
                 raise RuntimeError(f"UID FETCH in {folder} failed: {data!r}")
+            wanted = []
             for item in data:
                 if isinstance(item, tuple):
                     messages += 1
                     payload += len(item[1])
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "messages": messages, "header_bytes": payload}
+                    if needs_body is not None and needs_body(folder, item[1]):
+                        wanted.append(_UID.search(item[0]).group(1).decode())
+            for start in range(0, len(wanted), BODY_BATCH):
+                started = time.perf_counter()
+                typ, data = imap.uid(
+                    "FETCH", ",".join(wanted[start : start + BODY_BATCH]), "(UID BODY.PEEK[])"
+                )
+                timed += time.perf_counter() - started
+                if typ != "OK":
+                    raise RuntimeError(f"UID FETCH of bodies in {folder} failed: {data!r}")
+                for item in data:
+                    if isinstance(item, tuple):
+                        bodies += 1
+                        body_bytes += len(item[1])
+    return {
+        "seconds": timed,
+        "messages": messages,
+        "header_bytes": payload,
+        "bodies": bodies,
+        "body_bytes": body_bytes,
+    }
 
 
 def append(server: Server, mail: Iterable[tuple[str, bytes, tuple[str, ...]]]) -> list[int | None]:
@@ -91,3 +125,16 @@ def append(server: Server, mail: Iterable[tuple[str, bytes, tuple[str, ...]]]) -
             found = _APPENDUID.search(response[0] or b"") if response else None
             uids.append(int(found.group(2)) if found else None)
     return uids
+
+
+def noop_after_append(server: Server, folder: str = "INBOX") -> float:
+    """What the server alone takes to notice new mail: one connection has ``folder``
+    selected, another APPENDs a message, the first's NOOP is timed. On a large Maildir,
+    Dovecot re-reads the folder's directory here, whoever the client is."""
+    message = b"From: probe@bench.example\r\nTo: probe@bench.example\r\nSubject: probe\r\n\r\nprobe\r\n"
+    with connection(server) as watching, connection(server) as writing:
+        watching.select(folder, readonly=True)
+        writing.append(folder, None, None, message)
+        started = time.perf_counter()
+        watching.noop()
+        return time.perf_counter() - started

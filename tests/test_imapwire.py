@@ -71,3 +71,36 @@ def test_unbalanced_responses_are_refused():
 )
 def test_uid_sets_are_compact(uids, text):
     assert imapwire.uid_set(uids) == text
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"7 (UID 70 FLAGS (\\Seen \\Answered $Paid $label1) RFC822.SIZE 88 BODY[HEADER.FIELDS (SUBJECT FROM)] {%d}",
+        b"7 (UID 70 MODSEQ (12345) FLAGS () RFC822.SIZE 88 BODY[HEADER.FIELDS (SUBJECT)] {%d}",
+        b"7 (FLAGS (\\Recent) UID 70 RFC822.SIZE 88 BODY[HEADER.FIELDS (SUBJECT)] {%d}",
+        b"7 (UID 70 BODY[] {%d}",
+    ],
+)
+def test_the_fast_path_reads_rows_as_the_tokenizer_does(head):
+    literal = b'Subject: (x) {3} "q"\r\n\r\n'
+    data = [(head % len(literal), literal), b")"]
+    fast = imapwire.parse_fetch(data)
+    slow = []
+    for parts in imapwire._segments(data):
+        items = imapwire._nest(imapwire._tokens(parts))
+        slow.append(items)
+    assert imapwire._fast_row([data[0][0], (literal,), b")"]) is not None
+    (row,) = fast
+    assert row[b"UID"] == 70 and imapwire.body_item(row) == literal
+    pairs = slow[0][1]
+    tokenized = {pairs[i].upper(): pairs[i + 1] for i in range(0, len(pairs), 2)}
+    if b"FLAGS" in tokenized:
+        assert row[b"FLAGS"] == tuple(tokenized[b"FLAGS"])
+
+
+def test_an_unusual_row_falls_back_to_the_tokenizer():
+    literal = b"x"
+    data = [(b'3 (UID 9 X-GM-LABELS ("a b") BODY[] {1}', literal), b" FLAGS (\\Seen))"]
+    (row,) = imapwire.parse_fetch(data)
+    assert row[b"UID"] == 9 and row[b"FLAGS"] == (b"\\Seen",) and row[b"X-GM-LABELS"] == [b"a b"]

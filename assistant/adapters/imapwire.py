@@ -98,6 +98,10 @@ def parse_fetch(data: Iterable[Any]) -> list[dict[bytes, Any]]:
     """
     messages = []
     for parts in _segments(data):
+        fast = _fast_row(parts)
+        if fast is not None:
+            messages.append(fast)
+            continue
         items = _nest(_tokens(parts))
         if len(items) < 2 or not isinstance(items[1], list):
             raise WireError(f"not a FETCH response: {parts[0]!r:.80}")
@@ -117,6 +121,43 @@ def parse_fetch(data: Iterable[Any]) -> list[dict[bytes, Any]]:
             result[name.replace(b".PEEK", b"")] = value
         messages.append(result)
     return messages
+
+
+# The common shape of a scan's rows: "12 (UID 40 [MODSEQ (7) ]FLAGS (\Seen) RFC822.SIZE 5120
+# BODY[HEADER.FIELDS (...)] {342}", the literal, then ")". Read with three regular
+# expressions instead of the tokenizer: at 100,000 messages the difference is seconds.
+_FAST_HEAD = re.compile(
+    rb"^(\d+) \(((?:UID|FLAGS|RFC822\.SIZE|MODSEQ)[^{}\[\]\"]*?) ?(BODY\[[^\]]*\](?:<\d+>)?) \{\d+\}$"
+)
+_FAST_ITEM = re.compile(rb"(UID|RFC822\.SIZE) (\d+)|FLAGS \(([^()]*)\)|MODSEQ \((\d+)\)")
+
+
+def _fast_row(parts: list[bytes | tuple[bytes]]) -> dict[bytes, Any] | None:
+    if len(parts) != 3 or not isinstance(parts[1], tuple) or parts[2] != b")":
+        return None
+    head = parts[0]
+    if not isinstance(head, bytes):
+        return None
+    match = _FAST_HEAD.match(head)
+    if match is None:
+        return None
+    result: dict[bytes, Any] = {b"SEQ": int(match.group(1))}
+    items = match.group(2)
+    end = 0
+    for item in _FAST_ITEM.finditer(items):
+        if items[end : item.start()].strip():
+            return None  # something this shortcut does not know: the tokenizer reads it
+        end = item.end()
+        if item.group(1):
+            result[item.group(1)] = int(item.group(2))
+        elif item.group(4):
+            result[b"MODSEQ"] = int(item.group(4))
+        else:
+            result[b"FLAGS"] = tuple(item.group(3).split())
+    if items[end:].strip():
+        return None
+    result[match.group(3).replace(b".PEEK", b"")] = parts[1][0]
+    return result
 
 
 def uid_set(uids: Sequence[int]) -> str:

@@ -198,9 +198,20 @@ def parse_header(
 # --------------------------------------------------------------------------- whole mail
 
 
-def parse_mail(raw: bytes, *, uid: int | str | None = None, flags: frozenset[str] = frozenset()) -> Mail:
-    """Header, text and attachments of a whole message. Never raises."""
-    header = parse_header(raw, uid=uid, flags=flags, size=len(raw))
+def parse_mail(
+    raw: bytes,
+    *,
+    uid: int | str | None = None,
+    flags: frozenset[str] = frozenset(),
+    header: MailHeader | None = None,
+) -> Mail:
+    """Header, text and attachments of a whole message. Never raises.
+
+    ``header``: the message's header as a scan already parsed it (the same fields), so
+    it is not parsed twice.
+    """
+    if header is None:
+        header = parse_header(raw, uid=uid, flags=flags, size=len(raw))
     try:
         text, attachments = _with_mailparser(raw)
         fallback = False
