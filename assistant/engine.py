@@ -201,6 +201,8 @@ class Engine:
                     self._plan(now, today, report)
                 if dry_run:
                     raise _DryRun
+            if self._index is not None:  # committed: the index matches the tables again
+                self.store.memo["threads"] = (self.store.generation, self._index)
         except _DryRun:
             pass
         finally:
@@ -264,7 +266,8 @@ class Engine:
                     self._incoming_mail(Mail(header=header), now, today, report)
                 else:
                     wanted.append(uid)
-            for uid, data in self.mailbox.fetch(folder, wanted):
+            sizes = {uid: candidates[uid].size for uid in wanted}
+            for uid, data in self.mailbox.fetch(folder, wanted, sizes):
                 header = candidates.get(uid) or candidates.get(str(uid))
                 flags = header.flags if header else frozenset()
                 try:
@@ -298,8 +301,17 @@ class Engine:
 
     @property
     def index(self) -> threads.ThreadIndex:
-        """Everything the freelancer sent that an answer can refer to, built once per pass."""
+        """Everything the freelancer sent that an answer can refer to.
+
+        Built from the store when the store changed since it was last built; kept in the
+        store's memo, so a service's incremental passes (and the benchmark's) do not rebuild
+        it from every invoice of the ledger for ten new messages.
+        """
         if self._index is None:
+            memo = self.store.memo.get("threads")
+            if memo is not None and memo[0] == self.store.generation:
+                self._index = memo[1]
+                return self._index
             index = threads.ThreadIndex()
             for invoice in self.store.invoices():
                 self._track(

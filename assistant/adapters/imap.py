@@ -22,7 +22,8 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -41,7 +42,9 @@ logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 HEADER_BATCH = 2000  # UIDs per header FETCH: large, so a scan is a few round trips
 REEXAMINE = 600.0  # seconds a kept-open folder goes without a fresh EXAMINE
-BODY_BATCH = 25  # whole messages per FETCH: bounded, they may carry 20 MB PDFs
+BODY_BATCH = 100  # whole messages per FETCH at most...
+BODY_BYTES = 8 * 1024 * 1024  # ...and about this many bytes: they may carry 20 MB PDFs
+PIPELINE = 2  # FETCH commands on the wire at once
 _HEADER_ITEMS = (
     f"(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({' '.join(f.upper() for f in HEADER_FIELDS)})])"
 )
@@ -280,6 +283,55 @@ class ImapMailbox:
         except imapwire.WireError as exc:
             raise MailboxError(f"{self.describe()}: unreadable FETCH response ({exc})") from None
 
+    def _pipelined(
+        self, uid_sets: Iterable[str], items: str, *, client: imapclient.IMAPClient, ahead: int = PIPELINE
+    ) -> Iterator[list[dict[bytes, Any]]]:
+        """One FETCH per UID set, ``ahead`` of them on the wire at once.
+
+        While the rows of one batch are read and classified, the server is already sending
+        the next: on a slow link the batches cost one round trip between them, not one each.
+        (imaplib reads a tagged command's responses up to its own tag line and no further,
+        so the next command's responses wait, in order, for the next read.)
+        """
+        imap = client._imap
+        queue: deque[str] = deque()
+        sets = iter(uid_sets)
+
+        def send() -> None:
+            uid_set = next(sets, None)
+            if uid_set is not None:
+                queue.append(self._guard("fetching", lambda: imap._command("UID", "FETCH", uid_set, items)))
+                self.round_trips += 1
+
+        for _ in range(ahead):
+            send()
+        try:
+            yield from self._drain(queue, imap, send)
+        finally:
+            if queue:  # the reader stopped early: answers still on the wire would be misread
+                self._drop()
+
+    def _drain(
+        self, queue: deque[str], imap: Any, send: Callable[[], None]
+    ) -> Iterator[list[dict[bytes, Any]]]:
+        while queue:
+            tag = queue.popleft()
+
+            def read(tag=tag) -> list[dict[bytes, Any]]:
+                typ, data = imap._command_complete("FETCH", tag)
+                if typ != "OK":
+                    raise MailboxError(f"{self.describe()}: FETCH failed: {_short(data)}")
+                typ, data = imap._untagged_response(typ, data, "FETCH")
+                return imapwire.parse_fetch(data)
+
+            try:
+                rows = self._guard("fetching", read)
+            except imapwire.WireError as exc:
+                self._drop()  # responses still in flight cannot be told apart any more
+                raise MailboxError(f"{self.describe()}: unreadable FETCH response ({exc})") from None
+            send()
+            yield rows
+
     def _search(self, criteria: list[Any], *, client: imapclient.IMAPClient) -> list[int]:
         self.round_trips += 1
         return sorted(self._guard("searching", lambda: client.search(criteria)))
@@ -353,9 +405,8 @@ class ImapMailbox:
         }
 
         def batches() -> Iterator[list[RawHeader]]:
-            for i in range(0, len(new), HEADER_BATCH):
-                chunk = new[i : i + HEADER_BATCH]
-                rows = self._uid_fetch(imapwire.uid_set(chunk), _HEADER_ITEMS, client=client)
+            chunks = (imapwire.uid_set(new[i : i + HEADER_BATCH]) for i in range(0, len(new), HEADER_BATCH))
+            for rows in self._pipelined(chunks, _HEADER_ITEMS, client=client):
                 yield [
                     RawHeader(
                         uid=row[b"UID"],
@@ -371,13 +422,15 @@ class ImapMailbox:
             folder=folder, checkpoint=after, reset=reset, batches=batches(), flag_changes=changes
         )
 
-    def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]:
+    def fetch(
+        self, folder: str, uids: Sequence[Uid], sizes: Mapping[Uid, int] | None = None
+    ) -> Iterator[tuple[Uid, bytes]]:
+        """Whole messages, in batches of at most BODY_BATCH messages or BODY_BYTES bytes
+        (by the sizes a scan saw), pipelined like the header batches."""
         client = self._reader(folder)
-        wanted = [int(u) for u in uids]
-        for i in range(0, len(wanted), BODY_BATCH):
-            rows = self._uid_fetch(
-                imapwire.uid_set(wanted[i : i + BODY_BATCH]), "(UID BODY.PEEK[])", client=client
-            )
+        for rows in self._pipelined(
+            _body_batches([int(u) for u in uids], sizes or {}), "(UID BODY.PEEK[])", client=client
+        ):
             for row in rows:
                 body = imapwire.body_item(row)
                 if b"UID" in row and body is not None:
@@ -520,3 +573,17 @@ def _describe_failure(exc: BaseException) -> str:
     if isinstance(exc, MailboxError):
         return str(exc).split(": ", 1)[-1]
     return f"{type(exc).__name__}: {_short(exc)}"
+
+
+def _body_batches(uids: list[int], sizes: Mapping[Uid, int]) -> Iterator[str]:
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid) or sizes.get(str(uid)) or 0
+        if batch and (len(batch) >= BODY_BATCH or total + size > BODY_BYTES):
+            yield imapwire.uid_set(batch)
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield imapwire.uid_set(batch)

@@ -19,7 +19,7 @@ Nothing in this interface can delete, move or change a message.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -65,7 +65,9 @@ class Mailbox(Protocol):
         watch: Collection[Uid] = (),
     ) -> FolderScan: ...
 
-    def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]: ...
+    def fetch(
+        self, folder: str, uids: Sequence[Uid], sizes: Mapping[Uid, int] | None = None
+    ) -> Iterator[tuple[Uid, bytes]]: ...
 
     def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None: ...
 

@@ -17,7 +17,7 @@ import mailbox
 import os
 import socket
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -163,7 +163,9 @@ class MaildirMailbox:
             folder=folder, checkpoint={"keys": after}, reset=reset, batches=batches(), flag_changes=changes
         )
 
-    def fetch(self, folder: str, uids: Sequence[Uid]) -> Iterator[tuple[Uid, bytes]]:
+    def fetch(
+        self, folder: str, uids: Sequence[Uid], sizes: Mapping[Uid, int] | None = None
+    ) -> Iterator[tuple[Uid, bytes]]:
         path = self._folder_path(folder)
         listing = self._listing(path)
         for uid in uids:

@@ -163,6 +163,11 @@ class Store:
         self._db = connection
         self.path = path
         self._depth = 0
+        # What the engine derives from the tables it may keep between passes (the thread
+        # index of every tracked email): ``memo`` holds it, stamped with ``generation``,
+        # which every write to invoices, deliverables or the outbox (and every rollback) moves.
+        self.generation = 0
+        self.memo: dict[str, tuple[int, Any]] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -246,6 +251,7 @@ class Store:
             yield
         except BaseException:
             self._depth = 0
+            self.generation += 1
             self._db.execute("ROLLBACK")
             raise
         else:
@@ -368,6 +374,7 @@ class Store:
         ]
 
     def save_invoice(self, invoice: Invoice) -> None:
+        self.generation += 1
         amount = invoice.amount
         self._db.execute(
             f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
@@ -454,6 +461,7 @@ class Store:
         return [self._deliverable(r) for r in self._db.execute(query + " ORDER BY sent_at, client", args)]
 
     def save_deliverable(self, deliverable: Deliverable) -> None:
+        self.generation += 1
         self._db.execute(
             f"INSERT INTO deliverables ({self._DELIVERABLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, answered_at = excluded.answered_at, "
@@ -518,6 +526,7 @@ class Store:
 
     def mark_sent(self, key: str, at: datetime) -> bool:
         """The draft of ``key`` was seen in Sent. True when that is news."""
+        self.generation += 1
         cursor = self._db.execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ? WHERE key = ? AND state != 'sent'",
             (at.isoformat(), at.isoformat(), key),
@@ -528,6 +537,7 @@ class Store:
         self, *, key: str, kind: str, item: str, message_id: str, subject: str, recipient: str, at: datetime
     ) -> bool:
         """A message carrying ``key`` is in Sent but the outbox never knew it (lost state)."""
+        self.generation += 1
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO outbox (key, kind, state, message_id, subject, recipient, created_at, "
             "updated_at, item, sent_at) VALUES (?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?)",
@@ -562,6 +572,7 @@ class Store:
         note: str = "",
     ) -> None:
         """Claim ``key``. Raises StateError if it was already claimed: never two drafts."""
+        self.generation += 1
         try:
             self._db.execute(
                 "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, created_at, "
@@ -584,6 +595,7 @@ class Store:
             raise StateError(f"action {key} was already taken") from None
 
     def complete(self, key: str, *, state: str, uid: Any, at: datetime) -> None:
+        self.generation += 1
         self._db.execute(
             "UPDATE outbox SET state = ?, uid = ?, updated_at = ?, "
             "sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE key = ?",
@@ -592,6 +604,7 @@ class Store:
 
     def release(self, key: str) -> None:
         """Give a pending key back: its draft never reached the mailbox."""
+        self.generation += 1
         self._db.execute("DELETE FROM outbox WHERE key = ? AND state = 'pending'", (key,))
 
     # ----------------------------------------------------------------- journal
