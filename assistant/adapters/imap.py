@@ -113,9 +113,14 @@ class ImapMailbox:
         except ssl.SSLError as exc:
             self._drop()
             raise TLSError(f"{self.describe()}: TLS failed during {what} ({exc.reason or exc})") from None
-        except LoginError:
+        except LoginError as exc:
             self._drop()
-            raise LoginFailed(f"{self.describe()}: the server refused the user name or password") from None
+            lost = _connection_lost(exc)
+            if lost is None:
+                raise LoginFailed(
+                    f"{self.describe()}: the server refused the user name or password"
+                ) from None
+            raise MailboxUnavailable(f"{self.describe()}: {what}: connection lost ({_short(lost)})") from None
         except (TimeoutError, OSError, EOFError) as exc:
             self._drop()
             reason = (
@@ -565,9 +570,27 @@ def _is_bye(response: Any) -> bool:
     return isinstance(response, tuple) and len(response) >= 1 and response[0] in (b"BYE", "BYE")
 
 
+def _connection_lost(exc: LoginError) -> BaseException | None:
+    """The network failure hidden in a LoginError, if that is what it is.
+
+    imapclient turns *every* error during LOGIN or AUTHENTICATE into LoginError, a
+    connection cut by the network included; only the exception it was raised from
+    (its context) tells a refused password from a dropped link.
+    """
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, imapclient.IMAPClient.AbortError | OSError | EOFError):
+        return cause
+    return None
+
+
 def _describe_failure(exc: BaseException) -> str:
     if isinstance(exc, LoginError):
-        return "the server refused the user name or password"
+        lost = _connection_lost(exc)
+        return (
+            "the server refused the user name or password"
+            if lost is None
+            else f"connection lost ({_short(lost)})"
+        )
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate not trusted ({exc.verify_message})"
     if isinstance(exc, MailboxError):
