@@ -116,7 +116,7 @@ def _accounts(config: Config, name: str | None):
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from .adapters.store import Store
-    from .engine import Engine, open_mailbox, state_path
+    from .engine import Engine, open_mailbox, open_sender, state_path
     from .report import print_pass
 
     if args.as_of and not args.dry_run:
@@ -128,7 +128,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         mailbox = open_mailbox(account)
         try:
             with Store.open(state_path(config, account)) as store:
-                report = Engine(config, account, mailbox, store).run_pass(now, dry_run=args.dry_run)
+                # The same pass as the service's: a stage with `action: send` is sent here too,
+                # else a manual scan would turn it into a draft for good.
+                engine = Engine(config, account, mailbox, store, open_sender(account))
+                report = engine.run_pass(now, dry_run=args.dry_run)
         finally:
             mailbox.close()
         print_pass(report, config, mailbox.describe())
@@ -308,7 +311,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
         path = Path(args.html)
         try:
-            path.write_text(html, encoding="utf-8")
+            # Client names and money owed: readable by the freelancer only, whatever the umask.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(html)
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror}") from None
         print(f"HTML report with charts: {path.resolve()}")

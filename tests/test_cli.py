@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -295,6 +296,7 @@ def test_review_ranks_the_demo_clients_and_writes_the_html_report(capsys, tmp_pa
     ]
     assert ranked[0].startswith("*  1  Brightside Media Ltd")  # five late payments: the troublesome 20 %
     assert "the troublesome 20 %: Brightside Media Ltd" in out
+    assert stat.S_IMODE(html.stat().st_mode) == 0o600  # names and money owed: private
     text = html.read_text(encoding="utf-8")
     assert (
         text.startswith("<!DOCTYPE html>")

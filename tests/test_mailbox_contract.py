@@ -92,3 +92,32 @@ def test_a_first_scan_can_be_bounded_by_a_lookback_date(world):
     world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="recent"))
     _, headers = scan_all(world.mailbox(), "Sent", since=today - timedelta(days=30))
     assert [parse_header(h.header).subject for h in headers] == ["recent"]
+
+
+def test_reading_bodies_and_writing_between_header_batches_loses_nothing(world, monkeypatch):
+    """The engine fetches the bodies of one header batch's candidates, and may append a
+    draft, before it reads the next batch: over IMAP, header FETCHes are already on the
+    wire by then. Small batches make a dozen messages span many of them."""
+    from assistant.adapters import imap
+
+    monkeypatch.setattr(imap, "HEADER_BATCH", 2)
+    monkeypatch.setattr(imap, "BODY_BATCH", 1)
+    sent = {f"<m{i}@x>": invoice_email(message_id=f"<m{i}@x>", subject=f"Factura {i}") for i in range(11)}
+    for data in sent.values():
+        world.deliver("Sent", data)
+    sent = {key: data.replace(b"\r\n", b"\n") for key, data in sent.items()}
+    mailbox = world.mailbox()
+    drafts = mailbox.folders().drafts
+    seen: dict[str, bytes] = {}
+    batches = 0
+    for batch in mailbox.scan("Sent", None).batches:
+        batches += 1
+        for _, data in mailbox.fetch("Sent", [h.uid for h in batch]):
+            seen[parse_header(data).message_id] = data.replace(b"\r\n", b"\n")
+        draft = plain_email(sender="me@x.example", to="c@y.example", subject=f"draft {batches}")
+        mailbox.append(drafts, draft, flags=("\\Draft",), when=datetime(2026, 4, 1, tzinfo=TZ))
+        assert mailbox.search_header("Sent", "Message-ID", "<m0@x>")
+    assert seen == sent
+    assert len(world.messages("Drafts")) == batches
+    if world.kind == "imap":
+        assert batches == 6

@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import imapclient
@@ -92,6 +93,7 @@ class ImapMailbox:
         self._examined: dict[str, float] = {}
         self._condstore = False
         self.round_trips = 0  # commands sent; the benchmark reads it
+        self._inflight: dict[int, list[_Pipeline]] = {}  # id(connection) -> FETCH pipelines on it
 
     def describe(self) -> str:
         return f"IMAP {self.username}@{self.host}:{self.port}"
@@ -188,6 +190,10 @@ class ImapMailbox:
     def _drop(self) -> None:
         """After any connection failure: forget every connection; the next call reconnects."""
         clients = [self._client, *self._sessions.values()]
+        for pipelines in self._inflight.values():
+            for pipeline in pipelines:
+                pipeline.broken = True
+        self._inflight.clear()
         self._client, self._selected = None, None
         self._sessions.clear()
         self._examined.clear()
@@ -205,6 +211,7 @@ class ImapMailbox:
 
     def _select(self, folder: str) -> dict[bytes, Any]:
         client = self._connect()
+        self._quiet(client)
         info = self._guard(f"opening {folder}", lambda: client.select_folder(folder, readonly=True))
         self.round_trips += 1
         self._selected = folder
@@ -220,6 +227,8 @@ class ImapMailbox:
         is examined again every REEXAMINE seconds to refresh UIDVALIDITY and MODSEQ.
         """
         client = self._sessions.get(folder)
+        if client is not None:
+            self._quiet(client)
         if client is not None and time.monotonic() - self._examined.get(folder, 0.0) < REEXAMINE:
             self._guard(f"checking {folder}", client.noop)
             self.round_trips += 1
@@ -247,6 +256,7 @@ class ImapMailbox:
         if self._folders is not None:
             return self._folders
         client = self._connect()
+        self._quiet(client)
         listing = self._guard("listing folders", client.list_folders)
         self.round_trips += 1
         names = [name for _, _, name in listing]
@@ -282,6 +292,7 @@ class ImapMailbox:
             typ, data = imap._untagged_response(typ, data, "FETCH")
             return imapwire.parse_fetch(data)
 
+        self._quiet(client)
         self.round_trips += 1
         try:
             return self._guard("fetching", run)
@@ -291,53 +302,32 @@ class ImapMailbox:
     def _pipelined(
         self, uid_sets: Iterable[str], items: str, *, client: imapclient.IMAPClient, ahead: int = PIPELINE
     ) -> Iterator[list[dict[bytes, Any]]]:
-        """One FETCH per UID set, ``ahead`` of them on the wire at once.
+        """One FETCH per UID set, ``ahead`` of them on the wire at once (see _Pipeline).
 
-        While the rows of one batch are read and classified, the server is already sending
-        the next: on a slow link the batches cost one round trip between them, not one each.
-        (imaplib reads a tagged command's responses up to its own tag line and no further,
-        so the next command's responses wait, in order, for the next read.)
+        The caller may send other commands on the same connection between two batches
+        (the engine fetches the bodies of one header batch's candidates before the next):
+        every command first has this connection's pipelines read what is still on the wire.
         """
-        imap = client._imap
-        queue: deque[str] = deque()
-        sets = iter(uid_sets)
-
-        def send() -> None:
-            uid_set = next(sets, None)
-            if uid_set is not None:
-                queue.append(self._guard("fetching", lambda: imap._command("UID", "FETCH", uid_set, items)))
-                self.round_trips += 1
-
-        for _ in range(ahead):
-            send()
+        self._quiet(client)
+        pipeline = _Pipeline(self, client, uid_sets, items, ahead)
+        running = self._inflight.setdefault(id(client), [])
+        running.append(pipeline)
         try:
-            yield from self._drain(queue, imap, send)
+            yield from pipeline.batches()
         finally:
-            if queue:  # the reader stopped early: answers still on the wire would be misread
+            if pipeline in running:
+                running.remove(pipeline)
+            if pipeline.tags and not pipeline.broken:
+                # The reader stopped early: answers still on the wire would be misread.
                 self._drop()
 
-    def _drain(
-        self, queue: deque[str], imap: Any, send: Callable[[], None]
-    ) -> Iterator[list[dict[bytes, Any]]]:
-        while queue:
-            tag = queue.popleft()
-
-            def read(tag=tag) -> list[dict[bytes, Any]]:
-                typ, data = imap._command_complete("FETCH", tag)
-                if typ != "OK":
-                    raise MailboxError(f"{self.describe()}: FETCH failed: {_short(data)}")
-                typ, data = imap._untagged_response(typ, data, "FETCH")
-                return imapwire.parse_fetch(data)
-
-            try:
-                rows = self._guard("fetching", read)
-            except imapwire.WireError as exc:
-                self._drop()  # responses still in flight cannot be told apart any more
-                raise MailboxError(f"{self.describe()}: unreadable FETCH response ({exc})") from None
-            send()
-            yield rows
+    def _quiet(self, client: imapclient.IMAPClient) -> None:
+        """Before a command on ``client``: read the answers its pipelines still expect."""
+        for pipeline in self._inflight.get(id(client), ()):
+            pipeline.settle()
 
     def _search(self, criteria: list[Any], *, client: imapclient.IMAPClient) -> list[int]:
+        self._quiet(client)
         self.round_trips += 1
         return sorted(self._guard("searching", lambda: client.search(criteria)))
 
@@ -445,6 +435,7 @@ class ImapMailbox:
 
     def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None:
         client = self._connect()
+        self._quiet(client)
         response = self._guard(
             f"appending to {folder}",
             lambda: client.append(folder, message, flags=tuple(flags), msg_time=when),
@@ -461,6 +452,80 @@ class ImapMailbox:
             self._select(folder)  # EXAMINE again: a draft appended since must be seen
             client = self._connect()
         return list(self._search(["HEADER", name, value], client=client))
+
+
+class _Pipeline:
+    """UID FETCH commands kept ``ahead`` deep on one connection.
+
+    While the rows of one batch are read and classified, the server already sends the
+    next: on a slow link the batches cost one round trip between them, not one each.
+    imaplib reads a command's responses up to its own tag line and no further, so the
+    answers of the commands behind it wait on the socket, in order. But its untagged
+    FETCH responses pile up in one list whoever asked: before another command goes out
+    on the connection, ``settle`` reads every answer still expected into ``ready``, so
+    no answer is taken by the wrong command. At most ``ahead`` batches are held.
+    """
+
+    def __init__(
+        self,
+        mailbox: ImapMailbox,
+        client: imapclient.IMAPClient,
+        uid_sets: Iterable[str],
+        items: str,
+        ahead: int,
+    ) -> None:
+        self.mailbox = mailbox
+        self.imap = client._imap  # imaplib underneath imapclient: raw lines, no parsing
+        self.items = items
+        self.sets = iter(uid_sets)
+        self.ahead = max(1, ahead)
+        self.tags: deque[str] = deque()  # sent, answer not read yet
+        self.ready: deque[list[dict[bytes, Any]]] = deque()  # read early by settle()
+        self.broken = False  # the connection was dropped under it
+
+    def batches(self) -> Iterator[list[dict[bytes, Any]]]:
+        self._top_up()
+        while self.ready or self.tags:
+            rows = self.ready.popleft() if self.ready else self._read(self.tags.popleft())
+            self._top_up()
+            yield rows
+
+    def settle(self) -> None:
+        while self.tags:
+            self.ready.append(self._read(self.tags.popleft()))
+
+    def _top_up(self) -> None:
+        while len(self.tags) + len(self.ready) < self.ahead:
+            uid_set = next(self.sets, None)
+            if uid_set is None:
+                return
+            self._check()
+            self.tags.append(self.mailbox._guard("fetching", partial(self._send, uid_set)))
+            self.mailbox.round_trips += 1
+
+    def _send(self, uid_set: str) -> str:
+        return self.imap._command("UID", "FETCH", uid_set, self.items)
+
+    def _read(self, tag: str) -> list[dict[bytes, Any]]:
+        self._check()
+        mailbox = self.mailbox
+
+        def read() -> list[dict[bytes, Any]]:
+            typ, data = self.imap._command_complete("FETCH", tag)
+            if typ != "OK":
+                raise MailboxError(f"{mailbox.describe()}: FETCH failed: {_short(data)}")
+            typ, data = self.imap._untagged_response(typ, data, "FETCH")
+            return imapwire.parse_fetch(data)
+
+        try:
+            return mailbox._guard("fetching", read)
+        except imapwire.WireError as exc:
+            mailbox._drop()  # responses still in flight cannot be told apart any more
+            raise MailboxError(f"{mailbox.describe()}: unreadable FETCH response ({exc})") from None
+
+    def _check(self) -> None:
+        if self.broken:
+            raise MailboxUnavailable(f"{self.mailbox.describe()}: fetching: connection lost")
 
 
 def _flags(row: dict[bytes, Any]) -> frozenset[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email import policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -24,8 +25,11 @@ class Received:
 @dataclass
 class _Handler:
     received: list[Received] = field(default_factory=list)
+    refuse_data: str = ""  # an SMTP reply such as "554 5.7.1 no" to refuse every message with
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data:
+            return self.refuse_data
         self.received.append(
             Received(
                 envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content
@@ -41,11 +45,31 @@ def _free_port() -> int:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    """With ``login=(user, password)`` it offers AUTH (over plaintext: it is loopback) and
+    takes mail only from a client that logged in with exactly those."""
+
+    def __init__(self, *, login: tuple[str, str] | None = None) -> None:
         self.handler = _Handler()
         self.host = "127.0.0.1"
         self.port = _free_port()
-        self._controller = Controller(self.handler, hostname=self.host, port=self.port)
+        self.logins: list[bool] = []  # each AUTH attempt: accepted or not
+        extra = {}
+        if login is not None:
+
+            def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+                ok = (
+                    isinstance(auth_data, LoginPassword)
+                    and (
+                        auth_data.login.decode(),
+                        auth_data.password.decode(),
+                    )
+                    == login
+                )
+                self.logins.append(ok)
+                return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535
+
+            extra = {"authenticator": authenticate, "auth_require_tls": False}
+        self._controller = Controller(self.handler, hostname=self.host, port=self.port, **extra)
 
     @property
     def received(self) -> list[Received]:
