@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dovecot import Dovecot
+from tests.support.dovecot import Dovecot, scratch_dir
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 _users = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+def dovecot() -> Iterator[Dovecot]:
     """One real Dovecot for the whole run; tests keep apart by using their own `imap_user`."""
-    with Dovecot.start(tmp_path_factory.mktemp("dovecot")) as server:
+    with scratch_dir("fa-dovecot-") as workdir, Dovecot.start(workdir) as server:
         yield server
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.domain.compose import KEY_HEADER
-from tests.support.dovecot import Dovecot
+from tests.support.dovecot import Dovecot, scratch_dir
 from tests.support.freelancer import Freelancer
 from tests.support.mailboxes import ImapWorld
 from tests.support.world import TZ, invoice_email, plain_email, write_config
@@ -35,8 +35,8 @@ FIGURES: dict[str, object] = {"trials": 0, "drafts_at_kill": Counter()}
 
 
 @pytest.fixture(scope="module")
-def own_dovecot(tmp_path_factory):
-    with Dovecot.start(tmp_path_factory.mktemp("dovecot-crash")) as server:
+def own_dovecot():
+    with scratch_dir("fa-dovecot-crash-") as workdir, Dovecot.start(workdir) as server:
         yield server
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dovecot import Dovecot
+from tests.support.dovecot import Dovecot, scratch_dir
 from tests.support.mailboxes import ImapWorld
 from tests.support.world import TZ, invoice_email, write_config
 from tests.test_replies import reply
@@ -24,9 +24,9 @@ REACT = 2.0  # the issue's promise: a change in INBOX is in the state within 2 s
 
 
 @pytest.fixture(scope="module")
-def own_dovecot(tmp_path_factory):
+def own_dovecot():
     """A Dovecot of its own: these tests kick users and restart the server."""
-    with Dovecot.start(tmp_path_factory.mktemp("dovecot-daemon")) as server:
+    with scratch_dir("fa-dovecot-daemon-") as workdir, Dovecot.start(workdir) as server:
         yield server
 
 

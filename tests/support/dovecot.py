@@ -20,7 +20,9 @@ import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 DOVECOT = Path("/usr/sbin/dovecot")
@@ -411,6 +413,21 @@ def _make_certificate(directory: Path) -> None:
     if result.returncode != 0:
         raise DovecotError(f"openssl could not make a certificate: {result.stderr.decode(errors='replace')}")
     (directory / "key.pem").chmod(0o600)
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A new directory in the system's temporary directory, removed afterwards.
+
+    For a Dovecot's files, rather than pytest's tmp_path: as root, Dovecot's services must
+    pass through every parent (see _let_others_through), and each pytest run that starts
+    sets its /tmp/pytest-of-<user> back to 0700, cutting off a run going on beside it.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _let_others_through(path: Path) -> None:
