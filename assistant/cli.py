@@ -17,8 +17,9 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, load_config
-from .domain.model import REASONS
+from .domain.model import LANGUAGES, REASONS
 from .errors import AssistantError, ConfigError, UsageError
+from .presets import PRESETS
 
 log = logging.getLogger("assistant")
 
@@ -80,7 +81,12 @@ def _warn_about_secrets(config: Config) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    config = _config(args)
+    check(_config(args), offline=args.offline)
+    return EXIT_OK
+
+
+def check(config: Config, *, offline: bool) -> None:
+    """What `check` prints (and `init` at its end): the configuration, then each mailbox."""
     _warn_about_secrets(config)
     rules = config.rules
     print(f"{config.path}: configuration valid")
@@ -94,19 +100,72 @@ def cmd_check(args: argparse.Namespace) -> int:
     languages = sorted({lang for lang, _ in rules.templates})
     print(f"  templates: {len(rules.templates)} in {', '.join(languages)}")
     print(f"  state: {config.state_dir}")
-    if args.offline:
-        return EXIT_OK
+    if offline:
+        return
+    from .daemon import MAILDIR_LOOK
     from .engine import open_mailbox
+    from .report import mailbox_lines
 
     for account in config.settings.accounts:
         mailbox = open_mailbox(account)
         try:
-            folders = mailbox.folders()
+            profile = mailbox.profile()
         finally:
             mailbox.close()
-        print(
-            f"  account {account.name}: {mailbox.describe()}: connected; Sent = {folders.sent!r}, Drafts = {folders.drafts!r}"
-        )
+        print(f"  account {account.name}: {mailbox.describe()}: {'connected' if account.imap else 'opened'}")
+        for line in mailbox_lines(
+            profile, poll_minutes=config.settings.schedule.poll_minutes, maildir_look=MAILDIR_LOOK
+        ):
+            print(f"    {line}")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """A first config.yaml and rules folder; then the same check as `check`."""
+    from . import onboarding
+
+    path = Path(args.config).expanduser() if args.config else default_config_path()
+    path = path.absolute()
+    directory = path.parent
+    rules_dir = directory / "rules"
+    outcome = onboarding.Written()
+    if path.exists():
+        outcome.kept.append(path)  # nothing to ask: its answers are in it
+    else:
+        questions = None if args.non_interactive else onboarding.Questions()
+        if questions is not None:
+            questions.say(f"Setting up freelance-assistant: {path} and the rules next to it.")
+            questions.say("Press Enter to take the answer in [brackets]. Your clients can come later.")
+            questions.say()
+        answers = onboarding.gather(args, questions)
+        onboarding.make_directory(directory)
+        onboarding.write_config(path, answers, _now().date(), outcome)
+    onboarding.make_directory(rules_dir)
+    onboarding.copy_rules(rules_dir, outcome)
+
+    print()
+    for line in onboarding.summary(outcome, path, rules_dir):
+        print(line)
+    given = f" --config {path}" if path != default_config_path().absolute() else ""
+    if args.no_check:
+        print()
+        print(f"Check it when the mailbox is reachable: freelance-assistant check{given}")
+    else:
+        print()
+        print(f"Checking it, as `freelance-assistant check{given}` does:")
+        try:
+            check(load_config(path), offline=False)
+        except ConfigError:
+            raise  # a file kept from before: its problems are listed as `check` lists them
+        except AssistantError as exc:
+            # One line, as for `check`, saying that the file is there to be fixed.
+            raise AssistantError(
+                f"{exc} (the configuration is written: fix {path}, then run `freelance-assistant check{given}`)"
+            ) from exc
+    print()
+    print(
+        f"Next: add your clients to {rules_dir / 'clients.yaml'} (it shows how), then see what would be drafted:"
+    )
+    print(f"  freelance-assistant scan --dry-run{given}")
     return EXIT_OK
 
 
@@ -340,6 +399,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+INIT_EXAMPLES = """\
+examples:
+  freelance-assistant init
+      asks your name, address, language, country and how the password is supplied;
+      guesses the provider from the address and the time zone from this computer
+
+  freelance-assistant init --non-interactive --name "Lucía Romero" --email lucia@fastmail.com \\
+      --password-command "pass show mail/fastmail" --language es --country ES --timezone Europe/Madrid
+
+  freelance-assistant init --config ~/work/fa/config.yaml --provider generic --host mail.example.com
+
+Writes config.yaml (0600) and a copy of the default rules next to it, in
+$XDG_CONFIG_HOME/freelance-assistant/ (or where --config or $FREELANCE_ASSISTANT_CONFIG
+says); a file already there is kept. Then runs `check` (skip it with --no-check).
+"""
+
+CHECK_EXAMPLES = """\
+examples:
+  freelance-assistant check            validate, log in, list Sent, Drafts and what the server offers
+  freelance-assistant check --offline  validate config.yaml and the rules only
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="freelance-assistant",
@@ -351,9 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
-        name: str, func, help: str, *, config: bool = True, account: bool = True
+        name: str, func, help: str, *, config: bool = True, account: bool = True, epilog: str = ""
     ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+        sub = commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=epilog or None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         sub.set_defaults(func=func)
         if config:
             sub.add_argument(
@@ -378,7 +466,58 @@ def build_parser() -> argparse.ArgumentParser:
         "--dir", required=True, metavar="DIR", help="where to create the sample (an empty or new directory)"
     )
 
-    check = command("check", cmd_check, "validate config and rules, then test the login", account=False)
+    init = command(
+        "init",
+        cmd_init,
+        "write a first config.yaml and rules folder, asking only what it cannot guess; never overwrites",
+        account=False,
+        epilog=INIT_EXAMPLES,
+    )
+    init.add_argument(
+        "--non-interactive", action="store_true", help="ask nothing: take the flags, fail on what is missing"
+    )
+    init.add_argument("--no-check", action="store_true", help="do not log in at the end (no network)")
+    who = init.add_argument_group("who you are")
+    who.add_argument("--name", metavar="TEXT", help="your name, as your emails are signed")
+    who.add_argument("--email", metavar="ADDRESS", help="your email address")
+    who.add_argument("--language", choices=LANGUAGES, help="of your digest and of new clients' reminders")
+    who.add_argument("--country", metavar="CC", help="ISO 3166 code: public holidays, late-payment law")
+    who.add_argument("--currency", metavar="CUR", help="ISO 4217 code (default: the country's)")
+    who.add_argument("--timezone", metavar="ZONE", help="e.g. Europe/Madrid (default: this computer's)")
+    where = init.add_argument_group("your mailbox")
+    where.add_argument(
+        "--provider",
+        choices=sorted(PRESETS),
+        help="default: guessed from the address (gmail.com, outlook.com, fastmail.com, icloud.com...)",
+    )
+    where.add_argument("--host", metavar="HOST", help="the IMAP server (for --provider generic)")
+    where.add_argument("--port", type=int, metavar="N", help="default: 993 for tls, 143 otherwise")
+    where.add_argument("--security", choices=("tls", "starttls", "plain"), help="plain: loopback only")
+    where.add_argument("--username", metavar="USER", help="default: the address (iCloud: its name part)")
+    where.add_argument("--ca-file", metavar="FILE", help="trust this CA (a self-hosted server)")
+    where.add_argument("--auth", choices=("password", "xoauth2"), help="default: the provider's usual")
+    where.add_argument(
+        "--token-command", metavar="CMD", help='xoauth2: prints an access token ("pizauth show me")'
+    )
+    secret = init.add_argument_group("the password: one of")
+    secret.add_argument(
+        "--password-command", metavar="CMD", help='prints it, e.g. "pass show mail" (recommended)'
+    )
+    secret.add_argument("--password-env", metavar="VAR", help="an environment variable holding it")
+    secret.add_argument(
+        "--password-credential", metavar="NAME", help="a systemd credential (LoadCredential=)"
+    )
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read it from standard input into config.yaml (0600)"
+    )
+
+    check = command(
+        "check",
+        cmd_check,
+        "validate config and rules, then log in and explain what the mailbox offers",
+        account=False,
+        epilog=CHECK_EXAMPLES,
+    )
     check.add_argument("--offline", action="store_true", help="do not connect to the mailbox")
 
     scan = command("scan", cmd_scan, "run one pass: read new mail, update the ledger, write due drafts")

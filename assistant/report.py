@@ -1,4 +1,5 @@
-"""Human-readable output of ``scan``, ``status`` and ``explain``, for the freelancer at a terminal."""
+"""Human-readable output of ``scan``, ``status``, ``explain`` and the mailbox part of
+``check``, for the freelancer at a terminal."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 
+from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry, Store
 from .config import Account, Config
 from .domain import ladder
@@ -340,3 +342,100 @@ def print_explanation(
         print(f"  no follow-up: the client answered{' and approved it' if item.approved_at else ''}")
     else:
         _print_ladder(stages, taken, by_key, today, tz)
+
+
+# --------------------------------------------------------------------------- check
+
+# The IMAP capabilities the code makes use of, in the order `check` lists them.
+CAPABILITIES = ("IDLE", "CONDSTORE", "UIDPLUS", "SPECIAL-USE")
+
+_FOUND = {
+    "special-use": "found by SPECIAL-USE {flag}",
+    "usual name": "found by its usual name",
+    "config": "named in config.yaml",
+}
+
+
+def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: float) -> list[str]:
+    """What ``check`` says about a mailbox: its folders, what the server offers, and in
+    plain words what each missing capability costs with this program.
+
+    The costs are those of adapters/imap.py and daemon.py: without IDLE the service's
+    watchers cannot wait on INBOX and Sent, so a change is seen by the poll; without
+    CONDSTORE (or ENABLE to switch it on) a pass re-reads the flags of every watched
+    invoice email instead of asking for changes; without UIDPLUS an APPEND does not say
+    the new UID, which nothing needs (drafts are found again by their key header).
+    """
+    folders = profile.folders
+    found = {
+        role: _FOUND[profile.found[role]].format(flag=flag)
+        for role, flag in (("sent", "\\Sent"), ("drafts", "\\Drafts"))
+    }
+    lines = [f"Sent:   {folders.sent!r} ({found['sent']})", f"Drafts: {folders.drafts!r} ({found['drafts']})"]
+    if profile.kind == "maildir":
+        lines.append(
+            "a Maildir has no IMAP capabilities to miss: the service looks at its folders every "
+            f"{maildir_look:g} s (as quick as IDLE), flags are read from the file names at every "
+            "pass (what CONDSTORE saves on IMAP), and a new draft's file name is known as it is "
+            "written (what UIDPLUS tells)"
+        )
+        return lines
+    caps = profile.capabilities
+    lines.append(
+        "signed in with "
+        + (
+            "AUTHENTICATE XOAUTH2 (an OAuth 2 access token from token_command)"
+            if profile.signed_in_with == "XOAUTH2"
+            else "LOGIN (user name and password)"
+        )
+    )
+    offered = {
+        "IDLE": "IDLE" in caps,
+        "CONDSTORE": profile.condstore,
+        "UIDPLUS": "UIDPLUS" in caps,
+        "SPECIAL-USE": "SPECIAL-USE" in caps,
+    }
+    lines.append(
+        "server offers: " + ", ".join(f"{name} {'yes' if offered[name] else 'no'}" for name in CAPABILITIES)
+    )
+    costs = []
+    if not offered["IDLE"]:
+        costs.append(
+            f"no IDLE: changes are seen at the poll interval ({poll_minutes} min), not within "
+            f"seconds: under `run`, a client's reply or your Paid tag counts up to {poll_minutes} "
+            "minutes later (schedule.poll_minutes sets the interval)"
+        )
+    if not offered["CONDSTORE"]:
+        why = (
+            "the server announces CONDSTORE but not ENABLE, which switches it on"
+            if "CONDSTORE" in caps
+            else "no CONDSTORE"
+        )
+        costs.append(
+            f"{why}: flag changes (your 'Paid' tag) cannot be asked for since the last pass, so "
+            "the flags of every tracked invoice email are re-read at every pass: the same "
+            "result, one larger FETCH per pass"
+        )
+    if not offered["UIDPLUS"]:
+        costs.append(
+            "no UIDPLUS: the server does not say which UID a new draft got; nothing depends on "
+            "it, the assistant finds its drafts by their X-Freelance-Assistant-Key header"
+        )
+    usual = [role for role in ("sent", "drafts") if profile.found[role] == "usual name"]
+    if not offered["SPECIAL-USE"] and usual:
+        costs.append(
+            "no SPECIAL-USE: "
+            + " and ".join(role.capitalize() for role in usual)
+            + " found by the usual name only; if your mail client keeps them elsewhere, "
+            "name the folders under folders: in config.yaml"
+        )
+    elif not offered["SPECIAL-USE"]:
+        costs.append("no SPECIAL-USE announced; the folders were found all the same")
+    if costs:
+        lines.append("what is missing and what it costs:")
+        lines.extend(f"  {cost}" for cost in costs)
+    else:
+        lines.append(
+            "nothing missing: under `run` replies are seen within seconds, and a pass asks only for what changed"
+        )
+    return lines

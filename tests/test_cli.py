@@ -54,9 +54,11 @@ def test_check_logs_in_and_names_the_folders(capsys, dovecot, imap_user, tmp_pat
     path = write_config(tmp_path, ImapWorld(dovecot, imap_user).account_yaml())
     code, out, _ = run(capsys, "check", "--config", str(path))
     assert code == 0
-    assert (
-        f"IMAP {imap_user}@127.0.0.1:{dovecot.tls_port}: connected; Sent = 'Sent', Drafts = 'Drafts'" in out
-    )
+    assert f"account main: IMAP {imap_user}@127.0.0.1:{dovecot.tls_port}: connected" in out
+    assert "Sent:   'Sent' (found by SPECIAL-USE \\Sent)" in out
+    assert "Drafts: 'Drafts' (found by SPECIAL-USE \\Drafts)" in out
+    assert "server offers: IDLE yes, CONDSTORE yes, UIDPLUS yes, SPECIAL-USE yes" in out
+    assert "signed in with LOGIN (user name and password)" in out and "nothing missing" in out
 
 
 def test_a_wrong_password_is_a_clear_error_that_does_not_echo_it(capsys, dovecot, imap_user, tmp_path):

@@ -20,6 +20,17 @@ def test_folders_are_found_by_role(world):
     assert (folders.inbox, folders.sent, folders.drafts) == ("INBOX", "Sent", "Drafts")
 
 
+def test_the_profile_says_how_the_folders_were_found(world):
+    profile = world.mailbox().profile()
+    assert (profile.folders.sent, profile.folders.drafts) == ("Sent", "Drafts")
+    # The test Dovecot marks Sent and Drafts with SPECIAL-USE; a Maildir has no such flags.
+    how = "special-use" if world.kind == "imap" else "usual name"
+    assert profile.kind == world.kind and dict(profile.found) == {"sent": how, "drafts": how}
+    if world.kind == "imap":
+        assert {"IDLE", "UIDPLUS", "SPECIAL-USE"} <= profile.capabilities
+        assert profile.condstore and profile.signed_in_with == "LOGIN"
+
+
 def test_a_first_scan_sees_every_message_with_its_header_and_flags(world):
     world.deliver("Sent", invoice_email(subject="Factura 1"), flags=("\\Seen", "$Paid"))
     world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="Hola"), flags=())

@@ -34,7 +34,17 @@ from imapclient.imapclient import DRAFTS, SENT, SocketTimeout
 
 from ..errors import FolderMissing, LoginFailed, MailboxError, MailboxUnavailable, TLSError
 from . import imapwire
-from .mailbox import DRAFTS_NAMES, SENT_NAMES, Folders, FolderScan, RawHeader, Uid, pick_folder
+from .mailbox import (
+    DRAFTS_NAMES,
+    SENT_NAMES,
+    Folders,
+    FolderScan,
+    FoundBy,
+    MailboxProfile,
+    RawHeader,
+    Uid,
+    pick_folder,
+)
 from .parse import HEADER_FIELDS
 
 log = logging.getLogger(__name__)
@@ -92,6 +102,8 @@ class ImapMailbox:
         self._sessions: dict[str, imapclient.IMAPClient] = {}  # folder -> connection keeping it selected
         self._examined: dict[str, float] = {}
         self._condstore = False
+        self._capabilities: frozenset[str] = frozenset()  # as announced after the last login
+        self._found: dict[str, FoundBy] = {}  # how folders() found Sent and Drafts
         self.round_trips = 0  # commands sent; the benchmark reads it
         self._inflight: dict[int, list[_Pipeline]] = {}  # id(connection) -> FETCH pipelines on it
 
@@ -169,6 +181,12 @@ class ImapMailbox:
     def _new_connection(self) -> imapclient.IMAPClient:
         client = self.open_client()
         try:
+            # After LOGIN: what the server offers a signed-in user (Dovecot sends it with the
+            # OK; otherwise this is one CAPABILITY command, which has_capability needs anyway).
+            self._capabilities = frozenset(
+                (c.decode("ascii", "replace") if isinstance(c, bytes) else str(c)).upper()
+                for c in client.capabilities()
+            )
             if client.has_capability("CONDSTORE") and client.has_capability("ENABLE"):
                 # Must come before any SELECT (imapclient pitfall, ARCHITECTURE.md).
                 client.enable("CONDSTORE")
@@ -269,6 +287,14 @@ class ImapMailbox:
             for flag in flags:
                 by_flag.setdefault(flag.lower() if isinstance(flag, bytes) else flag.encode().lower(), name)
         inbox, sent, drafts = self._names
+        found: dict[str, FoundBy] = {}
+        for role, configured, flag in (("sent", sent, SENT), ("drafts", drafts, DRAFTS)):
+            if configured:
+                found[role] = "config"
+            elif by_flag.get(flag.lower()):
+                found[role] = "special-use"
+            else:
+                found[role] = "usual name"
         sent = sent or by_flag.get(SENT.lower()) or pick_folder(SENT_NAMES, names)
         drafts = drafts or by_flag.get(DRAFTS.lower()) or pick_folder(DRAFTS_NAMES, names)
         for role, name in (("Sent", sent), ("Drafts", drafts), ("INBOX", inbox)):
@@ -278,7 +304,20 @@ class ImapMailbox:
                     f"among: {', '.join(names[:20])}; set folders.{role.lower()} in config.yaml"
                 )
         self._folders = Folders(inbox=inbox, sent=sent, drafts=drafts)
+        self._found = found
         return self._folders
+
+    def profile(self) -> MailboxProfile:
+        """How Sent and Drafts were found and what the server offers (connects if needed)."""
+        folders = self.folders()
+        return MailboxProfile(
+            kind="imap",
+            folders=folders,
+            found=dict(self._found),
+            capabilities=self._capabilities,
+            signed_in_with="XOAUTH2" if self.auth == "xoauth2" else "LOGIN",
+            condstore=self._condstore,
+        )
 
     # ----------------------------------------------------------------- reading
 

@@ -13,6 +13,8 @@ The contract, in short:
   processed. ``reset`` is true when earlier locations (UIDs) are no longer valid.
 * ``fetch`` returns whole messages; ``append`` adds a message (the only write there
   is); ``search_header`` finds messages by a header value (to find our own drafts).
+* ``profile()`` says what ``check`` explains: how Sent and Drafts were found, and what
+  the server can do (IMAP capabilities, the way of signing in).
 
 Nothing in this interface can delete, move or change a message.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 Uid = int | str
 
@@ -32,6 +34,24 @@ class Folders:
     inbox: str
     sent: str
     drafts: str
+
+
+# How a folder was found: the server's SPECIAL-USE flag, a usual name, or config.yaml.
+FoundBy = Literal["special-use", "usual name", "config"]
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxProfile:
+    """What a mailbox can do and how its folders were found: what ``check`` explains."""
+
+    kind: Literal["imap", "maildir"]
+    folders: Folders
+    found: Mapping[str, FoundBy]  # "sent", "drafts" -> how
+    # IMAP only: the capabilities announced after login (upper case), the mechanism used
+    # to sign in ("LOGIN", "XOAUTH2"), and whether CONDSTORE is in use (it needs ENABLE).
+    capabilities: frozenset[str] = frozenset()
+    signed_in_with: str = ""
+    condstore: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +94,8 @@ class Mailbox(Protocol):
     def search_header(self, folder: str, name: str, value: str) -> list[Uid]: ...
 
     def describe(self) -> str: ...
+
+    def profile(self) -> MailboxProfile: ...
 
     def close(self) -> None: ...
 

@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FolderMissing, MailboxError
-from .mailbox import DRAFTS_NAMES, SENT_NAMES, Folders, FolderScan, RawHeader, Uid, pick_folder
+from .mailbox import (
+    DRAFTS_NAMES,
+    SENT_NAMES,
+    Folders,
+    FolderScan,
+    MailboxProfile,
+    RawHeader,
+    Uid,
+    pick_folder,
+)
 from .parse import split_header
 
 _LETTER_FLAGS = {
@@ -81,6 +90,18 @@ class MaildirMailbox:
                 self._folder_path(name)
             self._folders = Folders(inbox=inbox, sent=sent, drafts=drafts)
         return self._folders
+
+    def profile(self) -> MailboxProfile:
+        """A Maildir has no SPECIAL-USE: its folders are named in config.yaml or usual."""
+        _, sent, drafts = self._names
+        return MailboxProfile(
+            kind="maildir",
+            folders=self.folders(),
+            found={
+                "sent": "config" if sent else "usual name",
+                "drafts": "config" if drafts else "usual name",
+            },
+        )
 
     # ----------------------------------------------------------------- reading
 

@@ -55,8 +55,9 @@ class Dovecot:
 
     host = "127.0.0.1"
 
-    def __init__(self, workdir: Path, *, port: int, tls_port: int, password: str) -> None:
+    def __init__(self, workdir: Path, *, port: int, tls_port: int, password: str, settings: str = "") -> None:
         self.workdir = workdir
+        self.settings = settings
         self.port = port
         self.tls_port = tls_port
         self.password = password
@@ -72,8 +73,12 @@ class Dovecot:
     # ---- lifecycle ------------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, workdir: Path) -> Dovecot:
-        """Configure a new server in `workdir` (created if missing) and start it."""
+    def start(cls, workdir: Path, *, settings: str = "") -> Dovecot:
+        """Configure a new server in `workdir` (created if missing) and start it.
+
+        `settings` are lines of Dovecot configuration added at the end, e.g.
+        `imap_capability = IMAP4rev1 ...` for a server that announces less.
+        """
         if not DOVECOT.exists():
             raise DovecotError(
                 f"{DOVECOT} is missing: run the test suite with ./tests/run (the README's test "
@@ -82,7 +87,9 @@ class Dovecot:
         workdir = Path(workdir).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         port, tls_port = _free_ports(2)
-        server = cls(workdir, port=port, tls_port=tls_port, password="pw-" + secrets.token_hex(8))
+        server = cls(
+            workdir, port=port, tls_port=tls_port, password="pw-" + secrets.token_hex(8), settings=settings
+        )
         server._configure()
         server._launch()
         return server
@@ -232,6 +239,7 @@ class Dovecot:
                     for name, flag in SPECIAL_USE.items()
                 ),
             )
+            + self.settings
         )
 
     def _launch(self) -> None:
