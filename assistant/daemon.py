@@ -193,12 +193,21 @@ class AccountService:
         if self.account.imap is not None:
             mailbox = open_mailbox(self.account)
             try:
-                folders = mailbox.folders()
+                profile = mailbox.profile()
             except AssistantError as exc:
                 log.warning("%s: cannot start IDLE yet (%s); polling until the next reload", self.name, exc)
                 return
             finally:
                 mailbox.close()
+            if "IDLE" not in profile.capabilities:
+                # Watchers would only fail and retry for ever: say it once, and poll.
+                log.warning(
+                    "%s: the server does not offer IDLE; changes are seen every %d minutes (poll_minutes)",
+                    self.name,
+                    self.service.config.settings.schedule.poll_minutes,
+                )
+                return
+            folders = profile.folders
             for folder in (folders.inbox, folders.sent):
                 watcher = mailbox.watcher(folder)
                 self._watchers.append(watcher)

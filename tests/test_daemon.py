@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dovecot import Dovecot, scratch_dir
+from tests.support.dovecot import LIMITED, Dovecot, scratch_dir
 from tests.support.mailboxes import ImapWorld
 from tests.support.world import TZ, invoice_email, write_config
 from tests.test_replies import reply
@@ -274,3 +274,24 @@ def test_several_accounts_run_in_one_service_each_with_its_own_state(own_dovecot
     finally:
         assert running.stop() == 0
         notify.close()
+
+
+def test_a_server_without_idle_is_polled_and_said_so_once(imap_user, tmp_path):
+    with scratch_dir("fa-limited-") as workdir, Dovecot.start(workdir, settings=LIMITED) as server:
+        world = ImapWorld(server, imap_user)
+        config = write_config(
+            tmp_path, world.account_yaml(), extra="schedule:\n  poll_minutes: 20\n  digest: ''\n"
+        )
+        notify = Notifications(tmp_path / "notify.sock")
+        running = Running(tmp_path, config, notify)
+        try:
+            notify.wait_for("READY=1", timeout=20)
+            time.sleep(3)  # a watcher would have failed and retried by now
+            assert running.process.poll() is None
+        finally:
+            running.stop()
+            notify.close()
+            world.close()
+    log = running.logged()
+    assert log.count("the server does not offer IDLE; changes are seen every 20 minutes") == 1, log
+    assert "reconnecting" not in log, log

@@ -15,7 +15,7 @@ from assistant.adapters.mailbox import Folders, MailboxProfile
 from assistant.cli import main
 from assistant.config import load_config, packaged_rules_dir
 from assistant.report import mailbox_lines
-from tests.support.dovecot import Dovecot
+from tests.support.dovecot import LIMITED, Dovecot, scratch_dir
 from tests.support.mailboxes import MaildirWorld
 from tests.support.world import write_config
 
@@ -387,23 +387,10 @@ def test_the_time_zone_comes_from_tz_then_etc_timezone_then_the_localtime_link(t
 # --------------------------------------------------------------------------- check explains
 
 
-LIMITED = """
-imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE
-namespace inbox {
-  mailbox Sent {
-    special_use =
-  }
-  mailbox Drafts {
-    special_use =
-  }
-}
-"""
-
-
 def test_check_on_a_server_without_idle_condstore_uidplus_and_special_use_says_what_it_costs(
     capsys, tmp_path
 ):
-    with Dovecot.start(tmp_path / "limited", settings=LIMITED) as server:
+    with scratch_dir("fa-limited-") as workdir, Dovecot.start(workdir, settings=LIMITED) as server:
         account = (
             f"- name: main\n  imap:\n    host: 127.0.0.1\n    port: {server.port}\n    security: plain\n"
             f"    username: lucia\n    password: {server.password}\n    timeout: 10\n"

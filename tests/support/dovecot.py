@@ -423,6 +423,20 @@ def _make_certificate(directory: Path) -> None:
     (directory / "key.pem").chmod(0o600)
 
 
+# A server that offers none of IDLE, CONDSTORE, UIDPLUS, SPECIAL-USE (Dovecot.start(settings=...)).
+LIMITED = """
+imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE
+namespace inbox {
+  mailbox Sent {
+    special_use =
+  }
+  mailbox Drafts {
+    special_use =
+  }
+}
+"""
+
+
 @contextlib.contextmanager
 def scratch_dir(prefix: str) -> Iterator[Path]:
     """A new directory in the system's temporary directory, removed afterwards.
