@@ -431,10 +431,46 @@ def _validate(kind: type, data: Any, located: _Located, filename: str, prefix: t
     try:
         result = pydantic.TypeAdapter(kind).validate_python(data)
     except pydantic.ValidationError as exc:
-        problems.extend(_problem(err, kind, located, filename, prefix) for err in exc.errors())
+        problems.extend(
+            _problem(err, kind, located, filename, prefix) for err in _one_per_value(exc.errors(), located)
+        )
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column)))
     return result
+
+
+def _one_per_value(errors: list, located: _Located) -> list:
+    """pydantic's errors, with one error per value that fits none of a union's types.
+
+    For ``check_in: often`` (``bool | int``) pydantic reports each type that refused it,
+    the type's name appended to the ``loc`` (``check_in.bool``, ``check_in.int``). A
+    plain value has no keys below it, so such a last part is a type's name: it is dropped
+    and the refusals become one message ("a valid boolean or a valid integer").
+    """
+    out = []
+    refused: dict[tuple, list] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if len(loc) > 1 and isinstance(loc[-1], str) and _plain_value_at(located.data, loc[:-1]):
+            refused.setdefault(loc[:-1], []).append(err)
+        else:
+            out.append(err)
+    for loc, group in refused.items():
+        kinds = dict.fromkeys(e["msg"].removeprefix("Input should be ").split(", ")[0] for e in group)
+        out.append({**group[0], "loc": loc, "type": "union", "msg": "Input should be " + " or ".join(kinds)})
+    return out
+
+
+def _plain_value_at(data: Any, path: tuple) -> bool:
+    """Whether ``path`` leads to a scalar (not a mapping or a list) in ``data``."""
+    for part in path:
+        if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+            continue
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return not isinstance(data, dict | list)
 
 
 def _problem(err: Mapping[str, Any], kind: type, located: _Located, filename: str, prefix: tuple) -> Problem:
@@ -766,6 +802,8 @@ def _check_templates(
     for ladder in ("invoice", "deliverable"):
         for i, stage in enumerate(getattr(escalation, ladder)):
             wanted.append((stage.template, ladder, escalation_file, (ladder, i, "template")))
+    # Checked even while check-ins are off: turning them on must not reveal a broken template.
+    wanted.append((escalation.check_in.template, "check-in", escalation_file, ("check_in", "template")))
     wanted.append(("digest", "digest", termination_file, ()))  # the daily digest (identity.language)
     if termination is not None:
         wanted.append((termination.template, "termination", termination_file, ("template",)))

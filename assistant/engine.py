@@ -3,8 +3,9 @@
 The pass reads what is new since the stored checkpoints, Sent first (the freelancer's
 invoices, deliverables, and the reminders they actually sent), then INBOX (what clients
 answered: payments, disputes, promises, approvals; payment notifications), updates the
-ledger, plans the due reminders and follow-ups, composes them and then, unless it is a
-dry run, appends them to Drafts through the outbox protocol.
+ledger (and the last message exchanged with each client), plans the due reminders,
+follow-ups and check-ins, composes them and then, unless it is a dry run, appends them
+to Drafts through the outbox protocol.
 
 Ingestion (checkpoints, ledger, journal) is one SQLite transaction: a pass that fails
 half-way leaves the state as it was and the next pass does the same work again. A
@@ -33,9 +34,11 @@ from .adapters.parse import parse_header, parse_mail
 from .adapters.smtp import SENDABLE_KINDS, Sender
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import classify, compose, ladder, ledger, termination, threads
+from .domain import checkin, classify, compose, ladder, ledger, termination, threads
 from .domain.model import (
+    CheckIn,
     Client,
+    Contact,
     Deliverable,
     DeliverableStatus,
     Draft,
@@ -76,7 +79,7 @@ class PassReport:
     changes: list[str] = field(default_factory=list)  # one line per state change
     paid: list[Invoice] = field(default_factory=list)
     reopened: list[Invoice] = field(default_factory=list)
-    planned: list[Reminder | FollowUp] = field(default_factory=list)
+    planned: list[Reminder | FollowUp | CheckIn] = field(default_factory=list)
     composed: list[Draft] = field(default_factory=list)
     drafted: list[Draft] = field(default_factory=list)
     sent_by_smtp: list[Draft] = field(default_factory=list)  # stages with `action: send`
@@ -164,6 +167,8 @@ class Engine:
         self._stop: threading.Event | None = None
         self._quick: tuple[Rules, classify.QuickFilter] | None = None
         self._unpaid: dict[str, dict[str, Invoice]] = {}
+        # The last message with each client seen in this pass, saved once after reading.
+        self._contacts: dict[str, Contact] = {}
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._index: threads.ThreadIndex | None = None
@@ -188,6 +193,7 @@ class Engine:
         if not dry_run:
             self._resolve_pending(folders, now)
         self._unpaid = {}
+        self._contacts = {}
         try:
             with self.store.transaction():
                 self._index = None
@@ -196,6 +202,8 @@ class Engine:
                 )
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
                 self._ingest(FolderRole.INBOX, folders.inbox, now, today, report)
+                for contact in self._contacts.values():
+                    self.store.save_contact(contact)
                 self._settle_calendar(now, today, report)
                 if plan:
                     self._plan(now, today, report)
@@ -254,6 +262,11 @@ class Engine:
                 header = parse_header(raw.header, uid=raw.uid, flags=raw.flags, size=raw.size)
                 if classify.is_candidate(header, role, self.rules):
                     candidates[raw.uid] = header
+                    # From the header alone, so a message skipped below is contact too.
+                    contact = checkin.contact_in(header, role, self.rules, now)
+                    if contact is not None:
+                        known = self._contacts.get(contact.client)
+                        self._contacts[contact.client] = checkin.latest(known, contact)
             if not candidates:
                 continue
             report.candidates += len(candidates)
@@ -328,7 +341,8 @@ class Engine:
                     deliverable.sent_at, deliverable.references,
                 )  # fmt: skip
             for entry in self.store.outbox():
-                client = entry.item.split("/")[1] if entry.item.count("/") >= 2 else ""
+                # invoice/<client>/<number>, deliverable/<client>/<id>, check-in/<client>
+                client = entry.item.split("/")[1] if "/" in entry.item else ""
                 if entry.parent_id and client:
                     self._track(
                         index, entry.message_id, entry.subject, client, entry.created_at, (entry.parent_id,)
@@ -374,7 +388,13 @@ class Engine:
             if entry is None:
                 # The state was lost, or the draft came from another installation.
                 item = header.assistant_key.rsplit("/", 1)[0]
-                kind = "follow-up" if item.startswith("deliverable/") else "reminder"
+                kind = (
+                    "follow-up"
+                    if item.startswith("deliverable/")
+                    else "check-in"
+                    if item.startswith("check-in/")
+                    else "reminder"
+                )
                 recipient = header.to[0].email if header.to else ""
                 if self.store.record_sent(
                     key=header.assistant_key, kind=kind, item=item, message_id=header.message_id,
@@ -432,9 +452,8 @@ class Engine:
         self, report: PassReport, key: str, item: str, how: str, now: datetime, header: MailHeader
     ) -> None:
         report.sent.append(key)
-        self._change(
-            report, item, "reminder sent", f"{key.rsplit('/', 1)[1]}: {how}", now, Evidence.of(header)
-        )
+        event = "check-in sent" if key.startswith("check-in/") else "reminder sent"
+        self._change(report, item, event, f"{key.rsplit('/', 1)[1]}: {how}", now, Evidence.of(header))
 
     def _invoice_seen(
         self, seen, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport
@@ -690,7 +709,7 @@ class Engine:
     def _plan(self, now: datetime, today: date, report: PassReport) -> None:
         taken = self.store.taken()
         escalation = self.rules.escalation
-        report.planned = [
+        ladders: list[Reminder | FollowUp] = [
             *ladder.due_reminders(
                 self.store.invoices(InvoiceStatus.OPEN), escalation.invoice, self.rules.clients, taken, today
             ),
@@ -703,21 +722,44 @@ class Engine:
                 self.tz,
             ),
         ]
+        report.planned = [*ladders, *self._check_ins(ladders, now, today)]
         report.composed = [d for d in (self._compose(p, now, today, report) for p in report.planned) if d]
-        self._actions = {p.key: p.stage.action for p in report.planned}
+        self._actions = {p.key: p.stage.action for p in ladders}
         for case in self._suggested_terminations(now, today, report, taken):
             draft = self._compose_termination(case, now, today, report)
             if draft is not None:
                 report.composed.append(draft)
                 report.terminations.append(case)
 
+    def _check_ins(self, ladders: list[Reminder | FollowUp], now: datetime, today: date) -> list[CheckIn]:
+        """Check-ins due today. A reminder or follow-up planned in this same pass counts as a
+        draft already written to that client: one message to them a day is enough."""
+        rule = self.rules.escalation.check_in
+        if not any(rule.after_days(c) is not None for c in self.rules.clients.values()):
+            return []  # off (the default): not even a query
+        drafts = [(e.key, e.created_at) for e in self.store.outbox()] + [(p.key, now) for p in ladders]
+        return checkin.due_check_ins(
+            self.rules.clients, rule, deliverables=self.store.deliverables(), invoices=self.store.invoices(),
+            contacts=self.store.contacts(), drafts=drafts, today=today, tz=self.tz,
+        )  # fmt: skip
+
     def _compose(
-        self, planned: Reminder | FollowUp, now: datetime, today: date, report: PassReport
+        self, planned: Reminder | FollowUp | CheckIn, now: datetime, today: date, report: PassReport
     ) -> Draft | None:
-        item = planned.invoice if isinstance(planned, Reminder) else planned.deliverable
-        client: Client = self.rules.clients[item.client]
+        if isinstance(planned, CheckIn):
+            client: Client = self.rules.clients[planned.client]
+            name = self.rules.escalation.check_in.template
+        else:
+            item = planned.invoice if isinstance(planned, Reminder) else planned.deliverable
+            client = self.rules.clients[item.client]
+            name = planned.stage.template
         try:
-            template = self.rules.template(client.language, planned.stage.template)
+            template = self.rules.template(client.language, name)
+            if isinstance(planned, CheckIn):
+                return compose.check_in_draft(
+                    planned, client=client, identity=self.config.identity, template_text=template.text,
+                    now=now, today=today, tz=self.tz,
+                )  # fmt: skip
             if isinstance(planned, FollowUp):
                 return compose.follow_up_draft(
                     planned, client=client, identity=self.config.identity, template_text=template.text,

@@ -11,9 +11,10 @@ from babel.numbers import format_currency
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry, Store
 from .config import Account, Config
-from .domain import ladder
+from .domain import checkin, ladder
 from .domain.digest import invoice_todos
 from .domain.model import (
+    CheckIn,
     Deliverable,
     DeliverableStatus,
     FollowUp,
@@ -47,6 +48,7 @@ def _days(n: int) -> str:
 
 def print_pass(report, config: Config, where: str) -> None:
     heading = "Dry run" if report.dry_run else "Pass"
+    tz = ZoneInfo(config.identity.timezone)
     print(f"{heading} over account {report.account} ({where})")
     print(f"  {report.scanned} new messages read, {report.candidates} to or from clients")
     if report.invoices:
@@ -77,11 +79,16 @@ def print_pass(report, config: Config, where: str) -> None:
         by_key = {d.key: d for d in drafts}
         for planned in report.planned:
             draft = by_key.get(planned.key)
-            if isinstance(planned, FollowUp):
+            if isinstance(planned, CheckIn):
+                why = (
+                    f"check-in due on {planned.due_on} (work in progress {planned.work.subject!r}; "
+                    f"no contact since {planned.last_contact.astimezone(tz):%Y-%m-%d})"
+                )
+            elif isinstance(planned, FollowUp):
                 why = f"{planned.stage.name} due on {planned.due_on} (no answer since {planned.deliverable.sent_at:%Y-%m-%d})"
             else:
                 why = f"{planned.stage.name} due on {planned.due_on} (invoice due {planned.invoice.due_date})"
-            if planned.skipped:
+            if not isinstance(planned, CheckIn) and planned.skipped:
                 why += f"; catch-up for {', '.join(planned.skipped)}"
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
@@ -175,6 +182,8 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
                 tz,
             )
 
+    _print_check_ins(store, config, invoices, outbox, today, tz)
+
     todos = invoice_todos(
         store.deliverables(DeliverableStatus.APPROVED), rules.deliverables.invoice_within_hours, now
     )
@@ -227,6 +236,48 @@ def print_status(store: Store, config: Config, account: Account, now: datetime) 
             f"  {entry.subject!r} to {entry.recipient}, in {entry.folder} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}{note}"
         )
         print(f"      key {entry.key}")
+
+
+def _print_check_ins(
+    store: Store, config: Config, invoices: list[Invoice], outbox: list[OutboxEntry], today: date, tz
+) -> None:
+    """Clients with check-ins on (escalation.yaml's check_in, or check_in in clients.yaml)."""
+    rule = config.rules.escalation.check_in
+    clients = [c for c in config.rules.clients.values() if rule.after_days(c) is not None]
+    if not clients:
+        return
+    deliverables = store.deliverables()
+    contacts = store.contacts()
+    drafts = [(e.key, e.created_at) for e in outbox]
+    print()
+    print(
+        f"Check-ins (work in progress: a deliverable in the last {rule.active_within_days} days, "
+        "not invoiced yet; due after that many business days without a message either way):"
+    )
+    for client in clients:
+        seen = checkin.outlook(
+            client, rule, deliverables=deliverables, invoices=invoices, contact=contacts.get(client.id),
+            drafts=drafts, today=today, tz=tz,
+        )  # fmt: skip
+        n = seen.after_days or 0
+        after = f"after {n} business day{'s' if n != 1 else ''}"
+        if seen.work is None or seen.last_contact is None:
+            print(f"  {client.id:<14} {after}: {seen.held}")
+            continue
+        contact = contacts.get(client.id)
+        way = ""
+        if contact is not None and contact.at == seen.last_contact:
+            way = " (you wrote)" if contact.direction == "to" else " (they wrote)"
+        print(
+            f"  {client.id:<14} {after}: work in progress {seen.work.subject!r}; "
+            f"last contact {seen.last_contact.astimezone(tz):%Y-%m-%d}{way}"
+        )
+        if seen.held:
+            print(f"      no check-in: {seen.held}")
+        elif seen.due(today):
+            print(f"      check-in due since {seen.due_on}: the next pass drafts it")
+        else:
+            print(f"      check-in on {seen.due_on} if nothing is exchanged before")
 
 
 def _evidence(store: Store, client: str) -> list[str]:

@@ -76,6 +76,12 @@ _trigger, _trigger_line = replaced(
     "termination.yaml", "    count: 3\n    days: 90", "    count: 0\n    days: 90"
 )
 _senders, _senders_line = replaced("payments.yaml", "senders: [stripe.com]", "senders: []")
+_check_in_key, _check_in_key_line = replaced(
+    "escalation.yaml", "  after_business_days: 5", "  after_busines_days: 5"
+)
+_check_in_days, _check_in_days_line = replaced(
+    "escalation.yaml", "  active_within_days: 30", "  active_within_days: 0"
+)
 _bytes, _bytes_line = replaced(
     "deliverables.yaml", "min_attachment_bytes: 20000", "min_attachment_bytes: big"
 )
@@ -206,6 +212,30 @@ CATALOGUE = [
     ),
     Broken("send without smtp", "rules/escalation.yaml", _send, _send_line, "has no smtp: section"),
     Broken(
+        "check-in key typo",
+        "rules/escalation.yaml",
+        _check_in_key,
+        _check_in_key_line,
+        "unknown key (did you mean 'after_business_days'?)",
+    ),
+    Broken(
+        "check-in window", "rules/escalation.yaml", _check_in_days, _check_in_days_line, "must be at least 1"
+    ),
+    Broken(
+        "client check-in not a boolean or days",
+        "rules/clients.yaml",
+        ONE_CLIENT + "    check_in: weekly\n",
+        6,
+        "Input should be a valid boolean or a valid integer (got 'weekly')",
+    ),
+    Broken(
+        "client check-in of zero days",
+        "rules/clients.yaml",
+        ONE_CLIENT + "    check_in: 0\n",
+        6,
+        "check_in is true, false or a number of business days",
+    ),
+    Broken(
         "promise without its day",
         "rules/signals.yaml",
         _promise,
@@ -228,6 +258,13 @@ CATALOGUE = [
         "Hola {{ cliente.nombre }}\n",
         1,
         "'cliente' is undefined",
+    ),
+    Broken(
+        "undefined variable in the check-in template",
+        "rules/templates/es/check-in.txt.j2",
+        "Hola {{ client.greeting_name }}:\n\n{{ trabajo.asunto }}\n",
+        3,
+        "'trabajo' is undefined",
     ),
     Broken(
         "template syntax",

@@ -100,3 +100,39 @@ def test_a_version_1_database_is_migrated_without_losing_anything(tmp_path):
         assert invoice.number == "1" and invoice.paid_amount == 0 and invoice.hold_until is None
         assert [e.event for e in store.history("invoice/acme/1")] == ["invoiced"]
         assert store._db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_version_2_database_gains_the_contacts_table_and_keeps_the_latest_contact(tmp_path):
+    from datetime import timedelta, timezone
+
+    from assistant.adapters import store as store_module
+    from assistant.domain.model import Contact
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in (1, 2):
+        for statement in store_module._MIGRATIONS[version].split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("INSERT INTO schema_version VALUES (2)")
+    db.execute(
+        "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, created_at, updated_at) "
+        "VALUES ('invoice/acme/1/first-reminder', 'reminder', 'drafted', '<m@x>', 'Re: x', 'a@b', "
+        "'2026-03-17T09:00:00+00:00', '2026-03-17T09:00:00+00:00')"
+    )
+    db.close()
+    madrid = timezone(timedelta(hours=1))
+    with Store.open(path) as store:
+        assert store._db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.taken() == {"invoice/acme/1/first-reminder": "drafted"}
+        assert store.contacts() == {}
+        later = Contact(client="acme", at=datetime(2026, 3, 3, 9, tzinfo=madrid), direction="from")
+        # Earlier in absolute time though its local hour is later: mail is not read in date order.
+        earlier = Contact(
+            client="acme", at=datetime(2026, 3, 3, 9, 30, tzinfo=timezone(timedelta(hours=5))), direction="to"
+        )
+        store.save_contact(later)
+        store.save_contact(earlier)
+        (kept,) = store.contacts().values()
+        assert kept.at == later.at and kept.direction == "from"

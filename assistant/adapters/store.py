@@ -2,7 +2,8 @@
 
 What lives here: the scan checkpoint of each folder, the clients and invoices of the
 ledger, the invoice PDFs (so a reminder can re-attach them even if the original email is
-moved), the outbox of actions, and a journal of what happened and why.
+moved), the last message exchanged with each client (for check-ins), the outbox of
+actions, and a journal of what happened and why.
 
 The outbox is what makes drafts exactly-once: every action has a deterministic key, the
 key is UNIQUE, and a row is written *before* the draft is appended (state ``pending``)
@@ -21,13 +22,14 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..domain.model import (
     Attachment,
+    Contact,
     Deliverable,
     DeliverableStatus,
     Evidence,
@@ -37,7 +39,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -127,6 +129,15 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE journal ADD COLUMN mail_subject TEXT NOT NULL DEFAULT '';
     ALTER TABLE journal ADD COLUMN mail_date TEXT;
     ALTER TABLE journal ADD COLUMN quote TEXT NOT NULL DEFAULT '';
+    """,
+    3: """
+    CREATE TABLE contacts (
+        client      TEXT PRIMARY KEY,
+        at          TEXT NOT NULL,             -- UTC, so that text order is time order
+        direction   TEXT NOT NULL CHECK (direction IN ('to', 'from')),
+        message_id  TEXT NOT NULL DEFAULT '',
+        subject     TEXT NOT NULL DEFAULT ''
+    );
     """,
 }
 
@@ -478,6 +489,37 @@ class Store:
                 deliverable.invoice_number,
             ),
         )
+
+    # ----------------------------------------------------------------- contacts
+
+    def save_contact(self, contact: Contact) -> None:
+        """Remember ``contact`` as the client's last one, unless a later one is known."""
+        self._db.execute(
+            "INSERT INTO contacts (client, at, direction, message_id, subject) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (client) DO UPDATE SET at = excluded.at, direction = excluded.direction, "
+            "message_id = excluded.message_id, subject = excluded.subject WHERE excluded.at > contacts.at",
+            (
+                contact.client,
+                contact.at.astimezone(UTC).isoformat(timespec="microseconds"),  # fixed width
+                contact.direction,
+                contact.message_id,
+                contact.subject,
+            ),
+        )
+
+    def contacts(self) -> dict[str, Contact]:
+        """The last message exchanged with each client, either way, by client id."""
+        rows = self._db.execute("SELECT client, at, direction, message_id, subject FROM contacts")
+        return {
+            client: Contact(
+                client=client,
+                at=datetime.fromisoformat(at),
+                direction=direction,
+                message_id=mid,
+                subject=subject,
+            )
+            for client, at, direction, mid, subject in rows
+        }
 
     # ----------------------------------------------------------------- attachments
 

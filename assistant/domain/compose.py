@@ -31,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .model import (
     Attachment,
+    CheckIn,
     Client,
     Deliverable,
     Draft,
@@ -251,6 +252,20 @@ def follow_up_context(
     }
 
 
+def check_in_context(
+    check_in: CheckIn, client: Client, identity: Identity, today: date, tz: tzinfo | None = None
+) -> dict[str, Any]:
+    last = check_in.last_contact.astimezone(tz) if tz else check_in.last_contact
+    return {
+        "locale": client.babel_locale,
+        "client": _client_context(client),
+        "freelancer": _freelancer_context(identity),
+        "work": _deliverable_context(check_in.work, today, tz),
+        "last_contact": last.date(),
+        "today": today,
+    }
+
+
 def termination_context(
     termination: Termination,
     client: Client,
@@ -335,6 +350,15 @@ def sample_context(kind: str, identity: Identity | None, language: str) -> dict[
             key="deliverable/sample/d/sample", deliverable=deliverable, stage=_SAMPLE_STAGE, due_on=today
         )
         return follow_up_context(follow_up, client, identity, today)
+    if kind == "check-in":
+        check_in = CheckIn(
+            key="check-in/sample/2026-03-12",
+            client="sample",
+            work=deliverable,
+            last_contact=datetime(2026, 3, 12, 9, 0),
+            due_on=today,
+        )
+        return check_in_context(check_in, client, identity, today)
     if kind == "termination":
         termination = Termination(
             key="termination/sample/other",
@@ -374,7 +398,7 @@ def check_template(
     Returns (line, message) for the first problem, or None when the template is sound.
     """
     try:
-        if kind in ("invoice", "deliverable", "termination", "rate-increase", "digest"):
+        if kind in ("invoice", "deliverable", "check-in", "termination", "rate-increase", "digest"):
             render(text, sample_context(kind, identity, language))
         else:
             _compile(text)  # syntax only: we do not know which variables it will get
@@ -516,6 +540,37 @@ def follow_up_draft(
         now=now,
     )
     return _draft(follow_up.key, "follow-up", message, client, deliverable.message_id)
+
+
+def check_in_draft(
+    check_in: CheckIn,
+    *,
+    client: Client,
+    identity: Identity,
+    template_text: str,
+    now: datetime,
+    today: date,
+    tz: tzinfo | None = None,
+) -> Draft:
+    """A check-in during ongoing work (seed 002): a reply in the thread of the work in progress.
+
+    It answers the latest deliverable email rather than the last message exchanged,
+    which may be an invoice or a reminder: a note about how the work is going belongs in
+    the conversation about the work, and lands there in every mail client (References).
+    """
+    body = render(template_text, check_in_context(check_in, client, identity, today, tz))
+    work = check_in.work
+    message = _threaded(
+        key=check_in.key,
+        client=client,
+        identity=identity,
+        subject=work.subject,
+        parent_id=work.message_id,
+        parent_references=work.references,
+        body=body,
+        now=now,
+    )
+    return _draft(check_in.key, "check-in", message, client, work.message_id)
 
 
 def _draft(key: str, kind: str, message: EmailMessage, client: Client, parent_id: str) -> Draft:

@@ -100,7 +100,7 @@ class OutboxRecord(Protocol):
     def key(self) -> str: ...
 
     @property
-    def kind(self) -> str: ...  # reminder, follow-up, notice, termination, rate-increase, digest
+    def kind(self) -> str: ...  # reminder, follow-up, check-in, notice, termination, rate-increase, digest
 
     @property
     def state(self) -> str: ...  # pending, drafted, sent

@@ -193,6 +193,10 @@ class Client:
     # Ending the relationship (termination.yaml has the defaults).
     notice_days: int | None = None  # seed 001/003: two weeks, or 30 days for a regular client
     handover: tuple[str, ...] = ()  # files, passwords, accesses that belong to the client
+    # Check-ins during ongoing work (escalation.yaml's check_in): left out, the rule of
+    # escalation.yaml; false: never for this client; true: on; a number: on, after that
+    # many business days of silence.
+    check_in: bool | int | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -203,6 +207,8 @@ class Client:
             raise FieldError("payment_terms_days", "payment_terms_days cannot be negative")
         if self.notice_days is not None and self.notice_days < 0:
             raise FieldError("notice_days", "notice_days cannot be negative")
+        if not isinstance(self.check_in, bool) and self.check_in is not None and self.check_in < 1:
+            raise FieldError("check_in", "check_in is true, false or a number of business days (at least 1)")
 
     @property
     def contact_address(self) -> Address:
@@ -245,14 +251,48 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CheckInRule:
+    """Seed 002: during ongoing work, keep in touch regularly, possibly weekly.
+
+    Off unless the freelancer turns it on (here, or per client in clients.yaml): a draft
+    nobody asked for is noise until they want it.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    enabled: bool = False
+    # Business days (the client country's holidays skipped) without any message either
+    # way before a check-in is suggested: 5 is a working week.
+    after_business_days: int = 5
+    # Work is in progress while the latest deliverable to the client is this recent and
+    # no invoice followed it.
+    active_within_days: int = 30
+    template: str = "check-in"
+
+    def __post_init__(self) -> None:
+        for name in ("after_business_days", "active_within_days"):
+            if getattr(self, name) < 1:
+                raise FieldError(name, f"{name} must be at least 1")
+
+    def after_days(self, client: Client) -> int | None:
+        """Business days of silence before a check-in to ``client``; None: no check-ins."""
+        if client.check_in is None:
+            return self.after_business_days if self.enabled else None
+        if isinstance(client.check_in, bool):  # before int: True is an int too
+            return self.after_business_days if client.check_in else None
+        return client.check_in
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Escalation:
-    """The ladders of escalation.yaml."""
+    """The ladders of escalation.yaml, and the check-in rule next to them."""
 
     __pydantic_config__ = _STRICT
 
     invoice: tuple[Stage, ...]
     # Follow-ups of an unanswered deliverable, relative to the day it was sent.
     deliverable: tuple[Stage, ...] = ()
+    check_in: CheckInRule = CheckInRule()
 
     def __post_init__(self) -> None:
         for name in ("invoice", "deliverable"):
@@ -699,6 +739,28 @@ class FollowUp:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    """The last message exchanged with a client, either way; automatic replies never count."""
+
+    client: str
+    at: datetime
+    direction: Literal["to", "from"]  # to the client (Sent) or from them (INBOX)
+    message_id: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckIn:
+    """Seed 002: work in progress and no contact for a while; a short check-in is due."""
+
+    key: str  # check-in/<client>/<day of the last contact>: one per silence, ever
+    client: str
+    work: Deliverable  # the latest deliverable: what the work is, and the thread to write in
+    last_contact: datetime
+    due_on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Termination:
     """A relationship to end: what the termination email must say (seeds 000-004)."""
 
@@ -732,7 +794,7 @@ class Draft:
     """A composed message ready to be appended to Drafts."""
 
     key: str
-    kind: str  # "reminder", "follow-up", later "termination"...
+    kind: str  # "reminder", "follow-up", "check-in", "termination", "rate-increase", "digest"
     message_id: str
     to: Address
     subject: str
