@@ -102,17 +102,46 @@ def reference(own_dovecot, tmp_path_factory):
     return state
 
 
+def drafting_window(dovecot, directory: Path, drafts: int) -> tuple[float, float]:
+    """Seconds from the service's start to its first and to its last draft, on this machine."""
+    world = ImapWorld(dovecot, "crashcalibration")
+    fill(world)
+    service = start(write_config(directory, world.account_yaml(), extra=SCHEDULE))
+    started = time.monotonic()
+    first = None
+    try:
+        while time.monotonic() - started < 60:
+            count = len(world.messages("Drafts"))
+            now = time.monotonic() - started
+            if count and first is None:
+                first = now
+            if count >= drafts:
+                return first, now
+            time.sleep(0.005)
+    finally:
+        service.send_signal(signal.SIGKILL)
+        service.wait()
+    raise AssertionError("the service wrote no drafts within 60 s")
+
+
 def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
     own_dovecot, reference, tmp_path, capsys
 ):
     rng = random.Random("kill -9")
+    first, last = drafting_window(own_dovecot, tmp_path / "calibration", len(reference["drafts"]))
+    FIGURES["drafting_window_s"] = (round(first, 2), round(last, 2))
     for trial in range(TRIALS):
         world = ImapWorld(own_dovecot, f"crash{trial}")
         fill(world)
         directory = tmp_path / str(trial)
         config = write_config(directory, world.account_yaml(), extra=SCHEDULE)
         service = start(config)
-        time.sleep(rng.uniform(0.3, 1.8))
+        # Half the kills land while drafts are being appended (the dangerous moment, a few
+        # hundred ms), the other half anywhere from start-up through the scan.
+        if trial % 2:
+            time.sleep(rng.uniform(max(0.0, first - 0.05), last + 0.02))
+        else:
+            time.sleep(rng.uniform(0.3, first))
         service.send_signal(signal.SIGKILL)
         service.wait()
         FIGURES["drafts_at_kill"][len(world.messages("Drafts"))] += 1
