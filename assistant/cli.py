@@ -25,6 +25,7 @@ log = logging.getLogger("assistant")
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 # --------------------------------------------------------------------------- helpers
@@ -173,6 +174,13 @@ def _accounts(config: Config, name: str | None):
     return [config.account(name)] if name else list(config.settings.accounts)
 
 
+def scan_progress():
+    """What shows a long scan's progress: a bar when stderr is a terminal, else lines."""
+    from .progress import for_stream
+
+    return for_stream(sys.stderr)
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from .adapters.store import Store
     from .engine import Engine, open_mailbox, open_sender, state_path
@@ -183,6 +191,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config = _config(args)
     now = datetime.combine(args.as_of, time(12), tzinfo=UTC) if args.as_of else _now()
     failed = False
+    progress = scan_progress()
     for account in _accounts(config, args.account):
         mailbox = open_mailbox(account)
         try:
@@ -190,8 +199,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 # The same pass as the service's: a stage with `action: send` is sent here too,
                 # else a manual scan would turn it into a draft for good.
                 engine = Engine(config, account, mailbox, store, open_sender(account))
-                report = engine.run_pass(now, dry_run=args.dry_run)
+                report = engine.run_pass(now, dry_run=args.dry_run, progress=progress)
+        except KeyboardInterrupt:
+            # Ctrl-C: the batches read so far are committed with their checkpoints, the one
+            # being read is rolled back; the next scan goes on from there.
+            progress.close()  # end the progress line before the message
+            what = "nothing was changed" if args.dry_run else "the next scan continues from here"
+            print(f"freelance-assistant: interrupted; {what}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         finally:
+            progress.close()
             mailbox.close()
         print_pass(report, config, mailbox.describe())
         failed = failed or bool(report.errors)
@@ -199,19 +216,35 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
     from .adapters.store import Store
     from .engine import state_path
-    from .report import print_status
+    from .status_report import account_document, print_status, status_document, wants_colour, width_of
 
     config = _config(args)
     now = _now()
-    for account in _accounts(config, args.account):
+    documents = []
+    for number, account in enumerate(_accounts(config, args.account)):
         path = state_path(config, account)
         if not path.exists():
-            print(f"Account {account.name}: no state yet ({path}); run `freelance-assistant scan` first")
+            if args.json:
+                documents.append(account_document(None, config, account, now))
+            else:
+                print(f"Account {account.name}: no state yet ({path}); run `freelance-assistant scan` first")
             continue
         with Store.open(path) as store:
-            print_status(store, config, account, now)
+            if args.json:
+                documents.append(account_document(store, config, account, now))
+                continue
+            if number:
+                print()
+            print_status(
+                store, config, account, now, out=sys.stdout,
+                colour=wants_colour(sys.stdout), width=width_of(sys.stdout),
+            )  # fmt: skip
+    if args.json:
+        print(json.dumps(status_document(documents, config, now), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
@@ -398,6 +431,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 
+SCAN_EXAMPLES = """\
+examples:
+  freelance-assistant scan --dry-run                    what would be drafted, and why
+  freelance-assistant scan --dry-run --as-of 2026-04-01 the same, as if it were that day
+  freelance-assistant scan                              read new mail, write due drafts
+
+The first scan reads lookback_days of mail and shows its progress: a bar on a
+terminal, else a line every 10 s or 10 %. Ctrl-C stops it cleanly: what was read
+is kept, and the next scan continues from there.
+"""
+
+STATUS_EXAMPLES = """\
+examples:
+  freelance-assistant status                  tables by client, with the total owed
+  freelance-assistant status --account work   one account only
+  freelance-assistant status --json | jq '.accounts[].totals.outstanding'
+
+Colour only on a terminal (set NO_COLOR to turn it off). --json follows a stable,
+documented schema: docs/status-json.md.
+"""
+
 
 INIT_EXAMPLES = """\
 examples:
@@ -433,14 +487,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
-        name: str, func, help: str, *, config: bool = True, account: bool = True, epilog: str = ""
+        name: str, func, help: str, *, config: bool = True, account: bool = True, epilog: str | None = None
     ) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=help,
             description=help,
-            epilog=epilog or None,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter,
         )
         sub.set_defaults(func=func)
         if config:
@@ -520,7 +574,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--offline", action="store_true", help="do not connect to the mailbox")
 
-    scan = command("scan", cmd_scan, "run one pass: read new mail, update the ledger, write due drafts")
+    scan = command(
+        "scan",
+        cmd_scan,
+        "run one pass: read new mail, update the ledger, write due drafts",
+        epilog=SCAN_EXAMPLES,
+    )
     scan.add_argument(
         "--dry-run", action="store_true", help="show what would be drafted and why; change nothing"
     )
@@ -528,7 +587,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="with --dry-run: plan as if it were that day"
     )
 
-    command("status", cmd_status, "show the invoices, their stage, and drafts waiting for you")
+    status = command(
+        "status",
+        cmd_status,
+        "per client: invoices owed and their reminders, work waiting for an answer, drafts, to-dos",
+        epilog=STATUS_EXAMPLES,
+    )
+    status.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document for scripts instead (schema: docs/status-json.md)",
+    )
 
     paid = command("mark-paid", cmd_mark_paid, "record that an invoice was paid so it is no longer chased")
     paid.add_argument("number", metavar="NUMBER", help="the invoice number, as shown by `status`")
@@ -615,7 +684,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"freelance-assistant: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        print("freelance-assistant: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `freelance-assistant status | head`: the reader left; that is not an error.
         sys.stderr.close()

@@ -46,6 +46,7 @@ from .config import Account, Config, load_config
 from .domain.model import InvoiceStatus
 from .engine import Engine, PassReport, Stopped, open_mailbox, open_sender, state_path
 from .errors import AssistantError, ConfigError, MailboxError
+from .progress import ProgressLog
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class AccountService:
         self.ok = False  # at least one successful pass
         self.running_since: float | None = None
         self.counts = ""
+        # A first scan of a large mailbox takes minutes: the journal hears how far it is.
+        self._progress = ProgressLog(log.info)
 
     # ----------------------------------------------------------------- passes (worker thread)
 
@@ -94,7 +97,7 @@ class AccountService:
     def _pass_sync(self, plan: bool) -> PassReport:
         engine = self._engine_sync()
         try:
-            report = engine.run_pass(_now(), plan=plan, stop=self.service.stopping)
+            report = engine.run_pass(_now(), plan=plan, stop=self.service.stopping, progress=self._progress)
         except MailboxError:
             engine.mailbox.close()  # drop a broken connection; the next pass opens a new one
             raise

@@ -14,6 +14,12 @@ so reading the same mail again after a UIDVALIDITY change counts nothing twice. 
 run performs the whole pass inside that transaction and rolls it back, so it changes
 neither the mailbox nor the state.
 
+A scan of several header batches (a first scan reads months of mail) commits after each
+batch but the last, together with the checkpoint that covers exactly that batch
+(``FolderScan.partial``): an interrupted first scan keeps what it read, and the next
+pass goes on from there. The ``progress`` callable of ``run_pass`` hears how far each
+folder's scan is after every batch; the engine does nothing else with it.
+
 Acting is deliberately outside that transaction and exactly-once per action key:
 claim the key (``pending``), look for a draft already carrying it, append if there is
 none, mark the key ``drafted``. A crash in between leaves a ``pending`` key, resolved
@@ -24,12 +30,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .adapters.credentials import password_for, secret_for
-from .adapters.mailbox import Folders, Mailbox, Uid
+from .adapters.mailbox import Folders, Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.smtp import SENDABLE_KINDS, Sender
 from .adapters.store import Store
@@ -87,6 +95,27 @@ class PassReport:
     sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
     skipped_messages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """How far the scan of one folder is, told to ``run_pass``'s ``progress`` callable."""
+
+    account: str
+    folder: str  # its name in the mailbox
+    done: int  # messages read so far
+    total: int  # new messages this scan reads
+    elapsed: float  # seconds since this folder's scan began
+    first: bool  # a first scan (or the rest of an interrupted one)
+    finished: bool = False  # the last report of this folder's scan
+
+    @property
+    def rate(self) -> float:
+        """Messages read per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+Progress = Callable[[ScanProgress], None]
 
 
 class _DryRun(Exception):
@@ -165,9 +194,10 @@ class Engine:
         self.sender = sender
         self._actions: dict[str, str] = {}
         self._stop: threading.Event | None = None
+        self._progress: Progress | None = None
         self._quick: tuple[Rules, classify.QuickFilter] | None = None
         self._unpaid: dict[str, dict[str, Invoice]] = {}
-        # The last message with each client seen in this pass, saved once after reading.
+        # The last message with each client seen since the last commit (see _save_contacts).
         self._contacts: dict[str, Contact] = {}
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
@@ -179,16 +209,26 @@ class Engine:
     # ----------------------------------------------------------------- the pass
 
     def run_pass(
-        self, now: datetime, *, dry_run: bool = False, plan: bool = True, stop: threading.Event | None = None
+        self,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        plan: bool = True,
+        stop: threading.Event | None = None,
+        progress: Progress | None = None,
     ) -> PassReport:
         """One pass. ``plan=False`` only reads mail and updates the ledger (the service does
         that on every IDLE push and writes drafts at the start of the working day).
         ``stop`` set by another thread ends the pass early: before the commit it rolls
-        the pass back (the next one redoes the work), after it no further draft is written.
+        the pass back (the next one redoes the work; the batches of a long scan committed
+        already stay), after it no further draft is written. ``progress`` is called with a
+        ``ScanProgress`` after every header batch; an exception it raises (Ctrl-C) ends
+        the pass like any other, after the batches committed so far.
         """
         report = PassReport(account=self.account.name, dry_run=dry_run)
         today = self.today(now)
         self._stop = stop
+        self._progress = progress
         folders = self.mailbox.folders()
         if not dry_run:
             self._resolve_pending(folders, now)
@@ -202,8 +242,7 @@ class Engine:
                 )
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
                 self._ingest(FolderRole.INBOX, folders.inbox, now, today, report)
-                for contact in self._contacts.values():
-                    self.store.save_contact(contact)
+                self._save_contacts()
                 self._settle_calendar(now, today, report)
                 if plan:
                     self._plan(now, today, report)
@@ -251,53 +290,101 @@ class Engine:
         if scan.reset and checkpoint is not None:
             self.store.forget_locations(role)
             self.store.note(f"folder/{role}", "rescan", f"{folder}: UIDVALIDITY changed", now)
-        quick = self._quick_filter()
-        for batch in scan.batches:
+        started, done = time.monotonic(), 0
+
+        def tell(finished: bool = False) -> None:
+            if self._progress is not None and scan.total:
+                elapsed = time.monotonic() - started
+                self._progress(
+                    ScanProgress(self.account.name, folder, done, scan.total, elapsed, scan.first, finished)
+                )
+
+        tell()
+        for number, batch in enumerate(scan.batches, 1):
             self._check_stop()
             report.scanned += len(batch)
-            candidates: dict[Uid, MailHeader] = {}
-            for raw in batch:
-                if not quick(raw.header, role):
-                    continue  # not a client's mail: not even parsed
-                header = parse_header(raw.header, uid=raw.uid, flags=raw.flags, size=raw.size)
-                if classify.is_candidate(header, role, self.rules):
-                    candidates[raw.uid] = header
-                    # From the header alone, so a message skipped below is contact too.
-                    contact = checkin.contact_in(header, role, self.rules, now)
-                    if contact is not None:
-                        known = self._contacts.get(contact.client)
-                        self._contacts[contact.client] = checkin.latest(known, contact)
-            if not candidates:
-                continue
-            report.candidates += len(candidates)
-            wanted = []
-            for uid, header in candidates.items():
-                if header.size > MAX_MESSAGE_BYTES:
-                    self._skip(report, role, uid, header.message_id, f"too large ({header.size} bytes)")
-                elif role is FolderRole.INBOX and threads.is_automatic(header):
-                    # An auto-reply or a bounce is journaled, never read: its header says enough.
-                    self._incoming_mail(Mail(header=header), now, today, report)
-                else:
-                    wanted.append(uid)
-            sizes = {uid: candidates[uid].size for uid in wanted}
-            for uid, data in self.mailbox.fetch(folder, wanted, sizes):
-                header = candidates.get(uid) or candidates.get(str(uid))
-                flags = header.flags if header else frozenset()
-                try:
-                    mail = parse_mail(data, uid=uid, flags=flags, header=header)
-                    if role is FolderRole.SENT:
-                        self._sent_mail(mail, uid, now, today, report)
-                    else:
-                        self._incoming_mail(mail, now, today, report)
-                except Exception as exc:  # one bad message never stops a pass
-                    self._skip(
-                        report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"
-                    )
+            self._ingest_batch(role, folder, batch, now, today, report)
+            done += len(batch)
+            partial = None if report.dry_run else scan.partial(number)
+            if partial is not None:
+                # The batch and the checkpoint just past it, durable together: an interrupted
+                # first scan goes on from here next time and reads nothing twice.
+                self.store.set_checkpoint(role, partial, now)
+                self._save_contacts()
+                self.store.commit()
+            tell()
         for uid, flags in scan.flag_changes:
             invoice = self.store.invoice_at(role, uid)
             if invoice is not None:
                 self._paid_tag(invoice, classify.paid_keyword_present(flags, self.rules), today, now, report)
         self.store.set_checkpoint(role, scan.checkpoint, now)
+        tell(finished=True)
+
+    def _ingest_batch(
+        self,
+        role: FolderRole,
+        folder: str,
+        batch: list[RawHeader],
+        now: datetime,
+        today: date,
+        report: PassReport,
+    ) -> None:
+        quick = self._quick_filter()
+        candidates: dict[Uid, MailHeader] = {}
+        for raw in batch:
+            if not quick(raw.header, role):
+                continue  # not a client's mail: not even parsed
+            header = parse_header(raw.header, uid=raw.uid, flags=raw.flags, size=raw.size)
+            if classify.is_candidate(header, role, self.rules):
+                candidates[raw.uid] = header
+                # From the header alone, so a message skipped below is contact too.
+                contact = checkin.contact_in(header, role, self.rules, now)
+                if contact is not None:
+                    known = self._contacts.get(contact.client)
+                    self._contacts[contact.client] = checkin.latest(known, contact)
+        if candidates:
+            report.candidates += len(candidates)
+            self._fetch_candidates(role, folder, candidates, now, today, report)
+
+    def _fetch_candidates(
+        self,
+        role: FolderRole,
+        folder: str,
+        candidates: dict[Uid, MailHeader],
+        now: datetime,
+        today: date,
+        report: PassReport,
+    ) -> None:
+        wanted = []
+        for uid, header in candidates.items():
+            if header.size > MAX_MESSAGE_BYTES:
+                self._skip(report, role, uid, header.message_id, f"too large ({header.size} bytes)")
+            elif role is FolderRole.INBOX and threads.is_automatic(header):
+                # An auto-reply or a bounce is journaled, never read: its header says enough.
+                self._incoming_mail(Mail(header=header), now, today, report)
+            else:
+                wanted.append(uid)
+        sizes = {uid: candidates[uid].size for uid in wanted}
+        for uid, data in self.mailbox.fetch(folder, wanted, sizes):
+            header = candidates.get(uid) or candidates.get(str(uid))
+            flags = header.flags if header else frozenset()
+            try:
+                mail = parse_mail(data, uid=uid, flags=flags, header=header)
+                if role is FolderRole.SENT:
+                    self._sent_mail(mail, uid, now, today, report)
+                else:
+                    self._incoming_mail(mail, now, today, report)
+            except Exception as exc:  # one bad message never stops a pass
+                self._skip(
+                    report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"
+                )
+
+    def _save_contacts(self) -> None:
+        """The last message with each client seen so far; saved with each commit, so an
+        interrupted first scan keeps the contacts of the batches it kept."""
+        for contact in self._contacts.values():
+            self.store.save_contact(contact)
+        self._contacts = {}
 
     def _quick_filter(self) -> classify.QuickFilter:
         if self._quick is None or self._quick[0] is not self.rules:

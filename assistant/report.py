@@ -1,18 +1,20 @@
-"""Human-readable output of ``scan``, ``status``, ``explain`` and the mailbox part of
-``check``, for the freelancer at a terminal."""
+"""Human-readable output of ``scan``, ``explain`` and the mailbox part of ``check``, for
+the freelancer at a terminal.
+
+``status`` has its own module, ``status_report``; ``money`` and ``LOCALES`` serve both.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 
 from .adapters.mailbox import MailboxProfile
-from .adapters.store import JournalEntry, OutboxEntry, Store
-from .config import Account, Config
-from .domain import checkin, ladder
-from .domain.digest import invoice_todos
+from .adapters.store import JournalEntry, OutboxEntry
+from .config import Config
+from .domain import ladder
 from .domain.model import (
     CheckIn,
     Deliverable,
@@ -111,181 +113,7 @@ def print_pass(report, config: Config, where: str) -> None:
         print(f"  ERROR {error}")
 
 
-# --------------------------------------------------------------------------- status
-
-_HELD = {
-    InvoiceStatus.PROMISED: "PROMISED",
-    InvoiceStatus.DISPUTED: "DISPUTED",
-    InvoiceStatus.PAUSED: "PAUSED",
-}
-
-
-def print_status(store: Store, config: Config, account: Account, now: datetime) -> None:
-    tz = ZoneInfo(config.identity.timezone)
-    today = now.astimezone(tz).date()
-    last = store.last_pass()
-    last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else "never"
-    print(f"Account {account.name} (state {store.path}; last pass {last_text})")
-    invoices = store.invoices()
-    taken = store.taken()
-    outbox = store.outbox()
-    by_key = {entry.key: entry for entry in outbox}
-    rules = config.rules
-
-    chased = [i for i in invoices if i.status is InvoiceStatus.OPEN]
-    held = [i for i in invoices if i.status in _HELD]
-    paid = [i for i in invoices if i.status is InvoiceStatus.PAID]
-    print()
-    print(f"Open invoices: {len(chased)}")
-    for invoice in chased:
-        print(f"  {_invoice_line(invoice, config)}  {_open_state(invoice, today)}{_partial(invoice, config)}")
-        client = rules.clients.get(invoice.client)
-        if client is None:
-            print("      not chased: the client is no longer in clients.yaml")
-            continue
-        _print_ladder(
-            ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country), taken, by_key, today, tz
-        )
-
-    print()
-    print(f"Paused invoices (not chased): {len(held)}")
-    for invoice in held:
-        until = f" until {invoice.hold_until}" if invoice.hold_until else ""
-        print(
-            f"  {_invoice_line(invoice, config)}  {_HELD[invoice.status]}{until}{_partial(invoice, config)}"
-        )
-        if invoice.hold_note:
-            print(f"      “{invoice.hold_note}”")
-        if invoice.status is InvoiceStatus.DISPUTED:
-            print("      a dispute needs a conversation, not a template: `resume` once it is settled")
-
-    print()
-    print(f"Paid invoices: {len(paid)}")
-    for invoice in paid:
-        print(f"  {_invoice_line(invoice, config)}  paid {invoice.paid_on} ({invoice.paid_via})")
-
-    waiting = [d for d in store.deliverables(DeliverableStatus.OPEN)]
-    print()
-    print(f"Deliverables waiting for an answer: {len(waiting)}")
-    for deliverable in waiting:
-        days = (today - deliverable.sent_at.astimezone(tz).date()).days
-        print(
-            f"  {deliverable.client:<14} {deliverable_id(deliverable.message_id)}  {deliverable.subject!r}, sent {_days(days)} ago"
-        )
-        client = rules.clients.get(deliverable.client)
-        if client is not None:
-            _print_ladder(
-                ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.country, tz),
-                taken,
-                by_key,
-                today,
-                tz,
-            )
-
-    _print_check_ins(store, config, invoices, outbox, today, tz)
-
-    todos = invoice_todos(
-        store.deliverables(DeliverableStatus.APPROVED), rules.deliverables.invoice_within_hours, now
-    )
-    notices = [e for e in outbox if e.kind == "notice" and (now - e.created_at).days < 14]
-    print()
-    print(f"To do: {len(todos) + len(notices)}")
-    for deliverable in todos:
-        approved = deliverable.approved_at.astimezone(tz) if deliverable.approved_at else None
-        print(
-            f"  invoice {deliverable.client}: {deliverable.subject!r} was approved {approved:%Y-%m-%d %H:%M} and not invoiced yet"
-        )
-    for entry in notices:
-        print(f"  contact {entry.recipient} yourself: {entry.key.rsplit('/', 1)[1]} of {entry.item} is due")
-
-    endings = [e for e in outbox if e.kind == "termination"]
-    print()
-    print(f"Termination drafts (the program never sends them): {len(endings)}")
-    for entry in endings:
-        review = entry.created_at + timedelta(hours=rules.termination.review_after_hours)
-        state = "sent by you" if entry.state == "sent" else f"in {entry.folder or 'Drafts'}"
-        print(
-            f"  {entry.subject!r} to {entry.recipient}, {state} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}"
-        )
-        if entry.state != "sent":
-            print(
-                f"      review after {review.astimezone(tz):%Y-%m-%d %H:%M}: sleep on it, perhaps let a colleague read it (seed 004)"
-            )
-        client = entry.key.split("/")[1]
-        owed = [i for i in invoices if i.client == client and i.status not in (InvoiceStatus.PAID,)]
-        if owed and entry.state != "sent":
-            listed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in owed)
-            print(
-                f"      WARNING money is still owed ({listed}); seed advice (003): wait until it is paid before telling them"
-            )
-        for line in _evidence(store, client):
-            print(f"      why: {line}")
-    held = [(item, e) for item, e in store.journal(prefix="client/") if e.event == "termination held"]
-    for item, entry in held:
-        print(f"  {item.split('/')[1]}: a termination is suggested but held until paid ({entry.detail})")
-    if endings:
-        print("  After the end: remove the client's logo from your portfolio if it invites questions,")
-        print("  and do not speak badly of the client, to anyone (seeds 003, 004).")
-
-    unsent = [e for e in outbox if e.state in ("pending", "drafted") and e.kind != "termination"]
-    print()
-    print(f"Drafts waiting for you to review and send: {len(unsent)}")
-    for entry in unsent:
-        note = " (interrupted; resolved on the next pass)" if entry.state == "pending" else ""
-        print(
-            f"  {entry.subject!r} to {entry.recipient}, in {entry.folder} since {entry.created_at.astimezone(tz):%Y-%m-%d %H:%M}{note}"
-        )
-        print(f"      key {entry.key}")
-
-
-def _print_check_ins(
-    store: Store, config: Config, invoices: list[Invoice], outbox: list[OutboxEntry], today: date, tz
-) -> None:
-    """Clients with check-ins on (escalation.yaml's check_in, or check_in in clients.yaml)."""
-    rule = config.rules.escalation.check_in
-    clients = [c for c in config.rules.clients.values() if rule.after_days(c) is not None]
-    if not clients:
-        return
-    deliverables = store.deliverables()
-    contacts = store.contacts()
-    drafts = [(e.key, e.created_at) for e in outbox]
-    print()
-    print(
-        f"Check-ins (work in progress: a deliverable in the last {rule.active_within_days} days, "
-        "not invoiced yet; due after that many business days without a message either way):"
-    )
-    for client in clients:
-        seen = checkin.outlook(
-            client, rule, deliverables=deliverables, invoices=invoices, contact=contacts.get(client.id),
-            drafts=drafts, today=today, tz=tz,
-        )  # fmt: skip
-        n = seen.after_days or 0
-        after = f"after {n} business day{'s' if n != 1 else ''}"
-        if seen.work is None or seen.last_contact is None:
-            print(f"  {client.id:<14} {after}: {seen.held}")
-            continue
-        contact = contacts.get(client.id)
-        way = ""
-        if contact is not None and contact.at == seen.last_contact:
-            way = " (you wrote)" if contact.direction == "to" else " (they wrote)"
-        print(
-            f"  {client.id:<14} {after}: work in progress {seen.work.subject!r}; "
-            f"last contact {seen.last_contact.astimezone(tz):%Y-%m-%d}{way}"
-        )
-        if seen.held:
-            print(f"      no check-in: {seen.held}")
-        elif seen.due(today):
-            print(f"      check-in due since {seen.due_on}: the next pass drafts it")
-        else:
-            print(f"      check-in on {seen.due_on} if nothing is exchanged before")
-
-
-def _evidence(store: Store, client: str) -> list[str]:
-    """Why a termination was suggested: the triggers recorded when it was drafted."""
-    for entry in reversed(store.history(f"client/{client}")):
-        if entry.event == "termination suggested":
-            return entry.detail.split(" / ")
-    return []
+# --------------------------------------------------------------------------- ladders
 
 
 def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz) -> None:

@@ -428,11 +428,11 @@ def test_scan_and_status_say_why_a_check_in_is_due_for_the_one_client_who_wants_
     assert f"key check-in/acme/{answered}" in capsys.readouterr().out
     assert main(["status", "--config", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Check-ins (work in progress: a deliverable in the last 30 days" in out
-    assert (
-        f"acme           after 5 business days: work in progress 'Propuesta de diseño v2'; last contact {answered} (they wrote)"
-        in out
-    )
-    assert "no check-in: the check-in for this silence was written" in out
-    assert "bright" not in out.split("Check-ins")[1].split("\n\n")[0]  # off for the others
-    assert "Drafts waiting for you to review and send: 1" in out
+    section = out.split("Check-ins\n")[1].split("\n\n")[0]
+    assert "(a deliverable of the last 30 days, not invoiced yet)" in " ".join(section.split())
+    assert "- acme · after 5 business days · work in progress 'Propuesta de diseño v2'" in section
+    assert f"last contact {answered}" in section
+    assert "no check-in: the check-in for this silence was written" in section
+    assert "bright" not in section  # off for the others
+    drafts = out.split("Drafts waiting for you to send\n")[1].split("\n\n")[0]
+    assert drafts.count("\n  - ") + drafts.startswith("  - ") == 1 and "check-in" in drafts, drafts

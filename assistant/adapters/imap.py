@@ -408,11 +408,18 @@ class ImapMailbox:
                 validity,
             )
         start = 1 if reset else int(checkpoint.get("uidnext", 1))
+        # The rest of an interrupted first scan: its checkpoint says how far it got and the
+        # SINCE day it searched with, so it goes on reading what the whole scan would have.
+        first = reset or bool(checkpoint.get("first"))
+        first_since = since if reset else _day(checkpoint.get("since"))
 
         new: list[int] = []
         if exists and (reset or not uidnext or start < uidnext):
             if reset and since is not None:
                 new = self._search(["SINCE", since], client=client)
+            elif first_since is not None:
+                criteria: list[Any] = ["UID", f"{start}:*", "SINCE", first_since]
+                new = [u for u in self._search(criteria, client=client) if u >= start]
             else:
                 new = [u for u in self._search(["UID", f"{start}:*"], client=client) if u >= start]
             if uidnext:
@@ -443,8 +450,17 @@ class ImapMailbox:
         }
 
         def batches() -> Iterator[list[RawHeader]]:
-            chunks = (imapwire.uid_set(new[i : i + HEADER_BATCH]) for i in range(0, len(new), HEADER_BATCH))
-            for rows in self._pipelined(chunks, _HEADER_ITEMS, client=client):
+            chunks = [new[i : i + HEADER_BATCH] for i in range(0, len(new), HEADER_BATCH)]
+            # Dovecot may start answering a pipelined FETCH before the one ahead of it has
+            # completed, so an answer can hold rows of the next chunk. They wait here for
+            # their own chunk: each batch is exactly its chunk (all of a chunk's rows have
+            # come once its command completed), and ``partial`` is exact.
+            early: dict[int, dict[bytes, Any]] = {}
+            answers = self._pipelined((imapwire.uid_set(c) for c in chunks), _HEADER_ITEMS, client=client)
+            for number, rows in enumerate(answers):
+                for row in rows:
+                    if b"UID" in row:
+                        early.setdefault(row[b"UID"], {}).update(row)
                 yield [
                     RawHeader(
                         uid=row[b"UID"],
@@ -452,13 +468,28 @@ class ImapMailbox:
                         header=imapwire.body_item(row) or b"",
                         size=row.get(b"RFC822.SIZE", 0),
                     )
-                    for row in rows
-                    if b"UID" in row
+                    for row in (early.pop(uid) for uid in chunks[number] if uid in early)
                 ]
 
+        def partial(done: int) -> dict[str, Any] | None:
+            if done * HEADER_BATCH >= len(new):
+                return None
+            mark: dict[str, Any] = {
+                "uidvalidity": validity,
+                "uidnext": new[done * HEADER_BATCH - 1] + 1,
+                # Flag changes are read after the batches: the next scan asks from the old MODSEQ.
+                "highestmodseq": 0 if reset else int(checkpoint.get("highestmodseq", 0)),
+            }
+            if first:
+                mark["first"] = True
+                if first_since is not None:
+                    mark["since"] = first_since.isoformat()
+            return mark
+
         return FolderScan(
-            folder=folder, checkpoint=after, reset=reset, batches=batches(), flag_changes=changes
-        )
+            folder=folder, checkpoint=after, reset=reset, batches=batches(), flag_changes=changes,
+            total=len(new), first=first, partial=partial,
+        )  # fmt: skip
 
     def fetch(
         self, folder: str, uids: Sequence[Uid], sizes: Mapping[Uid, int] | None = None
@@ -569,6 +600,14 @@ class _Pipeline:
     def _check(self) -> None:
         if self.broken:
             raise MailboxUnavailable(f"{self.mailbox.describe()}: fetching: connection lost")
+
+
+def _day(text: Any) -> date | None:
+    """The SINCE day an interrupted first scan stored in its checkpoint, if any."""
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def _flags(row: dict[bytes, Any]) -> frozenset[str]:

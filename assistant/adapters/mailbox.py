@@ -11,6 +11,8 @@ The contract, in short:
   dict the engine stores and hands back): header batches of new messages, flag changes
   of messages the engine watches, and the checkpoint to store once all of it has been
   processed. ``reset`` is true when earlier locations (UIDs) are no longer valid.
+  ``partial(n)`` is the checkpoint after the first ``n`` batches alone, so a long first
+  scan can be stored batch by batch and an interrupted one continued.
 * ``fetch`` returns whole messages; ``append`` adds a message (the only write there
   is); ``search_header`` finds messages by a header value (to find our own drafts).
 * ``profile()`` says what ``check`` explains: how Sent and Drafts were found, and what
@@ -21,7 +23,7 @@ Nothing in this interface can delete, move or change a message.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
@@ -64,6 +66,10 @@ class RawHeader:
     size: int = 0
 
 
+def _whole(batches: int) -> dict[str, Any] | None:
+    return None
+
+
 @dataclass(slots=True)
 class FolderScan:
     folder: str
@@ -71,6 +77,12 @@ class FolderScan:
     reset: bool
     batches: Iterator[list[RawHeader]]
     flag_changes: list[tuple[Uid, frozenset[str]]] = field(default_factory=list)
+    total: int = 0  # new messages the batches hold (for progress reports)
+    first: bool = False  # a first scan of the folder, or the rest of an interrupted one
+    # partial(n): the checkpoint to store once the first n batches are processed, None when
+    # they are all of them. It covers those batches only (flag changes are not in it), so
+    # a scan interrupted after them goes on with the next batch and misses nothing.
+    partial: Callable[[int], dict[str, Any] | None] = _whole
 
 
 class Mailbox(Protocol):

@@ -180,9 +180,24 @@ class MaildirMailbox:
                     )
                 yield batch
 
+        first = reset or bool((checkpoint or {}).get("first"))
+
+        def partial(done: int) -> dict[str, Any] | None:
+            if done * _BATCH >= len(new):
+                return None
+            pending = set(new[done * _BATCH :])
+            # Known messages keep the letters the engine last saw (their flag changes are
+            # read after the batches); the batches' messages and those before the cut-off
+            # get today's; the messages not read yet are left out, so they are new next time.
+            keys = {
+                key: known.get(key, letters) for key, (_, letters) in listing.items() if key not in pending
+            }
+            return {"keys": keys, "first": True} if first else {"keys": keys}
+
         return FolderScan(
-            folder=folder, checkpoint={"keys": after}, reset=reset, batches=batches(), flag_changes=changes
-        )
+            folder=folder, checkpoint={"keys": after}, reset=reset, batches=batches(), flag_changes=changes,
+            total=len(new), first=first, partial=partial,
+        )  # fmt: skip
 
     def fetch(
         self, folder: str, uids: Sequence[Uid], sizes: Mapping[Uid, int] | None = None

@@ -269,6 +269,17 @@ class Store:
             self._depth = 0
             self._db.execute("COMMIT")
 
+    def commit(self) -> None:
+        """Inside ``transaction``: make what it wrote so far durable and go on in a fresh one.
+
+        A long scan calls it after each header batch, with the checkpoint that covers the
+        batch: an interruption keeps those batches, and a rollback undoes only what followed.
+        """
+        if self._depth != 1:
+            raise StateError("commit() is for the outermost transaction only")
+        self._db.execute("COMMIT")
+        self._db.execute("BEGIN IMMEDIATE")
+
     # ----------------------------------------------------------------- checkpoints
 
     def checkpoint(self, folder: str) -> dict[str, Any] | None:

@@ -41,6 +41,17 @@ def add_business_days(start: date, days: int, country: str) -> date:
     return day
 
 
+def business_days_between(start: date, end: date, country: str) -> int:
+    """Business days after ``start`` up to and including ``end``; 0 when ``end`` is not later."""
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_business_day(day, country):
+            count += 1
+    return count
+
+
 def shift(start: date, days: int, kind: str, country: str) -> date:
     """``start`` moved by ``days`` calendar or business days."""
     if kind == "business":

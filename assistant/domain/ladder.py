@@ -124,6 +124,21 @@ def upcoming(
     return None
 
 
+def coming(
+    keys_and_dates: list[tuple[Stage, str, date]], taken: Mapping[str, str], today: date
+) -> tuple[Stage, date, bool] | None:
+    """What the ladder does next: the stage, its day, and whether it waits for an unsent draft.
+
+    Like ``upcoming``, except when stages are due already: then it is the stage the next
+    pass drafts, the latest of them (the catch-up), not the first.
+    """
+    found = upcoming(keys_and_dates, taken)
+    if found is None or found[2] or found[1] > today:
+        return found
+    due = _next(keys_and_dates, taken, today)
+    return (due[0], due[2], False) if due is not None else found
+
+
 def invoice_ladder(
     invoice: Invoice, stages: tuple[Stage, ...], country: str
 ) -> list[tuple[Stage, str, date]]:

@@ -32,12 +32,12 @@ class Freelancer:
     def store(self) -> Store:
         return Store.open(state_path(self.config, self.account))
 
-    def run(self, day: date, *, dry_run: bool = False, hour: int = 10) -> PassReport:
+    def run(self, day: date, *, dry_run: bool = False, hour: int = 10, progress=None) -> PassReport:
         mailbox = open_mailbox(self.account)
         try:
             with self.store() as store:
                 engine = Engine(self.config, self.account, mailbox, store, open_sender(self.account))
-                return engine.run_pass(at(day, hour), dry_run=dry_run)
+                return engine.run_pass(at(day, hour), dry_run=dry_run, progress=progress)
         finally:
             mailbox.close()
 
