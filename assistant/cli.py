@@ -476,6 +476,80 @@ examples:
 """
 
 
+# Every subcommand's --help ends with examples (the ones above, and these).
+EXAMPLES = {
+    "run": """\
+examples:
+  freelance-assistant run                              in the foreground, Ctrl-C to stop
+  systemctl --user enable --now freelance-assistant    as a service (systemd/README.md)
+  journalctl --user -u freelance-assistant -f          its log
+
+Reads mail all day (IMAP IDLE), writes drafts at schedule.workday_start, the digest at
+schedule.digest. SIGHUP (systemctl reload) rereads config and rules; a broken file
+keeps the old ones in force.
+""",
+    "demo": """\
+examples:
+  freelance-assistant demo --dir /tmp/fa-demo
+  freelance-assistant status --config /tmp/fa-demo/config.yaml
+
+Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
+pass: nothing leaves your computer.
+""",
+    "mark-paid": """\
+examples:
+  freelance-assistant mark-paid 2026-014                    paid today
+  freelance-assistant mark-paid 2026-014 --on 2026-03-20    paid on that day
+  freelance-assistant mark-paid 7 --client brightside       two clients have an invoice 7
+
+Or tag the invoice email "Paid" ($Paid) in your mail client: the next pass sees it.
+""",
+    "pause": """\
+examples:
+  freelance-assistant pause 2026-014 --until 2026-04-30 --reason "waiting for their budget"
+  freelance-assistant pause 2026-014                        until `resume`
+""",
+    "dispute": """\
+examples:
+  freelance-assistant dispute 2026-014 --reason "they say phase 2 was not delivered"
+  freelance-assistant resume 2026-014                       once you have sorted it out
+""",
+    "resume": """\
+examples:
+  freelance-assistant resume 2026-014
+  freelance-assistant resume 7 --client brightside
+
+The ladder goes on from where it stopped; stages missed meanwhile become one catch-up
+draft.
+""",
+    "draft-termination": """\
+examples:
+  freelance-assistant draft-termination nube --reason non-payment
+  freelance-assistant draft-termination brightside --reason no-capacity --account work
+
+The email is written into Drafts for you to read, edit and send yourself: the program
+never sends it. The handover and notice period come from clients.yaml.
+""",
+    "draft-rate-increase": """\
+examples:
+  freelance-assistant draft-rate-increase nube --rate "55 €/hora" --starting 2027-01-01
+  freelance-assistant draft-rate-increase brightside --rate "£480 a day"
+""",
+    "review": """\
+examples:
+  freelance-assistant review                          this calendar year
+  freelance-assistant review --year 2025 --html ~/review-2025.html
+  freelance-assistant review --since 2026-01-01
+""",
+    "explain": """\
+examples:
+  freelance-assistant explain 2026-014                an invoice, by its number
+  freelance-assistant explain d1a2b3c4                a deliverable, by the id `status` shows
+  freelance-assistant explain 7 --client brightside
+""",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="freelance-assistant",
@@ -493,8 +567,8 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help,
             description=help,
-            epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter,
+            epilog=epilog or EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(func=func)
         if config:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import stat
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli import build_parser, main
 from tests.support.mailboxes import ImapWorld, MaildirWorld
 from tests.support.world import TZ, at, invoice_email, write_config
 from tests.test_compose import SEED_ES
@@ -310,3 +311,16 @@ def test_review_ranks_the_demo_clients_and_writes_the_html_report(capsys, tmp_pa
     )
     code, _, err = run(capsys, "review", "--config", config, "--year", "2025", "--since", "2025-01-01")
     assert code == 2 and "not both" in err
+
+
+def test_every_command_s_help_ends_with_an_example_of_itself(capsys):
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert len(commands) >= 14
+    for name in commands:
+        with pytest.raises(SystemExit) as stopped:
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        examples = out.split("examples:\n", 1)[-1]
+        assert stopped.value.code == 0 and "examples:" in out, name
+        assert f"  freelance-assistant {name}" in examples, name
