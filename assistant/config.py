@@ -761,6 +761,7 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
 
 
 _TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*)\.txt\.j2$")
+_LANGUAGE_FOLDER = re.compile(r"[a-z]{2,3}")
 
 
 def _load_templates(root: Path) -> dict[tuple[str, str], TemplateSource]:
@@ -768,10 +769,9 @@ def _load_templates(root: Path) -> dict[tuple[str, str], TemplateSource]:
     problems: list[Problem] = []
     if not root.is_dir():
         raise ConfigError(Problem(str(root), 0, 0, "", "templates directory not found"))
-    for language in LANGUAGES:
-        folder = root / language
-        if not folder.is_dir():
-            continue
+    # Every language folder there is: the shipped three, and any the freelancer added.
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and _LANGUAGE_FOLDER.fullmatch(p.name)):
+        language = folder.name
         for file in sorted(folder.iterdir()):
             match = _TEMPLATE_NAME.match(file.name)
             if not match:

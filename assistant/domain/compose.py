@@ -25,6 +25,7 @@ from typing import Any
 
 import jinja2
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
@@ -310,10 +311,16 @@ def _sample_client(language: str) -> Client:
         id="sample",
         name="Sample Client Ltd",
         contact="Sam Sample <sam@example.com>",
-        language=language,  # type: ignore[arg-type]
-        country={"es": "ES", "en": "GB", "nl": "NL"}.get(language, "ES"),
+        language=language,
+        country={"en": "GB"}.get(language) or _likely_country(language),
         currency="EUR",
     )
+
+
+def _likely_country(language: str) -> str:
+    """The country Babel (CLDR) most associates with ``language``: "de" -> "DE"."""
+    likely = get_global("likely_subtags").get(language, "")
+    return likely.split("_")[-1] if likely.count("_") >= 1 and likely.split("_")[-1].isalpha() else "ES"
 
 
 _SAMPLE_STAGE = Stage(name="sample", after_days=1, template="sample")
@@ -513,6 +520,9 @@ def reminder_draft(
             subtype=subtype or "pdf",
             filename=attachment.filename or f"{invoice.number}.pdf",
         )
+        # add_attachment moved every Content-* header into the text part: the whole
+        # message is in the client's language too.
+        message["Content-Language"] = client.language
     return _draft(reminder.key, "reminder", message, client, invoice.message_id)
 
 
@@ -656,6 +666,8 @@ def termination_draft(
                 subtype=subtype,
                 filename=attachment.filename or f"{invoice.number}.pdf",
             )
+    if message["Content-Language"] is None:  # moved into the text part by add_attachment
+        message["Content-Language"] = client.language
     return _draft(termination.key, "termination", message, client, "")
 
 

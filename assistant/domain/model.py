@@ -20,8 +20,21 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Language = Literal["es", "en", "nl"]
+# An ISO 639 code. The program ships templates and wording for these three; any other
+# language works once its templates are in the rules folder (templates/<code>/).
+Language = str
 LANGUAGES: tuple[Language, ...] = ("es", "en", "nl")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def check_language(value: str) -> None:
+    """A language is a lower-case ISO 639 code ("es", "de", "fil"): the name of its
+    templates folder."""
+    if not _LANGUAGE_CODE.fullmatch(value):
+        raise FieldError(
+            "language", f"language {value!r} is not an ISO 639 code like es, en, nl or de (lower case)"
+        )
+
 
 # Unknown keys in a rules file are mistakes (a typo silently ignored is a rule that
 # silently does nothing), so every rule type forbids them.
@@ -150,6 +163,7 @@ class Identity:
             Address.parse(self.email)
         except ValueError as exc:
             raise FieldError("email", str(exc)) from None
+        check_language(self.language)
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -172,6 +186,9 @@ class Defaults:
     country: str = "ES"
     currency: str = "EUR"
     payment_terms_days: int = 14  # seed 002: "within two weeks of the invoice date"
+
+    def __post_init__(self) -> None:
+        check_language(self.language)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +220,7 @@ class Client:
             Address.parse(self.contact)
         except ValueError as exc:
             raise FieldError("contact", str(exc)) from None
+        check_language(self.language)
         if self.payment_terms_days < 0:
             raise FieldError("payment_terms_days", "payment_terms_days cannot be negative")
         if self.notice_days is not None and self.notice_days < 0:
