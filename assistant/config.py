@@ -753,6 +753,9 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
         trouble = compose.locale_problem(client.babel_locale)
         if trouble:
             where = ("clients", client.id, "locale")
+            if not client.locale:  # made of language and country: point at the language
+                where = ("clients", client.id, "language")
+                trouble += f"; name one with `locale:` (e.g. {client.language}_{client.language.upper()})"
             line, column = located.values.get(where) or located.values.get(where[:2], (0, 0))
             problems.append(Problem(str(path), line, column, _dotted(where), trouble))
     if problems:

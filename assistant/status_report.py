@@ -120,6 +120,10 @@ def print_status(
     last = store.last_pass()
     last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else "never"
     lines = [paint(f"Account {account.name}", "bold") + f" · last pass {last_text}"]
+    if last is None:  # only dry runs so far: they keep nothing
+        lines.append("Nothing read yet: run `freelance-assistant scan` (or the service) first.")
+        out.write("\n".join(lines) + "\n")
+        return
     for block in view.clients:
         lines.append("")
         lines.extend(_client_lines(block, view, config, paint, width))

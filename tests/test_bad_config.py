@@ -172,9 +172,16 @@ CATALOGUE = [
     Broken(
         "client language",
         "rules/clients.yaml",
+        ONE_CLIENT.replace("language: es", "language: French"),
+        5,
+        "language 'French' is not an ISO 639 code like es, en, nl or de",
+    ),
+    Broken(
+        "client language without a locale in its country",
+        "rules/clients.yaml",
         ONE_CLIENT.replace("language: es", "language: fr"),
         5,
-        "Input should be 'es', 'en' or 'nl'",
+        "unknown locale 'fr_ES'",
     ),
     Broken(
         "client contact",

@@ -48,11 +48,11 @@ def test_clients_inherit_defaults_and_keep_their_own_terms(tmp_path):
 
 
 def test_a_wrong_value_names_file_line_column_and_key_path():
-    text = "identity:\n  name: Lucía\n  email: lucia@example.com\n  language: fr\naccounts:\n  - maildir: {path: /tmp}\n"
+    text = "identity:\n  name: Lucía\n  email: lucia@example.com\n  language: French\naccounts:\n  - maildir: {path: /tmp}\n"
     with pytest.raises(ConfigError) as exc:
         load_settings(io.StringIO(text), "config.yaml")
     assert problems(exc) == [
-        "config.yaml:4:13: identity.language: Input should be 'es', 'en' or 'nl' (got 'fr')"
+        "config.yaml:4:13: identity.language: language 'French' is not an ISO 639 code like es, en, nl or de (lower case)"
     ]
 
 

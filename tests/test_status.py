@@ -324,3 +324,18 @@ def test_business_days_skip_weekends_and_the_countrys_holidays():
     assert calendar.business_days_between(date(2026, 3, 16), date(2026, 3, 18), "ES") == 2
     assert calendar.business_days_between(date(2026, 4, 2), date(2026, 4, 7), "ES") == 2  # Good Friday
     assert calendar.business_days_between(date(2026, 3, 18), date(2026, 3, 16), "ES") == 0
+
+
+def test_after_only_a_dry_run_status_says_nothing_was_read_yet(capsys, tmp_path):
+    from tests.support.freelancer import send_invoice
+    from tests.support.mailboxes import MaildirWorld
+    from tests.support.world import write_config
+
+    world = MaildirWorld(tmp_path / "Maildir")
+    send_invoice(world)
+    path = write_config(tmp_path / "cfg", world.account_yaml())
+    assert cli.main(["scan", "--dry-run", "--config", str(path)]) == 0
+    capsys.readouterr()
+    out = status(capsys, "--config", str(path))
+    assert "Nothing read yet: run `freelance-assistant scan`" in out
+    assert "Nothing outstanding" not in out
