@@ -372,7 +372,22 @@ class ImapMailbox:
     def _search(self, criteria: list[Any], *, client: imapclient.IMAPClient) -> list[int]:
         self._quiet(client)
         self.round_trips += 1
-        return sorted(self._guard("searching", lambda: client.search(criteria)))
+        if any(isinstance(c, str) and c.upper() == "HEADER" for c in criteria):
+            return sorted(self._guard("searching", lambda: client.search(criteria)))
+        return self._guard("searching", lambda: self._uids_of(criteria, client))
+
+    def _uids_of(self, criteria: list[Any], client: imapclient.IMAPClient) -> list[int]:
+        """UID SEARCH by UID range and day, the numbers read straight from the raw line.
+
+        imapclient's parser needs 15 MB at its peak for the 70,000 UIDs of a large INBOX
+        (bench/): a fifth of a first scan's memory. Header searches, with quoting and
+        charsets to get right, still go through imapclient.
+        """
+        args = [_imap_date(c) if isinstance(c, date) else str(c) for c in criteria]
+        typ, data = client._imap.uid("SEARCH", *args)
+        if typ != "OK":
+            raise MailboxError(f"{self.describe()}: SEARCH failed: {_short(data)}")
+        return sorted(int(n) for line in data if isinstance(line, bytes) for n in line.split())
 
     def scan(
         self,
@@ -610,6 +625,14 @@ class _Pipeline:
     def _check(self) -> None:
         if self.broken:
             raise MailboxUnavailable(f"{self.mailbox.describe()}: fetching: connection lost")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _imap_date(day: date) -> str:
+    """RFC 3501 date-text (``2-Mar-2026``): English month names whatever the locale."""
+    return f"{day.day}-{_MONTHS[day.month - 1]}-{day.year}"
 
 
 def _day(text: Any) -> date | None:
