@@ -538,18 +538,7 @@ def follow_up_draft(
 ) -> Draft:
     """The follow-up of an unanswered deliverable: a reply in its thread."""
     body = render(template_text, follow_up_context(follow_up, client, identity, today, tz))
-    deliverable = follow_up.deliverable
-    message = _threaded(
-        key=follow_up.key,
-        client=client,
-        identity=identity,
-        subject=deliverable.subject,
-        parent_id=deliverable.message_id,
-        parent_references=deliverable.references,
-        body=body,
-        now=now,
-    )
-    return _draft(follow_up.key, "follow-up", message, client, deliverable.message_id)
+    return _reply_about_work(follow_up.key, "follow-up", follow_up.deliverable, client, identity, body, now)
 
 
 def check_in_draft(
@@ -569,9 +558,15 @@ def check_in_draft(
     the conversation about the work, and lands there in every mail client (References).
     """
     body = render(template_text, check_in_context(check_in, client, identity, today, tz))
-    work = check_in.work
+    return _reply_about_work(check_in.key, "check-in", check_in.work, client, identity, body, now)
+
+
+def _reply_about_work(
+    key: str, kind: str, work: Deliverable, client: Client, identity: Identity, body: str, now: datetime
+) -> Draft:
+    """A draft threaded under the email that delivered ``work``."""
     message = _threaded(
-        key=check_in.key,
+        key=key,
         client=client,
         identity=identity,
         subject=work.subject,
@@ -580,7 +575,7 @@ def check_in_draft(
         body=body,
         now=now,
     )
-    return _draft(check_in.key, "check-in", message, client, work.message_id)
+    return _draft(key, kind, message, client, work.message_id)
 
 
 def _draft(key: str, kind: str, message: EmailMessage, client: Client, parent_id: str) -> Draft:
