@@ -470,20 +470,12 @@ def _threaded(
     now: datetime,
 ) -> EmailMessage:
     """A reply to the freelancer's own email ``parent_id``, addressed to the client's contact."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = str(identity.address)
-    message["To"] = str(client.contact_address)
-    message["Subject"] = reply_subject(subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id_for(key, identity)
+    message = _new_thread(
+        key=key, client=client, identity=identity, subject=reply_subject(subject), body=body, now=now
+    )
     if parent_id:
         message["In-Reply-To"] = parent_id
         message["References"] = _references(parent_id, parent_references)
-    message[KEY_HEADER] = key
-    message["User-Agent"] = "freelance-assistant"
-    message.set_content(body, charset="utf-8", cte="quoted-printable")
-    # After set_content, which replaces every Content-* header.
-    message["Content-Language"] = client.language
     return message
 
 
@@ -606,6 +598,7 @@ def split_subject(body: str, fallback: str) -> tuple[str, str]:
 def _new_thread(
     *, key: str, client: Client, identity: Identity, subject: str, body: str, now: datetime
 ) -> EmailMessage:
+    """A message from the freelancer to the client's contact, in the client's language."""
     message = EmailMessage(policy=SMTP)
     message["From"] = str(identity.address)
     message["To"] = str(client.contact_address)
