@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from assistant.adapters.parse import parse_header, parse_mail
 from assistant.config import load_rules
+from assistant.demo import pdf_file
 from assistant.domain.classify import classify_deliverable, classify_sent, fresh_text, signals_in
 from tests.support.world import IDENTITY, TZ, at, invoice_email, write_rules
 
@@ -150,15 +151,7 @@ def pdf_bomb(inflated: int = 400_000_000) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def deep(depth: int) -> bytes:
