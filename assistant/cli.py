@@ -426,7 +426,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.dir))
+    return run_demo(Path(args.dir), args.today)
 
 
 # --------------------------------------------------------------------------- parser
@@ -592,6 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--dir", required=True, metavar="DIR", help="where to create the sample (an empty or new directory)"
+    )
+    demo.add_argument(
+        "--today",
+        type=_date_arg,
+        metavar="YYYY-MM-DD",
+        help="build the sample as it would be on this day (default: today), to reproduce a run",
     )
 
     init = command(

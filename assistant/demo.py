@@ -386,7 +386,7 @@ def build_mailbox(root: Path, today: date) -> None:
         issued = today - timedelta(days=invoice.issued_days_ago)
         _deliver(folders["Sent"], data, _when(issued), flags="Sa" if paid else "S")
     for folder, data in _conversations(today):
-        _deliver(folders[folder], data, datetime.now(TZ) - timedelta(days=1))
+        _deliver(folders[folder], data, datetime.combine(today - timedelta(days=1), time(12, 0), TZ))
 
 
 def write_config(directory: Path) -> Path:
@@ -448,7 +448,8 @@ rules_dir: rules
     return config
 
 
-def run_demo(directory: Path) -> int:
+def run_demo(directory: Path, today: date | None = None) -> int:
+    """Build the sample mailbox in `directory` as it would be on `today` (default: the real day) and run one pass."""
     from .adapters.store import Store
     from .config import load_config
     from .engine import Engine, open_mailbox, state_path
@@ -459,7 +460,11 @@ def run_demo(directory: Path) -> int:
         raise UsageError(f"{directory} is not empty; give `demo --dir` a new or empty directory")
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     now = datetime.now(UTC)
-    today = now.astimezone(TZ).date()
+    if today is None:
+        today = now.astimezone(TZ).date()
+    else:
+        # The pass runs at ten in the morning of that day, inside the working day.
+        now = datetime.combine(today, time(10, 0), TZ).astimezone(UTC)
     build_mailbox(directory / "Maildir", today)
     config_path = write_config(directory)
     config = load_config(config_path)
