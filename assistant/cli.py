@@ -304,8 +304,9 @@ def cmd_hold(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from .domain.keys import deliverable_item, invoice_item
     from .domain.model import Invoice
-    from .engine import deliverable_item, find_item, invoice_item
+    from .engine import find_item
     from .report import print_explanation
 
     config = _config(args)

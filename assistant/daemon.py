@@ -43,6 +43,7 @@ from .adapters.credentials import warn_if_readable_by_others
 from .adapters.store import Store
 from .adapters.systemd import Notifier
 from .config import Account, Config, load_config
+from .domain.keys import DraftState
 from .domain.model import InvoiceStatus
 from .engine import Engine, PassReport, Stopped, open_mailbox, open_sender, state_path
 from .errors import AssistantError, ConfigError, MailboxError
@@ -263,7 +264,7 @@ def _counts(store: Store) -> str:
         for i in invoices
         if i.status in (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
     ]
-    waiting = [e for e in store.outbox() if e.state == "drafted"]
+    waiting = store.outbox(DraftState.DRAFTED)
     return f"{len(open_)} open invoices, {len(held)} paused, {len(waiting)} drafts waiting"
 
 

@@ -452,6 +452,7 @@ def run_demo(directory: Path, today: date | None = None) -> int:
     """Build the sample mailbox in `directory` as it would be on `today` (default: the real day) and run one pass."""
     from .adapters.store import Store
     from .config import load_config
+    from .domain.keys import DraftKind
     from .engine import Engine, open_mailbox, state_path
     from .report import print_pass
 
@@ -478,7 +479,7 @@ def run_demo(directory: Path, today: date | None = None) -> int:
     print(f"Configuration:  {config_path}   rules: {directory / 'rules'}")
     print()
     print_pass(report, config, mailbox.describe())
-    ending = next((d for d in report.drafted if d.kind == "termination"), None)
+    ending = next((d for d in report.drafted if d.kind == DraftKind.TERMINATION), None)
     spanish = next((d for d in report.drafted if d.key.startswith("invoice/nube/")), None)
     if spanish is not None:
         message = email.message_from_bytes(spanish.data, policy=policy.default)

@@ -39,10 +39,11 @@ from zoneinfo import ZoneInfo
 from .adapters.credentials import password_for, secret_for
 from .adapters.mailbox import Folders, Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
-from .adapters.smtp import SENDABLE_KINDS, Sender
+from .adapters.smtp import Sender
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin, classify, compose, ladder, ledger, termination, threads
+from .domain import checkin, classify, compose, keys, ladder, ledger, termination, threads
+from .domain.keys import DraftKind, DraftState, JournalEvent, deliverable_item, invoice_item
 from .domain.model import (
     CheckIn,
     Client,
@@ -175,14 +176,6 @@ def open_sender(account: Account) -> Sender | None:
     )
 
 
-def invoice_item(invoice: Invoice) -> str:
-    return f"invoice/{invoice.key}"
-
-
-def deliverable_item(deliverable: Deliverable) -> str:
-    return f"deliverable/{deliverable.key}"
-
-
 class Engine:
     def __init__(
         self, config: Config, account: Account, mailbox: Mailbox, store: Store, sender: Sender | None = None
@@ -273,9 +266,11 @@ class Engine:
         detail: str,
         now: datetime,
         evidence: Evidence | None = None,
+        *,
+        data: dict | None = None,
     ) -> None:
         """Record one state change: journal, log line, report."""
-        self.store.note(item, event, detail, now, evidence)
+        self.store.note(item, event, detail, now, evidence, data=data)
         line = f"{item}: {event}" + (f" ({detail})" if detail else "")
         log.info("%s", line)
         report.changes.append(line)
@@ -289,7 +284,9 @@ class Engine:
         scan = self.mailbox.scan(folder, checkpoint, since=since, watch=watch)
         if scan.reset and checkpoint is not None:
             self.store.forget_locations(role)
-            self.store.note(f"folder/{role}", "rescan", f"{folder}: UIDVALIDITY changed", now)
+            self.store.note(
+                keys.folder_item(role), JournalEvent.RESCAN, f"{folder}: UIDVALIDITY changed", now
+            )
         started, done = time.monotonic(), 0
 
         def tell(finished: bool = False) -> None:
@@ -428,8 +425,7 @@ class Engine:
                     deliverable.sent_at, deliverable.references,
                 )  # fmt: skip
             for entry in self.store.outbox():
-                # invoice/<client>/<number>, deliverable/<client>/<id>, check-in/<client>
-                client = entry.item.split("/")[1] if "/" in entry.item else ""
+                client = keys.client_of(entry.item)
                 if entry.parent_id and client:
                     self._track(
                         index, entry.message_id, entry.subject, client, entry.created_at, (entry.parent_id,)
@@ -474,14 +470,8 @@ class Engine:
             entry = self.store.outbox_entry(header.assistant_key)
             if entry is None:
                 # The state was lost, or the draft came from another installation.
-                item = header.assistant_key.rsplit("/", 1)[0]
-                kind = (
-                    "follow-up"
-                    if item.startswith("deliverable/")
-                    else "check-in"
-                    if item.startswith("check-in/")
-                    else "reminder"
-                )
+                item = keys.item_of(header.assistant_key)
+                kind = keys.kind_of_key(header.assistant_key)
                 recipient = header.to[0].email if header.to else ""
                 if self.store.record_sent(
                     key=header.assistant_key, kind=kind, item=item, message_id=header.message_id,
@@ -513,7 +503,7 @@ class Engine:
                 self._change(
                     report,
                     deliverable_item(new),
-                    "delivered",
+                    JournalEvent.DELIVERED,
                     f"{new.subject!r} sent {new.sent_at:%Y-%m-%d}",
                     now,
                     Evidence.of(header),
@@ -532,15 +522,15 @@ class Engine:
         name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
         for entry in self.store.outbox_for(name):
             after_draft = header.date is None or header.date >= entry.created_at
-            if entry.state == "drafted" and after_draft and self.store.mark_sent(entry.key, sent_at):
+            if entry.state is DraftState.DRAFTED and after_draft and self.store.mark_sent(entry.key, sent_at):
                 self._sent(report, entry.key, name, "the freelancer replied in the thread", now, header)
 
     def _sent(
         self, report: PassReport, key: str, item: str, how: str, now: datetime, header: MailHeader
     ) -> None:
         report.sent.append(key)
-        event = "check-in sent" if key.startswith("check-in/") else "reminder sent"
-        self._change(report, item, event, f"{key.rsplit('/', 1)[1]}: {how}", now, Evidence.of(header))
+        event = JournalEvent.CHECK_IN_SENT if keys.is_check_in(key) else JournalEvent.REMINDER_SENT
+        self._change(report, item, event, f"{keys.stage_of(key)}: {how}", now, Evidence.of(header))
 
     def _invoice_seen(
         self, seen, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport
@@ -556,7 +546,7 @@ class Engine:
             self._change(
                 report,
                 invoice_item(new),
-                "invoiced",
+                JournalEvent.INVOICED,
                 f"{amount}, issued {new.issue_date}, due {new.due_date}",
                 now,
                 Evidence.of(mail.header),
@@ -607,7 +597,12 @@ class Engine:
                 name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
                 if not self._seen(name, header.message_id):
                     self._change(
-                        report, name, "automatic reply", f"{robot}; not an answer", now, Evidence.of(header)
+                        report,
+                        name,
+                        JournalEvent.AUTOMATIC_REPLY,
+                        f"{robot}; not an answer",
+                        now,
+                        Evidence.of(header),
                     )
             return
         text = classify.fresh_text(mail.text)
@@ -617,11 +612,11 @@ class Engine:
                 text, self.rules.signals, language=client.language, written_on=written_on
             )
         }
-        if Signal.SCOPE_CHANGE in signals and not self._seen(f"client/{client.id}", header.message_id):
+        if Signal.SCOPE_CHANGE in signals and not self._seen(keys.client_item(client.id), header.message_id):
             self._change(
                 report,
-                f"client/{client.id}",
-                "scope change",
+                keys.client_item(client.id),
+                JournalEvent.SCOPE_CHANGE,
                 "",
                 now,
                 Evidence.of(header, signals[Signal.SCOPE_CHANGE].quote),
@@ -668,7 +663,7 @@ class Engine:
         try:
             changed = ledger.apply_deliverable(deliverable, event, at=at)
         except ledger.IllegalTransition:
-            self.store.note(name, "reply", "", now, Evidence.of(header))
+            self.store.note(name, JournalEvent.REPLY, "", now, Evidence.of(header))
             return
         self.store.save_deliverable(changed)
         quote = signals[Signal.APPROVAL].quote if Signal.APPROVAL in signals else ""
@@ -721,8 +716,9 @@ class Engine:
             detail += f"; chasing again after {changed.hold_until}"
         else:
             self.store.note(
-                name, "reply", "a reply with no payment, dispute or promise in it", now, Evidence.of(header)
-            )
+                name, JournalEvent.REPLY, "a reply with no payment, dispute or promise in it", now,
+                Evidence.of(header),
+            )  # fmt: skip
             return
         self._save_invoice(changed)
         if changed.status is InvoiceStatus.PAID:
@@ -772,7 +768,7 @@ class Engine:
                 self._change(
                     report,
                     invoice_item(invoice),
-                    "lapsed",
+                    JournalEvent.LAPSED,
                     f"{invoice.status} until {invoice.hold_until}, not paid: chasing again",
                     now,
                     Evidence(source="calendar"),
@@ -788,7 +784,11 @@ class Engine:
                 )
                 self.store.save_deliverable(changed)
                 self._change(
-                    report, deliverable_item(deliverable), "invoiced", f"invoice {later[0].number}", now
+                    report,
+                    deliverable_item(deliverable),
+                    JournalEvent.INVOICED,
+                    f"invoice {later[0].number}",
+                    now,
                 )
 
     # ----------------------------------------------------------------- plan, compose, act
@@ -884,12 +884,12 @@ class Engine:
             if stages:
                 for invoice in invoices:
                     entry = outbox.get(ladder.action_key(invoice, stages[-1]))
-                    if entry is not None and entry.state == "sent" and entry.sent_at is not None:
+                    if entry is not None and entry.state is DraftState.SENT and entry.sent_at is not None:
                         final_notices[invoice.number] = entry.sent_at
             scope = [
                 (e.evidence.date if e.evidence and e.evidence.date else e.at)
-                for e in self.store.history(f"client/{client.id}")
-                if e.event == "scope change"
+                for e in self.store.history(keys.client_item(client.id))
+                if e.event == JournalEvent.SCOPE_CHANGE
             ]
             deliverables = self.store.deliverables(client=client.id)
             fired = termination.triggers(
@@ -901,19 +901,22 @@ class Engine:
                 client, fired[0].reason, key=key, invoices=invoices, deliverables=deliverables,
                 rules=self.rules, today=today, evidence=tuple(t.evidence for t in fired), suggested=True,
             )  # fmt: skip
-            item = f"client/{client.id}"
+            item = keys.client_item(client.id)
+            why = {"why": list(case.evidence)}
             if termination.held(case, self.rules):
                 if not any(
-                    e.event == "termination held" and e.at.year == today.year
+                    e.event == JournalEvent.TERMINATION_HELD and e.at.year == today.year
                     for e in self.store.history(item)
                 ):
                     self._change(
-                        report, item, "termination held",
+                        report, item, JournalEvent.TERMINATION_HELD,
                         "money is still owed; hold_until_paid waits until it is paid (seed 003). "
-                        + " / ".join(case.evidence), now,
+                        + " / ".join(case.evidence), now, data=why,
                     )  # fmt: skip
                 continue
-            self._change(report, item, "termination suggested", " / ".join(case.evidence), now)
+            self._change(
+                report, item, JournalEvent.TERMINATION_SUGGESTED, " / ".join(case.evidence), now, data=why
+            )
             cases.append(case)
         return cases
 
@@ -962,7 +965,9 @@ class Engine:
         self._act(draft, self.mailbox.folders(), now, report)
         if report.errors:
             raise MailboxError("; ".join(report.errors))
-        self.store.note(f"client/{client.id}", "termination drafted", f"reason: {reason}", now)
+        self.store.note(
+            keys.client_item(client.id), JournalEvent.TERMINATION_DRAFTED, f"reason: {reason}", now
+        )
         return draft, case
 
     def write_rate_increase(self, client_id: str, rate: str, starting: date | None, now: datetime) -> Draft:
@@ -970,7 +975,7 @@ class Engine:
         client = self._client(client_id)
         today = self.today(now)
         increase = RateIncrease(
-            key=f"rate/{client.id}/{today.isoformat()}", client=client.id, rate=rate, starting=starting
+            key=keys.rate_key(client.id, today), client=client.id, rate=rate, starting=starting
         )
         if self.store.outbox_entry(increase.key) is not None:
             raise UsageError(f"a rate proposal for {client.id} was already written today; it is in Drafts")
@@ -998,7 +1003,7 @@ class Engine:
         from .report import LOCALES
 
         today = self.today(now)
-        key = f"digest/{self.account.name}/{today.isoformat()}"
+        key = keys.digest_key(self.account.name, today)
         if self.store.outbox_entry(key) is not None:
             return False
         identity = self.config.identity
@@ -1041,7 +1046,7 @@ class Engine:
             report.errors.append(f"{draft.key}: {exc}")
             return report
         with self.store.transaction():
-            self.store.complete(draft.key, state="sent", uid=uid, at=now)
+            self.store.move(draft.key, ledger.DraftEvent.DELIVERED, uid=uid, at=now)
         log.info("digest %s delivered into %s", draft.key, folders.inbox)
         return report
 
@@ -1056,15 +1061,15 @@ class Engine:
 
     def _act(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
         action = self._actions.get(draft.key, "draft")
-        if action == "notify" and draft.kind in ("reminder", "follow-up"):
+        if action == "notify" and draft.kind in (DraftKind.REMINDER, DraftKind.FOLLOW_UP):
             self._notify(draft, now, report)
             return
-        if action == "send" and self.sender is not None and draft.kind in SENDABLE_KINDS:
+        if action == "send" and self.sender is not None and keys.may_send(draft.kind, draft.key):
             self._send(draft, folders, now, report)
             return
         self.store.add_pending(
             key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
-            recipient=draft.to.email, folder=folders.drafts, at=now, item=_item_of_key(draft.key),
+            recipient=draft.to.email, folder=folders.drafts, at=now, item=keys.item_of(draft.key),
             parent_id=draft.in_reply_to,
         )  # fmt: skip
         try:
@@ -1081,11 +1086,11 @@ class Engine:
             report.errors.append(message)
             return
         with self.store.transaction():
-            self.store.complete(draft.key, state="drafted", uid=uid, at=now)
+            self.store.move(draft.key, ledger.DraftEvent.APPENDED, uid=uid, at=now)
             self.store.note(
-                _item_of_key(draft.key),
-                "drafted",
-                f"{draft.key.rsplit('/', 1)[1]}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
+                keys.item_of(draft.key),
+                JournalEvent.DRAFTED,
+                f"{keys.stage_of(draft.key)}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
                 now,
             )
         log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
@@ -1097,13 +1102,13 @@ class Engine:
         assert self.sender is not None
         self.store.add_pending(
             key=draft.key, kind=draft.kind, message_id=draft.message_id, subject=draft.subject,
-            recipient=draft.to.email, folder=folders.sent, at=now, item=_item_of_key(draft.key),
+            recipient=draft.to.email, folder=folders.sent, at=now, item=keys.item_of(draft.key),
             parent_id=draft.in_reply_to, note="send",
         )  # fmt: skip
         try:
             self.sender.send(draft, sender=self.config.identity.email, recipients=[draft.to.email])
         except (SendFailed, SendRefused) as exc:
-            self.store.release(draft.key)  # nothing went out: the next pass tries again
+            self.store.move(draft.key, ledger.DraftEvent.RELEASED, at=now)  # nothing went out: try again
             message = f"{draft.key}: sending failed: {exc}"
             log.error("%s", message)
             report.errors.append(message)
@@ -1118,11 +1123,11 @@ class Engine:
                     "%s was sent, but its copy could not be put in %s: %s", draft.key, folders.sent, exc
                 )
         with self.store.transaction():
-            self.store.complete(draft.key, state="sent", uid=uid, at=now)
+            self.store.move(draft.key, ledger.DraftEvent.DELIVERED, uid=uid, at=now)
             self.store.note(
-                _item_of_key(draft.key),
-                "sent",
-                f"{draft.key.rsplit('/', 1)[1]}: sent by SMTP to {draft.to.email}",
+                keys.item_of(draft.key),
+                JournalEvent.SENT,
+                f"{keys.stage_of(draft.key)}: sent by SMTP to {draft.to.email}",
                 now,
             )
         log.info("%s sent to %s over %s", draft.key, draft.to.email, self.sender.describe())
@@ -1130,16 +1135,16 @@ class Engine:
 
     def _notify(self, draft: Draft, now: datetime, report: PassReport) -> None:
         """``action: notify``: nothing is written or sent; `status` and the digest list it."""
-        item = _item_of_key(draft.key)
+        item = keys.item_of(draft.key)
         if self.store.record_sent(
-            key=draft.key, kind="notice", item=item, message_id="", subject=draft.subject,
-            recipient=draft.to.email, at=now,
+            key=draft.key, kind=DraftKind.NOTICE, item=item, message_id="", subject=draft.subject,
+            recipient=draft.to.email, at=now, event=ledger.DraftEvent.NOTIFIED,
         ):  # fmt: skip
             self._change(
                 report,
                 item,
-                "to do",
-                f"{draft.key.rsplit('/', 1)[1]}: contact {draft.to.email} yourself",
+                JournalEvent.TO_DO,
+                f"{keys.stage_of(draft.key)}: contact {draft.to.email} yourself",
                 now,
             )
 
@@ -1150,7 +1155,7 @@ class Engine:
         was scanned. After an interruption Sent is searched too (a header search there
         reads every message of a large folder, so it is kept for that rare case).
         """
-        if key.startswith("digest/"):
+        if keys.is_digest(key):
             places = (folders.inbox,)
         else:
             places = (folders.drafts, folders.sent) if sent_too else (folders.drafts,)
@@ -1162,33 +1167,34 @@ class Engine:
 
     def _resolve_pending(self, folders: Folders, now: datetime) -> None:
         """Finish what a crash interrupted: a pending key either has its message, or never got it."""
-        for entry in self.store.outbox("pending"):
+        for entry in self.store.outbox(DraftState.PENDING):
             uid = self._find_ours(entry.key, folders, sent_too=True)
-            item = entry.item or _item_of_key(entry.key)
+            item = entry.item or keys.item_of(entry.key)
             with self.store.transaction():
                 if entry.note == "send":
                     # SMTP may or may not have taken it: never risk sending twice.
-                    self.store.complete(entry.key, state="sent", uid=uid, at=now)
+                    self.store.move(entry.key, ledger.DraftEvent.DELIVERED, uid=uid, at=now)
                     detail = (
                         "found in Sent after an interruption"
                         if uid is not None
                         else ("interrupted while sending; not sent again: check your Sent folder")
                     )
-                    self.store.note(item, "sent", detail, now)
+                    self.store.note(item, JournalEvent.SENT, detail, now)
                     log.warning("%s: %s", entry.key, detail)
                 elif uid is not None:
-                    state = "sent" if entry.key.startswith("digest/") else "drafted"
-                    self.store.complete(entry.key, state=state, uid=uid, at=now)
-                    self.store.note(item, "drafted", "found in the mailbox after an interruption", now)
+                    event = (
+                        ledger.DraftEvent.DELIVERED
+                        if keys.is_digest(entry.key)
+                        else ledger.DraftEvent.APPENDED
+                    )
+                    self.store.move(entry.key, event, uid=uid, at=now)
+                    self.store.note(
+                        item, JournalEvent.DRAFTED, "found in the mailbox after an interruption", now
+                    )
                     log.info("draft %s found after an interruption", entry.key)
                 else:
-                    self.store.release(entry.key)
+                    self.store.move(entry.key, ledger.DraftEvent.RELEASED, at=now)
                     log.info("draft %s was never appended; it will be written again", entry.key)
-
-
-def _item_of_key(key: str) -> str:
-    """``invoice/acme/2026-001/first-reminder`` -> ``invoice/acme/2026-001``."""
-    return key.rsplit("/", 1)[0]
 
 
 def _same_currency(currency: str, invoice: Invoice) -> bool:

@@ -89,12 +89,12 @@ class Out:
 
 @dataclass
 class Line:
-    """A journal line as an object with item, at, event and detail."""
+    """A journal line as an object with item, at, event and why (a termination line's triggers)."""
 
     item: str
     at: datetime
     event: str
-    detail: str = ""
+    why: tuple[str, ...] = ()
 
 
 def sent(key: str, day: date, kind: str = "reminder") -> Out:
@@ -363,21 +363,22 @@ def test_the_review_delay_comes_from_termination_yaml(rules):
 
 
 def test_clients_flagged_this_year_by_a_suggested_or_held_termination(rules):
-    held_detail = (
-        "money is still owed; hold_until_paid waits until it is paid (seed 003). "
-        "3 invoices paid late or unpaid past due in the last 365 days: T-1, T-2, T-3"
-    )
+    # The triggers travel as data next to the sentence people read; nothing parses the sentence.
+    held_why = {"why": ["3 invoices paid late or unpaid past due in the last 365 days: T-1, T-2, T-3"]}
     journal = [
         (
             "client/acme",
             at(date(2026, 5, 19)),
             "termination suggested",
-            "invoice A-100 still unpaid / 3 late payments",
+            ("invoice A-100 still unpaid", "3 late payments"),
         ),
-        ("client/tulp", JournalEntry(at(date(2026, 3, 1)), "termination held", held_detail, None)),
-        Line("client/bright", at(date(2025, 12, 30)), "termination suggested", "last year"),
+        (
+            "client/tulp",
+            JournalEntry(at(date(2026, 3, 1)), "termination held", "money is still owed", None, held_why),
+        ),
+        Line("client/bright", at(date(2025, 12, 30)), "termination suggested", ("last year",)),
         Line("client/bright", at(date(2026, 4, 1)), "scope change"),
-        ("invoice/acme/A-100", at(date(2026, 5, 1)), "termination suggested", "not a client line"),
+        ("invoice/acme/A-100", at(date(2026, 5, 1)), "termination suggested", ("not a client line",)),
     ]
     outbox = [Out("termination/acme/suggested-2026", "termination", "drafted", at(date(2026, 5, 19)))]
     flagged = digest(rules, journal=journal, outbox=outbox)["flagged"]
@@ -396,8 +397,8 @@ def test_clients_flagged_this_year_by_a_suggested_or_held_termination(rules):
 
 def test_the_latest_flag_of_a_client_wins(rules):
     journal = [
-        ("client/acme", at(date(2026, 2, 1)), "termination held", "money is still owed"),
-        ("client/acme", at(date(2026, 4, 1)), "termination suggested", "paid at last"),
+        ("client/acme", at(date(2026, 2, 1)), "termination held", ("money is still owed",)),
+        ("client/acme", at(date(2026, 4, 1)), "termination suggested", ("paid at last",)),
     ]
     (flag,) = digest(rules, journal=journal)["flagged"]
     assert not flag["held"] and flag["on"] == date(2026, 4, 1)

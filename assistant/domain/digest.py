@@ -43,8 +43,9 @@ Inputs are duck-typed, so the store's records and small test records both work:
 * an outbox entry (``adapters.store.OutboxEntry`` fits) is read through ``key``,
   ``kind``, ``state``, ``subject``, ``recipient``, ``created_at``, ``item``,
   ``sent_at``, and ``folder`` when it has one;
-* a journal line is an object with ``item``, ``at``, ``event`` and ``detail``, a tuple
-  ``(item, at, event, detail)`` (or ``(item, at, event)``), or the store's own
+* a journal line is an object with ``item``, ``at``, ``event`` and ``why`` (the triggers a
+  termination line names, structured: never read back from a sentence), a tuple
+  ``(item, at, event, why)`` (or ``(item, at, event)``), or the store's own
   ``(item, JournalEntry)`` pairs from ``Store.journal(prefix="client/")``.
 
 Times are shown in ``tz``. The store's timestamps are time-zone aware; a naive one is
@@ -58,9 +59,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import quote, unquote
 
-from . import ladder
+from . import keys, ladder
 from .model import (
     Client,
     Deliverable,
@@ -79,16 +79,14 @@ from .review import AGEING_BUCKETS
 from .termination import owed
 
 # Journal events (on item client/<id>) that flag a client, written by engine.py.
-SUGGESTED = "termination suggested"
-HELD = "termination held"
-# The engine's note that opens a "termination held" line; the evidence follows it.
-_HELD_PREFIX = "money is still owed; hold_until_paid waits until it is paid (seed 003). "
+SUGGESTED = keys.JournalEvent.TERMINATION_SUGGESTED
+HELD = keys.JournalEvent.TERMINATION_HELD
 
 # ``action: notify`` stages stay on the to-do list this long.
 NOTICE_DAYS = 7
 
 # Outbox states of a draft the freelancer has not sent yet.
-WAITING = ("drafted", "pending")
+WAITING = keys.WAITING
 
 _HOLDS = (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
 
@@ -242,7 +240,7 @@ def build_digest(
     drafts = []
     terminations = []
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.state not in WAITING or entry.kind in ("digest", "notice"):
+        if entry.state not in WAITING or entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
             continue
         since = local(entry.created_at)
         common = {
@@ -253,12 +251,12 @@ def build_digest(
             "folder": getattr(entry, "folder", None) or "",
             "since": since,
             "since_time": f"{since:%H:%M}",
-            "interrupted": entry.state == "pending",
+            "interrupted": entry.state == keys.DraftState.PENDING,
         }
-        if entry.kind != "termination":
+        if entry.kind != keys.DraftKind.TERMINATION:
             drafts.append(common)
             continue
-        client_id = _client_of(entry.key)
+        client_id = keys.client_of(entry.key)
         after = local(review_after(entry.created_at, rules.termination.review_after_hours))
         still_owed = owed(i for i in invoices if i.client == client_id)
         terminations.append(
@@ -278,15 +276,15 @@ def build_digest(
         )
 
     flags: dict[str, tuple[datetime, str, str]] = {}
-    for item, at, event, detail in (_journal_line(line) for line in journal):
-        kind, _, client_id = item.partition("/")
-        if kind != "client" or event not in (SUGGESTED, HELD):
+    for item, at, event, why in (_journal_line(line) for line in journal):
+        kind, client_id, _ = keys.parse(item)
+        if kind != keys.CLIENT or event not in (SUGGESTED, HELD):
             continue
         moment = local(at)
         if moment.year != today.year or moment.date() > today:
             continue
         if client_id not in flags or moment >= flags[client_id][0]:
-            flags[client_id] = (moment, event, detail)
+            flags[client_id] = (moment, event, why)
     drafted = {t["client"] for t in terminations}
     flagged = [
         {
@@ -294,10 +292,10 @@ def build_digest(
             "client_name": name_of(client_id),
             "held": event == HELD,
             "on": moment.date(),
-            "why": [w for w in detail.removeprefix(_HELD_PREFIX).split(" / ") if w],
+            "why": list(why),
             "draft_waiting": client_id in drafted,
         }
-        for client_id, (moment, event, detail) in sorted(
+        for client_id, (moment, event, why) in sorted(
             flags.items(), key=lambda kv: (name_of(kv[0]).casefold(), kv[0])
         )
     ]
@@ -317,18 +315,19 @@ def build_digest(
 
     to_contact = []
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.kind != "notice" or now - local(entry.created_at) >= timedelta(days=NOTICE_DAYS):
+        if entry.kind != keys.DraftKind.NOTICE or now - local(entry.created_at) >= timedelta(
+            days=NOTICE_DAYS
+        ):
             continue
-        kind, _, rest = entry.item.partition("/")
-        client_id, _, thing = rest.partition("/")
+        kind, client_id, thing = keys.parse(entry.item)
         to_contact.append(
             {
                 "client": client_id,
                 "client_name": name_of(client_id),
                 "recipient": entry.recipient,
                 "subject": _base_subject(entry.subject),
-                "stage": entry.key.rsplit("/", 1)[1],
-                "invoice_number": unquote(thing) if kind == "invoice" else "",
+                "stage": keys.stage_of(entry.key),
+                "invoice_number": thing if kind == keys.INVOICE else "",
                 "on": local(entry.created_at).date(),
             }
         )
@@ -372,13 +371,13 @@ def _invoice(
     local,
 ) -> dict[str, Any]:
     steps = ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country) if client else []
-    item = _invoice_item(invoice)
+    items = (keys.invoice_actions(invoice), keys.invoice_item(invoice))
     sent = [
         e
         for e in outbox
-        if e.state == ladder.SENT
-        and e.kind in ("reminder", "notice")
-        and e.item in (item, f"invoice/{invoice.key}")
+        if e.state == keys.DraftState.SENT
+        and e.kind in (keys.DraftKind.REMINDER, keys.DraftKind.NOTICE)
+        and e.item in items
     ]
     last = max(sent, key=lambda e: (e.sent_at or e.created_at, e.key), default=None)
     return {
@@ -399,9 +398,9 @@ def _invoice(
             None
             if last is None
             else {
-                "name": last.key.rsplit("/", 1)[1],
+                "name": keys.stage_of(last.key),
                 "on": local(last.sent_at or last.created_at).date(),
-                "notice": last.kind == "notice",
+                "notice": last.kind == keys.DraftKind.NOTICE,
             }
         ),
         "next_stage": _next(steps, taken, today) if invoice.status is InvoiceStatus.OPEN else None,
@@ -430,23 +429,12 @@ def _next(
 def _last_sent(
     steps: list[tuple[Stage, str, date]], outbox: list[OutboxRecord], local
 ) -> dict[str, Any] | None:
-    keys = {key: stage for stage, key, _ in steps}
-    sent = [e for e in outbox if e.key in keys and e.state == ladder.SENT]
+    stage_of = {key: stage for stage, key, _ in steps}
+    sent = [e for e in outbox if e.key in stage_of and e.state == keys.DraftState.SENT]
     last = max(sent, key=lambda e: (e.sent_at or e.created_at, e.key), default=None)
     if last is None:
         return None
-    return {"name": keys[last.key].name, "on": local(last.sent_at or last.created_at).date()}
-
-
-def _invoice_item(invoice: Invoice) -> str:
-    """The outbox item of an invoice's actions: as ``ladder.action_key``, without the stage."""
-    return f"invoice/{invoice.client}/{quote(invoice.number, safe='-_.')}"
-
-
-def _client_of(key: str) -> str:
-    """``termination/<client>/<reason>`` -> ``<client>``."""
-    parts = key.split("/")
-    return parts[1] if len(parts) > 1 else ""
+    return {"name": stage_of[last.key].name, "on": local(last.sent_at or last.created_at).date()}
 
 
 def _totals(amounts: Iterable[Money | None]) -> list[Money]:
@@ -467,18 +455,18 @@ def _base_subject(subject: str) -> str:
     return subject
 
 
-def _journal_line(line: Any) -> tuple[str, datetime, str, str]:
-    """(item, at, event, detail) of any journal form the module docstring lists."""
+def _journal_line(line: Any) -> tuple[str, datetime, str, tuple[str, ...]]:
+    """(item, at, event, why) of any journal form the module docstring lists."""
     if hasattr(line, "item"):
-        return line.item, line.at, line.event, getattr(line, "detail", "")
+        return line.item, line.at, line.event, tuple(getattr(line, "why", ()))
     if len(line) == 2:
         item, entry = line
-        return item, entry.at, entry.event, getattr(entry, "detail", "")
+        return item, entry.at, entry.event, tuple(getattr(entry, "why", ()))
     if len(line) == 3:
         item, at, event = line
-        return item, at, event, ""
-    item, at, event, detail = line
-    return item, at, event, detail
+        return item, at, event, ()
+    item, at, event, why = line
+    return item, at, event, tuple(why)
 
 
 # --------------------------------------------------------------------------- sample
@@ -629,7 +617,7 @@ def sample() -> dict[str, Any]:
             "client/acme",
             datetime(2026, 3, 19, 9, 0, tzinfo=utc),
             SUGGESTED,
-            "invoice 2025-041 still unpaid 78 days after the final notice (sent 2026-01-01)",
+            ("invoice 2025-041 still unpaid 78 days after the final notice (sent 2026-01-01)",),
         )
     ]
     return build_digest(
