@@ -68,6 +68,14 @@ class DraftState(StrEnum):
     SENT = "sent"  # sent (seen in Sent, sent by SMTP, delivered, or a notice recorded)
 
 
+class Action(StrEnum):
+    """What to do with a planned action (a ladder stage's ``action:``)."""
+
+    DRAFT = "draft"  # compose it, append it to Drafts: the freelancer reviews and sends
+    SEND = "send"  # compose it, send it by SMTP (only what ``may_send`` allows)
+    NOTIFY = "notify"  # compose nothing: `status` and the digest list a to-do
+
+
 # The product rule "a termination or rate email is never sent": what the program may ever send
 # by itself. Never add TERMINATION or RATE_INCREASE: those are the freelancer's words to send,
 # or not, after sleeping on them. ``adapters/smtp.py`` checks again, as a second lock.
