@@ -15,7 +15,7 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
     comes first** ("90+", "61-90", "31-60", "0-30": the money most at risk leads), and
     inside a bucket the most overdue invoice first, then by client name and number. Only
     non-empty buckets are listed. Each invoice carries the last reminder stage sent and
-    the next stage of its ladder (``ladder.upcoming``).
+    the next stage of its ladder (``attention.next_stage``: what the next pass drafts).
 ``held``
     promised, disputed and paused invoices with money owed (not chased: a person
     decides), with ``hold_until`` and ``hold_note``; soonest due first.
@@ -35,7 +35,7 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
     approved deliverables not invoiced within ``deliverables.invoice_within_hours``
     (seed 002), oldest approval first; ``invoice_todos`` is the one place of that rule.
 ``to_contact``
-    ``action: notify`` stages of the last ``NOTICE_DAYS`` days (outbox kind
+    ``action: notify`` stages of the last ``attention.NOTICE_DAYS`` days (outbox kind
     ``notice``): the freelancer contacts the client themselves.
 
 Inputs are duck-typed, so the store's records and small test records both work:
@@ -60,7 +60,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
-from . import keys, ladder
+from . import attention, keys, ladder
+from .attention import HELD, SUGGESTED, invoice_todos, review_after
 from .model import (
     Client,
     Deliverable,
@@ -77,13 +78,6 @@ from .model import (
 )
 from .review import AGEING_BUCKETS
 from .termination import owed
-
-# Journal events (on item client/<id>) that flag a client, written by engine.py.
-SUGGESTED = keys.JournalEvent.TERMINATION_SUGGESTED
-HELD = keys.JournalEvent.TERMINATION_HELD
-
-# ``action: notify`` stages stay on the to-do list this long.
-NOTICE_DAYS = 7
 
 # Outbox states of a draft the freelancer has not sent yet.
 WAITING = keys.WAITING
@@ -131,28 +125,6 @@ def age_bucket(days_overdue: int) -> str:
     if days_overdue <= 90:
         return "61-90"
     return "90+"
-
-
-def invoice_todos(deliverables: Iterable[Deliverable], within_hours: int, now: datetime) -> list[Deliverable]:
-    """Approved deliverables not invoiced within ``within_hours`` of the approval (seed 002).
-
-    The one place of this rule: ``status`` and the digest both list these as to-dos.
-    Oldest approval first.
-    """
-    limit = timedelta(hours=within_hours)
-    found = [
-        d
-        for d in deliverables
-        if d.status is DeliverableStatus.APPROVED
-        and d.approved_at is not None
-        and now - d.approved_at >= limit
-    ]
-    return sorted(found, key=lambda d: d.approved_at or now)
-
-
-def review_after(created_at: datetime, hours: int) -> datetime:
-    """S7: a termination draft is read again, and perhaps sent, only after this moment."""
-    return created_at + timedelta(hours=hours)
 
 
 # --------------------------------------------------------------------------- the digest
@@ -275,16 +247,7 @@ def build_digest(
             }
         )
 
-    flags: dict[str, tuple[datetime, str, str]] = {}
-    for item, at, event, why in (_journal_line(line) for line in journal):
-        kind, client_id, _ = keys.parse(item)
-        if kind != keys.CLIENT or event not in (SUGGESTED, HELD):
-            continue
-        moment = local(at)
-        if moment.year != today.year or moment.date() > today:
-            continue
-        if client_id not in flags or moment >= flags[client_id][0]:
-            flags[client_id] = (moment, event, why)
+    flags = attention.termination_flags(journal, today, local)
     drafted = {t["client"] for t in terminations}
     flagged = [
         {
@@ -314,11 +277,7 @@ def build_digest(
         )
 
     to_contact = []
-    for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.kind != keys.DraftKind.NOTICE or now - local(entry.created_at) >= timedelta(
-            days=NOTICE_DAYS
-        ):
-            continue
+    for entry in attention.contact_todos(outbox, now, local):
         kind, client_id, thing = keys.parse(entry.item)
         to_contact.append(
             {
@@ -411,7 +370,7 @@ def _next(
     steps: list[tuple[Stage, str, date]], taken: Mapping[str, str], today: date
 ) -> dict[str, Any] | None:
     """The ladder's next stage: its name, day, whether it waits for an unsent draft, is due."""
-    found = ladder.upcoming(steps, taken)
+    found = attention.next_stage(steps, taken, today)
     if found is None:
         return None
     stage, day, waiting = found
@@ -453,20 +412,6 @@ def _base_subject(subject: str) -> str:
     if colon and head.strip().lower() in ("re", "aw", "antw", "sv", "res", "rif"):
         return rest.strip()
     return subject
-
-
-def _journal_line(line: Any) -> tuple[str, datetime, str, tuple[str, ...]]:
-    """(item, at, event, why) of any journal form the module docstring lists."""
-    if hasattr(line, "item"):
-        return line.item, line.at, line.event, tuple(getattr(line, "why", ()))
-    if len(line) == 2:
-        item, entry = line
-        return item, entry.at, entry.event, tuple(getattr(entry, "why", ()))
-    if len(line) == 3:
-        item, at, event = line
-        return item, at, event, ()
-    item, at, event, why = line
-    return item, at, event, tuple(why)
 
 
 # --------------------------------------------------------------------------- sample

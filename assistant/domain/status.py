@@ -27,8 +27,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from . import calendar, keys, ladder
-from .digest import HELD, SUGGESTED, WAITING, invoice_todos, review_after
+from . import attention, calendar, keys, ladder
+from .attention import HELD, SUGGESTED, invoice_todos, review_after
+from .keys import WAITING
 from .model import (
     Client,
     Deliverable,
@@ -43,7 +44,7 @@ from .model import (
 from .termination import UNPAID, owed
 
 RECENTLY_PAID_DAYS = 30  # paid invoices stay listed this long: the freelancer sees it noticed
-NOTICE_DAYS = 14  # an `action: notify` stage stays a to-do this long
+NOTICE_DAYS = attention.NOTICE_DAYS  # an `action: notify` stage stays a to-do this long
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,7 +227,7 @@ def build_overview(
         return Step(name=keys.stage_of(entry.key), state=state, on=local(when).date())
 
     def next_step(steps: list[tuple[Stage, str, date]]) -> NextStep | None:
-        found = ladder.coming(steps, taken, today)
+        found = attention.next_stage(steps, taken, today)
         if found is None:
             return None
         stage, day, waits = found
@@ -320,11 +321,7 @@ def build_overview(
                 ),
             )
         )
-    for entry in outbox:
-        if entry.kind != keys.DraftKind.NOTICE or now - local(entry.created_at) >= timedelta(
-            days=NOTICE_DAYS
-        ):
-            continue
+    for entry in attention.contact_todos(outbox, now, local):
         about = keys.parse(entry.item)
         todos.append(
             (
@@ -340,7 +337,7 @@ def build_overview(
                 ),
             )
         )
-    suggested = _termination_lines(journal, SUGGESTED)
+    flags = attention.termination_flags(journal, today, local)
     for entry in outbox:
         if entry.kind != keys.DraftKind.TERMINATION or entry.state == keys.DraftState.SENT:
             continue
@@ -356,14 +353,16 @@ def build_overview(
                     recipient=entry.recipient,
                     not_before=local(review_after(entry.created_at, rules.termination.review_after_hours)),
                     owed=tuple(owed(i for i in invoices if i.client == client_id)),
-                    why=suggested[client_id][1]
-                    if keys.is_suggested_termination(entry.key) and client_id in suggested
+                    why=flags[client_id][2]
+                    if keys.is_suggested_termination(entry.key)
+                    and client_id in flags
+                    and flags[client_id][1] == SUGGESTED
                     else (),
                 ),
             )
         )
-    for client_id, (at, why) in _termination_lines(journal, HELD).items():
-        if at.year != today.year:
+    for client_id, (at, event, why) in flags.items():
+        if event != HELD:
             continue
         todos.append(
             (
@@ -382,16 +381,3 @@ def build_overview(
 
     ordered = sorted(blocks.values(), key=lambda b: (b.name.casefold(), b.id))
     return Overview(today=today, clients=[b for b in ordered if b])
-
-
-def _termination_lines(
-    journal: Iterable[tuple[str, Any]], event: str
-) -> dict[str, tuple[datetime, tuple[str, ...]]]:
-    """The latest journal line of ``event`` per client: when, and the triggers it names."""
-    found: dict[str, tuple[datetime, tuple[str, ...]]] = {}
-    for item, entry in journal:
-        kind, client_id, _ = keys.parse(item)
-        if kind != keys.CLIENT or entry.event != event:
-            continue
-        found[client_id] = (entry.at, tuple(entry.why))
-    return found
