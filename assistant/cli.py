@@ -246,6 +246,30 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ledger(args: argparse.Namespace) -> int:
+    import json
+
+    from .adapters.store import Store
+    from .ledger_report import account_ledger, ledger_document, print_ledger
+    from .session import state_path
+
+    config = _config(args)
+    accounts = []
+    for account in _accounts(config, args.account):
+        path = state_path(config, account)
+        if not path.exists():
+            accounts.append(account_ledger(None, config, account))
+            continue
+        with Store.open(path) as store:
+            accounts.append(account_ledger(store, config, account))
+    document = ledger_document(accounts, config, _now())
+    if args.json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print_ledger(document, sys.stdout)
+    return EXIT_OK
+
+
 def cmd_mark_paid(args: argparse.Namespace) -> int:
     from .adapters.store import Store
     from .commands import mark_paid
@@ -669,6 +693,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print one JSON document for scripts instead (schema: docs/status-json.md)",
+    )
+
+    ledger = command(
+        "ledger",
+        cmd_ledger,
+        "every invoice, deliverable and client note the assistant knows, paid and closed ones too",
+    )
+    ledger.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document for scripts and spreadsheets (schema: docs/ledger-json.md)",
     )
 
     paid = command("mark-paid", cmd_mark_paid, "record that an invoice was paid so it is no longer chased")
