@@ -95,6 +95,8 @@ def print_pass(report, config: Config, where: str) -> None:
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
                 print(f"      key {draft.key}")
+            elif planned.key in report.notified:
+                print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
             else:
                 print(f"    {planned.key}: NOT drafted ({why})")
     else:

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from assistant.domain import digest
+from assistant.report import print_pass
 from assistant.status_report import overview
 from tests.support.freelancer import Freelancer, send_invoice
 from tests.support.world import at
@@ -19,7 +20,7 @@ ESCALATION = (Path(__file__).resolve().parent.parent / "rules" / "escalation.yam
 NOTIFY_FIRST = ESCALATION.replace("    action: draft\n", "    action: notify\n", 1)
 
 
-def test_a_notify_stage_writes_no_draft_and_is_a_to_do_in_status_and_the_digest(world, tmp_path):
+def test_a_notify_stage_writes_no_draft_and_is_a_to_do_in_status_and_the_digest(world, tmp_path, capsys):
     me = Freelancer(world, tmp_path / "config", rules={"escalation.yaml": NOTIFY_FIRST})
     send_invoice(world)
     report = me.run(date(2026, 3, 17))
@@ -29,6 +30,8 @@ def test_a_notify_stage_writes_no_draft_and_is_a_to_do_in_status_and_the_digest(
     assert (
         "invoice/acme/2026-001: to do (first-reminder: contact marta@acme.example yourself)" in report.changes
     )
+    print_pass(report, me.config, "test")
+    assert f"{key}: to do, contact the client yourself (action: notify;" in capsys.readouterr().out
     now = at(date(2026, 3, 18))
     with me.store() as store:
         (entry,) = store.outbox()
