@@ -858,7 +858,7 @@ class Engine:
             )
             return compose.reminder_draft(
                 planned, client=client, identity=self.config.identity, template_text=template.text,
-                attachment=attachment, now=now, today=today,
+                attachment=attachment, now=now, today=today, rates=self.rules.rates,
             )  # fmt: skip
         except (KeyError, compose.TemplateError) as exc:
             message = f"{planned.key}: cannot compose the draft: {exc}"
@@ -1101,7 +1101,8 @@ class Engine:
             parent_id=draft.in_reply_to, note="send",
         )  # fmt: skip
         try:
-            self.sender.send(draft, sender=self.config.identity.email, recipients=[draft.to.email])
+            recipients = [draft.to.email, *(a.email for a in draft.cc)]  # billing: in Cc gets it too
+            self.sender.send(draft, sender=self.config.identity.email, recipients=recipients)
         except (SendFailed, SendRefused) as exc:
             self.store.release(draft.key)  # nothing went out: the next pass tries again
             message = f"{draft.key}: sending failed: {exc}"
