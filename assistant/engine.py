@@ -796,9 +796,19 @@ class Engine:
     def _plan(self, now: datetime, today: date, report: PassReport) -> None:
         taken = self.store.taken()
         escalation = self.rules.escalation
+        clients, chasing = self.rules.clients, escalation.chasing
+        unpaid = self.store.invoices(InvoiceStatus.OPEN)
+        drafted = ((e.key, e.created_at) for e in self.store.outbox())
+        last_reminded = ladder.last_reminder_days(drafted, self.tz)
         ladders: list[Reminder | FollowUp] = [
             *ladder.due_reminders(
-                self.store.invoices(InvoiceStatus.OPEN), escalation.invoice, self.rules.clients, taken, today
+                unpaid, escalation.invoice, clients, taken, today,
+                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded,
+            ),  # fmt: skip
+            # Issue 18, before and after the ladder (both off unless turned on).
+            *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
+            *ladder.due_thanks(
+                self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today
             ),
             *ladder.due_follow_ups(
                 self.store.deliverables(DeliverableStatus.OPEN),
