@@ -210,6 +210,17 @@ def test_check_points_at_a_wrong_getting_paid_setting_in_clients_yaml(tmp_path, 
     assert says in problem, problem
 
 
-def test_check_accepts_sound_payment_details(tmp_path, capsys):
-    code = check(tmp_path, CONFIG.format(**GOOD))
-    assert code == 0, capsys.readouterr().err
+def test_check_accepts_sound_payment_details_and_says_how_reminders_get_paid(tmp_path, capsys):
+    clients = ONE_CLIENT + "    payment: {link: 'https://pay.example/acme'}\n"
+    code = check(tmp_path, CONFIG.format(**GOOD), clients)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "  how to pay: IBAN ES91…1332, payment link (own details: acme)\n" in out
+    assert "  late-payment rates: checked on " in out
+
+
+def test_check_says_when_reminders_do_not_say_how_to_pay(tmp_path, capsys):
+    config = re.sub(r"  payment:\n(    .*\n)+", "", CONFIG.format(**GOOD))
+    assert "payment" not in config
+    assert check(tmp_path, config) == 0
+    assert "how to pay: not set: reminders do not say how to pay" in capsys.readouterr().out

@@ -80,6 +80,15 @@ class ReferenceRates:
         return getattr(self, name)
 
 
+def unchecked_since(rates: ReferenceRates, today: date) -> date | None:
+    """The first half-year, up to today's, whose rate the table cannot vouch for (its
+    fixing day came after ``checked_on``); None while the table is current."""
+    first = half_year_end(rates.checked_on) + timedelta(days=1)
+    if first - timedelta(days=1) <= rates.checked_on:  # checked on the fixing day itself
+        first = half_year_end(first) + timedelta(days=1)
+    return first if first <= today else None
+
+
 def half_year_start(day: date) -> date:
     return date(day.year, 1 if day.month <= 6 else 7, 1)
 

@@ -32,6 +32,7 @@ from assistant.domain.interest import (
     law_for,
     reference_rate,
     uk_fixed_sum,
+    unchecked_since,
     wik_scale,
 )
 from assistant.domain.model import Money
@@ -199,3 +200,16 @@ def test_nothing_owed_or_a_date_before_the_table_gives_no_claim():
     assert late_payment_claim(
         eur("10"), due_date=date(2010, 1, 1), today=date(2010, 2, 1), country="ES", consumer=False, rates=RATES
     ) is None  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("checked_on", "today", "since"),
+    [
+        (date(2025, 10, 31), date(2025, 12, 31), None),  # 2025-H2's rate was fixed on 30 June
+        (date(2025, 10, 31), date(2026, 1, 1), date(2026, 1, 1)),  # fixed on 31 December: unchecked
+        (date(2025, 12, 31), date(2026, 6, 30), None),  # checked on the fixing day itself
+        (date(2025, 12, 31), date(2026, 12, 2), date(2026, 7, 1)),
+    ],
+)
+def test_the_table_says_from_when_its_rates_are_assumed(checked_on, today, since):
+    assert unchecked_since(ReferenceRates(checked_on=checked_on), today) == since
