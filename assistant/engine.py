@@ -802,9 +802,15 @@ class Engine:
         last_reminded = ladder.last_reminder_days(drafted, self.tz)
         ladders: list[Reminder | FollowUp] = [
             *ladder.due_reminders(
-                unpaid, escalation.invoice, clients, taken, today,
-                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded,
-            ),  # fmt: skip
+                unpaid,
+                escalation.invoice,
+                clients,
+                taken,
+                today,
+                ladders=escalation.ladders,
+                chasing=chasing,
+                last_reminded=last_reminded,
+            ),
             # Issue 18, before and after the ladder (both off unless turned on).
             *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
             *ladder.due_thanks(

@@ -46,7 +46,9 @@ ACME = Client(id="acme", name="ACME", contact="Marta <marta@acme.example>", coun
 DUE = date(2026, 3, 16)
 
 
-def invoice(number: str = "2026-001", amount: str | None = "1210", currency: str = "EUR", **changes) -> Invoice:
+def invoice(
+    number: str = "2026-001", amount: str | None = "1210", currency: str = "EUR", **changes
+) -> Invoice:
     base = Invoice(
         client="acme",
         number=number,
@@ -143,7 +145,9 @@ def test_several_reminders_to_one_client_on_one_day_become_one_statement():
     assert [g.key for g in grouped if not isinstance(g, Statement)] == ["invoice/bright/B-1/first-reminder"]
     # statement: false keeps one letter per invoice.
     clients["acme"] = dataclasses.replace(ACME, statement=False)
-    assert all(not isinstance(g, Statement) for g in ladder.group_statements(reminders, clients, LADDER, today))
+    assert all(
+        not isinstance(g, Statement) for g in ladder.group_statements(reminders, clients, LADDER, today)
+    )
 
 
 def test_the_statement_draft_lists_everything_attaches_every_pdf_and_threads_under_the_oldest():
@@ -174,12 +178,21 @@ def test_the_statement_draft_lists_everything_attaches_every_pdf_and_threads_und
     assert message["References"] == "<r@x> <2026-001@freelancer.example>"
     assert message["Subject"] == "Re: Factura 2026-001"
     assert message["Cc"] == "AP <ap@acme.example>"
-    assert [a.get_filename() for a in message.iter_attachments()] == ["Factura_2026-001.pdf", "Factura_2026-007.pdf"]
+    assert [a.get_filename() for a in message.iter_attachments()] == [
+        "Factura_2026-001.pdf",
+        "Factura_2026-007.pdf",
+    ]
     text = message.get_body(("plain",)).get_content()
     # 2026-001 is at its second stage: the firmer wording, not the first one's.
     assert "Le escribo de nuevo en relación con las facturas siguientes" in text
-    assert "- Factura 2026-001 del 1 de febrero de 2026, vencida el 8 de marzo de 2026 (9 días): 1.210,00\xa0€ pendientes" in text
-    assert "- Factura 2026-007 del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 días): 300,00\xa0US$ pendientes" in text
+    assert (
+        "- Factura 2026-001 del 1 de febrero de 2026, vencida el 8 de marzo de 2026 (9 días): 1.210,00\xa0€ pendientes"
+        in text
+    )
+    assert (
+        "- Factura 2026-007 del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 días): 300,00\xa0US$ pendientes"
+        in text
+    )
     assert "Total pendiente: 1.210,00\xa0€ + 300,00\xa0US$" in text
     assert "intereses" not in text  # no invoice at the final notice yet
     assert "Concepto: 2026-001, 2026-007" in text
@@ -233,7 +246,9 @@ def test_a_note_before_the_due_date_only_when_turned_on_and_only_in_its_window()
     assert ladder.due_before_notes([quick], on, clients, {}, DUE - timedelta(days=1)) == []
 
 
-@pytest.mark.parametrize(("via", "thanked"), [("keyword", True), ("notification", True), ("cli", True), ("client", False)])
+@pytest.mark.parametrize(
+    ("via", "thanked"), [("keyword", True), ("notification", True), ("cli", True), ("client", False)]
+)
 def test_a_thank_you_once_the_payment_is_confirmed(via, thanked):
     paid = invoice(status=InvoiceStatus.PAID, paid_on=date(2026, 3, 20), paid_via=via)
     rule = ThankYouRule(enabled=True, within_days=7)
@@ -290,7 +305,9 @@ def test_a_thank_you_draft_once_the_invoice_is_tagged_paid(world, tmp_path):
 
 def test_a_minimum_gap_holds_the_second_invoices_reminder(world, tmp_path):
     me = Freelancer(
-        world, tmp_path / "config", rules={"clients.yaml": clients_with("    min_gap_days: 5\n    statement: false\n")}
+        world,
+        tmp_path / "config",
+        rules={"clients.yaml": clients_with("    min_gap_days: 5\n    statement: false\n")},
     )
     send_invoice(world)
     later = invoice_email(

@@ -160,7 +160,35 @@ UNITED_KINGDOM = Law(id="uk-late-payment-act-1998", series="boe_bank_rate", comp
 EU_DIRECTIVE = Law(id="eu-directive-2011-7", series="ecb_main_refinancing", compensation=_eur_40)
 
 EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
 )
 LAWS: Mapping[str, Law] = {"ES": SPAIN, "NL": NETHERLANDS, "GB": UNITED_KINGDOM, "UK": UNITED_KINGDOM}
 

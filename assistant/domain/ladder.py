@@ -237,7 +237,7 @@ def due_thanks(
     taken: Mapping[str, str],
     today: date,
 ) -> list[Reminder]:
-    """"Thank you, payment received" drafts (off by default) for invoices confirmed paid in
+    """ "Thank you, payment received" drafts (off by default) for invoices confirmed paid in
     the last ``within_days`` days. The client's own word alone is not confirmation: a
     misread "paid" must not thank them for money that never came."""
     thanks = []
