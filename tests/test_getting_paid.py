@@ -224,3 +224,18 @@ def test_check_says_when_reminders_do_not_say_how_to_pay(tmp_path, capsys):
     assert "payment" not in config
     assert check(tmp_path, config) == 0
     assert "how to pay: not set: reminders do not say how to pay" in capsys.readouterr().out
+
+
+def test_the_readme_payment_example_is_configuration_the_program_accepts(tmp_path):
+    from assistant.config import load_config
+    from tests.support.world import write_config
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Getting paid", 1)[1]
+    block = re.findall(r"```yaml\n(.*?)```", section, re.S)[0]
+    payment = "payment:" + block.split("  payment:", 1)[1]
+    path = write_config(tmp_path, "- name: main\n  maildir:\n    path: Maildir\n", identity_extra=re.sub(
+        r"^  ", "", payment, flags=re.M))  # fmt: skip
+    details = load_config(path).identity.payment
+    assert details.iban == "GB82WEST12345698765432" and details.bic == "NWBKGB2L"
+    assert details.link == "https://pay.example/lucia/{number}"
