@@ -239,3 +239,12 @@ def test_the_readme_payment_example_is_configuration_the_program_accepts(tmp_pat
     details = load_config(path).identity.payment
     assert details.iban == "GB82WEST12345698765432" and details.bic == "NWBKGB2L"
     assert details.link == "https://pay.example/lucia/{number}"
+
+
+def test_the_example_configuration_shows_payment_details_the_program_accepts():
+    from assistant.config import load_settings
+
+    example = Path(__file__).resolve().parent.parent / "config.example.yaml"
+    settings = load_settings(example.read_text(encoding="utf-8"), str(example))
+    assert settings.identity.payment.iban == "ES9121000418450200051332"  # kept compact
+    assert settings.identity.payment.bic == "CAIXESBBXXX"
