@@ -319,3 +319,58 @@ def test_a_minimum_gap_holds_the_second_invoices_reminder(world, tmp_path):
     assert [d.key for d in me.run(date(2026, 3, 17)).drafted] == ["invoice/acme/2026-001/first-reminder"]
     assert me.run(date(2026, 3, 19)).drafted == []  # 2026-002 was due on the 18th: it waits
     assert [d.key for d in me.run(date(2026, 3, 22)).drafted] == ["invoice/acme/2026-002/first-reminder"]
+
+
+def test_a_client_on_its_own_ladder_gets_its_first_reminder_on_that_ladders_day(world, tmp_path):
+    from assistant.config import packaged_rules_dir
+
+    escalation = (packaged_rules_dir() / "escalation.yaml").read_text(encoding="utf-8").replace(
+        "ladders: {}\n",
+        "ladders:\n  gentle:\n    - name: first-reminder\n      after_days: 7\n      template: invoice-reminder-1\n",
+    )  # fmt: skip
+    me = Freelancer(
+        world,
+        tmp_path / "config",
+        rules={"clients.yaml": clients_with("    ladder: gentle\n"), "escalation.yaml": escalation},
+    )
+    assert me.config.rules.escalation.invoice_stages(me.config.rules.clients["acme"])[0].after_days == 7
+    send_invoice(world)
+    assert me.run(date(2026, 3, 17)).drafted == []  # the default ladder's day: not this client's
+    assert [d.key for d in me.run(date(2026, 3, 23)).drafted] == ["invoice/acme/2026-001/first-reminder"]
+
+
+def test_an_invoice_below_the_clients_minimum_is_tracked_but_not_chased(world, tmp_path):
+    me = Freelancer(
+        world, tmp_path / "config", rules={"clients.yaml": clients_with("    min_amount: 2000\n")}
+    )
+    send_invoice(world)  # 1,210 EUR
+    report = me.run(date(2026, 4, 30))
+    assert [i.key for i in report.invoices] == ["acme/2026-001"] and me.drafts() == []
+
+
+def test_a_reminder_sent_by_the_program_reaches_the_accounts_payable_address_too(
+    dovecot, imap_user, tmp_path, smtp_server
+):
+    from assistant.config import packaged_rules_dir
+    from tests.support.mailboxes import ImapWorld
+
+    world = ImapWorld(dovecot, imap_user)
+    escalation = (
+        (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    )
+    smtp = (
+        f"  smtp:\n    host: {smtp_server.host}\n    port: {smtp_server.port}\n    security: plain\n"
+        '    username: ""\n    copy_to_sent: true\n'
+    )
+    clients = clients_with("    billing: [Cuentas a pagar <ap@acme-group.example>]\n")
+    me = Freelancer(
+        world,
+        tmp_path / "config",
+        account_extra=smtp,
+        rules={"clients.yaml": clients, "escalation.yaml": escalation},
+    )
+    send_invoice(world)
+    me.run(date(2026, 3, 17))
+    (received,) = smtp_server.received
+    assert received.recipients == ["marta@acme.example", "ap@acme-group.example"]
+    assert received.message["Cc"] == "Cuentas a pagar <ap@acme-group.example>"
