@@ -374,3 +374,21 @@ def test_a_reminder_sent_by_the_program_reaches_the_accounts_payable_address_too
     (received,) = smtp_server.received
     assert received.recipients == ["marta@acme.example", "ap@acme-group.example"]
     assert received.message["Cc"] == "Cuentas a pagar <ap@acme-group.example>"
+
+
+def test_a_statement_total_says_when_an_amount_is_unknown():
+    from assistant.config import load_rules
+
+    known, unknown = invoice("2026-001"), invoice("2026-002", amount=None)
+    reminders = ladder.due_reminders([known, unknown], LADDER, {"acme": ACME}, {}, DUE + timedelta(days=1))
+    (statement,) = ladder.group_statements(reminders, {"acme": ACME}, LADDER, DUE + timedelta(days=1))
+    rules = load_rules(None)
+    draft = compose.statement_draft(
+        statement, client=ACME, identity=Identity(name="L", email="l@x.example"),
+        template_text=rules.template("es", "invoice-statement").text, attachments={},
+        now=datetime(2026, 3, 17, 9, tzinfo=TZ), today=DUE + timedelta(days=1),
+    )  # fmt: skip
+    text = message_from_bytes(draft.data, policy=policy.default).get_body(("plain",)).get_content()
+    assert "Total pendiente: 1.210,00\xa0€, más las facturas cuyo importe no consta" in text
+    # The documented wording of the first reminder, in the plural, when all are at it.
+    assert "Estoy un poco preocupado por no haber tenido noticias suyas sobre mis facturas" in text
