@@ -25,7 +25,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -717,7 +717,14 @@ def load_rules(
         languages = {c.language for c in (clients or {}).values()} or set(LANGUAGES)
         problems.extend(
             _check_templates(
-                escalation, escalation_file, termination, termination_file, templates, languages, identity
+                escalation,
+                escalation_file,
+                termination,
+                termination_file,
+                templates,
+                languages,
+                identity,
+                _getting_paid_templates(escalation, escalation_file, (clients or {}).values()),
             )
         )
     if problems:
@@ -851,6 +858,24 @@ def _load_templates(root: Path) -> dict[tuple[str, str], TemplateSource]:
     return templates
 
 
+def _getting_paid_templates(
+    escalation: Escalation, escalation_file: Path, clients: Iterable[Client]
+) -> list[tuple[str, str, Path, tuple]]:
+    """The templates of the statement, the note before the due date and the thank-you, each
+    needed once something uses it: a language of your own (templates/de/) keeps working
+    without them until you turn one on, and `check` then asks for it."""
+    clients = list(clients)
+    wanted = []
+    if any(c.statement for c in clients):
+        wanted.append((compose.STATEMENT_TEMPLATE, "statement", escalation_file, ()))
+    before, thanks = escalation.before_due, escalation.thank_you
+    if any(before.days_for(c) is not None for c in clients):
+        wanted.append((before.template, "invoice", escalation_file, ("before_due", "template")))
+    if any(thanks.wanted(c) for c in clients):
+        wanted.append((thanks.template, "invoice", escalation_file, ("thank_you", "template")))
+    return wanted
+
+
 def _check_templates(
     escalation: Escalation,
     escalation_file: Path,
@@ -859,20 +884,17 @@ def _check_templates(
     templates: Mapping[tuple[str, str], TemplateSource],
     languages: set[Language],
     identity: Identity | None,
+    also: Sequence[tuple[str, str, Path, tuple]] = (),
 ) -> list[Problem]:
     """Every template in use exists in every language in use, compiles and renders."""
     problems: list[Problem] = []
-    wanted: list[tuple[str, str, Path, tuple]] = []  # (template, kind, file, key path)
+    wanted: list[tuple[str, str, Path, tuple]] = list(also)  # (template, kind, file, key path)
     for ladder in ("invoice", "deliverable"):
         for i, stage in enumerate(getattr(escalation, ladder)):
             wanted.append((stage.template, ladder, escalation_file, (ladder, i, "template")))
     for name, stages in escalation.ladders.items():
         for i, stage in enumerate(stages):
             wanted.append((stage.template, "invoice", escalation_file, ("ladders", name, i, "template")))
-    # Checked while off too, like check-ins: turning them on must not reveal a broken template.
-    wanted.append((escalation.before_due.template, "invoice", escalation_file, ("before_due", "template")))
-    wanted.append((escalation.thank_you.template, "invoice", escalation_file, ("thank_you", "template")))
-    wanted.append((compose.STATEMENT_TEMPLATE, "statement", escalation_file, ()))
     # Checked even while check-ins are off: turning them on must not reveal a broken template.
     wanted.append((escalation.check_in.template, "check-in", escalation_file, ("check_in", "template")))
     wanted.append(("digest", "digest", termination_file, ()))  # the daily digest (identity.language)

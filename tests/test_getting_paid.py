@@ -248,3 +248,17 @@ def test_the_example_configuration_shows_payment_details_the_program_accepts():
     settings = load_settings(example.read_text(encoding="utf-8"), str(example))
     assert settings.identity.payment.iban == "ES9121000418450200051332"  # kept compact
     assert settings.identity.payment.bic == "CAIXESBBXXX"
+
+
+def test_a_language_of_your_own_needs_the_note_before_the_due_date_only_once_it_is_on(tmp_path, capsys):
+    from assistant.config import packaged_rules_dir
+
+    german = tmp_path / "rules" / "templates" / "de"
+    german.mkdir(parents=True)
+    for template in (packaged_rules_dir() / "templates" / "es").glob("*.txt.j2"):
+        if template.name != "invoice-before-due.txt.j2":
+            (german / template.name).write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+    client = ONE_CLIENT.replace("language: es", "language: de\n    country: DE")
+    assert check(tmp_path, CONFIG.format(**GOOD), client) == 0, capsys.readouterr().err
+    assert check(tmp_path, CONFIG.format(**GOOD), client + "    before_due: true\n") == 2
+    assert "no template de/invoice-before-due.txt.j2 for the de clients" in capsys.readouterr().err
