@@ -329,7 +329,7 @@ def _invoice(
     today: date,
     local,
 ) -> dict[str, Any]:
-    steps = ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country) if client else []
+    steps = ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.country) if client else []
     items = (keys.invoice_actions(invoice), keys.invoice_item(invoice))
     sent = [
         e

@@ -254,7 +254,7 @@ def build_overview(
     for invoice in listed:
         client = clients.get(invoice.client)
         chased = client is not None and invoice.status is InvoiceStatus.OPEN
-        steps = ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country) if client else []
+        steps = ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.country) if client else []
         block(invoice.client).invoices.append(
             InvoiceRow(
                 invoice=invoice,
