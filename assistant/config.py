@@ -33,7 +33,7 @@ from typing import Any, Literal, TextIO
 import pydantic
 import yaml
 
-from .domain import compose
+from .domain import calendar, compose
 from .domain.model import (
     LANGUAGES,
     Client,
@@ -750,6 +750,19 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
         data["clients"] = {}
     parsed = _validate(_ClientsFile, data, located, str(path))
     for client in parsed.clients.values():
+        if client.subdivision:
+            known = calendar.subdivisions(client.country)
+            if client.subdivision.upper() not in {k.upper() for k in known}:
+                where = ("clients", client.id, "subdivision")
+                line, column = located.values.get(where, (0, 0))
+                listed = ", ".join(known) if known else "none"
+                problems.append(
+                    Problem(
+                        str(path), line, column, _dotted(where),
+                        f"{client.subdivision!r} is not a subdivision of {client.country.upper()} "
+                        f"whose public holidays are known (known: {listed})",
+                    )
+                )  # fmt: skip
         trouble = compose.locale_problem(client.babel_locale)
         if trouble:
             where = ("clients", client.id, "locale")

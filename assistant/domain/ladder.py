@@ -82,7 +82,7 @@ def due_reminders(
         client = clients.get(invoice.client)
         if client is None:
             continue  # the client was removed from clients.yaml: stop chasing
-        found = _next(invoice_ladder(invoice, stages, client.country), taken, today)
+        found = _next(invoice_ladder(invoice, stages, client.calendar), taken, today)
         if found is not None:
             stage, key, day, skipped = found
             reminders.append(Reminder(key=key, invoice=invoice, stage=stage, due_on=day, skipped=skipped))
@@ -104,7 +104,7 @@ def due_follow_ups(
         client = clients.get(deliverable.client)
         if client is None:
             continue
-        found = _next(deliverable_ladder(deliverable, stages, client.country, tz), taken, today)
+        found = _next(deliverable_ladder(deliverable, stages, client.calendar, tz), taken, today)
         if found is not None:
             stage, key, day, skipped = found
             follow_ups.append(

@@ -18,6 +18,8 @@ from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from enum import StrEnum
 from typing import Literal
+
+from .calendar import region as calendar_region
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # An ISO 639 code. The program ships templates and wording for these three; any other
@@ -204,6 +206,9 @@ class Client:
     domains: tuple[str, ...] = ()  # any address at these domains is the client
     language: Language = "es"
     country: str = "ES"
+    # A region of the country whose public holidays apply (ISO 3166-2 without the country:
+    # "SCT", "MD"); empty: the national calendar (England's for GB).
+    subdivision: str = ""
     currency: str = "EUR"
     payment_terms_days: int = 14
     locale: str = ""  # Babel locale for dates and money; derived when empty
@@ -235,6 +240,11 @@ class Client:
     @property
     def babel_locale(self) -> str:
         return self.locale or f"{self.language}_{self.country.upper()}"
+
+    @property
+    def calendar(self) -> str:
+        """The calendar of the client's business days: ``GB-ENG``, ``ES-MD``, ``NL``."""
+        return calendar_region(self.country, self.subdivision)
 
     def owns(self, address: Address) -> bool:
         """Whether mail to or from ``address`` is mail with this client."""
