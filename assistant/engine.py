@@ -502,7 +502,7 @@ class Engine:
         if seen is not None:
             self._invoice_seen(seen, mail, uid, now, today, report)
             return
-        delivered = classify.classify_deliverable(mail, self.rules)
+        delivered = classify.classify_deliverable(mail, self.rules, signature=self.config.identity.signature)
         if delivered is not None:
             new = ledger.record_deliverable(
                 self.store.deliverable(delivered.deliverable.message_id), delivered

@@ -126,6 +126,9 @@ class Attachment:
     content_type: str
     data: bytes = field(repr=False)
     text: str = field(default="", repr=False)
+    # Shown in the body rather than attached (Content-Disposition: inline with a
+    # Content-ID): a logo or a picture in a signature, not a file sent.
+    inline: bool = False
 
     @property
     def is_pdf(self) -> bool:
@@ -451,12 +454,19 @@ class DeliverableRules:
 
     __pydantic_config__ = _STRICT
 
-    # Words that say "here is the work": searched in the subject and the body.
+    # Words that say "here is the work": searched in the subject and the freelancer's own
+    # words. A link needs them (not every link is work); a file attached does not.
     words: tuple[re.Pattern[str], ...] = ()
-    # Links to where the work lives (file shares, design tools, repositories).
+    # Links that are work whatever the words (file shares, design tools, repositories).
+    # Any other link in the freelancer's own words counts when the words say so, her own
+    # share server included.
     links: tuple[re.Pattern[str], ...] = ()
-    # Attachments smaller than this are logos and signatures, not work.
-    min_attachment_bytes: int = 20_000
+    # Links that are never work: meetings, calendars, unsubscribe pages.
+    ignore_links: tuple[re.Pattern[str], ...] = ()
+    # Attached files that are never work: signatures, calendar invitations, contact cards.
+    ignore_attachments: tuple[re.Pattern[str], ...] = ()
+    # Attachments smaller than this are not work (0: any size; inline pictures never are).
+    min_attachment_bytes: int = 0
     # Without an attachment or a link, words alone do not make a deliverable.
     require_material: bool = True
     # Seed 002: invoice 24 hours after the final version. An approved deliverable with no
