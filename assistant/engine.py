@@ -876,14 +876,20 @@ class Engine:
         outbox = {e.key: e for e in self.store.outbox()}
         cases = []
         for client in self.rules.clients.values():
-            key = termination.suggestion_key(client, today)
-            if key in taken:
+            earlier = [
+                (e.created_at.astimezone(self.tz).date(), e.state in ("drafted", "pending"))
+                for e in outbox.values()
+                if e.kind == "termination" and e.key.startswith(f"termination/{client.id}/")
+            ]
+            if not termination.may_suggest(earlier, today):
                 continue
+            key = termination.suggestion_key(client, today)
             invoices = self.store.invoices(client=client.id)
             final_notices = {}
-            if stages:
+            final = ladder.final_stage(stages)
+            if final is not None:
                 for invoice in invoices:
-                    entry = outbox.get(ladder.action_key(invoice, stages[-1]))
+                    entry = outbox.get(ladder.action_key(invoice, final))
                     if entry is not None and entry.state == "sent" and entry.sent_at is not None:
                         final_notices[invoice.number] = entry.sent_at
             scope = [
@@ -900,6 +906,7 @@ class Engine:
             case = termination.case(
                 client, fired[0].reason, key=key, invoices=invoices, deliverables=deliverables,
                 rules=self.rules, today=today, evidence=tuple(t.evidence for t in fired), suggested=True,
+                final_notices=final_notices,
             )  # fmt: skip
             item = f"client/{client.id}"
             if termination.held(case, self.rules):

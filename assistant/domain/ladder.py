@@ -45,6 +45,12 @@ def follow_up_key(deliverable: Deliverable, stage: Stage) -> str:
     return f"deliverable/{deliverable.client}/{deliverable_id(deliverable.message_id)}/{stage.name}"
 
 
+def final_stage(stages: tuple[Stage, ...]) -> Stage | None:
+    """The final notice of a ladder: the stage marked ``final``, else the last one."""
+    marked = [s for s in stages if s.final]
+    return marked[0] if marked else (stages[-1] if stages else None)
+
+
 def stage_date(invoice: Invoice, stage: Stage, country: str) -> date:
     return calendar.shift(invoice.due_date, stage.after_days, stage.days, country)
 

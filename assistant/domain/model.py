@@ -275,6 +275,9 @@ class Stage:
     days: Literal["calendar", "business"] = "calendar"
     attach_invoice: bool = True
     action: Action = "draft"
+    # The final notice: the stage that pauses the work, from which "unpaid after the final
+    # notice" counts. Unmarked, the last stage of the ladder is the final notice.
+    final: bool = False
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
@@ -511,6 +514,29 @@ class CountWithin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LatePayments:
+    """At least ``count`` late payments among the invoices due in the last ``days`` days.
+
+    Late is paid more than ``grace_days`` after the due date (a transfer takes a day or
+    two to arrive), or still unpaid after its final notice was sent: an invoice merely
+    overdue is being chased, not yet paid late.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    count: int
+    days: int
+    grace_days: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("count", "days"):
+            if getattr(self, name) < 1:
+                raise FieldError(name, "count and days must be at least 1")
+        if self.grace_days < 0:
+            raise FieldError("grace_days", "grace_days cannot be negative")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Triggers:
     """When a relationship should end (seeds 000, 001, 003, 004). ``null`` disables one."""
 
@@ -519,7 +545,7 @@ class Triggers:
     unpaid_after_final_notice: UnpaidAfterFinalNotice | None = UnpaidAfterFinalNotice()
     # Deliverables unanswered for ``days`` days, at least ``count`` of them at once.
     unanswered_deliverables: CountWithin | None = CountWithin(count=2, days=21)
-    late_payments: CountWithin | None = CountWithin(count=3, days=365)
+    late_payments: LatePayments | None = LatePayments(count=3, days=365)
     scope_changes: CountWithin | None = CountWithin(count=3, days=90)
 
 
@@ -809,8 +835,14 @@ class Termination:
     invoices: tuple[Invoice, ...]  # still owed: listed and attached
     deliverables: tuple[Deliverable, ...]  # sent, waiting for the client's feedback
     notice_days: int
-    final_day: date  # the last working day
+    final_day: date  # the last working day, a business day of the client's country
     suggested: bool  # by a trigger, rather than asked for on the command line
+    # The final notice sent to the client paused the work: the email must not promise to
+    # "keep working as usual" during the notice.
+    work_paused: bool = False
+    # The freelancer talked to the client first (seed 003: talk, then put it in writing):
+    # the email opens as the written confirmation of that conversation.
+    discussed_on: date | None = None
 
     @property
     def money_owed(self) -> bool:
