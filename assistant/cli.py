@@ -591,6 +591,12 @@ examples:
   freelance-assistant review --year 2025 --html ~/review-2025.html
   freelance-assistant review --since 2026-01-01
 """,
+    "ledger": """\
+examples:
+  freelance-assistant ledger                          every invoice, deliverable and client note
+  freelance-assistant ledger --json > ledger.json     for a script, a spreadsheet, an accountant
+  freelance-assistant ledger --json | jq '.invoices[] | select(.state == "open")'
+""",
     "explain": """\
 examples:
   freelance-assistant explain 2026-014                an invoice, by its number

@@ -36,7 +36,7 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as NumberInvalid
 
-from .domain import compose
+from .domain import calendar, compose
 from .domain.interest import ReferenceRates
 from .domain.model import (
     LANGUAGES,
@@ -796,6 +796,19 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
     parsed = _validate(_ClientsFile, data, located, str(path))
     checked = {}
     for client in parsed.clients.values():
+        if client.subdivision:
+            known = calendar.subdivisions(client.country)
+            if client.subdivision.upper() not in {k.upper() for k in known}:
+                where = ("clients", client.id, "subdivision")
+                line, column = located.values.get(where, (0, 0))
+                listed = ", ".join(known) if known else "none"
+                problems.append(
+                    Problem(
+                        str(path), line, column, _dotted(where),
+                        f"{client.subdivision!r} is not a subdivision of {client.country.upper()} "
+                        f"whose public holidays are known (known: {listed})",
+                    )
+                )  # fmt: skip
         if client.payment is not None:
             where = ("clients", client.id, "payment")
             payment, trouble = _checked_payment(client.payment, where, located, str(path))

@@ -275,12 +275,10 @@ class Engine:
     def _suggested_terminations(
         self, now: datetime, today: date, report: PassReport, taken
     ) -> list[Termination]:
-        """Clients whose ledger trips a termination.yaml trigger this pass (once a year each)."""
+        """Clients whose ledger trips a termination.yaml trigger this pass (once in 365 days each)."""
         outbox = {e.key: e for e in self.store.outbox()}
         cases = []
         for client in self.rules.clients.values():
-            if keys.suggested_termination_key(client.id, today.year) in taken:
-                continue
             case, change = fold.suggested_termination(
                 client, invoices=self.store.invoices(client=client.id),
                 deliverables=self.store.deliverables(client=client.id), outbox=outbox,

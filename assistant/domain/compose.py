@@ -379,6 +379,8 @@ def termination_context(
         "reason": termination.reason,
         "notice_days": termination.notice_days,
         "final_day": termination.final_day,
+        "work_paused": termination.work_paused,
+        "discussed_on": termination.discussed_on,
         "invoices": [_invoice_context(i, today) for i in termination.invoices],
         "deliverables": [_deliverable_context(d, today, tz) for d in termination.deliverables],
         "handover": list(client.handover),

@@ -57,6 +57,12 @@ def follow_up_key(deliverable: Deliverable, stage: Stage) -> str:
     return keys.follow_up_key(deliverable, stage.name)
 
 
+def final_stage(stages: tuple[Stage, ...]) -> Stage | None:
+    """The final notice of a ladder: the stage marked ``final``, else the last one."""
+    marked = [s for s in stages if s.final]
+    return marked[0] if marked else (stages[-1] if stages else None)
+
+
 def stage_date(invoice: Invoice, stage: Stage, country: str) -> date:
     return calendar.shift(invoice.due_date, stage.after_days, stage.days, country)
 
@@ -121,7 +127,7 @@ def due_reminders(
         if gap and client.id in held and not client.statement:
             continue  # one reminder to them today; a statement would have taken them all
         client_stages = ladders.get(client.ladder, stages) if client.ladder else stages
-        found = _next(invoice_ladder(invoice, client_stages, client.country), taken, today)
+        found = _next(invoice_ladder(invoice, client_stages, client.calendar), taken, today)
         if found is not None:
             stage, key, day, skipped = found
             reminders.append(Reminder(key=key, invoice=invoice, stage=stage, due_on=day, skipped=skipped))
@@ -271,7 +277,7 @@ def due_follow_ups(
         client = clients.get(deliverable.client)
         if client is None:
             continue
-        found = _next(deliverable_ladder(deliverable, stages, client.country, tz), taken, today)
+        found = _next(deliverable_ladder(deliverable, stages, client.calendar, tz), taken, today)
         if found is not None:
             stage, key, day, skipped = found
             follow_ups.append(

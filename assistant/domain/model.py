@@ -18,6 +18,8 @@ from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
+
+from .calendar import region as calendar_region
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:  # interest.py builds on these types; Rules only carries its table
@@ -127,6 +129,9 @@ class Attachment:
     content_type: str
     data: bytes = field(repr=False)
     text: str = field(default="", repr=False)
+    # Shown in the body rather than attached (Content-Disposition: inline with a
+    # Content-ID): a logo or a picture in a signature, not a file sent.
+    inline: bool = False
 
     @property
     def is_pdf(self) -> bool:
@@ -261,6 +266,9 @@ class Client:
     domains: tuple[str, ...] = ()  # any address at these domains is the client
     language: Language = "es"
     country: str = "ES"
+    # A region of the country whose public holidays apply (ISO 3166-2 without the country:
+    # "SCT", "MD"); empty: the national calendar (England's for GB).
+    subdivision: str = ""
     currency: str = "EUR"
     payment_terms_days: int = 14
     locale: str = ""  # Babel locale for dates and money; derived when empty
@@ -324,6 +332,11 @@ class Client:
     def babel_locale(self) -> str:
         return self.locale or f"{self.language}_{self.country.upper()}"
 
+    @property
+    def calendar(self) -> str:
+        """The calendar of the client's business days: ``GB-ENG``, ``ES-MD``, ``NL``."""
+        return calendar_region(self.country, self.subdivision)
+
     def owns(self, address: Address) -> bool:
         """Whether mail to or from ``address`` is mail with this client."""
         email = address.email
@@ -352,6 +365,9 @@ class Stage:
     days: Literal["calendar", "business"] = "calendar"
     attach_invoice: bool = True
     action: Action = "draft"
+    # The final notice: the stage that pauses the work, from which "unpaid after the final
+    # notice" counts. Unmarked, the last stage of the ladder is the final notice.
+    final: bool = False
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
@@ -616,12 +632,19 @@ class DeliverableRules:
 
     __pydantic_config__ = _STRICT
 
-    # Words that say "here is the work": searched in the subject and the body.
+    # Words that say "here is the work": searched in the subject and the freelancer's own
+    # words. A link needs them (not every link is work); a file attached does not.
     words: tuple[re.Pattern[str], ...] = ()
-    # Links to where the work lives (file shares, design tools, repositories).
+    # Links that are work whatever the words (file shares, design tools, repositories).
+    # Any other link in the freelancer's own words counts when the words say so, her own
+    # share server included.
     links: tuple[re.Pattern[str], ...] = ()
-    # Attachments smaller than this are logos and signatures, not work.
-    min_attachment_bytes: int = 20_000
+    # Links that are never work: meetings, calendars, unsubscribe pages.
+    ignore_links: tuple[re.Pattern[str], ...] = ()
+    # Attached files that are never work: signatures, calendar invitations, contact cards.
+    ignore_attachments: tuple[re.Pattern[str], ...] = ()
+    # Attachments smaller than this are not work (0: any size; inline pictures never are).
+    min_attachment_bytes: int = 0
     # Without an attachment or a link, words alone do not make a deliverable.
     require_material: bool = True
     # Seed 002: invoice 24 hours after the final version. An approved deliverable with no
@@ -666,6 +689,29 @@ class CountWithin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LatePayments:
+    """At least ``count`` late payments among the invoices due in the last ``days`` days.
+
+    Late is paid more than ``grace_days`` after the due date (a transfer takes a day or
+    two to arrive), or still unpaid after its final notice was sent: an invoice merely
+    overdue is being chased, not yet paid late.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    count: int
+    days: int
+    grace_days: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("count", "days"):
+            if getattr(self, name) < 1:
+                raise FieldError(name, "count and days must be at least 1")
+        if self.grace_days < 0:
+            raise FieldError("grace_days", "grace_days cannot be negative")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Triggers:
     """When a relationship should end (seeds 000, 001, 003, 004). ``null`` disables one."""
 
@@ -674,7 +720,7 @@ class Triggers:
     unpaid_after_final_notice: UnpaidAfterFinalNotice | None = UnpaidAfterFinalNotice()
     # Deliverables unanswered for ``days`` days, at least ``count`` of them at once.
     unanswered_deliverables: CountWithin | None = CountWithin(count=2, days=21)
-    late_payments: CountWithin | None = CountWithin(count=3, days=365)
+    late_payments: LatePayments | None = LatePayments(count=3, days=365)
     scope_changes: CountWithin | None = CountWithin(count=3, days=90)
 
 
@@ -995,8 +1041,14 @@ class Termination:
     invoices: tuple[Invoice, ...]  # still owed: listed and attached
     deliverables: tuple[Deliverable, ...]  # sent, waiting for the client's feedback
     notice_days: int
-    final_day: date  # the last working day
+    final_day: date  # the last working day, a business day of the client's country
     suggested: bool  # by a trigger, rather than asked for on the command line
+    # The final notice sent to the client paused the work: the email must not promise to
+    # "keep working as usual" during the notice.
+    work_paused: bool = False
+    # The freelancer talked to the client first (seed 003: talk, then put it in writing):
+    # the email opens as the written confirmation of that conversation.
+    discussed_on: date | None = None
 
     @property
     def money_owed(self) -> bool:
