@@ -177,11 +177,13 @@ class Engine:
         escalation = self.rules.escalation
         clients, chasing = self.rules.clients, escalation.chasing
         unpaid = self.store.invoices(InvoiceStatus.OPEN)
-        last_reminded = ladder.last_reminder_days(((e.key, e.created_at) for e in self.store.outbox()), self.tz)
+        outbox = self.store.outbox()
+        last_reminded = ladder.last_reminder_days(((e.key, e.created_at) for e in outbox), self.tz)
+        sent_on = ladder.sent_days(outbox, self.tz)  # the ladder climbs from what was really sent
         ladders: list[Reminder | FollowUp] = [
             *ladder.due_reminders(
                 unpaid, escalation.invoice, clients, taken, today,
-                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded,
+                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded, sent_on=sent_on,
             ),  # fmt: skip
             # Before and after the ladder (both off unless turned on).
             *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
@@ -193,6 +195,8 @@ class Engine:
                 taken,
                 today,
                 self.tz,
+                sent_on,
+                chasing.stage_gap_days,
             ),
         ]
         check_ins = self._check_ins(ladders, now, today)

@@ -22,7 +22,7 @@ from .adapters.mailbox import Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin, classify, facts, fold, keys, threads
+from .domain import checkin, classify, facts, fold, keys, ladder, threads
 from .domain.facts import (
     AutomaticReply,
     CalendarDay,
@@ -392,7 +392,31 @@ class Sync:
                         self.index, new.message_id, new.subject, new.client, new.sent_at, new.references
                     )
         elif isinstance(fact, FreelancerWrote):
-            self.fold(self._view(drafts=tuple(self.store.outbox_for(fact.item))), fact, today, now, report)
+            drafts = tuple(self.store.outbox_for(fact.item))
+            invoice, next_stage = self._next_stage_of(fact.item, drafts)
+            view = self._view(
+                drafts=drafts,
+                invoices=(invoice,) if invoice is not None else (),
+                next_stage=next_stage,
+                seen=self._seen(header.message_id, fact.item),
+            )
+            self.fold(view, fact, today, now, report)
+
+    def _next_stage_of(self, item: str, drafts) -> tuple[Invoice | None, str]:
+        """For an invoice's thread: the invoice, and the key of the ladder stage after the
+        last one taken (what a reminder written by hand stands for), or ""."""
+        found = keys.parse(item)
+        if found.kind != keys.INVOICE:
+            return None, ""
+        invoice = self.store.invoice(found.client, found.what)
+        client = self.rules.clients.get(found.client)
+        if invoice is None or client is None:
+            return invoice, ""
+        taken = {e.key for e in drafts}
+        stages = self.rules.escalation.invoice_stages(client)
+        steps = [ladder.action_key(invoice, s) for s in stages]
+        last = max((i for i, key in enumerate(steps) if key in taken), default=-1)
+        return invoice, steps[last + 1] if last + 1 < len(steps) else ""
 
     def _current(self, invoice: Invoice) -> tuple[Invoice, ...]:
         return (self.store.invoice(invoice.client, invoice.number) or invoice,)

@@ -134,7 +134,8 @@ def test_several_reminders_to_one_client_on_one_day_become_one_statement():
     other = dataclasses.replace(invoice("B-1"), client="bright")
     clients = {"acme": ACME, "bright": dataclasses.replace(ACME, id="bright")}
     today = DUE + timedelta(days=1)
-    reminders = ladder.due_reminders([newer, older, other], LADDER, clients, {}, today)
+    chased_once = {"invoice/acme/2026-001/first-reminder": "sent"}  # the older one was reminded before
+    reminders = ladder.due_reminders([newer, older, other], LADDER, clients, chased_once, today)
     grouped = ladder.group_statements(reminders, clients, LADDER, today)
     (statement,) = [g for g in grouped if isinstance(g, Statement)]
     assert statement.key == "statement/acme/2026-03-17"
@@ -154,7 +155,8 @@ def test_the_statement_draft_lists_everything_attaches_every_pdf_and_threads_und
     older = invoice("2026-001", issue_date=date(2026, 2, 1), due_date=date(2026, 3, 8), references=("<r@x>",))
     newer = invoice("2026-007", amount="300", currency="USD")
     today = date(2026, 3, 17)
-    reminders = ladder.due_reminders([older, newer], LADDER, {"acme": ACME}, {}, today)
+    chased_once = {"invoice/acme/2026-001/first-reminder": "sent"}
+    reminders = ladder.due_reminders([older, newer], LADDER, {"acme": ACME}, chased_once, today)
     (statement,) = ladder.group_statements(reminders, {"acme": ACME}, LADDER, today)
     client = dataclasses.replace(ACME, billing=("AP <ap@acme.example>",))
     identity = Identity(
@@ -202,7 +204,8 @@ def test_a_statement_with_an_invoice_at_its_final_notice_shows_its_interest():
     old = invoice("2025-090", issue_date=date(2025, 5, 1), due_date=date(2025, 5, 15))
     new = invoice("2025-120", amount="500", issue_date=date(2025, 6, 1), due_date=date(2025, 6, 15))
     today = date(2025, 6, 16)
-    reminders = ladder.due_reminders([old, new], LADDER, {"acme": ACME}, {}, today)
+    chased_twice = {f"invoice/acme/2025-090/{s}": "sent" for s in ("first-reminder", "second-reminder")}
+    reminders = ladder.due_reminders([old, new], LADDER, {"acme": ACME}, chased_twice, today)
     (statement,) = ladder.group_statements(reminders, {"acme": ACME}, LADDER, today)
     assert statement.firmest.stage.name == "final-notice"
     from assistant.config import load_rules

@@ -149,9 +149,10 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
     assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out
     keys = sorted(line.split()[1] for line in out.splitlines() if line.strip().startswith("key "))
+    # INV-0107 is a month overdue and was never chased: its first letter is the first reminder.
     assert [k.rsplit("/", 1)[1] for k in keys] == [
         "feedback-request",
-        "final-notice",
+        "first-reminder",
         "first-reminder",
         "first-reminder",
     ]

@@ -279,9 +279,9 @@ def test_unanswered_deliverables_show_days_waiting_in_the_freelancers_time_zone(
         ("Ontwerp v1", date(2026, 5, 1), 19),
         ("Propuesta v2", date(2026, 5, 11), 9),
     ]
-    # 19 days of silence: both follow-ups are due; the next pass drafts the later one (a catch-up),
-    # so that is the next follow-up, as `status` and `explain` say (domain/attention.py).
-    assert waiting[0]["next_follow_up"]["name"] == "feedback-call" and waiting[0]["next_follow_up"]["due"]
+    # 19 days of silence: both follow-ups are due; the next pass drafts the first one (stages
+    # are climbed, never skipped), as `status` and `explain` say (domain/attention.py).
+    assert waiting[0]["next_follow_up"]["name"] == "feedback-request" and waiting[0]["next_follow_up"]["due"]
     assert waiting[1]["next_follow_up"]["waiting"]  # its follow-up waits in Drafts
 
 

@@ -100,14 +100,18 @@ def test_mark_paid_on_the_command_line_stops_the_chase(world, me):
     assert me.drafts() == []
 
 
-def test_missed_stages_become_one_catch_up_draft(world, me):
+def test_after_downtime_the_first_letter_is_the_first_reminder_and_the_ladder_climbs_from_it(world, me):
     send_invoice(world)
-    report = me.run(date(2026, 4, 10))
+    report = me.run(date(2026, 4, 10))  # 25 days overdue, never chased
     (reminder,) = report.planned
-    assert reminder.stage.name == "final-notice" and reminder.skipped == ("first-reminder", "second-reminder")
+    assert reminder.stage.name == "first-reminder"
     ((_, draft),) = me.drafts()
-    assert draft[KEY_HEADER] == "invoice/acme/2026-001/final-notice"
-    assert "Ley 3/2004" in draft.get_body(("plain",)).get_content()
+    assert draft[KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
+    text = draft.get_body(("plain",)).get_content()
+    assert "Estoy un poco preocupado" in text and "Ley 3/2004" not in text
+    me.send_drafts(date(2026, 4, 10))
+    assert me.run(date(2026, 4, 12)).drafted == []  # three days at least after what was sent
+    assert [d.key for d in me.run(date(2026, 4, 13)).drafted] == ["invoice/acme/2026-001/second-reminder"]
 
 
 def test_the_ladder_climbs_one_stage_per_due_date_as_reminders_are_sent(world, me):

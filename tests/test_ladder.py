@@ -72,10 +72,25 @@ def test_an_unsent_draft_holds_the_ladder_back(world):
     assert upcoming[0].name == "second-reminder" and upcoming[2] is True
 
 
-def test_missed_stages_after_downtime_become_one_catch_up_draft(world):
+def test_the_first_reminder_is_always_the_first_stage_however_late_it_comes(world):
+    # 25 days overdue and never chased: the client gets the documented wording first,
+    # not a final notice about messages it never received.
     (reminder,) = plan(world, date(2026, 4, 10))
-    assert reminder.stage.name == "final-notice"
-    assert reminder.skipped == ("first-reminder", "second-reminder")
+    assert reminder.stage.name == "first-reminder" and reminder.skipped == ()
+
+
+def test_the_next_stage_is_the_one_after_the_last_sent_and_waits_a_gap_after_it(world):
+    first = "invoice/acme/2026-001/first-reminder"
+    sent_late = {first: date(2026, 4, 10)}  # the first reminder went out on day 25
+    steps = ladder.invoice_ladder(invoice(), world.escalation.invoice, "ES", sent_late, gap_days=3)
+    assert [day for _, _, day in steps][1] == date(2026, 4, 13)  # not the next morning
+    taken = {first: "sent"}
+    assert ladder._next(steps, taken, date(2026, 4, 12)) is None
+    stage, _, day, _ = ladder._next(steps, taken, date(2026, 4, 13))
+    assert (stage.name, day) == ("second-reminder", date(2026, 4, 13))  # never the final notice first
+    # Sent on time, the ladder keeps its own days: the gap only ever delays.
+    on_time = ladder.invoice_ladder(invoice(), world.escalation.invoice, "ES", {first: date(2026, 3, 17)}, gap_days=3)
+    assert [day for _, _, day in on_time][1] == date(2026, 3, 23)
 
 
 def test_after_the_last_stage_nothing_more_is_planned(world):

@@ -308,12 +308,12 @@ def test_an_account_never_scanned_is_in_the_document_with_no_clients(capsys, tmp
 # --------------------------------------------------------------------------- the pure parts
 
 
-def test_what_comes_next_after_downtime_is_the_catch_up_stage_not_the_first():
+def test_what_comes_next_after_downtime_is_the_first_stage_never_a_harsher_one():
     stages = [
         (Stage(name=name, after_days=days, template="t"), f"invoice/acme/1/{name}", date(2026, 3, 16 + days))
         for name, days in (("first-reminder", 1), ("second-reminder", 7), ("final-notice", 14))
     ]
-    assert ladder.coming(stages, {}, date(2026, 3, 31))[:2] == (stages[2][0], date(2026, 3, 30))
+    assert ladder.coming(stages, {}, date(2026, 3, 31))[:2] == (stages[0][0], date(2026, 3, 17))
     assert ladder.coming(stages, {}, date(2026, 3, 20))[:2] == (stages[0][0], date(2026, 3, 17))
     assert ladder.coming(stages, {}, date(2026, 3, 16)) == (stages[0][0], date(2026, 3, 17), False)
     drafted = {"invoice/acme/1/first-reminder": "drafted"}

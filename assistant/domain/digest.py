@@ -193,7 +193,10 @@ def build_digest(
         sent_on = local(deliverable.sent_at).date()
         client = clients.get(deliverable.client)
         steps = (
-            ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.calendar, tz)
+            ladder.deliverable_ladder(
+                deliverable, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
             if client
             else []
         )
@@ -329,7 +332,13 @@ def _invoice(
     today: date,
     local,
 ) -> dict[str, Any]:
-    steps = ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar) if client else []
+    # The day each stage was really sent, in the freelancer's time zone (``local``).
+    sent_on = {e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at}
+    steps = (
+        ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar, sent_on, rules.escalation.chasing.stage_gap_days)
+        if client
+        else []
+    )
     items = (keys.invoice_actions(invoice), keys.invoice_item(invoice))
     sent = [
         e

@@ -235,6 +235,9 @@ class View:
     drafts: tuple[DraftRecord, ...] = ()
     seen: frozenset[str] = frozenset()
     paid_keyword: str = "$Paid"
+    # For the freelancer writing in an invoice's thread: the key of the ladder stage that
+    # comes next for it (the one her own reminder stands for), "" when none does.
+    next_stage: str = ""
 
     def invoice(self, client: str, number: str) -> Invoice | None:
         return next((i for i in self.invoices if i.client == client and i.number == number), None)

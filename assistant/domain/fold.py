@@ -85,14 +85,39 @@ def draft_seen_sent(view: View, fact: DraftSeenSent, today: date) -> list[Change
 
 
 def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Change]:
-    """The freelancer's own reply in a tracked thread after a draft was made: they chased in
-    their own words. That counts as the drafted stage being sent."""
-    return [
+    """The freelancer's own message in a tracked thread.
+
+    After a draft was made: she chased in her own words, or sent our draft from a mail
+    client that dropped our headers; the drafted stage counts as sent. With no draft
+    waiting, in the thread of an invoice past its due date: a reminder she wrote herself
+    (before installing, or by hand): it counts as the next stage of the ladder, so the next
+    draft neither repeats it nor starts the ladder over.
+    """
+    drafted = [
         _sent(entry.key, fact.item, "the freelancer replied in the thread", fact.evidence, at=fact.at)
         for entry in view.drafts
         if entry.state is DraftState.DRAFTED
         and (fact.written_at is None or fact.written_at >= entry.created_at)
     ]
+    if drafted or not view.next_stage or fact.item in view.seen:
+        return drafted
+    found = keys.parse(fact.item)
+    invoice = view.invoice(found.client, found.what) if found.kind == keys.INVOICE else None
+    if invoice is None or invoice.status not in UNPAID:
+        return []
+    written = fact.at.date() if fact.written_at is None else fact.written_at.date()
+    if written <= invoice.due_date:
+        return []  # before the due date it is not a reminder (the invoice sent again, a note)
+    by_hand = LostDraft(
+        key=view.next_stage,
+        kind=keys.DraftKind.REMINDER,
+        item=fact.item,
+        message_id=fact.evidence.message_id,
+        subject=fact.evidence.subject,
+        recipient="",
+        at=fact.at,
+    )
+    return [_sent(view.next_stage, fact.item, "the freelancer chased by hand in the thread", fact.evidence, lost=by_hand)]
 
 
 def _sent(

@@ -8,10 +8,14 @@ Three rules shape the result:
 * An action key is used once, ever. A taken key (drafted, sent, or a draft the
   freelancer deleted) is never planned again, and neither is any stage before it.
 * The ladder advances on what was *sent*: while the last taken stage is a draft the
-  freelancer has not sent, nothing further is planned (it is reported instead).
-* After downtime several stages may be due at once. They become one catch-up draft for
-  the latest of them, not a burst; the earlier ones are named in ``skipped`` and are
-  never drafted afterwards.
+  freelancer has not sent, nothing further is planned (it is reported instead). Sent
+  counts whoever wrote it: our draft, sent from any mail client, or a reminder the
+  freelancer wrote herself in the invoice's thread.
+* It climbs one rung at a time. The first reminder an invoice gets is always the first
+  stage, however late the assistant first sees it; the next is the stage after the last
+  one sent, on its day counted from the due date and never sooner after the previous
+  message than the ladder spaces them (``sent_on``). After downtime the pass writes one
+  draft, of the stage due, never a harsher one for messages the client never received.
 
 Chasing is per client (issue 18): ``chase: false`` chases nothing, ``ladder:`` picks a
 named ladder, an invoice owing less than the minimum amount is left alone, and a client
@@ -71,19 +75,51 @@ def follow_up_date(deliverable: Deliverable, stage: Stage, country: str, tz: tzi
     return calendar.shift(deliverable.sent_at.astimezone(tz).date(), stage.after_days, stage.days, country)
 
 
+def sent_days(outbox: Iterable, tz: tzinfo) -> dict[str, date]:
+    """The day each action key was really sent (outbox entries ``sent`` with a ``sent_at``)."""
+    return {
+        e.key: e.sent_at.astimezone(tz).date()
+        for e in outbox
+        if e.state == SENT and getattr(e, "sent_at", None) is not None
+    }
+
+
+DEFAULT_STAGE_GAP_DAYS = Chasing().stage_gap_days
+
+
+def _spaced(
+    steps: list[tuple[Stage, str, date]], sent_on: Mapping[str, date] | None, gap_days: int
+) -> list[tuple[Stage, str, date]]:
+    """Each stage's day, moved later when the stage before it was sent late: never sooner
+    than ``gap_days`` after that message (a first reminder sent on day 20 does not bring
+    the second reminder, due on day 7, the next morning)."""
+    if not sent_on:
+        return steps
+    spaced = list(steps)
+    for i in range(1, len(spaced)):
+        stage, key, day = spaced[i]
+        sent = sent_on.get(spaced[i - 1][1])
+        if sent is not None:
+            day = max(day, sent + timedelta(days=gap_days))
+        spaced[i] = (stage, key, day)
+    return spaced
+
+
 def _next(keys_and_dates: list[tuple[Stage, str, date]], taken: Mapping[str, str], today: date):
     """(stage, key, day, skipped) of the draft to write now, or None.
 
-    ``keys_and_dates`` lists every stage of a ladder with its key and its day.
+    ``keys_and_dates`` lists every stage of a ladder with its key and its day. The draft is
+    always the stage right after the last one taken: stages are climbed, never skipped.
     """
     last = max((i for i, (_, key, _) in enumerate(keys_and_dates) if key in taken), default=-1)
     if last >= 0 and taken[keys_and_dates[last][1]] != SENT:
         return None  # the previous draft waits in Drafts: no second one on top of it
-    due = [(stage, key, day) for stage, key, day in keys_and_dates[last + 1 :] if day <= today]
-    if not due:
+    if last + 1 >= len(keys_and_dates):
         return None
-    stage, key, day = due[-1]
-    return stage, key, day, tuple(s.name for s, _, _ in due[:-1])
+    stage, key, day = keys_and_dates[last + 1]
+    if day > today:
+        return None
+    return stage, key, day, ()
 
 
 # Stages outside the ladder: they never count as a reminder (for the gap) nor move it.
@@ -101,12 +137,14 @@ def due_reminders(
     ladders: Mapping[str, tuple[Stage, ...]] | None = None,
     chasing: Chasing = Chasing(),
     last_reminded: Mapping[str, date] | None = None,
+    sent_on: Mapping[str, date] | None = None,
 ) -> list[Reminder]:
     """The ladder stages due today, one per invoice.
 
     ``stages`` is escalation.yaml's ``invoice`` ladder; ``ladders`` its named ones (a
     client's ``ladder:``). ``last_reminded`` is the day of the latest reminder drafted to
-    each client (``last_reminder_days``), for the minimum gap between two reminders.
+    each client (``last_reminder_days``), for the minimum gap between two reminders;
+    ``sent_on`` the day each stage was really sent (``sent_days``).
     """
     reminders = []
     ladders = ladders or {}
@@ -127,7 +165,8 @@ def due_reminders(
         if gap and client.id in held and not client.statement:
             continue  # one reminder to them today; a statement would have taken them all
         client_stages = ladders.get(client.ladder, stages) if client.ladder else stages
-        found = _next(invoice_ladder(invoice, client_stages, client.calendar), taken, today)
+        steps = invoice_ladder(invoice, client_stages, client.calendar, sent_on, chasing.stage_gap_days)
+        found = _next(steps, taken, today)
         if found is not None:
             stage, key, day, skipped = found
             reminders.append(Reminder(key=key, invoice=invoice, stage=stage, due_on=day, skipped=skipped))
@@ -269,6 +308,8 @@ def due_follow_ups(
     taken: Mapping[str, str],
     today: date,
     tz: tzinfo,
+    sent_on: Mapping[str, date] | None = None,
+    gap_days: int = DEFAULT_STAGE_GAP_DAYS,
 ) -> list[FollowUp]:
     follow_ups = []
     for deliverable in deliverables:
@@ -277,7 +318,7 @@ def due_follow_ups(
         client = clients.get(deliverable.client)
         if client is None:
             continue
-        found = _next(deliverable_ladder(deliverable, stages, client.calendar, tz), taken, today)
+        found = _next(deliverable_ladder(deliverable, stages, client.calendar, tz, sent_on, gap_days), taken, today)
         if found is not None:
             stage, key, day, skipped = found
             follow_ups.append(
@@ -302,23 +343,30 @@ def coming(
 ) -> tuple[Stage, date, bool] | None:
     """What the ladder does next: the stage, its day, and whether it waits for an unsent draft.
 
-    Like ``upcoming``, except when stages are due already: then it is the stage the next
-    pass drafts, the latest of them (the catch-up), not the first.
+    The stage after the last one taken (stages are climbed one at a time, downtime or not),
+    so the same answer as ``upcoming``; ``today`` is kept for the callers' sake.
     """
-    found = upcoming(keys_and_dates, taken)
-    if found is None or found[2] or found[1] > today:
-        return found
-    due = _next(keys_and_dates, taken, today)
-    return (due[0], due[2], False) if due is not None else found
+    return upcoming(keys_and_dates, taken)
 
 
 def invoice_ladder(
-    invoice: Invoice, stages: tuple[Stage, ...], country: str
+    invoice: Invoice,
+    stages: tuple[Stage, ...],
+    country: str,
+    sent_on: Mapping[str, date] | None = None,
+    gap_days: int = DEFAULT_STAGE_GAP_DAYS,
 ) -> list[tuple[Stage, str, date]]:
-    return [(s, action_key(invoice, s), stage_date(invoice, s, country)) for s in stages]
+    steps = [(s, action_key(invoice, s), stage_date(invoice, s, country)) for s in stages]
+    return _spaced(steps, sent_on, gap_days)
 
 
 def deliverable_ladder(
-    deliverable: Deliverable, stages: tuple[Stage, ...], country: str, tz: tzinfo
+    deliverable: Deliverable,
+    stages: tuple[Stage, ...],
+    country: str,
+    tz: tzinfo,
+    sent_on: Mapping[str, date] | None = None,
+    gap_days: int = DEFAULT_STAGE_GAP_DAYS,
 ) -> list[tuple[Stage, str, date]]:
-    return [(s, follow_up_key(deliverable, s), follow_up_date(deliverable, s, country, tz)) for s in stages]
+    steps = [(s, follow_up_key(deliverable, s), follow_up_date(deliverable, s, country, tz)) for s in stages]
+    return _spaced(steps, sent_on, gap_days)

@@ -419,10 +419,16 @@ class Chasing:
     # Days between two reminders to the same client (0: no limit). A reminder due sooner
     # waits; it is never dropped.
     min_gap_days: int = 0
+    # Days at least between two stages of one invoice's ladder, counted from the day the
+    # previous one was really sent: a first reminder sent late does not bring the second
+    # the next morning.
+    stage_gap_days: int = 3
 
     def __post_init__(self) -> None:
         if self.min_gap_days < 0:
             raise FieldError("min_gap_days", "min_gap_days cannot be negative")
+        if self.stage_gap_days < 0:
+            raise FieldError("stage_gap_days", "stage_gap_days cannot be negative")
         for currency, amount in self.min_amount.items():
             if not re.fullmatch(r"[A-Z]{3}", currency):
                 raise FieldError(("min_amount", currency), "currencies are ISO 4217 codes like EUR or GBP")
