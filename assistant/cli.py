@@ -7,6 +7,7 @@ as one clear message and gives exit code 2; a traceback appears only with ``--de
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -42,7 +43,25 @@ def default_config_path() -> Path:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config or default_config_path())
+    # Loaded once per command: the state lock (main) and the command both need it.
+    if getattr(args, "loaded_config", None) is None:
+        args.loaded_config = load_config(args.config or default_config_path())
+    return args.loaded_config
+
+
+# The commands that write the state take its lock first (adapters/lock.py); `run` takes it
+# in the service itself, a dry run writes nothing.
+WRITES_STATE = frozenset(
+    ("scan", "mark-paid", "pause", "dispute", "resume", "draft-termination", "draft-rate-increase")
+)
+
+
+def _state_lock(args: argparse.Namespace):
+    if args.command not in WRITES_STATE or getattr(args, "dry_run", False):
+        return contextlib.nullcontext()
+    from .adapters.lock import StateLock
+
+    return StateLock.acquire(_config(args).state_dir, args.command)
 
 
 def _date_arg(text: str) -> date:
@@ -746,7 +765,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING)
     try:
-        return args.func(args)
+        with _state_lock(args):
+            return args.func(args)
     except ConfigError as exc:
         if args.debug:
             traceback.print_exc()

@@ -40,6 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from .adapters.backoff import Backoff
 from .adapters.credentials import warn_if_readable_by_others
+from .adapters.lock import StateLock
 from .adapters.store import Store
 from .adapters.systemd import Notifier
 from .config import Account, Config, load_config
@@ -281,10 +282,19 @@ class Service:
         self._stop_event: asyncio.Event | None = None
         self._reloading = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
+        self._state_lock: StateLock | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
     async def run(self) -> int:
+        # One process per state: a second service or a manual scan is refused, not raced.
+        self._state_lock = StateLock.acquire(self.config.state_dir, "run")
+        try:
+            return await self._run()
+        finally:
+            self._state_lock.release()
+
+    async def _run(self) -> int:
         loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
         loop.add_signal_handler(signal.SIGTERM, self.stop, "SIGTERM")
@@ -414,6 +424,15 @@ class Service:
                 log.error("reload refused, the old configuration stays in force: %s", exc)
                 self.notifier.ready()
                 return
+            if config.state_dir != self.config.state_dir:
+                try:
+                    lock = StateLock.acquire(config.state_dir, "run")
+                except AssistantError as exc:
+                    log.error("reload refused, the old configuration stays in force: %s", exc)
+                    self.notifier.ready()
+                    return
+                self._state_lock.release()
+                self._state_lock = lock
             for account in self.accounts:
                 await account.close()
             self.config = config
