@@ -191,6 +191,75 @@ CATALOGUE = [
         "not a mail address",
     ),
     Broken("client locale", "rules/clients.yaml", ONE_CLIENT + "    locale: xx_YY\n", 6, "unknown locale"),
+    # Issue 16: a lenient parser let each of these redirect or copy every draft to the client.
+    Broken(
+        "contact with a line break and a Bcc",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace(
+            "Marta <marta@acme.example>", '"Marta <marta@acme.example>\\r\\nBcc: spy@evil.example"'
+        ),
+        4,
+        "cannot contain a line break",
+    ),
+    Broken(
+        "contact that is an address named by an address",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace("Marta <marta@acme.example>", "marta@acme.example <boss@evil.example>"),
+        4,
+        "is an address too: one address per field",
+    ),
+    Broken(
+        "two contacts in one field",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace("Marta <marta@acme.example>", "marta@acme.example, boss@acme.example"),
+        4,
+        "one address per field",
+    ),
+    Broken(
+        "a comma in an unquoted contact name",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace("Marta <marta@acme.example>", "López, Marta <marta@acme.example>"),
+        4,
+        'needs quotes: "Surname, Name" <address>',
+    ),
+    Broken(
+        "a named address in the client's address list",
+        "rules/clients.yaml",
+        ONE_CLIENT + "    addresses: [billing@acme.example, Boss <boss@acme.example>]\n",
+        6,
+        "a bare address is expected here",
+    ),
+    Broken(
+        "two addresses as the identity",
+        "config.yaml",
+        CONFIG.replace("email: lucia@freelancer.example", "email: lucia@freelancer.example, me@evil.example"),
+        3,
+        "one address per field",
+    ),
+    Broken(
+        "a line break in the identity's name",
+        "config.yaml",
+        CONFIG.replace("name: Lucía Romero", 'name: "Lucía\\nBcc: spy@evil.example"'),
+        2,
+        "cannot contain a line break",
+    ),
+    Broken(
+        "a payment sender holding two domains",
+        "rules/payments.yaml",
+        "notifications:\n  - name: PayPal\n    senders: [paypal.com stripe.com]\n",
+        3,
+        "a domain like example.com is expected",
+    ),
+    Broken(
+        "a line break in the IMAP user name",
+        "config.yaml",
+        CONFIG.replace(
+            "    maildir:\n      path: Mail",
+            '    imap: {host: h.example, username: "u\\r\\nA1 DELETE INBOX", password: p}',
+        ),
+        7,
+        "username cannot contain a line break",
+    ),
     Broken("bad regex", "rules/invoices.yaml", _bad_regex, _bad_regex_line, "valid regular expression"),
     Broken(
         "extraction group",

@@ -73,6 +73,15 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
+        """One address as the freelancer writes it in a configuration field, strictly.
+
+        ``Name <address>``, ``"Surname, Name" <address>`` or a bare ``address``, and nothing
+        else: a lenient parser reads ``a@x <b@y>`` as ``a@x`` and drops the second address
+        of ``a@x, b@y``, and a line break would let a ``Bcc:`` ride into every draft.
+        """
+        problem = _address_problem(text)
+        if problem:
+            raise ValueError(problem)
         name, addr = parseaddr(text)
         if "@" not in addr:
             raise ValueError(f"not a mail address: {text!r}")
@@ -84,6 +93,63 @@ class Address:
 
     def __str__(self) -> str:
         return formataddr((self.name, self.email)) if self.name else self.email
+
+
+# addr-spec as people write it: no spaces, brackets, quotes, commas or semicolons.
+_ADDR_SPEC = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+")
+_NAME_AND_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<addr>[^<>]*)>")
+
+
+def control_characters(text: str) -> bool:
+    """Whether ``text`` holds a line break or another control character."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def _address_problem(text: str) -> str:
+    """What is wrong with ``text`` as one configured address, or "" if nothing."""
+    if control_characters(text):
+        return "an address cannot contain a line break or control character (it could add headers to drafts)"
+    text = text.strip()
+    named = _NAME_AND_ADDRESS.fullmatch(text)
+    if named is None:
+        if "<" in text or ">" in text:
+            return f"not a mail address: {text!r} (write Name <address>)"
+        if text.count("@") > 1 or "," in text or ";" in text:
+            return f"one address per field, got {text!r}; more addresses go in a list"
+        if not _ADDR_SPEC.fullmatch(text):
+            return f"not a mail address: {text!r}"
+        return ""
+    name, addr = named["name"].strip(), named["addr"].strip()
+    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+        inner = name[1:-1].replace('\\"', "")
+        if '"' in inner:
+            return f"not a mail address: {text!r} (unbalanced quotes in the name)"
+    elif "@" in name:
+        return f"the name part of {text!r} is an address too: one address per field, as Name <address>"
+    elif "," in name or ";" in name:
+        return f"one address per field, got {text!r} (a comma in a name needs quotes: \"Surname, Name\" <address>)"
+    elif '"' in name:
+        return f"not a mail address: {text!r} (unbalanced quotes in the name)"
+    if not _ADDR_SPEC.fullmatch(addr):
+        return f"not a mail address: {text!r}"
+    return ""
+
+
+def _domain_problem(value: str) -> str:
+    domain = value.strip().lstrip("@")
+    if control_characters(value) or not re.fullmatch(r"[^\s@<>()\[\],;:\"\\]+", domain):
+        return f"a domain like example.com is expected here, one per entry, got {value!r}"
+    return ""
+
+
+def check_bare_address(value: str) -> str:
+    """A field that holds one bare address (no name): "" when fine, else what is wrong."""
+    problem = _address_problem(value)
+    if problem:
+        return problem
+    if not _ADDR_SPEC.fullmatch(value.strip()):
+        return f"a bare address is expected here (no name, no brackets), got {value!r}"
+    return ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,10 +225,10 @@ class Identity:
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
-        try:
-            Address.parse(self.email)
-        except ValueError as exc:
-            raise FieldError("email", str(exc)) from None
+        if problem := check_bare_address(self.email):
+            raise FieldError("email", problem)
+        if control_characters(self.name):
+            raise FieldError("name", "the name cannot contain a line break or control character")
         check_language(self.language)
         try:
             ZoneInfo(self.timezone)
@@ -220,6 +286,12 @@ class Client:
             Address.parse(self.contact)
         except ValueError as exc:
             raise FieldError("contact", str(exc)) from None
+        for i, extra in enumerate(self.addresses):
+            if problem := check_bare_address(extra):
+                raise FieldError(("addresses", i), problem)
+        for i, domain in enumerate(self.domains):
+            if problem := _domain_problem(domain):
+                raise FieldError(("domains", i), problem)
         check_language(self.language)
         if self.payment_terms_days < 0:
             raise FieldError("payment_terms_days", "payment_terms_days cannot be negative")
@@ -412,6 +484,10 @@ class PaymentNotifier:
     def __post_init__(self) -> None:
         if not self.senders:
             raise FieldError("senders", "a payment notifier needs at least one sender address or domain")
+        for i, sender in enumerate(self.senders):
+            problem = check_bare_address(sender) if "@" in sender.lstrip("@") else _domain_problem(sender)
+            if problem:
+                raise FieldError(("senders", i), problem)
         _need_group("number", self.number, "number")
         _need_group("amount", self.amount, "amount")
 
