@@ -265,6 +265,8 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
         + (
             "AUTHENTICATE XOAUTH2 (an OAuth 2 access token from token_command)"
             if profile.signed_in_with == "XOAUTH2"
+            else "AUTHENTICATE PLAIN (a password beyond ASCII, sent as UTF-8)"
+            if profile.signed_in_with.startswith("AUTHENTICATE PLAIN")
             else "LOGIN (user name and password)"
         )
     )

@@ -104,6 +104,7 @@ class ImapMailbox:
         self._condstore = False
         self._capabilities: frozenset[str] = frozenset()  # as announced after the last login
         self._found: dict[str, FoundBy] = {}  # how folders() found Sent and Drafts
+        self._signed_in_with = "LOGIN"
         self.round_trips = 0  # commands sent; the benchmark reads it
         self._inflight: dict[int, list[_Pipeline]] = {}  # id(connection) -> FETCH pipelines on it
 
@@ -143,6 +144,11 @@ class ImapMailbox:
                 else (exc.strerror or type(exc).__name__)
             )
             raise MailboxUnavailable(f"{self.describe()}: {what}: {reason}") from None
+        except UnicodeError:
+            # Whatever text the library could not encode, its message would quote it (a
+            # character of a password, and where): say what, never which.
+            self._drop()
+            raise MailboxError(f"{self.describe()}: {what}: text the server cannot take (not ASCII)") from None
         except imapclient.IMAPClient.AbortError as exc:
             self._drop()
             raise MailboxUnavailable(f"{self.describe()}: {what}: connection lost ({_short(exc)})") from None
@@ -169,14 +175,31 @@ class ImapMailbox:
             secret = self._password() if callable(self._password) else self._password
             if self.auth == "xoauth2":
                 client.oauth2_login(self.username, secret)
-            else:
+            elif (self.username + secret).isascii():
                 client.login(self.username, secret)
+            else:
+                self._plain_login(client, secret)
             self.round_trips += 2
         except BaseException:
             with contextlib.suppress(Exception):
                 client.shutdown()
             raise
         return client
+
+    def _plain_login(self, client: imapclient.IMAPClient, secret: str) -> None:
+        """A user name or password beyond ASCII (``contraseña``): AUTHENTICATE PLAIN.
+
+        LOGIN's quoted strings are ASCII (imaplib refuses anything else, and its error
+        quoted the character and its position); SASL PLAIN carries UTF-8 (RFC 4616).
+        """
+        if not client.has_capability("AUTH=PLAIN"):
+            raise LoginFailed(
+                f"{self.describe()}: the user name or password has non-ASCII characters, which only "
+                "AUTHENTICATE PLAIN can carry, and this server does not offer it; "
+                "use an ASCII password (an app password) for this account"
+            )
+        self._signed_in_with = "AUTHENTICATE PLAIN (UTF-8)"
+        client.plain_login(self.username, secret)
 
     def _new_connection(self) -> imapclient.IMAPClient:
         client = self.open_client()
@@ -315,7 +338,7 @@ class ImapMailbox:
             folders=folders,
             found=dict(self._found),
             capabilities=self._capabilities,
-            signed_in_with="XOAUTH2" if self.auth == "xoauth2" else "LOGIN",
+            signed_in_with="XOAUTH2" if self.auth == "xoauth2" else self._signed_in_with,
             condstore=self._condstore,
         )
 
