@@ -127,7 +127,7 @@ def check(config: Config, *, offline: bool) -> None:
     from .report import mailbox_lines
 
     for account in config.settings.accounts:
-        mailbox = open_mailbox(account)
+        mailbox = open_mailbox(account, config.identity.email)
         try:
             profile = mailbox.profile()
         finally:
@@ -212,7 +212,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     failed = False
     progress = scan_progress()
     for account in _accounts(config, args.account):
-        mailbox = open_mailbox(account)
+        mailbox = open_mailbox(account, config.identity.email)
         try:
             with Store.open(state_path(config, account)) as store:
                 # The same pass as the service's: a stage with `action: send` is sent here too,
@@ -341,7 +341,7 @@ def _engine_for(config: Config, account_name: str | None):
 
     store = _store_of(config, account_name)
     account = config.account(account_name)
-    return Engine(config, account, open_mailbox(account), store)
+    return Engine(config, account, open_mailbox(account, config.identity.email), store)
 
 
 def cmd_draft_termination(args: argparse.Namespace) -> int:

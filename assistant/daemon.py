@@ -90,9 +90,8 @@ class AccountService:
         if self._engine is None:
             config = self.service.config
             store = Store.open(state_path(config, self.account))
-            self._engine = Engine(
-                config, self.account, open_mailbox(self.account), store, open_sender(self.account)
-            )
+            mailbox = open_mailbox(self.account, config.identity.email)
+            self._engine = Engine(config, self.account, mailbox, store, open_sender(self.account))
         return self._engine
 
     def _pass_sync(self, plan: bool) -> PassReport:
@@ -195,7 +194,7 @@ class AccountService:
             loop.call_soon_threadsafe(self.request, "mail changed")
 
         if self.account.imap is not None:
-            mailbox = open_mailbox(self.account)
+            mailbox = open_mailbox(self.account, self.service.config.identity.email)
             try:
                 profile = mailbox.profile()
             except AssistantError as exc:

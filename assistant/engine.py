@@ -130,8 +130,10 @@ def state_path(config: Config, account: Account):
     return config.state_dir / f"{account.name}.sqlite3"
 
 
-def open_mailbox(account: Account) -> Mailbox:
-    """The adapter for ``account``. Nothing connects until the first call."""
+def open_mailbox(account: Account, own_address: str = "") -> Mailbox:
+    """The adapter for ``account``. Nothing connects until the first call.
+
+    ``own_address`` (the identity's) decides between several folders named like Sent."""
     if account.maildir is not None:
         from .adapters.maildir import MaildirMailbox
 
@@ -153,6 +155,7 @@ def open_mailbox(account: Account) -> Mailbox:
         inbox=imap.folders.inbox,
         sent=imap.folders.sent,
         drafts=imap.folders.drafts,
+        own_address=own_address,
     )
 
 

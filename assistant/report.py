@@ -232,6 +232,7 @@ _FOUND = {
     "special-use": "found by SPECIAL-USE {flag}",
     "usual name": "found by its usual name",
     "config": "named in config.yaml",
+    "evidence": "chosen among the usual names by what it holds: {evidence}",
 }
 
 
@@ -247,7 +248,7 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
     """
     folders = profile.folders
     found = {
-        role: _FOUND[profile.found[role]].format(flag=flag)
+        role: _FOUND[profile.found[role]].format(flag=flag, evidence=profile.evidence.get(role, ""))
         for role, flag in (("sent", "\\Sent"), ("drafts", "\\Drafts"))
     }
     lines = [f"Sent:   {folders.sent!r} ({found['sent']})", f"Drafts: {folders.drafts!r} ({found['drafts']})"]
@@ -302,7 +303,7 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
             "no UIDPLUS: the server does not say which UID a new draft got; nothing depends on "
             "it, the assistant finds its drafts by their X-Freelance-Assistant-Key header"
         )
-    usual = [role for role in ("sent", "drafts") if profile.found[role] == "usual name"]
+    usual = [role for role in ("sent", "drafts") if profile.found[role] in ("usual name", "evidence")]
     if not offered["SPECIAL-USE"] and usual:
         costs.append(
             "no SPECIAL-USE: "

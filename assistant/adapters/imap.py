@@ -44,6 +44,7 @@ from .mailbox import (
     RawHeader,
     Uid,
     pick_folder,
+    usual_folders,
 )
 from .parse import HEADER_FIELDS
 
@@ -86,8 +87,12 @@ class ImapMailbox:
         sent: str = "",
         drafts: str = "",
         auth: str = "password",
+        own_address: str = "",
     ):
         self.host = host
+        # The freelancer's address: among several folders named like Sent, the one holding
+        # mail from it is Sent (a stray empty "Sent" beside the real "Sent Items").
+        self.own_address = own_address
         self.port = port
         self.username = username
         self._password = password  # or the OAuth 2 access token when auth is "xoauth2"
@@ -105,6 +110,7 @@ class ImapMailbox:
         self._capabilities: frozenset[str] = frozenset()  # as announced after the last login
         self._found: dict[str, FoundBy] = {}  # how folders() found Sent and Drafts
         self._signed_in_with = "LOGIN"
+        self._evidence: dict[str, str] = {}  # role -> what folders() chose it by
         self.round_trips = 0  # commands sent; the benchmark reads it
         self._inflight: dict[int, list[_Pipeline]] = {}  # id(connection) -> FETCH pipelines on it
 
@@ -318,6 +324,10 @@ class ImapMailbox:
                 found[role] = "special-use"
             else:
                 found[role] = "usual name"
+        evidence: dict[str, str] = {}
+        if found["sent"] == "usual name" and len(usual_folders(SENT_NAMES, names)) > 1:
+            sent, evidence["sent"] = self._sent_by_evidence(client, usual_folders(SENT_NAMES, names))
+            found["sent"] = "evidence"
         sent = sent or by_flag.get(SENT.lower()) or pick_folder(SENT_NAMES, names)
         drafts = drafts or by_flag.get(DRAFTS.lower()) or pick_folder(DRAFTS_NAMES, names)
         for role, name in (("Sent", sent), ("Drafts", drafts), ("INBOX", inbox)):
@@ -328,7 +338,36 @@ class ImapMailbox:
                 )
         self._folders = Folders(inbox=inbox, sent=sent, drafts=drafts)
         self._found = found
+        self._evidence = evidence
         return self._folders
+
+    def _sent_by_evidence(self, client: imapclient.IMAPClient, candidates: list[str]) -> tuple[str, str]:
+        """Among folders that could be Sent, the one holding the freelancer's own mail.
+
+        Without SPECIAL-USE, a usual name is a guess: an old client may have left an empty
+        "Sent" beside the real "Sent Items", and the wrong guess finds no invoice, silently.
+        Mail from the freelancer's address decides; then the number of messages; then the
+        order of the usual names.
+        """
+        counted = []
+        for rank, name in enumerate(candidates):
+            info = self._guard(f"opening {name}", partial(client.select_folder, name, readonly=True))
+            self._selected = name
+            total = int(info.get(b"EXISTS", 0))
+            own = 0
+            if self.own_address and total:
+                own = len(self._guard(f"searching {name}", partial(client.search, ["FROM", self.own_address])))
+                self.round_trips += 1
+            self.round_trips += 1
+            counted.append((own, total, -rank, name))
+        own, total, _, chosen = max(counted)
+        what = f"from {self.own_address}" if self.own_address else "in it"
+        others = "; ".join(
+            f"{name!r} {n_own if self.own_address else n_total}" for n_own, n_total, _, name in counted
+            if name != chosen
+        )
+        held = own if self.own_address else total
+        return chosen, f"{held} message{'s' if held != 1 else ''} {what} (the other candidates: {others})"
 
     def profile(self) -> MailboxProfile:
         """How Sent and Drafts were found and what the server offers (connects if needed)."""
@@ -340,6 +379,7 @@ class ImapMailbox:
             capabilities=self._capabilities,
             signed_in_with="XOAUTH2" if self.auth == "xoauth2" else self._signed_in_with,
             condstore=self._condstore,
+            evidence=dict(self._evidence),
         )
 
     # ----------------------------------------------------------------- reading

@@ -33,7 +33,7 @@ class Freelancer:
         return Store.open(state_path(self.config, self.account))
 
     def run(self, day: date, *, dry_run: bool = False, hour: int = 10, progress=None) -> PassReport:
-        mailbox = open_mailbox(self.account)
+        mailbox = open_mailbox(self.account, self.config.identity.email)
         try:
             with self.store() as store:
                 engine = Engine(self.config, self.account, mailbox, store, open_sender(self.account))
