@@ -304,10 +304,13 @@ class Service:
         self._start_accounts()
         self._start_scheduler()
         watchdog = asyncio.ensure_future(self._watchdog())
-        await self._first_passes()
+        # Not awaited before listening for SIGTERM: a first pass can take minutes (a first
+        # scan, a rule at its time limit on every message) and must not delay the stop.
+        first = self.spawn(self._first_passes())
         await self._stop_event.wait()
         log.info("stopping")
         self.notifier.stopping()
+        first.cancel()
         watchdog.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)

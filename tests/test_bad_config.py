@@ -76,6 +76,8 @@ _trigger, _trigger_line = replaced(
     "termination.yaml", "    count: 3\n    days: 90", "    count: 0\n    days: 90"
 )
 _senders, _senders_line = replaced("payments.yaml", "senders: [stripe.com]", "senders: []")
+_catastrophic = shipped("signals.yaml").replace("\npaid:\n", "\npaid:\n  - '(x+x+)+y'\n", 1)
+_catastrophic_line = line_of(_catastrophic, "(x+x+)+y")
 _check_in_key, _check_in_key_line = replaced(
     "escalation.yaml", "  after_business_days: 5", "  after_busines_days: 5"
 )
@@ -341,6 +343,20 @@ CATALOGUE = [
         "Hola {{ client.greeting_name }}:\n\n{{ trabajo.asunto }}\n",
         3,
         "'trabajo' is undefined",
+    ),
+    Broken(
+        "a template that builds a huge text",
+        "rules/templates/es/invoice-reminder-2.txt.j2",
+        'Hola\n{{ "x" * 300000000 }}\n',
+        2,
+        "the template builds a text of 300000000 characters; the limit is 1000000",
+    ),
+    Broken(
+        "a catastrophic pattern",
+        "rules/signals.yaml",
+        _catastrophic,
+        _catastrophic_line,
+        "catastrophic backtracking",
     ),
     Broken(
         "template syntax",

@@ -1,6 +1,7 @@
 """Value types of the freelancer's world: clients, mail, invoices, ladder stages, drafts.
 
-Everything here is a frozen dataclass and imports only the standard library. The rule
+Everything here is a frozen dataclass and imports only the standard library (and
+``patterns``, which bounds the rules' regular expressions). The rule
 types (``Client``, ``Stage``, ``InvoiceRules``...) are validated straight from YAML by
 ``assistant.config`` (pydantic understands standard dataclasses and the plain-dict
 ``__pydantic_config__`` below), so the domain never sees a raw dict and never imports
@@ -19,6 +20,8 @@ from email.utils import formataddr, parseaddr
 from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .patterns import bounded, slow_input
 
 # An ISO 639 code. The program ships templates and wording for these three; any other
 # language works once its templates are in the rules folder (templates/<code>/).
@@ -410,6 +413,9 @@ class Recognition:
     body: tuple[re.Pattern[str], ...] = ()
     attachment_name: tuple[re.Pattern[str], ...] = ()
 
+    def __post_init__(self) -> None:
+        _bound(self, "subject", "body", "attachment_name")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Extraction:
@@ -426,6 +432,7 @@ class Extraction:
     due_date: tuple[re.Pattern[str], ...] = ()
 
     def __post_init__(self) -> None:
+        _bound(self, "number", "amount", "issue_date", "due_date")
         _need_group("number", self.number, "number")
         _need_group("amount", self.amount, "amount")
         _need_group("issue_date", self.issue_date, "date")
@@ -441,6 +448,20 @@ class InvoiceRules:
     recognise: Recognition
     extract: Extraction
     paid_keyword: str = "$Paid"
+
+
+def _bound(rule: object, *names: str) -> None:
+    """Swap each pattern field's ``re`` patterns for bounded ones, refusing catastrophic ones."""
+    for name in names:
+        patterns = tuple(bounded(p) for p in getattr(rule, name))
+        for i, pattern in enumerate(patterns):
+            if slow := slow_input(pattern):
+                raise FieldError(
+                    (name, i),
+                    f"this pattern backtracks for too long (catastrophic backtracking) on text like {slow}; "
+                    "rewrite it without nested repetition such as (x+)+ or (a|a)*",
+                )
+        object.__setattr__(rule, name, patterns)
 
 
 def _need_group(kind: str, patterns: tuple[re.Pattern[str], ...], group: str) -> None:
@@ -466,6 +487,7 @@ class Signals:
     scope_change: tuple[re.Pattern[str], ...] = ()  # "otro cambio", "one more change"
 
     def __post_init__(self) -> None:
+        _bound(self, "paid", "dispute", "promise", "approval", "scope_change")
         _need_group("promise", self.promise, "when")
 
 
@@ -488,6 +510,7 @@ class PaymentNotifier:
             problem = check_bare_address(sender) if "@" in sender.lstrip("@") else _domain_problem(sender)
             if problem:
                 raise FieldError(("senders", i), problem)
+        _bound(self, "subject", "number", "amount")
         _need_group("number", self.number, "number")
         _need_group("amount", self.amount, "amount")
 
@@ -528,6 +551,9 @@ class DeliverableRules:
     # Seed 002: invoice 24 hours after the final version. An approved deliverable with no
     # invoice to that client after this long becomes a to-do.
     invoice_within_hours: int = 24
+
+    def __post_init__(self) -> None:
+        _bound(self, "words", "links")
 
 
 Reason = Literal["non-payment", "no-feedback", "scope-changes", "outgrown", "no-capacity", "rate", "other"]
