@@ -94,10 +94,10 @@ def setup_logging(level: int) -> None:
 
 
 def _warn_about_secrets(config: Config) -> None:
-    from .adapters.credentials import warn_if_readable_by_others
+    from .adapters.credentials import passwords_written_in, warn_if_readable_by_others
 
-    if any(a.imap is not None and a.imap.password for a in config.settings.accounts):
-        warn_if_readable_by_others(config.path, "an IMAP password")
+    if held := passwords_written_in(config.settings.accounts):
+        warn_if_readable_by_others(config.path, held)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

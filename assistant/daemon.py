@@ -39,7 +39,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .adapters.backoff import Backoff
-from .adapters.credentials import warn_if_readable_by_others
+from .adapters.credentials import passwords_written_in, warn_if_readable_by_others
 from .adapters.lock import StateLock
 from .adapters.store import Store
 from .adapters.systemd import Notifier
@@ -335,8 +335,8 @@ class Service:
             self._stop_event.set()
 
     def _check_files(self) -> None:
-        if any(a.imap is not None and a.imap.password for a in self.config.settings.accounts):
-            warn_if_readable_by_others(self.config_path, "an IMAP password")
+        if held := passwords_written_in(self.config.settings.accounts):
+            warn_if_readable_by_others(self.config_path, held)
 
     def _start_accounts(self) -> None:
         self.accounts = [AccountService(self, account) for account in self.config.settings.accounts]

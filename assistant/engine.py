@@ -64,7 +64,7 @@ from .domain.model import (
     Termination,
     deliverable_id,
 )
-from .errors import MailboxError, SendFailed, SendRefused, UsageError
+from .errors import MailboxError, SendFailed, SendRefused, StateError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -377,6 +377,8 @@ class Engine:
                     self._sent_mail(mail, uid, now, today, report)
                 else:
                     self._incoming_mail(mail, now, today, report)
+            except StateError:
+                raise  # the state cannot take it (a full disk): not the message's fault, never skip it
             except Exception as exc:  # one bad message never stops a pass
                 self._skip(
                     report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"
@@ -1091,7 +1093,11 @@ class Engine:
                 f"{draft.key.rsplit('/', 1)[1]}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
                 now,
             )
-        log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
+        if existing is not None:  # written before (an interruption, a lost state): not again
+            log.info("draft %s found already in %s (to %s); not appended again", draft.key, folders.drafts,
+                     draft.to.email)  # fmt: skip
+        else:
+            log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
         report.drafted.append(draft)
 
     def _send(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
