@@ -101,12 +101,12 @@ def _warn_about_secrets(config: Config) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    check(_config(args), offline=args.offline)
-    return EXIT_OK
+    return EXIT_OK if check(_config(args), offline=args.offline) else EXIT_ERROR
 
 
-def check(config: Config, *, offline: bool) -> None:
-    """What `check` prints (and `init` at its end): the configuration, then each mailbox."""
+def check(config: Config, *, offline: bool) -> bool:
+    """What `check` prints (and `init` at its end): the configuration, then each mailbox.
+    False when a mailbox cannot take drafts (a read-only Drafts)."""
     _warn_about_secrets(config)
     rules = config.rules
     print(f"{config.path}: configuration valid")
@@ -121,11 +121,12 @@ def check(config: Config, *, offline: bool) -> None:
     print(f"  templates: {len(rules.templates)} in {', '.join(languages)}")
     print(f"  state: {config.state_dir}")
     if offline:
-        return
+        return True
     from .daemon import MAILDIR_LOOK
     from .engine import open_mailbox
     from .report import mailbox_lines
 
+    usable = True
     for account in config.settings.accounts:
         mailbox = open_mailbox(account, config.identity.email)
         try:
@@ -137,6 +138,8 @@ def check(config: Config, *, offline: bool) -> None:
             profile, poll_minutes=config.settings.schedule.poll_minutes, maildir_look=MAILDIR_LOOK
         ):
             print(f"    {line}")
+        usable = usable and profile.drafts_writable is not False
+    return usable
 
 
 def cmd_init(args: argparse.Namespace) -> int:

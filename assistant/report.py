@@ -252,6 +252,11 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
         for role, flag in (("sent", "\\Sent"), ("drafts", "\\Drafts"))
     }
     lines = [f"Sent:   {folders.sent!r} ({found['sent']})", f"Drafts: {folders.drafts!r} ({found['drafts']})"]
+    if profile.drafts_writable is False:
+        lines.append(
+            f"PROBLEM Drafts is read-only for the assistant ({profile.drafts_why}): no draft can be "
+            "written there; give it write access, or name another folder in folders.drafts"
+        )
     if profile.kind == "maildir":
         lines.append(
             "a Maildir has no IMAP capabilities to miss: the service looks at its folders every "

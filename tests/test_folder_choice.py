@@ -69,3 +69,51 @@ def test_with_one_usual_name_that_name_is_taken(limited, imap_user, tmp_path, ca
     config.chmod(0o600)
     assert main(["check", "--config", str(config)]) == 0
     assert "Sent:   'Sent' (found by its usual name)" in capsys.readouterr().out
+
+
+ACL = """
+mail_plugins = $mail_plugins acl
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+}
+plugin {
+  acl = vfile
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def acl_dovecot():
+    """A server with the ACL extension: each folder's rights in its dovecot-acl file."""
+    with scratch_dir("fa-acl-") as workdir, Dovecot.start(workdir, settings=ACL) as server:
+        yield server
+
+
+def test_check_fails_on_a_drafts_folder_the_login_may_not_write(acl_dovecot, imap_user, tmp_path, capsys):
+    import os
+
+    from tests.support.mailboxes import ImapWorld
+
+    world = ImapWorld(acl_dovecot, imap_user)
+    config = write_config(tmp_path, world.account_yaml())
+    config.chmod(0o600)
+    assert main(["check", "--config", str(config)]) == 0  # rights of an owner: everything
+    assert "read-only" not in capsys.readouterr().out
+
+    world.deliver("Drafts", invoice_email(), flags=("\\Draft",))  # the folder exists on disk now
+    drafts = acl_dovecot.maildir(imap_user) / ".Drafts"
+    acl = drafts / "dovecot-acl"
+    acl.write_text("owner lr\n")  # look and read, no insert: what a shared, read-only folder gives
+    owner = drafts.stat()
+    os.chown(acl, owner.st_uid, owner.st_gid)
+    assert main(["check", "--config", str(config)]) == 2
+    out = capsys.readouterr().out
+    assert (
+        "PROBLEM Drafts is read-only for the assistant (the server's ACL gives this login the rights 'lr'; "
+        "appending needs 'i')"
+    ) in out, out
+    # The warning is true: the server refuses the APPEND a pass would make.
+    import imapclient.exceptions
+
+    with world.client() as client, pytest.raises(imapclient.exceptions.IMAPClientError):
+        client.append("Drafts", invoice_email(), flags=("\\Draft",))

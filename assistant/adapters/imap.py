@@ -372,6 +372,7 @@ class ImapMailbox:
     def profile(self) -> MailboxProfile:
         """How Sent and Drafts were found and what the server offers (connects if needed)."""
         folders = self.folders()
+        writable, why = self._may_append(folders.drafts)
         return MailboxProfile(
             kind="imap",
             folders=folders,
@@ -380,7 +381,27 @@ class ImapMailbox:
             signed_in_with="XOAUTH2" if self.auth == "xoauth2" else self._signed_in_with,
             condstore=self._condstore,
             evidence=dict(self._evidence),
+            drafts_writable=writable,
+            drafts_why=why,
         )
+
+    def _may_append(self, folder: str) -> tuple[bool | None, str]:
+        """Whether this login may APPEND to ``folder``: the ACL extension's MYRIGHTS (RFC 4314,
+        right 'i'), asked without writing anything; None where the server has no ACL."""
+        if "ACL" not in self._capabilities:
+            return None, ""
+        client = self._connect()
+        # imapclient has no MYRIGHTS; imaplib's, on its connection, answers `"Drafts" lr`.
+        typ, data = self._guard(
+            f"asking the rights on {folder}", partial(client._imap.myrights, client._normalise_folder(folder))
+        )
+        self.round_trips += 1
+        answer = data[-1] if typ == "OK" and data and data[-1] else b""
+        rights = (answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)).split()
+        if not rights:
+            return None, ""
+        mine = rights[-1]
+        return "i" in mine, f"the server's ACL gives this login the rights {mine!r}; appending needs 'i'"
 
     # ----------------------------------------------------------------- reading
 

@@ -57,6 +57,10 @@ class MailboxProfile:
     condstore: bool = False
     # role -> what the choice rested on, for the roles found by "evidence".
     evidence: Mapping[str, str] = field(default_factory=dict)
+    # Whether a draft can be appended to Drafts: False with why (the IMAP ACL rights, the
+    # Maildir permissions), None when the mailbox cannot tell (no ACL extension).
+    drafts_writable: bool | None = None
+    drafts_why: str = ""
 
 
 @dataclass(frozen=True, slots=True)

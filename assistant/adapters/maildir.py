@@ -94,9 +94,15 @@ class MaildirMailbox:
     def profile(self) -> MailboxProfile:
         """A Maildir has no SPECIAL-USE: its folders are named in config.yaml or usual."""
         _, sent, drafts = self._names
+        folders = self.folders()
+        path = self._folder_path(folders.drafts)
+        # A draft is written into tmp/ and renamed into cur/: both must be writable.
+        blocked = [sub for sub in ("tmp", "cur") if not os.access(path / sub, os.W_OK | os.X_OK)]
         return MailboxProfile(
             kind="maildir",
-            folders=self.folders(),
+            folders=folders,
+            drafts_writable=not blocked,
+            drafts_why=f"no permission to write in {', '.join(str(path / b) for b in blocked)}" if blocked else "",
             found={
                 "sent": "config" if sent else "usual name",
                 "drafts": "config" if drafts else "usual name",
