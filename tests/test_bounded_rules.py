@@ -146,7 +146,9 @@ def test_sigterm_stops_the_service_within_ten_seconds_while_a_slow_rule_runs(tmp
     send_invoice(world)
     for day in range(3, 23):
         body = "x" * 3000 + "\n"
-        world.deliver("INBOX", reply(sender=MARTA, subject="Re: Factura 2026-001", body=body, day=date(2026, 3, day)))
+        world.deliver(
+            "INBOX", reply(sender=MARTA, subject="Re: Factura 2026-001", body=body, day=date(2026, 3, day))
+        )
     config = write_config(tmp_path, world.account_yaml())
     signals = (packaged_rules_dir() / "signals.yaml").read_text(encoding="utf-8")
     (tmp_path / "rules" / "signals.yaml").write_text(signals.replace("paid:\n", f"paid:\n  - '{SLOW}'\n", 1))
@@ -157,7 +159,9 @@ def test_sigterm_stops_the_service_within_ten_seconds_while_a_slow_rule_runs(tmp
     )
     log = tmp_path / "service.log"
     with log.open("wb") as err:
-        service = subprocess.Popen([sys.executable, "-c", code, str(config)], stderr=err, stdout=subprocess.DEVNULL)
+        service = subprocess.Popen(
+            [sys.executable, "-c", code, str(config)], stderr=err, stdout=subprocess.DEVNULL
+        )
         try:
             deadline = time.monotonic() + 60
             while b"took more than" not in log.read_bytes():  # the slow rule is running now

@@ -49,13 +49,21 @@ def test_a_scan_while_the_service_runs_is_refused_naming_the_service_and_changes
     try:
         notify.wait_for("READY=1", timeout=30)
         pid = service.process.pid
-        for command in (["scan"], ["mark-paid", "2026-001"], ["pause", "2026-001"]):
+        assert cli.main(["scan", "--config", str(config)]) == 2
+        assert (
+            f"the service is running (pid {pid}); `scan` would race it: use `systemctl reload` or stop it"
+        ) in capsys.readouterr().err
+        said = {}
+        for command in (["mark-paid", "2026-001"], ["pause", "2026-001"]):
             assert cli.main([*command, "--config", str(config)]) == 2
-            err = capsys.readouterr().err
+            said[command[0]] = capsys.readouterr().err
             assert (
-                f"the service is running (pid {pid}); `{command[0]}` would race it: "
-                "use `systemctl reload` or stop it"
-            ) in err
+                f"the service is running (pid {pid}); `{command[0]}` would race it: stop it, "
+                f"run `{command[0]}`, then start it again"
+            ) in said[command[0]]
+        assert (
+            "(or tag the invoice email Paid in your mail client: the service sees that)" in said["mark-paid"]
+        )
         assert world.messages("Drafts") == []  # the refused scan wrote nothing
         # Reading is not racing: a dry run and status still work beside the service.
         assert cli.main(["scan", "--dry-run", "--config", str(config)]) == 0

@@ -104,7 +104,9 @@ def test_a_draft_already_in_drafts_is_logged_as_found_not_appended(world, tmp_pa
 
 def test_check_warns_about_a_config_others_can_read_holding_an_smtp_password(tmp_path, capsys):
     world = MaildirWorld(tmp_path / "Maildir")
-    smtp = "  smtp:\n    host: 127.0.0.1\n    security: plain\n    username: lucia\n    password: s3cret-smtp\n"
+    smtp = (
+        "  smtp:\n    host: 127.0.0.1\n    security: plain\n    username: lucia\n    password: s3cret-smtp\n"
+    )
     config = write_config(tmp_path, world.account_yaml() + smtp)
     config.chmod(0o640)
     assert cli.main(["check", "--offline", "--config", str(config)]) == 0

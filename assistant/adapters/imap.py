@@ -154,7 +154,9 @@ class ImapMailbox:
             # Whatever text the library could not encode, its message would quote it (a
             # character of a password, and where): say what, never which.
             self._drop()
-            raise MailboxError(f"{self.describe()}: {what}: text the server cannot take (not ASCII)") from None
+            raise MailboxError(
+                f"{self.describe()}: {what}: text the server cannot take (not ASCII)"
+            ) from None
         except imapclient.IMAPClient.AbortError as exc:
             self._drop()
             raise MailboxUnavailable(f"{self.describe()}: {what}: connection lost ({_short(exc)})") from None
@@ -356,14 +358,17 @@ class ImapMailbox:
             total = int(info.get(b"EXISTS", 0))
             own = 0
             if self.own_address and total:
-                own = len(self._guard(f"searching {name}", partial(client.search, ["FROM", self.own_address])))
+                own = len(
+                    self._guard(f"searching {name}", partial(client.search, ["FROM", self.own_address]))
+                )
                 self.round_trips += 1
             self.round_trips += 1
             counted.append((own, total, -rank, name))
         own, total, _, chosen = max(counted)
         what = f"from {self.own_address}" if self.own_address else "in it"
         others = "; ".join(
-            f"{name!r} {n_own if self.own_address else n_total}" for n_own, n_total, _, name in counted
+            f"{name!r} {n_own if self.own_address else n_total}"
+            for n_own, n_total, _, name in counted
             if name != chosen
         )
         held = own if self.own_address else total

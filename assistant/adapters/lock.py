@@ -84,12 +84,24 @@ def _holder(fd: int) -> dict:
         time.sleep(0.02)
 
 
+_WHILE_THE_SERVICE_RUNS = {
+    "mark-paid": " (or tag the invoice email Paid in your mail client: the service sees that)",
+}
+
+
 def _message(holder: dict, command: str, directory: Path) -> str:
     pid, theirs = holder.get("pid"), holder.get("command")
     if theirs == "run":
+        if command in ("scan", "run"):
+            # A reload makes the service read the mailbox now: what a manual scan is for.
+            return (
+                f"the service is running (pid {pid}); `{command}` would race it: "
+                "use `systemctl reload` or stop it"
+            )
+        hint = _WHILE_THE_SERVICE_RUNS.get(command, "")
         return (
-            f"the service is running (pid {pid}); `{command}` would race it: "
-            "use `systemctl reload` or stop it"
+            f"the service is running (pid {pid}); `{command}` would race it: stop it, run "
+            f"`{command}`, then start it again{hint}"
         )
     if theirs:
         return (

@@ -102,7 +102,9 @@ class MaildirMailbox:
             kind="maildir",
             folders=folders,
             drafts_writable=not blocked,
-            drafts_why=f"no permission to write in {', '.join(str(path / b) for b in blocked)}" if blocked else "",
+            drafts_why=f"no permission to write in {', '.join(str(path / b) for b in blocked)}"
+            if blocked
+            else "",
             found={
                 "sent": "config" if sent else "usual name",
                 "drafts": "config" if drafts else "usual name",

@@ -130,7 +130,9 @@ def _address_problem(text: str) -> str:
     elif "@" in name:
         return f"the name part of {text!r} is an address too: one address per field, as Name <address>"
     elif "," in name or ";" in name:
-        return f"one address per field, got {text!r} (a comma in a name needs quotes: \"Surname, Name\" <address>)"
+        return (
+            f'one address per field, got {text!r} (a comma in a name needs quotes: "Surname, Name" <address>)'
+        )
     elif '"' in name:
         return f"not a mail address: {text!r} (unbalanced quotes in the name)"
     if not _ADDR_SPEC.fullmatch(addr):

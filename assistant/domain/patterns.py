@@ -166,14 +166,19 @@ def _ambiguous(items: list) -> bool:
     """Whether the parsed items hold a repetition (of more than one) or an alternation."""
     for op, arg in items:
         name = str(op)
+        if name == "BRANCH":
+            return True
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            if arg[1] > 1 or _ambiguous(list(arg[2])):
+            if arg[1] > 1:
                 return True
-        elif name == "BRANCH":
-            return True
-        elif name == "SUBPATTERN" and _ambiguous(list(arg[-1])):
-            return True
-        elif name == "ATOMIC_GROUP" and _ambiguous(list(arg)):
+            inner = list(arg[2])
+        elif name == "SUBPATTERN":
+            inner = list(arg[-1])
+        elif name == "ATOMIC_GROUP":
+            inner = list(arg)
+        else:
+            continue
+        if _ambiguous(inner):
             return True
     return False
 
