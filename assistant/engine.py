@@ -138,7 +138,9 @@ def open_mailbox(account: Account, own_address: str = "") -> Mailbox:
         from .adapters.maildir import MaildirMailbox
 
         names = account.maildir.folders
-        return MaildirMailbox(account.maildir.path, inbox=names.inbox, sent=names.sent, drafts=names.drafts)
+        return MaildirMailbox(
+            account.maildir.path, inbox=names.inbox, sent=names.sent, drafts=names.drafts, own_address=own_address
+        )
     from .adapters.imap import ImapMailbox
 
     imap = account.imap

@@ -117,3 +117,21 @@ def test_check_fails_on_a_drafts_folder_the_login_may_not_write(acl_dovecot, ima
 
     with world.client() as client, pytest.raises(imapclient.exceptions.IMAPClientError):
         client.append("Drafts", invoice_email(), flags=("\\Draft",))
+
+
+def test_a_maildir_with_an_empty_sent_beside_sent_items_is_read_from_sent_items(tmp_path, capsys):
+    from tests.support.mailboxes import MaildirWorld
+
+    world = MaildirWorld(tmp_path / "Maildir")
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / "Maildir" / ".Sent Items" / sub).mkdir(parents=True)
+    sent = datetime.combine(datetime.now(TZ).date() - timedelta(days=20), datetime.min.time(), TZ)
+    world.deliver("Sent Items", invoice_email(sent=sent, message_id="<inv-1@freelancer.example>"), when=sent)
+    config = write_config(tmp_path, world.account_yaml())
+    assert main(["check", "--config", str(config)]) == 0
+    assert (
+        "Sent:   'Sent Items' (chosen among the usual names by what it holds: "
+        "1 message from lucia@freelancer.example (the other candidates: 'Sent' 0))"
+    ) in capsys.readouterr().out
+    assert main(["scan", "--config", str(config)]) == 0
+    assert "2026-001" in capsys.readouterr().out
