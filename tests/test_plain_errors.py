@@ -87,7 +87,7 @@ def test_a_damaged_state_database_is_said_in_plain_words_with_what_to_do(tmp_pat
 def test_a_draft_already_in_drafts_is_logged_as_found_not_appended(world, tmp_path, caplog):
     me = Freelancer(world, tmp_path / "config")
     send_invoice(world)
-    with caplog.at_level(logging.INFO, logger="assistant.engine"):
+    with caplog.at_level(logging.INFO, logger="assistant"):
         me.run(DAY)
     key = "invoice/acme/2026-001/first-reminder"
     assert f"draft {key} appended to Drafts" in caplog.text
@@ -95,7 +95,7 @@ def test_a_draft_already_in_drafts_is_logged_as_found_not_appended(world, tmp_pa
     for path in (tmp_path / "config" / "state").iterdir():
         path.unlink()
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="assistant.engine"):
+    with caplog.at_level(logging.INFO, logger="assistant"):
         me.run(DAY)
     assert f"draft {key} found already in Drafts (to marta@acme.example); not appended again" in caplog.text
     assert f"draft {key} appended" not in caplog.text
