@@ -78,7 +78,15 @@ class Outbox:
                 f"{keys.stage_of(draft.key)}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
                 now,
             )
-        log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
+        if existing is not None:  # written before (an interruption, a lost state): not again
+            log.info(
+                "draft %s found already in %s (to %s); not appended again",
+                draft.key,
+                folders.drafts,
+                draft.to.email,
+            )
+        else:
+            log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
         report.drafted.append(draft)
 
     def send(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:

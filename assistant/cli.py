@@ -7,6 +7,7 @@ as one clear message and gives exit code 2; a traceback appears only with ``--de
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -43,7 +44,25 @@ def default_config_path() -> Path:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config or default_config_path())
+    # Loaded once per command: the state lock (main) and the command both need it.
+    if getattr(args, "loaded_config", None) is None:
+        args.loaded_config = load_config(args.config or default_config_path())
+    return args.loaded_config
+
+
+# The commands that write the state take its lock first (adapters/lock.py); `run` takes it
+# in the service itself, a dry run writes nothing.
+WRITES_STATE = frozenset(
+    ("scan", "mark-paid", "pause", "dispute", "resume", "draft-termination", "draft-rate-increase")
+)
+
+
+def _state_lock(args: argparse.Namespace):
+    if args.command not in WRITES_STATE or getattr(args, "dry_run", False):
+        return contextlib.nullcontext()
+    from .adapters.lock import StateLock
+
+    return StateLock.acquire(_config(args).state_dir, args.command)
 
 
 def _date_arg(text: str) -> date:
@@ -76,10 +95,10 @@ def setup_logging(level: int) -> None:
 
 
 def _warn_about_secrets(config: Config) -> None:
-    from .adapters.credentials import warn_if_readable_by_others
+    from .adapters.credentials import passwords_written_in, warn_if_readable_by_others
 
-    if any(a.imap is not None and a.imap.password for a in config.settings.accounts):
-        warn_if_readable_by_others(config.path, "an IMAP password")
+    if held := passwords_written_in(config.settings.accounts):
+        warn_if_readable_by_others(config.path, held)
 
 
 def _getting_paid_lines(config: Config) -> list[str]:
@@ -114,12 +133,12 @@ def _getting_paid_lines(config: Config) -> list[str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    check(_config(args), offline=args.offline)
-    return EXIT_OK
+    return EXIT_OK if check(_config(args), offline=args.offline) else EXIT_ERROR
 
 
-def check(config: Config, *, offline: bool) -> None:
-    """What `check` prints (and `init` at its end): the configuration, then each mailbox."""
+def check(config: Config, *, offline: bool) -> bool:
+    """What `check` prints (and `init` at its end): the configuration, then each mailbox.
+    False when a mailbox cannot take drafts (a read-only Drafts)."""
     _warn_about_secrets(config)
     rules = config.rules
     print(f"{config.path}: configuration valid")
@@ -136,13 +155,14 @@ def check(config: Config, *, offline: bool) -> None:
         print(f"  {line}")
     print(f"  state: {config.state_dir}")
     if offline:
-        return
+        return True
     from .daemon import MAILDIR_LOOK
     from .report import mailbox_lines
     from .session import open_mailbox
 
+    usable = True
     for account in config.settings.accounts:
-        mailbox = open_mailbox(account)
+        mailbox = open_mailbox(account, config.identity.email)
         try:
             profile = mailbox.profile()
         finally:
@@ -152,6 +172,8 @@ def check(config: Config, *, offline: bool) -> None:
             profile, poll_minutes=config.settings.schedule.poll_minutes, maildir_look=MAILDIR_LOOK
         ):
             print(f"    {line}")
+        usable = usable and profile.drafts_writable is not False
+    return usable
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -813,7 +835,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING)
     try:
-        return args.func(args)
+        with _state_lock(args):
+            return args.func(args)
     except ConfigError as exc:
         if args.debug:
             traceback.print_exc()

@@ -54,6 +54,7 @@ from .domain.model import (
     Signals,
     TemplateSource,
     TerminationRules,
+    control_characters,
 )
 from .errors import ConfigError, Problem
 
@@ -69,6 +70,16 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _one_line(section: object, *names: str) -> None:
+    """Host and user names go into protocol commands: a line break there would be a second command."""
+    for name in names:
+        value = getattr(section, name)
+        if value and control_characters(value):
+            raise FieldError(name, f"{name} cannot contain a line break or control character")
+        if name == "host" and value != value.strip():
+            raise FieldError(name, f"{name} cannot start or end with spaces")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +119,7 @@ class ImapAccount:
     folders: FolderNames = FolderNames()
 
     def __post_init__(self) -> None:
+        _one_line(self, "host", "username")
         ways = sum(
             bool(w)
             for w in (self.password, self.password_command, self.password_env, self.password_credential)
@@ -161,6 +173,7 @@ class SmtpAccount:
             bool(w)
             for w in (self.password, self.password_command, self.password_env, self.password_credential)
         )
+        _one_line(self, "host", "username")
         if ways > 1:
             raise ValueError(
                 "set at most one of password, password_command, password_env, password_credential"

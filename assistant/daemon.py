@@ -39,7 +39,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from .adapters.backoff import Backoff
-from .adapters.credentials import warn_if_readable_by_others
+from .adapters.credentials import passwords_written_in, warn_if_readable_by_others
+from .adapters.lock import StateLock
 from .adapters.store import Store
 from .adapters.systemd import Notifier
 from .config import Account, Config, load_config
@@ -191,7 +192,7 @@ class AccountService:
             loop.call_soon_threadsafe(self.request, "mail changed")
 
         if self.account.imap is not None:
-            mailbox = open_mailbox(self.account)
+            mailbox = open_mailbox(self.account, self.service.config.identity.email)
             try:
                 profile = mailbox.profile()
             except AssistantError as exc:
@@ -278,10 +279,19 @@ class Service:
         self._stop_event: asyncio.Event | None = None
         self._reloading = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
+        self._state_lock: StateLock | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
     async def run(self) -> int:
+        # One process per state: a second service or a manual scan is refused, not raced.
+        self._state_lock = StateLock.acquire(self.config.state_dir, "run")
+        try:
+            return await self._run()
+        finally:
+            self._state_lock.release()
+
+    async def _run(self) -> int:
         loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
         loop.add_signal_handler(signal.SIGTERM, self.stop, "SIGTERM")
@@ -292,10 +302,13 @@ class Service:
         self._start_accounts()
         self._start_scheduler()
         watchdog = asyncio.ensure_future(self._watchdog())
-        await self._first_passes()
+        # Not awaited before listening for SIGTERM: a first pass can take minutes (a first
+        # scan, a rule at its time limit on every message) and must not delay the stop.
+        first = self.spawn(self._first_passes())
         await self._stop_event.wait()
         log.info("stopping")
         self.notifier.stopping()
+        first.cancel()
         watchdog.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
@@ -320,8 +333,8 @@ class Service:
             self._stop_event.set()
 
     def _check_files(self) -> None:
-        if any(a.imap is not None and a.imap.password for a in self.config.settings.accounts):
-            warn_if_readable_by_others(self.config_path, "an IMAP password")
+        if held := passwords_written_in(self.config.settings.accounts):
+            warn_if_readable_by_others(self.config_path, held)
 
     def _start_accounts(self) -> None:
         self.accounts = [AccountService(self, account) for account in self.config.settings.accounts]
@@ -411,6 +424,15 @@ class Service:
                 log.error("reload refused, the old configuration stays in force: %s", exc)
                 self.notifier.ready()
                 return
+            if config.state_dir != self.config.state_dir:
+                try:
+                    lock = StateLock.acquire(config.state_dir, "run")
+                except AssistantError as exc:
+                    log.error("reload refused, the old configuration stays in force: %s", exc)
+                    self.notifier.ready()
+                    return
+                self._state_lock.release()
+                self._state_lock = lock
             for account in self.accounts:
                 await account.close()
             self.config = config

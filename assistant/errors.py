@@ -13,6 +13,7 @@ so the CLI and the daemon only ever need to know this tree::
     │   ├── LoginFailed          the server refused the credentials
     │   └── FolderMissing        a needed folder (Sent, Drafts) was not found
     ├── StateError           the state database is unusable (newer schema, corrupt)
+    │   └── StateLocked          another process holds the state (the service, a scan)
     ├── SendRefused          a message kind that may never be sent reached the sender
     ├── SendFailed           SMTP delivery failed (transient or permanent)
     └── UsageError           the command line asked for something that cannot be done
@@ -87,6 +88,10 @@ class FolderMissing(MailboxError):
 
 class StateError(AssistantError):
     """The state database cannot be used as it is."""
+
+
+class StateLocked(StateError):
+    """Another freelance-assistant process holds the state; this one must not race it."""
 
 
 class SendRefused(AssistantError):

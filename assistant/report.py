@@ -234,6 +234,7 @@ _FOUND = {
     "special-use": "found by SPECIAL-USE {flag}",
     "usual name": "found by its usual name",
     "config": "named in config.yaml",
+    "evidence": "chosen among the usual names by what it holds: {evidence}",
 }
 
 
@@ -249,10 +250,15 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
     """
     folders = profile.folders
     found = {
-        role: _FOUND[profile.found[role]].format(flag=flag)
+        role: _FOUND[profile.found[role]].format(flag=flag, evidence=profile.evidence.get(role, ""))
         for role, flag in (("sent", "\\Sent"), ("drafts", "\\Drafts"))
     }
     lines = [f"Sent:   {folders.sent!r} ({found['sent']})", f"Drafts: {folders.drafts!r} ({found['drafts']})"]
+    if profile.drafts_writable is False:
+        lines.append(
+            f"PROBLEM Drafts is read-only for the assistant ({profile.drafts_why}): no draft can be "
+            "written there; give it write access, or name another folder in folders.drafts"
+        )
     if profile.kind == "maildir":
         lines.append(
             "a Maildir has no IMAP capabilities to miss: the service looks at its folders every "
@@ -267,6 +273,8 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
         + (
             "AUTHENTICATE XOAUTH2 (an OAuth 2 access token from token_command)"
             if profile.signed_in_with == "XOAUTH2"
+            else "AUTHENTICATE PLAIN (a password beyond ASCII, sent as UTF-8)"
+            if profile.signed_in_with.startswith("AUTHENTICATE PLAIN")
             else "LOGIN (user name and password)"
         )
     )
@@ -302,7 +310,7 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
             "no UIDPLUS: the server does not say which UID a new draft got; nothing depends on "
             "it, the assistant finds its drafts by their X-Freelance-Assistant-Key header"
         )
-    usual = [role for role in ("sent", "drafts") if profile.found[role] == "usual name"]
+    usual = [role for role in ("sent", "drafts") if profile.found[role] in ("usual name", "evidence")]
     if not offered["SPECIAL-USE"] and usual:
         costs.append(
             "no SPECIAL-USE: "

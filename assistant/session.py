@@ -29,13 +29,17 @@ def state_path(config: Config, account: Account) -> Path:
     return config.state_dir / f"{account.name}.sqlite3"
 
 
-def open_mailbox(account: Account) -> Mailbox:
-    """The adapter for ``account``. Nothing connects until the first call."""
+def open_mailbox(account: Account, own_address: str = "") -> Mailbox:
+    """The adapter for ``account``. Nothing connects until the first call.
+
+    ``own_address`` (the identity's) decides between several folders named like Sent."""
     if account.maildir is not None:
         from .adapters.maildir import MaildirMailbox
 
         names = account.maildir.folders
-        return MaildirMailbox(account.maildir.path, inbox=names.inbox, sent=names.sent, drafts=names.drafts)
+        return MaildirMailbox(
+            account.maildir.path, inbox=names.inbox, sent=names.sent, drafts=names.drafts, own_address=own_address
+        )
     from .adapters.imap import ImapMailbox
 
     imap = account.imap
@@ -52,6 +56,7 @@ def open_mailbox(account: Account) -> Mailbox:
         inbox=imap.folders.inbox,
         sent=imap.folders.sent,
         drafts=imap.folders.drafts,
+        own_address=own_address,
     )
 
 
@@ -93,7 +98,7 @@ class AccountSession:
             return self.engine
         with contextlib.ExitStack() as stack:
             store = stack.enter_context(Store.open(state_path(self.config, self.account)))
-            mailbox = open_mailbox(self.account)
+            mailbox = open_mailbox(self.account, self.config.identity.email)
             stack.callback(mailbox.close)
             sender = open_sender(self.account) if self.send else None
             self.engine = Engine(self.config, self.account, mailbox, store, sender)

@@ -51,6 +51,7 @@ from .domain.model import (
     Rules,
     Signal,
 )
+from .errors import StateError
 from .pass_report import PassReport, Progress, ScanProgress, Stopped
 
 log = logging.getLogger(__name__)
@@ -252,6 +253,8 @@ class Sync:
                     self._sent_mail(mail, uid, now, today, report)
                 else:
                     self._incoming_mail(mail, now, today, report)
+            except StateError:
+                raise  # the state cannot take it (a full disk): not the message's fault, never skip it
             except Exception as exc:  # one bad message never stops a pass
                 self._skip(
                     report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"

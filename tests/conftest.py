@@ -77,3 +77,16 @@ def smtp_server():
 
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored():
+    """cli.main points the root logger at the stderr of its moment: pytest's capture of that
+    test, closed afterwards. Later tests that log would print "--- Logging error ---"."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -76,6 +76,8 @@ _trigger, _trigger_line = replaced(
     "termination.yaml", "    count: 3\n    days: 90", "    count: 0\n    days: 90"
 )
 _senders, _senders_line = replaced("payments.yaml", "senders: [stripe.com]", "senders: []")
+_catastrophic = shipped("signals.yaml").replace("\npaid:\n", "\npaid:\n  - '(x+x+)+y'\n", 1)
+_catastrophic_line = line_of(_catastrophic, "(x+x+)+y")
 _check_in_key, _check_in_key_line = replaced(
     "escalation.yaml", "  after_business_days: 5", "  after_busines_days: 5"
 )
@@ -191,6 +193,75 @@ CATALOGUE = [
         "not a mail address",
     ),
     Broken("client locale", "rules/clients.yaml", ONE_CLIENT + "    locale: xx_YY\n", 6, "unknown locale"),
+    # Issue 16: a lenient parser let each of these redirect or copy every draft to the client.
+    Broken(
+        "contact with a line break and a Bcc",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace(
+            "Marta <marta@acme.example>", '"Marta <marta@acme.example>\\r\\nBcc: spy@evil.example"'
+        ),
+        4,
+        "cannot contain a line break",
+    ),
+    Broken(
+        "contact that is an address named by an address",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace("Marta <marta@acme.example>", "marta@acme.example <boss@evil.example>"),
+        4,
+        "is an address too: one address per field",
+    ),
+    Broken(
+        "two contacts in one field",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace("Marta <marta@acme.example>", "marta@acme.example, boss@acme.example"),
+        4,
+        "one address per field",
+    ),
+    Broken(
+        "a comma in an unquoted contact name",
+        "rules/clients.yaml",
+        ONE_CLIENT.replace("Marta <marta@acme.example>", "López, Marta <marta@acme.example>"),
+        4,
+        'needs quotes: "Surname, Name" <address>',
+    ),
+    Broken(
+        "a named address in the client's address list",
+        "rules/clients.yaml",
+        ONE_CLIENT + "    addresses: [billing@acme.example, Boss <boss@acme.example>]\n",
+        6,
+        "a bare address is expected here",
+    ),
+    Broken(
+        "two addresses as the identity",
+        "config.yaml",
+        CONFIG.replace("email: lucia@freelancer.example", "email: lucia@freelancer.example, me@evil.example"),
+        3,
+        "one address per field",
+    ),
+    Broken(
+        "a line break in the identity's name",
+        "config.yaml",
+        CONFIG.replace("name: Lucía Romero", 'name: "Lucía\\nBcc: spy@evil.example"'),
+        2,
+        "cannot contain a line break",
+    ),
+    Broken(
+        "a payment sender holding two domains",
+        "rules/payments.yaml",
+        "notifications:\n  - name: PayPal\n    senders: [paypal.com stripe.com]\n",
+        3,
+        "a domain like example.com is expected",
+    ),
+    Broken(
+        "a line break in the IMAP user name",
+        "config.yaml",
+        CONFIG.replace(
+            "    maildir:\n      path: Mail",
+            '    imap: {host: h.example, username: "u\\r\\nA1 DELETE INBOX", password: p}',
+        ),
+        7,
+        "username cannot contain a line break",
+    ),
     Broken("bad regex", "rules/invoices.yaml", _bad_regex, _bad_regex_line, "valid regular expression"),
     Broken(
         "extraction group",
@@ -272,6 +343,20 @@ CATALOGUE = [
         "Hola {{ client.greeting_name }}:\n\n{{ trabajo.asunto }}\n",
         3,
         "'trabajo' is undefined",
+    ),
+    Broken(
+        "a template that builds a huge text",
+        "rules/templates/es/invoice-reminder-2.txt.j2",
+        'Hola\n{{ "x" * 300000000 }}\n',
+        2,
+        "the template builds a text of 300000000 characters; the limit is 1000000",
+    ),
+    Broken(
+        "a catastrophic pattern",
+        "rules/signals.yaml",
+        _catastrophic,
+        _catastrophic_line,
+        "catastrophic backtracking",
     ),
     Broken(
         "template syntax",

@@ -12,8 +12,10 @@ name) and never what was read.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -67,15 +69,28 @@ def run_secret_command(argv: tuple[str, ...] | list[str], what: str) -> str:
     if not argv:
         raise CredentialError(f"{what} is empty")
     try:
-        result = subprocess.run(
-            list(argv), capture_output=True, timeout=COMMAND_TIMEOUT, check=False, stdin=subprocess.DEVNULL
+        # Its own process group: a helper that hangs is killed with whatever it started
+        # (an agent, a pinentry), which would otherwise keep running and hold our pipes.
+        process = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise CredentialError(f"{what}: command not found: {argv[0]}") from None
-    except subprocess.TimeoutExpired:
-        raise CredentialError(f"{what}: {argv[0]} did not finish within {COMMAND_TIMEOUT:.0f} s") from None
     except OSError as exc:
         raise CredentialError(f"{what}: cannot run {argv[0]}: {exc.strerror}") from None
+    try:
+        stdout, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise CredentialError(f"{what}: {argv[0]} did not finish within {COMMAND_TIMEOUT:g} s") from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, b"")
     if result.returncode != 0:
         # stderr is not quoted: a password manager may print anything there.
         raise CredentialError(f"{what}: {argv[0]} exited with status {result.returncode}")
@@ -83,6 +98,23 @@ def run_secret_command(argv: tuple[str, ...] | list[str], what: str) -> str:
     if not line or not line[0]:
         raise CredentialError(f"{what}: {argv[0]} printed nothing")
     return line[0]
+
+
+def passwords_written_in(accounts) -> str:
+    """What secrets config.yaml holds itself, for the warning about its mode ("" if none)."""
+    kinds = []
+    if any(a.imap is not None and a.imap.password for a in accounts):
+        kinds.append("an IMAP password")
+    if any(a.smtp is not None and a.smtp.password for a in accounts):
+        kinds.append("an SMTP password")
+    return " and ".join(kinds)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        process.communicate(timeout=5)
 
 
 def warn_if_readable_by_others(path: Path, holds: str) -> None:

@@ -44,6 +44,7 @@ from .mailbox import (
     RawHeader,
     Uid,
     pick_folder,
+    usual_folders,
 )
 from .parse import HEADER_FIELDS
 
@@ -86,8 +87,12 @@ class ImapMailbox:
         sent: str = "",
         drafts: str = "",
         auth: str = "password",
+        own_address: str = "",
     ):
         self.host = host
+        # The freelancer's address: among several folders named like Sent, the one holding
+        # mail from it is Sent (a stray empty "Sent" beside the real "Sent Items").
+        self.own_address = own_address
         self.port = port
         self.username = username
         self._password = password  # or the OAuth 2 access token when auth is "xoauth2"
@@ -104,6 +109,8 @@ class ImapMailbox:
         self._condstore = False
         self._capabilities: frozenset[str] = frozenset()  # as announced after the last login
         self._found: dict[str, FoundBy] = {}  # how folders() found Sent and Drafts
+        self._signed_in_with = "LOGIN"
+        self._evidence: dict[str, str] = {}  # role -> what folders() chose it by
         self.round_trips = 0  # commands sent; the benchmark reads it
         self._inflight: dict[int, list[_Pipeline]] = {}  # id(connection) -> FETCH pipelines on it
 
@@ -143,6 +150,13 @@ class ImapMailbox:
                 else (exc.strerror or type(exc).__name__)
             )
             raise MailboxUnavailable(f"{self.describe()}: {what}: {reason}") from None
+        except UnicodeError:
+            # Whatever text the library could not encode, its message would quote it (a
+            # character of a password, and where): say what, never which.
+            self._drop()
+            raise MailboxError(
+                f"{self.describe()}: {what}: text the server cannot take (not ASCII)"
+            ) from None
         except imapclient.IMAPClient.AbortError as exc:
             self._drop()
             raise MailboxUnavailable(f"{self.describe()}: {what}: connection lost ({_short(exc)})") from None
@@ -169,14 +183,31 @@ class ImapMailbox:
             secret = self._password() if callable(self._password) else self._password
             if self.auth == "xoauth2":
                 client.oauth2_login(self.username, secret)
-            else:
+            elif (self.username + secret).isascii():
                 client.login(self.username, secret)
+            else:
+                self._plain_login(client, secret)
             self.round_trips += 2
         except BaseException:
             with contextlib.suppress(Exception):
                 client.shutdown()
             raise
         return client
+
+    def _plain_login(self, client: imapclient.IMAPClient, secret: str) -> None:
+        """A user name or password beyond ASCII (``contraseña``): AUTHENTICATE PLAIN.
+
+        LOGIN's quoted strings are ASCII (imaplib refuses anything else, and its error
+        quoted the character and its position); SASL PLAIN carries UTF-8 (RFC 4616).
+        """
+        if not client.has_capability("AUTH=PLAIN"):
+            raise LoginFailed(
+                f"{self.describe()}: the user name or password has non-ASCII characters, which only "
+                "AUTHENTICATE PLAIN can carry, and this server does not offer it; "
+                "use an ASCII password (an app password) for this account"
+            )
+        self._signed_in_with = "AUTHENTICATE PLAIN (UTF-8)"
+        client.plain_login(self.username, secret)
 
     def _new_connection(self) -> imapclient.IMAPClient:
         client = self.open_client()
@@ -295,6 +326,10 @@ class ImapMailbox:
                 found[role] = "special-use"
             else:
                 found[role] = "usual name"
+        evidence: dict[str, str] = {}
+        if found["sent"] == "usual name" and len(usual_folders(SENT_NAMES, names)) > 1:
+            sent, evidence["sent"] = self._sent_by_evidence(client, usual_folders(SENT_NAMES, names))
+            found["sent"] = "evidence"
         sent = sent or by_flag.get(SENT.lower()) or pick_folder(SENT_NAMES, names)
         drafts = drafts or by_flag.get(DRAFTS.lower()) or pick_folder(DRAFTS_NAMES, names)
         for role, name in (("Sent", sent), ("Drafts", drafts), ("INBOX", inbox)):
@@ -305,19 +340,73 @@ class ImapMailbox:
                 )
         self._folders = Folders(inbox=inbox, sent=sent, drafts=drafts)
         self._found = found
+        self._evidence = evidence
         return self._folders
+
+    def _sent_by_evidence(self, client: imapclient.IMAPClient, candidates: list[str]) -> tuple[str, str]:
+        """Among folders that could be Sent, the one holding the freelancer's own mail.
+
+        Without SPECIAL-USE, a usual name is a guess: an old client may have left an empty
+        "Sent" beside the real "Sent Items", and the wrong guess finds no invoice, silently.
+        Mail from the freelancer's address decides; then the number of messages; then the
+        order of the usual names.
+        """
+        counted = []
+        for rank, name in enumerate(candidates):
+            info = self._guard(f"opening {name}", partial(client.select_folder, name, readonly=True))
+            self._selected = name
+            total = int(info.get(b"EXISTS", 0))
+            own = 0
+            if self.own_address and total:
+                own = len(
+                    self._guard(f"searching {name}", partial(client.search, ["FROM", self.own_address]))
+                )
+                self.round_trips += 1
+            self.round_trips += 1
+            counted.append((own, total, -rank, name))
+        own, total, _, chosen = max(counted)
+        what = f"from {self.own_address}" if self.own_address else "in it"
+        others = "; ".join(
+            f"{name!r} {n_own if self.own_address else n_total}"
+            for n_own, n_total, _, name in counted
+            if name != chosen
+        )
+        held = own if self.own_address else total
+        return chosen, f"{held} message{'s' if held != 1 else ''} {what} (the other candidates: {others})"
 
     def profile(self) -> MailboxProfile:
         """How Sent and Drafts were found and what the server offers (connects if needed)."""
         folders = self.folders()
+        writable, why = self._may_append(folders.drafts)
         return MailboxProfile(
             kind="imap",
             folders=folders,
             found=dict(self._found),
             capabilities=self._capabilities,
-            signed_in_with="XOAUTH2" if self.auth == "xoauth2" else "LOGIN",
+            signed_in_with="XOAUTH2" if self.auth == "xoauth2" else self._signed_in_with,
             condstore=self._condstore,
+            evidence=dict(self._evidence),
+            drafts_writable=writable,
+            drafts_why=why,
         )
+
+    def _may_append(self, folder: str) -> tuple[bool | None, str]:
+        """Whether this login may APPEND to ``folder``: the ACL extension's MYRIGHTS (RFC 4314,
+        right 'i'), asked without writing anything; None where the server has no ACL."""
+        if "ACL" not in self._capabilities:
+            return None, ""
+        client = self._connect()
+        # imapclient has no MYRIGHTS; imaplib's, on its connection, answers `"Drafts" lr`.
+        typ, data = self._guard(
+            f"asking the rights on {folder}", partial(client._imap.myrights, client._normalise_folder(folder))
+        )
+        self.round_trips += 1
+        answer = data[-1] if typ == "OK" and data and data[-1] else b""
+        rights = (answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)).split()
+        if not rights:
+            return None, ""
+        mine = rights[-1]
+        return "i" in mine, f"the server's ACL gives this login the rights {mine!r}; appending needs 'i'"
 
     # ----------------------------------------------------------------- reading
 

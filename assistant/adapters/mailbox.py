@@ -38,8 +38,9 @@ class Folders:
     drafts: str
 
 
-# How a folder was found: the server's SPECIAL-USE flag, a usual name, or config.yaml.
-FoundBy = Literal["special-use", "usual name", "config"]
+# How a folder was found: the server's SPECIAL-USE flag, a usual name, config.yaml, or,
+# when several usual names exist, by what they hold (the freelancer's own sent mail).
+FoundBy = Literal["special-use", "usual name", "config", "evidence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,12 @@ class MailboxProfile:
     capabilities: frozenset[str] = frozenset()
     signed_in_with: str = ""
     condstore: bool = False
+    # role -> what the choice rested on, for the roles found by "evidence".
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    # Whether a draft can be appended to Drafts: False with why (the IMAP ACL rights, the
+    # Maildir permissions), None when the mailbox cannot tell (no ACL extension).
+    drafts_writable: bool | None = None
+    drafts_why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,12 @@ DRAFTS_NAMES = (
     "Concepten",
     "[Gmail]/Concepten",
 )
+
+
+def usual_folders(candidates: Sequence[str], available: Collection[str]) -> list[str]:
+    """Every usual name present, in the order of ``candidates``, compared case-insensitively."""
+    by_lower = {name.lower(): name for name in available}
+    return [by_lower[name.lower()] for name in candidates if name.lower() in by_lower]
 
 
 def pick_folder(candidates: Sequence[str], available: Collection[str]) -> str | None:

@@ -20,6 +20,9 @@ import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +32,12 @@ from .mailbox import (
     SENT_NAMES,
     Folders,
     FolderScan,
+    FoundBy,
     MailboxProfile,
     RawHeader,
     Uid,
     pick_folder,
+    usual_folders,
 )
 from .parse import split_header
 
@@ -46,15 +51,27 @@ _LETTER_FLAGS = {
 }
 _FLAG_LETTERS = {flag: letter for letter, flag in _LETTER_FLAGS.items()}
 _HEADER_LIMIT = 256 * 1024
+EVIDENCE_SAMPLE = 500  # messages of each Sent candidate read for their sender
+_EVIDENCE_HEADER = 64 * 1024  # bytes of each read: the header is at the start
 _BATCH = 2000
 _counter = itertools.count()
 
 
 class MaildirMailbox:
     def __init__(
-        self, path: str | os.PathLike[str], *, sent: str = "", drafts: str = "", inbox: str = "INBOX"
+        self,
+        path: str | os.PathLike[str],
+        *,
+        sent: str = "",
+        drafts: str = "",
+        inbox: str = "INBOX",
+        own_address: str = "",
     ):
         self.root = Path(path)
+        # Among several folders named like Sent, the one holding mail from this address.
+        self.own_address = own_address.lower()
+        self._found_sent: FoundBy = "config" if sent else "usual name"
+        self._evidence: dict[str, str] = {}
         if not (self.root / "cur").is_dir():
             raise MailboxError(f"{self.root} is not a Maildir (no cur/ directory)")
         self._names = (inbox or "INBOX", sent, drafts)
@@ -78,6 +95,10 @@ class MaildirMailbox:
         if self._folders is None:
             available = ["INBOX", *self._box.list_folders()]
             inbox, sent, drafts = self._names
+            candidates = usual_folders(SENT_NAMES, available)
+            if not sent and len(candidates) > 1:
+                sent, self._evidence["sent"] = self._sent_by_evidence(candidates)
+                self._found_sent = "evidence"
             sent = sent or pick_folder(SENT_NAMES, available)
             drafts = drafts or pick_folder(DRAFTS_NAMES, available)
             if not sent or not drafts:
@@ -92,16 +113,50 @@ class MaildirMailbox:
         return self._folders
 
     def profile(self) -> MailboxProfile:
-        """A Maildir has no SPECIAL-USE: its folders are named in config.yaml or usual."""
-        _, sent, drafts = self._names
+        """A Maildir has no SPECIAL-USE: its folders are named in config.yaml, usual, or
+        chosen by what they hold."""
+        drafts = self._names[2]
+        folders = self.folders()
+        path = self._folder_path(folders.drafts)
+        # A draft is written into tmp/ and renamed into cur/: both must be writable.
+        blocked = [sub for sub in ("tmp", "cur") if not os.access(path / sub, os.W_OK | os.X_OK)]
         return MailboxProfile(
             kind="maildir",
-            folders=self.folders(),
+            folders=folders,
+            drafts_writable=not blocked,
+            drafts_why=f"no permission to write in {', '.join(str(path / b) for b in blocked)}"
+            if blocked
+            else "",
+            evidence=dict(self._evidence),
             found={
-                "sent": "config" if sent else "usual name",
+                "sent": self._found_sent,
                 "drafts": "config" if drafts else "usual name",
             },
         )
+
+    def _sent_by_evidence(self, candidates: list[str]) -> tuple[str, str]:
+        """Among folders that could be Sent, the one holding the freelancer's own mail (as
+        ``ImapMailbox._sent_by_evidence``): the newest EVIDENCE_SAMPLE messages of each are
+        read for their From; then the number of messages decides, then the usual order."""
+        counted = []
+        for rank, name in enumerate(candidates):
+            path = self._folder_path(name)
+            files = [path / sub / entry for sub in ("cur", "new") for entry in _entries(path / sub)]
+            own = 0
+            if self.own_address:
+                # Maildir keys start with the delivery time: the last names are the newest.
+                for file in sorted(files, key=lambda f: f.name, reverse=True)[:EVIDENCE_SAMPLE]:
+                    own += _sender_of(file) == self.own_address
+            counted.append((own, len(files), -rank, name))
+        own, total, _, chosen = max(counted)
+        held = own if self.own_address else total
+        what = f"from {self.own_address}" if self.own_address else "in it"
+        others = "; ".join(
+            f"{name!r} {n_own if self.own_address else n_total}"
+            for n_own, n_total, _, name in counted
+            if name != chosen
+        )
+        return chosen, f"{held} message{'s' if held != 1 else ''} {what} (the other candidates: {others})"
 
     # ----------------------------------------------------------------- reading
 
@@ -284,3 +339,21 @@ def _delivered_at(key: str, file: Path) -> float:
 def _hostname() -> str:
     # Maildir forbids '/' and ':' in the host part.
     return socket.gethostname().replace("/", "\\057").replace(":", "\\072") or "localhost"
+
+
+def _entries(directory: Path) -> list[str]:
+    try:
+        return [name for name in os.listdir(directory) if not name.startswith(".")]
+    except FileNotFoundError:
+        return []
+
+
+def _sender_of(file: Path) -> str:
+    """The From address of a message file, lower-cased ("" when unreadable)."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(_EVIDENCE_HEADER)
+    except OSError:
+        return ""
+    header = BytesHeaderParser(policy=compat32).parsebytes(head)
+    return parseaddr(str(header.get("From", "")))[1].lower()

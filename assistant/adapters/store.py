@@ -23,6 +23,7 @@ message, never silently downgraded.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
@@ -157,6 +158,64 @@ _LEGACY_HELD_PREFIX = "money is still owed; hold_until_paid waits until it is pa
 _TERMINATION_LINES = (JournalEvent.TERMINATION_HELD, JournalEvent.TERMINATION_SUGGESTED)
 
 
+def state_error(exc: BaseException, path: Path | None, what: str = "failed") -> StateError:
+    """A SQLite or file error on the state, in plain words with what to do about it."""
+    name = getattr(exc, "sqlite_errorname", "")
+    text = str(exc)
+    if name == "SQLITE_FULL" or "disk is full" in text or getattr(exc, "errno", None) == errno.ENOSPC:
+        return StateError(
+            f"the disk holding the state ({path}) is full: free some space there, or set state_dir "
+            "in config.yaml to a disk with room; nothing was lost, the next pass does this work again"
+        )
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "not a database" in text:
+        return StateError(
+            f"the state database {path} is damaged and unusable ({text}): stop the service, move it aside "
+            f"(keep it: `sqlite3 {path} .recover` may save its contents), then run "
+            "`freelance-assistant scan` to start a new state from the mailbox"
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return StateError(
+            f"the state database {path} cannot be written ({text}): check that the user running "
+            "freelance-assistant owns it and its directory"
+        )
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+        return StateError(
+            f"the disk reported an error while writing the state ({path}): check the disk "
+            "(dmesg, smartctl); nothing was committed by the failed pass"
+        )
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
+        return StateError(
+            f"the state database {path} stayed locked by another process for 30 s; "
+            "is a second freelance-assistant running on it?"
+        )
+    return StateError(f"the state database {path} {what}: {text}")
+
+
+_OURS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose errors are ours (``state_error``) with their cause kept."""
+
+    path: Path | None = None
+
+    def execute(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return super().execute(*args)
+        except _OURS:
+            raise  # a constraint the code relies on, or a bug: not the disk's doing
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.path) from exc
+
+    def executemany(self, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        try:
+            return super().executemany(*args)
+        except _OURS:
+            raise  # a constraint the code relies on, or a bug: not the disk's doing
+        except sqlite3.Error as exc:
+            raise state_error(exc, self.path) from exc
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     key: str
@@ -211,9 +270,10 @@ class Store:
             if not path.exists():
                 # Create the file private before SQLite writes a byte into it.
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-            connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30.0, factory=_Connection)
         except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"cannot open the state database {path}: {exc}") from exc
+            raise state_error(exc, path, "cannot open") from exc
+        connection.path = path
         store = cls(connection, path)
         store._prepare()
         return store
@@ -234,8 +294,10 @@ class Store:
                     raise StateError(f"{self.path}: could not switch to WAL journaling (got {mode})")
                 self._db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable per transaction
             self._migrate()
+        except StateError:
+            raise
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"the state database {self.path} is unusable: {exc}") from exc
+            raise state_error(exc, self.path, "is unusable") from exc
 
     def _migrate(self) -> None:
         self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -284,7 +346,8 @@ class Store:
         except BaseException:
             self._depth = 0
             self.generation += 1
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite rolls back by itself on a full disk
+                self._db.execute("ROLLBACK")
             raise
         else:
             self._depth = 0

@@ -87,8 +87,69 @@ def _number_filter(context, value: Decimal | int | float) -> str:
     return format_decimal(value, locale=context["locale"])
 
 
+# A draft, a digest: a few kilobytes. A template that writes more is broken or hostile
+# (`{{ "x" * 300000000 }}` built a 300 MB draft with 2 GB of memory); it stops here.
+MAX_OUTPUT = 1_000_000  # characters one rendering may produce
+_MAX_EXPONENT = 10_000  # `{{ 9 ** 9 ** 9 }}` would compute for ever
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with the operators and filters that build large values bounded.
+
+    Intercepting `*`, `**` and `%` also keeps Jinja from folding `"x" * 300000000` into a
+    constant while it compiles the template (it never folds an intercepted operator).
+    """
+
+    intercepted_binops = frozenset(("*", "**", "%"))
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if isinstance(sequence, str | list | tuple) and isinstance(times, int):
+                    _bounded_size(len(sequence) * times)
+        elif operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            raise jinja2.exceptions.SecurityError(f"an exponent over {_MAX_EXPONENT} is refused")
+        elif operator == "%" and isinstance(left, str):
+            _bounded_size(_widest_field(left) + len(left))
+        return super().call_binop(context, operator, left, right)
+
+
+def _bounded_size(size: int) -> None:
+    if size > MAX_OUTPUT:
+        raise jinja2.exceptions.SecurityError(
+            f"the template builds a text of {size} characters; the limit is {MAX_OUTPUT}"
+        )
+
+
+def _widest_field(fmt: str) -> int:
+    """The largest width or precision in a %-format or a filter argument (``%300000000s``)."""
+    return max((int(n) for n in re.findall(r"\d+", fmt)), default=0)
+
+
+def _center(value: Any, width: int = 80) -> str:
+    _bounded_size(int(width))
+    return str(value).center(width)
+
+
+def _indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    text = str(value)
+    pad = width if isinstance(width, str) else " " * _checked(int(width))
+    _bounded_size(len(text) + len(pad) * (text.count("\n") + 1))
+    return jinja2.filters.do_indent(text, width, first, blank)
+
+
+def _checked(width: int) -> int:
+    _bounded_size(width)
+    return width
+
+
+def _format(value: str, *args: Any, **kwargs: Any) -> str:
+    _bounded_size(_widest_field(str(value)) + len(str(value)))
+    return jinja2.filters.do_format(value, *args, **kwargs)
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _BoundedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain-text mail: HTML escaping would corrupt "&" and "<"
         keep_trailing_newline=True,
@@ -96,6 +157,7 @@ def _environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters.update(date=_date_filter, money=_money_filter, number=_number_filter)
+    env.filters.update(center=_center, indent=_indent, format=_format)
     return env
 
 
@@ -115,12 +177,22 @@ def render(text: str, context: Mapping[str, Any]) -> str:
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax: {exc.message}", exc.lineno or 0) from None
     try:
-        body = template.render(context)
+        body = _bounded_render(template, context)
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, ...
         raise TemplateError(f"template: {exc.message or exc}", _template_line(exc)) from None
     except Exception as exc:  # a filter given the wrong type, a division by zero...
         raise TemplateError(f"template: {type(exc).__name__}: {exc}", _template_line(exc)) from None
     return _tidy(body)
+
+
+def _bounded_render(template: jinja2.Template, context: Mapping[str, Any]) -> str:
+    """The template's output, piece by piece, stopped once it passes MAX_OUTPUT."""
+    pieces, size = [], 0
+    for piece in template.generate(context):
+        size += len(piece)
+        _bounded_size(size)
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def _template_line(exc: BaseException) -> int:

@@ -1,6 +1,7 @@
 """Value types of the freelancer's world: clients, mail, invoices, ladder stages, drafts.
 
-Everything here is a frozen dataclass and imports only the standard library. The rule
+Everything here is a frozen dataclass and imports only the standard library (and
+``patterns``, which bounds the rules' regular expressions). The rule
 types (``Client``, ``Stage``, ``InvoiceRules``...) are validated straight from YAML by
 ``assistant.config`` (pydantic understands standard dataclasses and the plain-dict
 ``__pydantic_config__`` below), so the domain never sees a raw dict and never imports
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:  # interest.py builds on these types; Rules only carries its table
     from .interest import ReferenceRates
+from .patterns import bounded, slow_input
 
 # An ISO 639 code. The program ships templates and wording for these three; any other
 # language works once its templates are in the rules folder (templates/<code>/).
@@ -78,6 +80,15 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
+        """One address as the freelancer writes it in a configuration field, strictly.
+
+        ``Name <address>``, ``"Surname, Name" <address>`` or a bare ``address``, and nothing
+        else: a lenient parser reads ``a@x <b@y>`` as ``a@x`` and drops the second address
+        of ``a@x, b@y``, and a line break would let a ``Bcc:`` ride into every draft.
+        """
+        problem = _address_problem(text)
+        if problem:
+            raise ValueError(problem)
         name, addr = parseaddr(text)
         if "@" not in addr:
             raise ValueError(f"not a mail address: {text!r}")
@@ -89,6 +100,65 @@ class Address:
 
     def __str__(self) -> str:
         return formataddr((self.name, self.email)) if self.name else self.email
+
+
+# addr-spec as people write it: no spaces, brackets, quotes, commas or semicolons.
+_ADDR_SPEC = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+")
+_NAME_AND_ADDRESS = re.compile(r"(?P<name>[^<>]*)<(?P<addr>[^<>]*)>")
+
+
+def control_characters(text: str) -> bool:
+    """Whether ``text`` holds a line break or another control character."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def _address_problem(text: str) -> str:
+    """What is wrong with ``text`` as one configured address, or "" if nothing."""
+    if control_characters(text):
+        return "an address cannot contain a line break or control character (it could add headers to drafts)"
+    text = text.strip()
+    named = _NAME_AND_ADDRESS.fullmatch(text)
+    if named is None:
+        if "<" in text or ">" in text:
+            return f"not a mail address: {text!r} (write Name <address>)"
+        if text.count("@") > 1 or "," in text or ";" in text:
+            return f"one address per field, got {text!r}; more addresses go in a list"
+        if not _ADDR_SPEC.fullmatch(text):
+            return f"not a mail address: {text!r}"
+        return ""
+    name, addr = named["name"].strip(), named["addr"].strip()
+    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+        inner = name[1:-1].replace('\\"', "")
+        if '"' in inner:
+            return f"not a mail address: {text!r} (unbalanced quotes in the name)"
+    elif "@" in name:
+        return f"the name part of {text!r} is an address too: one address per field, as Name <address>"
+    elif "," in name or ";" in name:
+        return (
+            f'one address per field, got {text!r} (a comma in a name needs quotes: "Surname, Name" <address>)'
+        )
+    elif '"' in name:
+        return f"not a mail address: {text!r} (unbalanced quotes in the name)"
+    if not _ADDR_SPEC.fullmatch(addr):
+        return f"not a mail address: {text!r}"
+    return ""
+
+
+def _domain_problem(value: str) -> str:
+    domain = value.strip().lstrip("@")
+    if control_characters(value) or not re.fullmatch(r"[^\s@<>()\[\],;:\"\\]+", domain):
+        return f"a domain like example.com is expected here, one per entry, got {value!r}"
+    return ""
+
+
+def check_bare_address(value: str) -> str:
+    """A field that holds one bare address (no name): "" when fine, else what is wrong."""
+    problem = _address_problem(value)
+    if problem:
+        return problem
+    if not _ADDR_SPEC.fullmatch(value.strip()):
+        return f"a bare address is expected here (no name, no brackets), got {value!r}"
+    return ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -221,10 +291,10 @@ class Identity:
     payment: PaymentDetails = PaymentDetails()  # shown in every reminder
 
     def __post_init__(self) -> None:
-        try:
-            Address.parse(self.email)
-        except ValueError as exc:
-            raise FieldError("email", str(exc)) from None
+        if problem := check_bare_address(self.email):
+            raise FieldError("email", problem)
+        if control_characters(self.name):
+            raise FieldError("name", "the name cannot contain a line break or control character")
         check_language(self.language)
         try:
             ZoneInfo(self.timezone)
@@ -312,6 +382,12 @@ class Client:
             raise FieldError("min_gap_days", "min_gap_days cannot be negative")
         if not isinstance(self.before_due, bool) and self.before_due is not None and self.before_due < 1:
             raise FieldError("before_due", "before_due is true, false or a number of days (at least 1)")
+        for i, extra in enumerate(self.addresses):
+            if problem := check_bare_address(extra):
+                raise FieldError(("addresses", i), problem)
+        for i, domain in enumerate(self.domains):
+            if problem := _domain_problem(domain):
+                raise FieldError(("domains", i), problem)
         check_language(self.language)
         if self.payment_terms_days < 0:
             raise FieldError("payment_terms_days", "payment_terms_days cannot be negative")
@@ -535,6 +611,9 @@ class Recognition:
     body: tuple[re.Pattern[str], ...] = ()
     attachment_name: tuple[re.Pattern[str], ...] = ()
 
+    def __post_init__(self) -> None:
+        _bound(self, "subject", "body", "attachment_name")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Extraction:
@@ -551,6 +630,7 @@ class Extraction:
     due_date: tuple[re.Pattern[str], ...] = ()
 
     def __post_init__(self) -> None:
+        _bound(self, "number", "amount", "issue_date", "due_date")
         _need_group("number", self.number, "number")
         _need_group("amount", self.amount, "amount")
         _need_group("issue_date", self.issue_date, "date")
@@ -566,6 +646,20 @@ class InvoiceRules:
     recognise: Recognition
     extract: Extraction
     paid_keyword: str = "$Paid"
+
+
+def _bound(rule: object, *names: str) -> None:
+    """Swap each pattern field's ``re`` patterns for bounded ones, refusing catastrophic ones."""
+    for name in names:
+        patterns = tuple(bounded(p) for p in getattr(rule, name))
+        for i, pattern in enumerate(patterns):
+            if slow := slow_input(pattern):
+                raise FieldError(
+                    (name, i),
+                    f"this pattern backtracks for too long (catastrophic backtracking) on text like {slow}; "
+                    "rewrite it without nested repetition such as (x+)+ or (a|a)*",
+                )
+        object.__setattr__(rule, name, patterns)
 
 
 def _need_group(kind: str, patterns: tuple[re.Pattern[str], ...], group: str) -> None:
@@ -591,6 +685,7 @@ class Signals:
     scope_change: tuple[re.Pattern[str], ...] = ()  # "otro cambio", "one more change"
 
     def __post_init__(self) -> None:
+        _bound(self, "paid", "dispute", "promise", "approval", "scope_change")
         _need_group("promise", self.promise, "when")
 
 
@@ -609,6 +704,11 @@ class PaymentNotifier:
     def __post_init__(self) -> None:
         if not self.senders:
             raise FieldError("senders", "a payment notifier needs at least one sender address or domain")
+        for i, sender in enumerate(self.senders):
+            problem = check_bare_address(sender) if "@" in sender.lstrip("@") else _domain_problem(sender)
+            if problem:
+                raise FieldError(("senders", i), problem)
+        _bound(self, "subject", "number", "amount")
         _need_group("number", self.number, "number")
         _need_group("amount", self.amount, "amount")
 
@@ -656,6 +756,9 @@ class DeliverableRules:
     # Seed 002: invoice 24 hours after the final version. An approved deliverable with no
     # invoice to that client after this long becomes a to-do.
     invoice_within_hours: int = 24
+
+    def __post_init__(self) -> None:
+        _bound(self, "words", "links")
 
 
 Reason = Literal["non-payment", "no-feedback", "scope-changes", "outgrown", "no-capacity", "rate", "other"]
