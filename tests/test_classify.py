@@ -51,6 +51,7 @@ def test_an_english_invoice_gets_the_clients_net_30_terms(world):
             subject="Invoice #INV-0042 for March",
             body="Hi Oliver,\n\nPlease find attached my invoice.\n\nInvoice date: 2 March 2026\nAmount due: £2,400.00\n",
             filename="invoice-INV-0042.pdf",
+            pdf_lines=("INVOICE INV-0042", "Amount due: £2,400.00"),
         ),
     )
     invoice = seen.invoice
@@ -84,6 +85,7 @@ def test_an_invoice_recognised_by_its_body_takes_the_number_from_the_body(world)
             subject="Proyecto web",
             body="Hola,\n\nte envío la factura nº 2026-020 del proyecto.\n",
             filename="documento.pdf",
+            pdf_lines=("Gracias por su confianza",),  # a PDF that prints no number
         ),
     )
     assert seen.invoice.number == "2026-020"

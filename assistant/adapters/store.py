@@ -39,7 +39,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -138,6 +138,9 @@ _MIGRATIONS: dict[int, str] = {
         message_id  TEXT NOT NULL DEFAULT '',
         subject     TEXT NOT NULL DEFAULT ''
     );
+    """,
+    4: """
+    ALTER TABLE invoices ADD COLUMN read_from TEXT NOT NULL DEFAULT '[]';  -- JSON [[fact, source], ...]
     """,
 }
 
@@ -313,7 +316,7 @@ class Store:
     _INVOICE_COLUMNS = (
         "client, number, amount, currency, issue_date, due_date, message_id, subject, refs, "
         "sent_at, attachment_name, attachment_sha256, status, paid_on, paid_via, paid_amount, "
-        "hold_until, hold_note"
+        "hold_until, hold_note, read_from"
     )
 
     @staticmethod
@@ -337,6 +340,7 @@ class Store:
             paid_amount,
             hold_until,
             hold_note,
+            read_from,
         ) = row
         return Invoice(
             client=client,
@@ -356,6 +360,7 @@ class Store:
             paid_amount=Decimal(paid_amount),
             hold_until=date.fromisoformat(hold_until) if hold_until else None,
             hold_note=hold_note,
+            read_from=tuple((fact, source) for fact, source in json.loads(read_from)),
         )
 
     def invoice(self, client: str, number: str) -> Invoice | None:
@@ -399,7 +404,7 @@ class Store:
         self.generation += 1
         amount = invoice.amount
         self._db.execute(
-            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
+            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 19)}) "
             "ON CONFLICT (client, number) DO UPDATE SET status = excluded.status, "
             "paid_on = excluded.paid_on, paid_via = excluded.paid_via, paid_amount = excluded.paid_amount, "
             "hold_until = excluded.hold_until, hold_note = excluded.hold_note",
@@ -422,6 +427,7 @@ class Store:
                 str(invoice.paid_amount),
                 invoice.hold_until.isoformat() if invoice.hold_until else None,
                 invoice.hold_note,
+                json.dumps([list(pair) for pair in invoice.read_from]),
             ),
         )
 
