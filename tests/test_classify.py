@@ -171,3 +171,113 @@ def test_only_mail_to_clients_is_fetched_in_full(world):
     assert not is_candidate(
         parse_header(invoice_email(to="y@elsewhere.example", pdf=pdf)), FolderRole.SENT, world
     )
+
+
+# --------------------------------------------------------------------------- what was read, and where
+
+
+def test_each_fact_says_where_it_was_read_and_what_was_guessed(world):
+    seen = classify(
+        world,
+        invoice_email(
+            subject="Factura 2026-001",
+            body="Te envío la factura.\n",
+            pdf_lines=("FACTURA 2026-001", "Total: 1.210,00 €"),
+        ),
+    )
+    invoice = seen.invoice
+    assert dict(invoice.read_from) == {
+        "number": "subject",
+        "amount": "PDF label",
+        "issue_date": "date sent",
+        "due_date": "client's terms",
+    }
+    assert invoice.guessed == ("issue_date", "due_date")
+
+
+def test_terms_printed_on_the_invoice_give_the_due_date(world):
+    seen = classify(
+        world,
+        invoice_email(
+            body="Te envío la factura.\n",
+            pdf_lines=("FACTURA 2026-001", "Fecha: 02/03/2026", "Forma de pago: transferencia a 30 días"),
+        ),
+    )
+    assert seen.invoice.due_date == date(2026, 4, 1)  # not the client's 14 days
+    assert seen.invoice.source_of("due_date") == "terms on the invoice"
+
+
+def _einvoice_email(world, *, printed: tuple[str, ...], **facts):
+    from bench.invoice_pdfs import Facts, Page, factur_x
+
+    fx = Facts(
+        number=facts.get("number", "FX-2026-007"),
+        lines=(("Diseño", Decimal("1000.00")),),
+        issued=date(2026, 3, 3),
+        due_days=21,
+        irpf=15,
+    )
+    page = Page()
+    for i, line in enumerate(printed):
+        page.at(56, 760 - 14 * i, line)
+    return invoice_email(subject="Factura de marzo", body="Adjunto la factura.\n", filename="doc.pdf",
+                         pdf=page.pdf(embed=("factur-x.xml", factur_x(fx, "ACME"))))
+
+
+def test_an_embedded_factur_x_wins_over_the_printed_text(world):
+    seen = classify(
+        world, _einvoice_email(world, printed=("FACTURA FX-9999", "Fecha: 01/01/2026", "Total: 1.210,00 €"))
+    )
+    invoice = seen.invoice
+    assert invoice.number == "FX-2026-007"
+    assert invoice.amount == Money(amount=Decimal("1060.00"), currency="EUR")  # after IRPF, as the XML says
+    assert (invoice.issue_date, invoice.due_date) == (date(2026, 3, 3), date(2026, 3, 24))
+    assert {source for _, source in invoice.read_from} == {"e-invoice XML"}
+    assert seen.attachment.filename == "doc.pdf"  # the PDF is what reminders re-attach
+
+
+def test_a_ubl_invoice_attached_without_a_pdf_is_an_invoice(world):
+    from email.message import EmailMessage
+
+    from bench.invoice_pdfs import Facts, ubl
+
+    facts = Facts(number="2026-0099", lines=(("Hosting", Decimal("100.00")),), issued=date(2026, 3, 4), due_days=30)
+    message = EmailMessage()
+    message["From"] = "Lucía <lucia@freelancer.example>"
+    message["To"] = "sanne@tulp.example"
+    message["Subject"] = "Maart"
+    message["Date"] = "Wed, 04 Mar 2026 10:00:00 +0100"
+    message["Message-ID"] = "<ubl@x>"
+    message.set_content("Zie bijlage.")
+    message.add_attachment(ubl(facts, "Tulp"), maintype="application", subtype="xml", filename="2026-0099.xml")
+    invoice = classify(world, message.as_bytes()).invoice
+    assert (invoice.client, invoice.number, invoice.due_date) == ("tulp", "2026-0099", date(2026, 4, 3))
+    assert invoice.amount == Money(amount=Decimal("121.00"), currency="EUR")
+
+
+def _with_overrides(tmp_path, overrides: str):
+    from assistant.config import load_rules, packaged_rules_dir
+    from assistant.domain.model import Defaults
+    from tests.support.world import IDENTITY, write_rules
+
+    folder = write_rules(tmp_path / "own")
+    text = (packaged_rules_dir() / "invoices.yaml").read_text(encoding="utf-8")
+    (folder / "invoices.yaml").write_text(text.replace("overrides: []", overrides), encoding="utf-8")
+    return load_rules(folder, Defaults(), IDENTITY)
+
+
+def test_an_override_by_number_read_fixes_a_misread_without_touching_the_mail(tmp_path):
+    rules = _with_overrides(
+        tmp_path, "overrides:\n  - read_number: 2026-001\n    number: NOV-12\n    amount: 319.00\n"
+    )
+    invoice = classify_sent(parse_mail(invoice_email()), rules, tz=TZ, seen_on=TODAY).invoice
+    assert invoice.number == "NOV-12" and invoice.amount == Money(amount=Decimal("319.00"), currency="EUR")
+    assert (invoice.source_of("number"), invoice.source_of("amount")) == ("override", "override")
+
+
+def test_an_override_by_message_id_sets_the_due_date(tmp_path):
+    rules = _with_overrides(tmp_path, "overrides:\n  - message_id: '<fix@x>'\n    due_date: 2026-05-01\n")
+    fixed = classify_sent(parse_mail(invoice_email(message_id="<fix@x>")), rules, tz=TZ, seen_on=TODAY).invoice
+    other = classify_sent(parse_mail(invoice_email(message_id="<other@x>")), rules, tz=TZ, seen_on=TODAY).invoice
+    assert fixed.due_date == date(2026, 5, 1) and fixed.source_of("due_date") == "override"
+    assert other.due_date == date(2026, 3, 16)
