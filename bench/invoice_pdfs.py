@@ -17,7 +17,7 @@ are embedded with pypdf's writer, the reader the assistant uses too.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
@@ -656,7 +656,7 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
                 index += 1
                 issued = first_day + timedelta(days=index * 3)
                 facts = Facts(
-                    number=NUMBERS[index % len(NUMBERS)],
+                    number=NUMBERS[index % len(NUMBERS)] + (str(index) if index >= len(NUMBERS) else ""),
                     lines=(("Diseño web" if language == "es" else "Web design", AMOUNTS[index % len(AMOUNTS)]),)
                     + ((("Mantenimiento" if language == "es" else "Maintenance", Decimal("120.00")),) if variant else ()),
                     issued=issued,
@@ -676,7 +676,8 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
         pdf = page.pdf(embed=("factur-x.xml", factur_x(facts, CLIENTS[language][0])))
         out.append(_sample(f"factur-x-{language}-{n + 1}", "Factur-X", language, None, facts, pdf=pdf,
                            einvoice="Factur-X"))
-        # The same facts, printed properly and embedded: data and print agree.
+        # Printed properly and embedded: data and print agree.
+        facts = replace(facts, number=f"FXP-2026-{n + 1:03d}")
         pdf = layout(facts, language).pdf(embed=("factur-x.xml", factur_x(facts, CLIENTS[language][0])))
         out.append(_sample(f"factur-x-printed-{language}-{n + 1}", "Factur-X", language, None, facts, pdf=pdf,
                            einvoice="Factur-X"))

@@ -39,8 +39,11 @@ class PrintedInvoice:
     currency: str | None = None  # a currency the document shows anywhere
 
 
-# Labels compiled once per InvoiceLabels (the rules are frozen; a reload makes new ones).
-_COMPILED: dict[int, tuple[InvoiceLabels, re.Pattern[str], dict[str, str]]] = {}
+# Labels compiled once per InvoiceLabels (the rules are frozen; a reload makes new ones):
+# one alternation per first letter, tried only where a word starts, so a row costs a
+# few short matches instead of every label at every position.
+_COMPILED: dict[int, tuple[InvoiceLabels, dict[str, tuple[re.Pattern[str], dict[str, str]]]]] = {}
+_WORD_START = re.compile(r"(?<![^\W_])[^\W\d_]")
 
 _KINDS = ("number", "title", "issue_date", "due_date", "payable", "total", "not_a_fact")
 _TOTAL_RANK = {"payable": 3, "total": 2}
@@ -59,25 +62,38 @@ def _label_regex(label: str) -> str:
     return rf"(?<![^\W_]){body}(?![^\W\d_])"
 
 
-def _compiled(labels: InvoiceLabels) -> tuple[re.Pattern[str], dict[str, str]]:
+def _compiled(labels: InvoiceLabels) -> dict[str, tuple[re.Pattern[str], dict[str, str]]]:
     cached = _COMPILED.get(id(labels))
     if cached is not None and cached[0] is labels:
-        return cached[1], cached[2]
-    entries = []
+        return cached[1]
+    by_letter: dict[str, list[tuple[int, str, str]]] = {}
     for kind in _KINDS:
         for label in getattr(labels, kind):
-            entries.append((len(label), kind, _label_regex(label)))
-    entries.sort(key=lambda e: -e[0])  # longest first: at one place, the longest label wins
-    kinds: dict[str, str] = {}
-    alternatives = []
-    for index, (_, kind, regex) in enumerate(entries):
-        kinds[f"l{index}"] = kind
-        alternatives.append(f"(?P<l{index}>{regex})")
-    pattern = re.compile("|".join(alternatives) or r"(?!x)x", re.IGNORECASE)
+            first = label.strip()[:1].lower()
+            by_letter.setdefault(first, []).append((len(label), kind, _label_regex(label)))
+    table = {}
+    for first, entries in by_letter.items():
+        entries.sort(key=lambda e: -e[0])  # longest first: at one place, the longest label wins
+        kinds = {f"l{i}": kind for i, (_, kind, _) in enumerate(entries)}
+        alternatives = "|".join(f"(?P<l{i}>{regex})" for i, (_, _, regex) in enumerate(entries))
+        table[first] = (re.compile(alternatives, re.IGNORECASE), kinds)
     if len(_COMPILED) > 8:
         _COMPILED.clear()
-    _COMPILED[id(labels)] = (labels, pattern, kinds)
-    return pattern, kinds
+    _COMPILED[id(labels)] = (labels, table)
+    return table
+
+
+def _labels_in(line: str, table: dict[str, tuple[re.Pattern[str], dict[str, str]]]):
+    """(kind, match) for each label printed on ``line``, left to right, never overlapping."""
+    position = 0
+    while (word := _WORD_START.search(line, position)) is not None:
+        entry = table.get(word.group().lower())
+        match = entry[0].match(line, word.start()) if entry else None
+        if match is not None:
+            yield entry[1][match.lastgroup or ""], match
+            position = match.end()
+        else:
+            position = word.end()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +130,11 @@ def read_printed(text: str, labels: InvoiceLabels, *, language: str) -> PrintedI
 
 def _read(text: str, labels: InvoiceLabels, language: str) -> PrintedInvoice:
     lines = [line.replace("\t", "    ") for line in text.splitlines()[:MAX_LINES]]
-    pattern, kinds = _compiled(labels)
+    table = _compiled(labels)
     found: list[_Label] = []
     by_row: dict[int, list[_Label]] = {}
     for row, line in enumerate(lines):
-        for match in pattern.finditer(line):
-            kind = kinds[match.lastgroup or ""]
+        for kind, match in _labels_in(line, table):
             after = _AFTER_LABEL.match(line, match.end())
             label = _Label(kind, row, match.start(), after.end() if after else match.end(), match.end())
             found.append(label)
