@@ -268,3 +268,26 @@ def test_invoices_in_the_layouts_of_the_tools_are_read_whole(world, me):
         for s in chosen.values()
     }
     assert len(chosen) >= 12
+
+
+def test_check_summarises_what_the_last_invoices_in_sent_read_as(world, me, monkeypatch, capsys):
+    from assistant import cli
+
+    for name in ("holded-es-1", "moneybird-nl-1", "factur-x-en-2"):
+        sample = _bench_sample(name)
+        world.deliver("Sent", sample.email, when=at(sample.expected.issue_date))
+    unreadable = invoice_email(
+        subject="Factura", body="Adjunto la factura.\n", pdf_lines=("Gracias",), filename="doc.pdf",
+        sent=at(date(2026, 6, 1)),
+        message_id="<unreadable@freelancer.example>",
+    )
+    world.deliver("Sent", unreadable, when=at(date(2026, 6, 1)))
+    monkeypatch.setattr(cli, "_now", lambda: at(date(2026, 7, 1)))
+    assert cli.main(["check", "--config", str(me.config.path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "invoices: the last 4 in Sent: 3 numbers, 3 totals, 1 due date from terms, "
+        "1 due date from the client's terms, 1 from e-invoice XML"
+    ) in out
+    assert "'Factura' <unreadable@freelancer.example>: no number, no total read" in out
+    assert me.drafts() == []  # check reads; it writes nothing
