@@ -49,8 +49,12 @@ def last_invoices(mailbox: Mailbox, config: Config, today: date, *, last: int = 
     for start in range(0, len(candidates), 50):
         chunk = candidates[start : start + 50]
         headers = {uid: header for _, uid, _, header in chunk}
-        for uid, data in mailbox.fetch(folder, [uid for _, uid, _, _ in chunk], {u: s for _, u, s, _ in chunk}):
-            seen = classify_sent(parse_mail(data, uid=uid, header=headers.get(uid)), rules, tz=tz, seen_on=today)
+        for uid, data in mailbox.fetch(
+            folder, [uid for _, uid, _, _ in chunk], {u: s for _, u, s, _ in chunk}
+        ):
+            seen = classify_sent(
+                parse_mail(data, uid=uid, header=headers.get(uid)), rules, tz=tz, seen_on=today
+            )
             if seen is not None:
                 found.append(seen.invoice)
         if len(found) >= last:
@@ -60,11 +64,13 @@ def last_invoices(mailbox: Mailbox, config: Config, today: date, *, last: int = 
 
 
 def summary_lines(reading: InvoiceReading) -> list[str]:
-    """"12 invoices: 12 numbers, 11 totals, ..." and one line per invoice missing a fact."""
+    """ "12 invoices: 12 numbers, 11 totals, ..." and one line per invoice missing a fact."""
     invoices = reading.invoices
     if not invoices:
         return [f"invoices: none in Sent in the last {reading.days} days"]
-    sources = {fact: Counter(i.source_of(fact) for i in invoices) for fact in ("number", "amount", "due_date")}
+    sources = {
+        fact: Counter(i.source_of(fact) for i in invoices) for fact in ("number", "amount", "due_date")
+    }
     numbers = len(invoices) - sources["number"][Source.MAIL_ID]
     totals = len(invoices) - sources["amount"][Source.NOWHERE]
     xml = sum(1 for i in invoices if Source.EINVOICE in dict(i.read_from).values())

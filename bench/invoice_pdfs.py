@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -35,7 +35,9 @@ _WIDTHS.update({c: 778 for c in "GOQ"})
 _WIDTHS.update({"F": 611, "T": 611, "Z": 611, "I": 278, "J": 500, "L": 556, "M": 833, "W": 944})
 _WIDTHS.update({c: 222 for c in "ijl"})
 _WIDTHS.update({c: 278 for c in "ft"})
-_WIDTHS.update({"m": 833, "w": 722, "r": 333, "c": 500, "k": 500, "s": 500, "v": 500, "x": 500, "y": 500, "z": 500})
+_WIDTHS.update(
+    {"m": 833, "w": 722, "r": 333, "c": 500, "k": 500, "s": 500, "v": 500, "x": 500, "y": 500, "z": 500}
+)
 
 
 def text_width(text: str, size: float) -> float:
@@ -97,10 +99,8 @@ def money(amount: Decimal, language: str, currency: str = "EUR", style: str = "a
         whole = whole[:-3]
     groups.insert(0, whole)
     symbol = {"EUR": "€", "GBP": "£", "USD": "$"}[currency]
-    if language == "en":
-        number = ",".join(groups) + "." + cents
-    else:
-        number = ".".join(groups) + "," + cents
+    group, point = (",", ".") if language == "en" else (".", ",")
+    number = group.join(groups) + point + cents
     if style == "code":
         return f"{number} {currency}"
     if style == "plain":
@@ -195,7 +195,11 @@ class Facts:
 SELLER = ("Lucía Romero", "Diseño y desarrollo web", "Calle Mayor 12, 28013 Madrid", "NIF 12345678Z")
 CLIENTS = {
     "es": ("ACME Soluciones S.L.", "Marta López <marta@acme.example>", "Avenida de la Paz 45, 28002 Madrid"),
-    "en": ("Brightside Media Ltd", "Oliver Hughes <oliver@bright.example>", "12 Baker Street, London W1U 3BW"),
+    "en": (
+        "Brightside Media Ltd",
+        "Oliver Hughes <oliver@bright.example>",
+        "12 Baker Street, London W1U 3BW",
+    ),
     "nl": ("Tulp Design B.V.", "Sanne de Vries <sanne@tulp.example>", "Keizersgracht 100, 1015 CV Amsterdam"),
 }
 
@@ -224,10 +228,28 @@ def holded(facts: Facts, language: str) -> Page:
     page = Page()
     _head(page, language)
     labels = {
-        "es": ("FACTURA", "Nº factura", "Fecha", "Vencimiento", ("Concepto", "Unidades", "Precio", "Subtotal"),
-               "Base imponible", f"IVA {facts.vat}%", f"IRPF {facts.irpf}%", "TOTAL"),
-        "en": ("INVOICE", "Invoice number", "Date", "Due date", ("Item", "Units", "Price", "Subtotal"),
-               "Subtotal", f"VAT {facts.vat}%", f"IRPF {facts.irpf}%", "TOTAL"),
+        "es": (
+            "FACTURA",
+            "Nº factura",
+            "Fecha",
+            "Vencimiento",
+            ("Concepto", "Unidades", "Precio", "Subtotal"),
+            "Base imponible",
+            f"IVA {facts.vat}%",
+            f"IRPF {facts.irpf}%",
+            "TOTAL",
+        ),
+        "en": (
+            "INVOICE",
+            "Invoice number",
+            "Date",
+            "Due date",
+            ("Item", "Units", "Price", "Subtotal"),
+            "Subtotal",
+            f"VAT {facts.vat}%",
+            f"IRPF {facts.irpf}%",
+            "TOTAL",
+        ),
     }[language]
     page.right(540, 790, labels[0], 16)
     page.at(380, 760, labels[1], 9).right(540, 760, facts.number, 9)
@@ -252,9 +274,11 @@ def billin(facts: Facts, language: str) -> Page:
     page.at(56, 596, facts.number, 9).at(200, 596, when(facts.issued, "dmy"), 9)
     page.at(330, 596, when(facts.due, "dmy"), 9)
     y = _lines_table(page, facts, language, 560, ("Descripción", "Cantidad", "Precio", "Importe"))
-    headers = ["BASE IMPONIBLE", f"IVA {facts.vat}%"] + ([f"RETENCIÓN {facts.irpf}%"] if facts.irpf else []) + [
-        "TOTAL"
-    ]
+    headers = (
+        ["BASE IMPONIBLE", f"IVA {facts.vat}%"]
+        + ([f"RETENCIÓN {facts.irpf}%"] if facts.irpf else [])
+        + ["TOTAL"]
+    )
     values = [facts.net, facts.tax] + ([facts.withheld] if facts.irpf else []) + [facts.payable]
     xs = [150, 260, 380, 540][-len(headers) :]
     for x, header, value in zip(xs, headers, values, strict=True):
@@ -266,16 +290,42 @@ def quaderno(facts: Facts, language: str) -> Page:
     """Quaderno: "Invoice #" at the top, dates under their labels, "Total" with the code."""
     page = Page()
     words = {
-        "en": ("Invoice", "Issue date", "Due date", "Bill to", ("Description", "Qty", "Unit price", "Amount"),
-               "Subtotal", f"VAT ({facts.vat}%)", "Total"),
-        "es": ("Factura", "Fecha de emisión", "Fecha de vencimiento", "Facturar a",
-               ("Descripción", "Cant.", "Precio", "Importe"), "Subtotal", f"IVA ({facts.vat}%)", "Total"),
-        "nl": ("Factuur", "Factuurdatum", "Vervaldatum", "Aan", ("Omschrijving", "Aantal", "Prijs", "Bedrag"),
-               "Subtotaal", f"Btw ({facts.vat}%)", "Totaal"),
+        "en": (
+            "Invoice",
+            "Issue date",
+            "Due date",
+            "Bill to",
+            ("Description", "Qty", "Unit price", "Amount"),
+            "Subtotal",
+            f"VAT ({facts.vat}%)",
+            "Total",
+        ),
+        "es": (
+            "Factura",
+            "Fecha de emisión",
+            "Fecha de vencimiento",
+            "Facturar a",
+            ("Descripción", "Cant.", "Precio", "Importe"),
+            "Subtotal",
+            f"IVA ({facts.vat}%)",
+            "Total",
+        ),
+        "nl": (
+            "Factuur",
+            "Factuurdatum",
+            "Vervaldatum",
+            "Aan",
+            ("Omschrijving", "Aantal", "Prijs", "Bedrag"),
+            "Subtotaal",
+            f"Btw ({facts.vat}%)",
+            "Totaal",
+        ),
     }[language]
     page.at(56, 790, f"{words[0]} #{facts.number}", 18)
     page.at(56, 760, words[1], 9).at(200, 760, words[2], 9)
-    page.at(56, 746, when(facts.issued, "long", language), 9).at(200, 746, when(facts.due, "long", language), 9)
+    page.at(56, 746, when(facts.issued, "long", language), 9).at(
+        200, 746, when(facts.due, "long", language), 9
+    )
     page.at(380, 760, SELLER[0], 10).at(380, 746, SELLER[2], 8)
     page.at(56, 710, words[3], 9).at(56, 696, CLIENTS[language][0], 10)
     y = _lines_table(page, facts, language, 650, words[4])
@@ -300,8 +350,11 @@ def moneybird(facts: Facts, language: str) -> Page:
     for label, value in pairs:
         page.at(56, y, label, 9).at(160, y, value, 9)
         y -= 14
-    headers = ("Omschrijving", "Aantal", "Prijs", "Bedrag") if language == "nl" else (
-        "Description", "Quantity", "Price", "Amount")
+    headers = (
+        ("Omschrijving", "Aantal", "Prijs", "Bedrag")
+        if language == "nl"
+        else ("Description", "Quantity", "Price", "Amount")
+    )
     y = _lines_table(page, facts, "nl", 560, headers)
     rows = (
         (("Subtotaal", facts.net), (f"{facts.vat}% btw", facts.tax), ("Totaal", facts.total))
@@ -332,7 +385,9 @@ def jortt(facts: Facts, language: str) -> Page:
     y = _lines_table(page, facts, "nl", 640, ("Omschrijving", "Aantal", "Tarief", "Bedrag"))
     page.at(360, y, "Totaal excl. btw", 9).right(540, y, money(facts.net, "nl", style="before"), 9)
     page.at(360, y - 14, f"Btw {facts.vat}%", 9).right(540, y - 14, money(facts.tax, "nl", style="before"), 9)
-    page.at(360, y - 30, "Totaal incl. btw", 10).right(540, y - 30, money(facts.total, "nl", style="before"), 10)
+    page.at(360, y - 30, "Totaal incl. btw", 10).right(
+        540, y - 30, money(facts.total, "nl", style="before"), 10
+    )
     return page
 
 
@@ -363,7 +418,12 @@ def freshbooks(facts: Facts, language: str) -> Page:
     page.at(320, 686, "Reference", 9).at(320, 672, "2026-PO-7", 9)
     page.right(540, 720, "Amount Due (EUR)", 9).right(540, 700, money(facts.total, language), 16)
     y = _lines_table(page, facts, language, 620, ("Description", "Qty", "Rate", "Line Total"))
-    for label, value in (("Subtotal", facts.net), ("Tax", facts.tax), ("Total", facts.total), ("Amount Paid", 0)):
+    for label, value in (
+        ("Subtotal", facts.net),
+        ("Tax", facts.tax),
+        ("Total", facts.total),
+        ("Amount Paid", 0),
+    ):
         page.right(450, y, label, 9).right(540, y, money(Decimal(value), language, style="plain"), 9)
         y -= 14
     page.right(450, y - 6, "Amount Due (EUR)", 10).right(540, y - 6, money(facts.total, language), 10)
@@ -398,7 +458,11 @@ def zoho(facts: Facts, language: str) -> Page:
     page.at(330, 686, "Terms :", 9).right(540, 686, f"Net {facts.due_days}", 9)
     page.at(330, 672, "Due Date :", 9).right(540, 672, when(facts.due, "short"), 9)
     y = _lines_table(page, facts, language, 620, ("Item & Description", "Qty", "Rate", "Amount"))
-    for label, value in (("Sub Total", facts.net), (f"Tax ({facts.vat}%)", facts.tax), ("Total", facts.total)):
+    for label, value in (
+        ("Sub Total", facts.net),
+        (f"Tax ({facts.vat}%)", facts.tax),
+        ("Total", facts.total),
+    ):
         page.right(450, y, label, 9).right(540, y, money(value, language), 9)
         y -= 14
     page.right(450, y, "Balance Due", 10).right(540, y, money(facts.total, language), 10)
@@ -417,8 +481,12 @@ def xero(facts: Facts, language: str) -> Page:
     headers = ("Description", "Quantity", "Unit Price", "Amount EUR")
     y = _lines_table(page, facts, language, 640, headers)
     page.right(450, y, "Subtotal", 9).right(540, y, money(facts.net, language, style="plain"), 9)
-    page.right(450, y - 14, f"TOTAL VAT {facts.vat}%", 9).right(540, y - 14, money(facts.tax, language, style="plain"), 9)
-    page.right(450, y - 30, "TOTAL EUR", 10).right(540, y - 30, money(facts.total, language, style="plain"), 10)
+    page.right(450, y - 14, f"TOTAL VAT {facts.vat}%", 9).right(
+        540, y - 14, money(facts.tax, language, style="plain"), 9
+    )
+    page.right(450, y - 30, "TOTAL EUR", 10).right(
+        540, y - 30, money(facts.total, language, style="plain"), 10
+    )
     page.at(56, y - 80, f"Due Date: {when(facts.due, 'short')}", 10)
     return page
 
@@ -453,14 +521,36 @@ def office(facts: Facts, language: str) -> Page:
     page = Page()
     _head(page, language)
     words = {
-        "es": ("FACTURA Nº:", "Fecha:", "Forma de pago: transferencia bancaria a {d} días",
-               ("Concepto", "Cantidad", "Precio", "Importe"), "Base imponible", f"IVA ({facts.vat}%)",
-               f"Retención IRPF ({facts.irpf}%)", "TOTAL FACTURA"),
-        "en": ("Invoice No.", "Date:", "Payment terms: {d} days", ("Description", "Qty", "Price", "Amount"),
-               "Net total", f"VAT {facts.vat}%", "", "Total incl. VAT"),
-        "nl": ("Factuurnummer:", "Datum:", "Gelieve binnen {d} dagen te betalen",
-               ("Omschrijving", "Aantal", "Prijs", "Bedrag"), "Subtotaal", f"BTW {facts.vat}%", "",
-               "Totaal incl. btw"),
+        "es": (
+            "FACTURA Nº:",
+            "Fecha:",
+            "Forma de pago: transferencia bancaria a {d} días",
+            ("Concepto", "Cantidad", "Precio", "Importe"),
+            "Base imponible",
+            f"IVA ({facts.vat}%)",
+            f"Retención IRPF ({facts.irpf}%)",
+            "TOTAL FACTURA",
+        ),
+        "en": (
+            "Invoice No.",
+            "Date:",
+            "Payment terms: {d} days",
+            ("Description", "Qty", "Price", "Amount"),
+            "Net total",
+            f"VAT {facts.vat}%",
+            "",
+            "Total incl. VAT",
+        ),
+        "nl": (
+            "Factuurnummer:",
+            "Datum:",
+            "Gelieve binnen {d} dagen te betalen",
+            ("Omschrijving", "Aantal", "Prijs", "Bedrag"),
+            "Subtotaal",
+            f"BTW {facts.vat}%",
+            "",
+            "Totaal incl. btw",
+        ),
     }[language]
     page.at(56, 650, words[0], 11).at(160, 650, facts.number, 11)
     page.at(330, 650, words[1], 11).at(380, 650, when(facts.issued, "long", language), 11)
@@ -595,13 +685,13 @@ def invoice_email(
     nameless: bool = False,
 ) -> bytes:
     """The email in Sent that carries the invoice (the PDF nameless when asked)."""
-    from datetime import datetime, time, timezone
+    from datetime import datetime, time
 
     message = EmailMessage()
     message["From"] = "Lucía Romero <lucia@freelancer.example>"
     message["To"] = CLIENTS[language][1]
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.combine(sent, time(10, 30), tzinfo=timezone.utc))
+    message["Date"] = format_datetime(datetime.combine(sent, time(10, 30), tzinfo=UTC))
     message["Message-ID"] = message_id
     message.set_content(body)
     if pdf is not None:
@@ -657,39 +747,104 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
                 issued = first_day + timedelta(days=index * 3)
                 facts = Facts(
                     number=NUMBERS[index % len(NUMBERS)] + (str(index) if index >= len(NUMBERS) else ""),
-                    lines=(("Diseño web" if language == "es" else "Web design", AMOUNTS[index % len(AMOUNTS)]),)
-                    + ((("Mantenimiento" if language == "es" else "Maintenance", Decimal("120.00")),) if variant else ()),
+                    lines=(
+                        ("Diseño web" if language == "es" else "Web design", AMOUNTS[index % len(AMOUNTS)]),
+                    )
+                    + (
+                        (("Mantenimiento" if language == "es" else "Maintenance", Decimal("120.00")),)
+                        if variant
+                        else ()
+                    ),
                     issued=issued,
                     due_days=(14, 30)[variant],
-                    irpf=15 if (language == "es" and variant == 1 and tool in ("Holded", "Billin", "office")) else 0,
+                    irpf=15
+                    if (language == "es" and variant == 1 and tool in ("Holded", "Billin", "office"))
+                    else 0,
                 )
-                out.append(_sample(f"{tool.lower().replace(' ', '-')}-{language}-{variant + 1}", tool, language,
-                                   layout(facts, language), facts))
+                out.append(
+                    _sample(
+                        f"{tool.lower().replace(' ', '-')}-{language}-{variant + 1}",
+                        tool,
+                        language,
+                        layout(facts, language),
+                        facts,
+                    )
+                )
     # Factur-X inside the PDF: the printed page alone would be misread (no due date, a
     # total that is only a subtotal, a number given only in the file name).
     for n, (language, layout) in enumerate((("es", holded), ("en", xero), ("nl", moneybird), ("en", zoho))):
         issued = first_day + timedelta(days=40 + n)
-        facts = Facts(number=f"FX-2026-{n + 1:03d}", lines=(("Consulting", Decimal("800.00") + n),), issued=issued,
-                      due_days=21, irpf=15 if language == "es" else 0)
+        facts = Facts(
+            number=f"FX-2026-{n + 1:03d}",
+            lines=(("Consulting", Decimal("800.00") + n),),
+            issued=issued,
+            due_days=21,
+            irpf=15 if language == "es" else 0,
+        )
         page = Page().at(56, 790, SELLER[0], 14).at(56, 700, "Factur-X", 9)
         page.at(56, 680, "Subtotal", 9).right(300, 680, money(facts.net, language), 9)
         pdf = page.pdf(embed=("factur-x.xml", factur_x(facts, CLIENTS[language][0])))
-        out.append(_sample(f"factur-x-{language}-{n + 1}", "Factur-X", language, None, facts, pdf=pdf,
-                           einvoice="Factur-X"))
+        out.append(
+            _sample(
+                f"factur-x-{language}-{n + 1}",
+                "Factur-X",
+                language,
+                None,
+                facts,
+                pdf=pdf,
+                einvoice="Factur-X",
+            )
+        )
         # Printed properly and embedded: data and print agree.
         facts = replace(facts, number=f"FXP-2026-{n + 1:03d}")
         pdf = layout(facts, language).pdf(embed=("factur-x.xml", factur_x(facts, CLIENTS[language][0])))
-        out.append(_sample(f"factur-x-printed-{language}-{n + 1}", "Factur-X", language, None, facts, pdf=pdf,
-                           einvoice="Factur-X"))
+        out.append(
+            _sample(
+                f"factur-x-printed-{language}-{n + 1}",
+                "Factur-X",
+                language,
+                None,
+                facts,
+                pdf=pdf,
+                einvoice="Factur-X",
+            )
+        )
     for n, language in enumerate(("nl", "en")):
-        facts = Facts(number=f"UBL-{2026}{n + 7:03d}", lines=(("Hosting", Decimal("240.00")),),
-                      issued=first_day + timedelta(days=50 + n), due_days=30)
-        out.append(_sample(f"ubl-{language}", "UBL", language, quaderno(facts, language), facts,
-                           xml=("invoice.xml", ubl(facts, CLIENTS[language][0])), einvoice="UBL"))
-    facts = Facts(number="B2026-0031", lines=(("Desarrollo", Decimal("1500.00")),),
-                  issued=first_day + timedelta(days=55), due_days=30, irpf=15)
-    out.append(_sample("facturae-es", "Facturae", "es", office(facts, "es"), facts,
-                       xml=("B2026-0031.xsig.xml", facturae(facts, CLIENTS["es"][0], series="B")), einvoice="Facturae"))
+        facts = Facts(
+            number=f"UBL-{2026}{n + 7:03d}",
+            lines=(("Hosting", Decimal("240.00")),),
+            issued=first_day + timedelta(days=50 + n),
+            due_days=30,
+        )
+        out.append(
+            _sample(
+                f"ubl-{language}",
+                "UBL",
+                language,
+                quaderno(facts, language),
+                facts,
+                xml=("invoice.xml", ubl(facts, CLIENTS[language][0])),
+                einvoice="UBL",
+            )
+        )
+    facts = Facts(
+        number="B2026-0031",
+        lines=(("Desarrollo", Decimal("1500.00")),),
+        issued=first_day + timedelta(days=55),
+        due_days=30,
+        irpf=15,
+    )
+    out.append(
+        _sample(
+            "facturae-es",
+            "Facturae",
+            "es",
+            office(facts, "es"),
+            facts,
+            xml=("B2026-0031.xsig.xml", facturae(facts, CLIENTS["es"][0], series="B")),
+            einvoice="Facturae",
+        )
+    )
     return out
 
 
@@ -707,14 +862,16 @@ def _sample(name, tool, language, page, facts: Facts, *, pdf=None, xml=None, ein
         message_id=f"<{name}@freelancer.example>",
         xml=xml,
     )
-    currency = "GBP" if False else facts.currency
     return Sample(
         name=name,
         tool=tool,
         language=language,
         email=email,
         expected=Expected(
-            number=facts.number, amount=facts.payable, currency=currency, issue_date=facts.issued,
+            number=facts.number,
+            amount=facts.payable,
+            currency=facts.currency,  # EUR, also for the client whose default is GBP
+            issue_date=facts.issued,
             due_date=facts.due,
         ),
         einvoice=einvoice,

@@ -120,7 +120,8 @@ def run(rules_dir: Path | None = None) -> dict:
         "languages": sorted({s.language for s in invoices}),
         "einvoices": sum(1 for s in invoices if s.einvoice),
         "accuracy": {field: right[field] / total for field in FIELDS},
-        "all_fields_right": sum(1 for s in invoices if not any(m["sample"] == s.name for m in misses)) / total,
+        "all_fields_right": sum(1 for s in invoices if not any(m["sample"] == s.name for m in misses))
+        / total,
         "numbers_read_as_dates": dates_as_numbers,
         "numbers_missing_a_letter": lost_letters,
         "misses": misses,

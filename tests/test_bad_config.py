@@ -79,7 +79,9 @@ _override_twice, _override_twice_line = overridden(
     "overrides:\n  - read_number: V-12\n    message_id: '<a@b>'\n    number: NOV-12\n", 3
 )
 _override_nothing, _override_nothing_line = overridden("overrides:\n  - read_number: V-12\n", 2)
-_override_date, _override_date_line = overridden("overrides:\n  - read_number: V-12\n    due_date: 30/04/2026\n", 3)
+_override_date, _override_date_line = overridden(
+    "overrides:\n  - read_number: V-12\n    due_date: 30/04/2026\n", 3
+)
 _order, _order_line = replaced("escalation.yaml", "after_days: 7\n", "after_days: 0\n")
 _stage_name, _stage_name_line = replaced("escalation.yaml", "name: second-reminder", "name: Second Reminder")
 _no_template, _no_template_line = replaced(

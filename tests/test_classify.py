@@ -220,8 +220,12 @@ def _einvoice_email(world, *, printed: tuple[str, ...], **facts):
     page = Page()
     for i, line in enumerate(printed):
         page.at(56, 760 - 14 * i, line)
-    return invoice_email(subject="Factura de marzo", body="Adjunto la factura.\n", filename="doc.pdf",
-                         pdf=page.pdf(embed=("factur-x.xml", factur_x(fx, "ACME"))))
+    return invoice_email(
+        subject="Factura de marzo",
+        body="Adjunto la factura.\n",
+        filename="doc.pdf",
+        pdf=page.pdf(embed=("factur-x.xml", factur_x(fx, "ACME"))),
+    )
 
 
 def test_an_embedded_factur_x_wins_over_the_printed_text(world):
@@ -241,7 +245,9 @@ def test_a_ubl_invoice_attached_without_a_pdf_is_an_invoice(world):
 
     from bench.invoice_pdfs import Facts, ubl
 
-    facts = Facts(number="2026-0099", lines=(("Hosting", Decimal("100.00")),), issued=date(2026, 3, 4), due_days=30)
+    facts = Facts(
+        number="2026-0099", lines=(("Hosting", Decimal("100.00")),), issued=date(2026, 3, 4), due_days=30
+    )
     message = EmailMessage()
     message["From"] = "Lucía <lucia@freelancer.example>"
     message["To"] = "sanne@tulp.example"
@@ -249,7 +255,9 @@ def test_a_ubl_invoice_attached_without_a_pdf_is_an_invoice(world):
     message["Date"] = "Wed, 04 Mar 2026 10:00:00 +0100"
     message["Message-ID"] = "<ubl@x>"
     message.set_content("Zie bijlage.")
-    message.add_attachment(ubl(facts, "Tulp"), maintype="application", subtype="xml", filename="2026-0099.xml")
+    message.add_attachment(
+        ubl(facts, "Tulp"), maintype="application", subtype="xml", filename="2026-0099.xml"
+    )
     invoice = classify(world, message.as_bytes()).invoice
     assert (invoice.client, invoice.number, invoice.due_date) == ("tulp", "2026-0099", date(2026, 4, 3))
     assert invoice.amount == Money(amount=Decimal("121.00"), currency="EUR")
@@ -277,7 +285,11 @@ def test_an_override_by_number_read_fixes_a_misread_without_touching_the_mail(tm
 
 def test_an_override_by_message_id_sets_the_due_date(tmp_path):
     rules = _with_overrides(tmp_path, "overrides:\n  - message_id: '<fix@x>'\n    due_date: 2026-05-01\n")
-    fixed = classify_sent(parse_mail(invoice_email(message_id="<fix@x>")), rules, tz=TZ, seen_on=TODAY).invoice
-    other = classify_sent(parse_mail(invoice_email(message_id="<other@x>")), rules, tz=TZ, seen_on=TODAY).invoice
+    fixed = classify_sent(
+        parse_mail(invoice_email(message_id="<fix@x>")), rules, tz=TZ, seen_on=TODAY
+    ).invoice
+    other = classify_sent(
+        parse_mail(invoice_email(message_id="<other@x>")), rules, tz=TZ, seen_on=TODAY
+    ).invoice
     assert fixed.due_date == date(2026, 5, 1) and fixed.source_of("due_date") == "override"
     assert other.due_date == date(2026, 3, 16)

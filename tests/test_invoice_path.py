@@ -264,7 +264,12 @@ def test_invoices_in_the_layouts_of_the_tools_are_read_whole(world, me):
     report = me.run(max(s.expected.issue_date for s in chosen.values()) + timedelta(days=1))
     read = {i.number: (i.amount.amount, i.amount.currency, i.issue_date, i.due_date) for i in report.invoices}
     assert read == {
-        s.expected.number: (s.expected.amount, s.expected.currency, s.expected.issue_date, s.expected.due_date)
+        s.expected.number: (
+            s.expected.amount,
+            s.expected.currency,
+            s.expected.issue_date,
+            s.expected.due_date,
+        )
         for s in chosen.values()
     }
     assert len(chosen) >= 12
@@ -277,7 +282,10 @@ def test_check_summarises_what_the_last_invoices_in_sent_read_as(world, me, monk
         sample = _bench_sample(name)
         world.deliver("Sent", sample.email, when=at(sample.expected.issue_date))
     unreadable = invoice_email(
-        subject="Factura", body="Adjunto la factura.\n", pdf_lines=("Gracias",), filename="doc.pdf",
+        subject="Factura",
+        body="Adjunto la factura.\n",
+        pdf_lines=("Gracias",),
+        filename="doc.pdf",
         sent=at(date(2026, 6, 1)),
         message_id="<unreadable@freelancer.example>",
     )

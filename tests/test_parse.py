@@ -202,7 +202,13 @@ def test_the_factur_x_xml_inside_a_pdf_comes_with_the_attachment():
 def test_pdf_text_keeps_printed_rows_and_columns():
     from bench.invoice_pdfs import Page
 
-    pdf = Page().at(56, 700, "Nº FACTURA").at(300, 700, "FECHA").at(56, 686, "NOV-12").at(300, 686, "12/03/2026")
+    pdf = (
+        Page()
+        .at(56, 700, "Nº FACTURA")
+        .at(300, 700, "FECHA")
+        .at(56, 686, "NOV-12")
+        .at(300, 686, "12/03/2026")
+    )
     lines = [line for line in pdf_text(pdf.pdf()).splitlines() if line.strip()]
     assert lines[0].split() == ["Nº", "FACTURA", "FECHA"] and lines[1].split() == ["NOV-12", "12/03/2026"]
     assert lines[0].index("FECHA") == lines[1].index("12/03/2026")  # the columns line up

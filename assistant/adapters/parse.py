@@ -316,7 +316,11 @@ def _parts(message: email.message.Message) -> tuple[list[tuple[str, str, bool]],
         filename = part.get_filename()
         disposition = (part.get("Content-Disposition") or "").lower()
         payload = part.get_payload(decode=True) or b""
-        if filename or disposition.startswith("attachment") or content_type not in ("text/plain", "text/html"):
+        if (
+            filename
+            or disposition.startswith("attachment")
+            or content_type not in ("text/plain", "text/html")
+        ):
             attachments.append(_attachment(part, content_type, payload))
             continue
         charset = part.get_content_charset()
@@ -343,7 +347,9 @@ def _attachment(part: email.message.Message, content_type: str, data: bytes) -> 
         filename = decode_words(part.get_filename() or "")
     except Exception:  # a broken RFC 2231 parameter: the part still counts, nameless
         filename = ""
-    return Attachment(filename=filename or stable_name(content_type, data), content_type=content_type, data=data)
+    return Attachment(
+        filename=filename or stable_name(content_type, data), content_type=content_type, data=data
+    )
 
 
 # Extensions for the nameless parts that matter; anything else is ".bin".

@@ -232,7 +232,10 @@ def _invoice(
             for n, source in (
                 *([(normalise_invoice_number(xml.number), Source.EINVOICE)] if xml else []),
                 # The number the freelancer typed in the subject, then the printed one.
-                *((_number_only(n), Source.SUBJECT) for n in _captures(extract.number, "number", [header.subject])),
+                *(
+                    (_number_only(n), Source.SUBJECT)
+                    for n in _captures(extract.number, "number", [header.subject])
+                ),
                 (printed.number, Source.PDF_LABEL),
                 *(
                     (_number_only(n), source)
@@ -304,7 +307,10 @@ def _invoice(
         if terms is not None:
             due, read_from["due_date"] = calendar.due_date(issue_date, terms), Source.TERMS
         else:
-            due, read_from["due_date"] = calendar.due_date(issue_date, client.payment_terms_days), Source.CLIENT_TERMS
+            due, read_from["due_date"] = (
+                calendar.due_date(issue_date, client.payment_terms_days),
+                Source.CLIENT_TERMS,
+            )
 
     override = rules.invoices.override_for(header.message_id, number)
     if override is not None:
@@ -539,5 +545,7 @@ def reading_of(invoice: Invoice) -> str:
 def guesses_of(invoice: Invoice) -> str:
     """The facts of ``invoice`` that were assumed, for ``status``: "" when all were read."""
     return ", ".join(
-        f"{_FACT_NAMES.get(fact, fact)} ({source})" for fact, source in invoice.read_from if fact in invoice.guessed
+        f"{_FACT_NAMES.get(fact, fact)} ({source})"
+        for fact, source in invoice.read_from
+        if fact in invoice.guessed
     )

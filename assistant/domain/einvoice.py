@@ -139,7 +139,9 @@ def _cross_industry(root: ET.Element) -> EInvoice | None:
         if buyer is not None:
             buyer_name = _text(buyer, "Name")
             buyer_email = _first(
-                buyer, "URIUniversalCommunication/URIID", "DefinedTradeContact/EmailURIUniversalCommunication/URIID"
+                buyer,
+                "URIUniversalCommunication/URIID",
+                "DefinedTradeContact/EmailURIUniversalCommunication/URIID",
             )
     return EInvoice(
         format="Factur-X",
@@ -202,7 +204,9 @@ def _facturae(root: ET.Element) -> EInvoice | None:
     buyer_name = buyer_email = ""
     if buyer is not None:
         buyer_name = _first(buyer, "LegalEntity/CorporateName", "Individual/Name")
-        buyer_email = _first(buyer, "LegalEntity/ContactDetails/ElectronicMail", "Individual/ContactDetails/ElectronicMail")
+        buyer_email = _first(
+            buyer, "LegalEntity/ContactDetails/ElectronicMail", "Individual/ContactDetails/ElectronicMail"
+        )
     return EInvoice(
         format="Facturae",
         number=number,
@@ -210,7 +214,8 @@ def _facturae(root: ET.Element) -> EInvoice | None:
         due_date=_iso(_text(invoice, "PaymentDetails/Installment/InstallmentDueDate")),
         # TotalExecutableAmount: the total after IRPF withholding, what the client pays.
         total=_decimal(_first(invoice, "InvoiceTotals/TotalExecutableAmount", "InvoiceTotals/InvoiceTotal")),
-        currency=_first(invoice, "InvoiceIssueData/InvoiceCurrencyCode") or _text(root, "FileHeader/Batch/InvoiceCurrencyCode"),
+        currency=_first(invoice, "InvoiceIssueData/InvoiceCurrencyCode")
+        or _text(root, "FileHeader/Batch/InvoiceCurrencyCode"),
         buyer_name=buyer_name,
         buyer_email=buyer_email.lower(),
     )

@@ -391,7 +391,9 @@ class InvoiceLabels:
     def __post_init__(self) -> None:
         for i, pattern in enumerate(self.terms):
             if not {"days", "weeks"} & set(pattern.groupindex):
-                raise FieldError(("terms", i), "this terms pattern needs a named group (?P<days>...) or (?P<weeks>...)")
+                raise FieldError(
+                    ("terms", i), "this terms pattern needs a named group (?P<days>...) or (?P<weeks>...)"
+                )
         for kind in ("number", "title", "issue_date", "due_date", "payable", "total", "not_a_fact"):
             for i, label in enumerate(getattr(self, kind)):
                 if not label.strip():
@@ -418,9 +420,14 @@ class InvoiceOverride:
 
     def __post_init__(self) -> None:
         if bool(self.message_id) == bool(self.read_number):
-            raise FieldError("message_id", "an override names its invoice by message_id or by read_number (one of them)")
+            raise FieldError(
+                "message_id", "an override names its invoice by message_id or by read_number (one of them)"
+            )
         if not (self.number or self.amount is not None or self.currency or self.issue_date or self.due_date):
-            raise FieldError("number", "an override needs something to set: number, amount, currency, issue_date or due_date")
+            raise FieldError(
+                "number",
+                "an override needs something to set: number, amount, currency, issue_date or due_date",
+            )
         if self.amount is not None and self.amount <= 0:
             raise FieldError("amount", "an amount must be more than zero")
         if self.currency and not re.fullmatch(r"[A-Z]{3}", self.currency):

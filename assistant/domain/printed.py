@@ -112,9 +112,7 @@ _AFTER_LABEL = re.compile(
 _CELL = re.compile(r"\S+(?: \S+)*")  # a printed cell: words one space apart
 _TOKEN = re.compile(r"#?\s?(?P<token>[^\W_](?:[\w./-]*[^\W_])?)")
 _DIGIT = re.compile(r"\d")
-_AMOUNT_CELL = re.compile(
-    r"^[^\d%]{0,6}?-?\(?\d[\d.,'\u00a0\u202f ]*(?:,-{1,2}|\.-)?\)?[^\d%]{0,10}$"
-)
+_AMOUNT_CELL = re.compile(r"^[^\d%]{0,6}?-?\(?\d[\d.,'\u00a0\u202f ]*(?:,-{1,2}|\.-)?\)?[^\d%]{0,10}$")
 _NUMERIC_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
 
 

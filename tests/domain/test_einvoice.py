@@ -22,7 +22,11 @@ FACTS = Facts(
 def test_factur_x_gives_number_dates_payable_total_currency_and_buyer():
     found = read_einvoice(factur_x(FACTS, "ACME Soluciones S.L."))
     assert found.format == "Factur-X"
-    assert (found.number, found.issue_date, found.due_date) == ("NOV-12", date(2026, 3, 12), date(2026, 4, 11))
+    assert (found.number, found.issue_date, found.due_date) == (
+        "NOV-12",
+        date(2026, 3, 12),
+        date(2026, 4, 11),
+    )
     # DuePayableAmount (after IRPF), not GrandTotalAmount (1210.00)
     assert (found.total, found.currency) == (Decimal("1060.00"), "EUR")
     assert found.buyer_name == "ACME Soluciones S.L."

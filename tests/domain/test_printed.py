@@ -19,7 +19,9 @@ def read(text: str, language: str = "es"):
 
 
 def test_a_value_right_of_its_label_far_across_the_row():
-    found = read("Nº factura                F2026-0045\nFecha          12/03/2026\nTOTAL             1.060,00 €")
+    found = read(
+        "Nº factura                F2026-0045\nFecha          12/03/2026\nTOTAL             1.060,00 €"
+    )
     assert found.number == "F2026-0045"
     assert found.issue_date == date(2026, 3, 12)
     assert found.amount == (Decimal("1060.00"), "EUR")
@@ -31,7 +33,11 @@ def test_values_below_a_header_row_of_labels_stay_in_their_columns():
         "J-1043                              17/03/2026                       31/03/2026\n"
     )
     found = read(text)
-    assert (found.number, found.issue_date, found.due_date) == ("J-1043", date(2026, 3, 17), date(2026, 3, 31))
+    assert (found.number, found.issue_date, found.due_date) == (
+        "J-1043",
+        date(2026, 3, 17),
+        date(2026, 3, 31),
+    )
 
 
 def test_a_totals_table_gives_the_total_not_the_tax_beside_it():
@@ -105,7 +111,9 @@ def test_other_numbers_and_dates_are_not_the_invoices():
 
 def test_a_title_gives_the_number_beside_it_or_marked_under_it():
     assert read("FACTURA 2026/014").number == "2026/014"
-    assert read("                TAX INVOICE\n                      # INV-000017", "en").number == "INV-000017"
+    assert (
+        read("                TAX INVOICE\n                      # INV-000017", "en").number == "INV-000017"
+    )
     # An address under a title is no number.
     assert read("FACTURA\nCalle Mayor 12").number == ""
 
