@@ -241,6 +241,7 @@ class Engine:
                     {c.id: (c.name, c.language) for c in self.rules.clients.values()}, now
                 )
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
+                self._apply_overrides(now, report)
                 self._ingest(FolderRole.INBOX, folders.inbox, now, today, report)
                 self._save_contacts()
                 self._settle_calendar(now, today, report)
@@ -568,6 +569,28 @@ class Engine:
             self.store.locate_invoice(invoice, FolderRole.SENT, uid)
             if classify.paid_keyword_present(mail.header.flags, self.rules):
                 self._paid_tag(invoice, True, today, now, report)
+
+    def _apply_overrides(self, now: datetime, report: PassReport) -> None:
+        """invoices.yaml ``overrides:`` on invoices already in the ledger: a misread found
+        after the scan is fixed without editing the mail (classify.corrected decides)."""
+        for override in self.rules.invoices.overrides:
+            if override.message_id:
+                found = self.store.invoice_by_message_id(override.message_id.strip())
+                if found is None and not override.message_id.strip().startswith("<"):
+                    found = self.store.invoice_by_message_id(f"<{override.message_id.strip()}>")
+                named = [found] if found else []
+            else:
+                named = self.store.invoices_with_number(override.read_number.strip().upper())
+            for invoice in named:
+                fixed = classify.corrected(invoice, self.rules)
+                if fixed is None:
+                    continue
+                self.store.correct_invoice(fixed)
+                amount = (
+                    f"{fixed.amount.amount} {fixed.amount.currency}" if fixed.amount else "amount unknown"
+                )
+                detail = f"by an override in invoices.yaml: {amount}, issued {fixed.issue_date}, due {fixed.due_date}"
+                self._change(report, invoice_item(fixed), "corrected", detail, now)
 
     def _paid_tag(
         self, invoice: Invoice, present: bool, today: date, now: datetime, report: PassReport

@@ -6,6 +6,7 @@ Every test runs twice: against a real Dovecot over IMAPS and against a Maildir.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from assistant.domain.compose import KEY_HEADER
 from assistant.domain.model import InvoiceStatus
@@ -299,3 +300,27 @@ def test_check_summarises_what_the_last_invoices_in_sent_read_as(world, me, monk
     ) in out
     assert "'Factura' <unreadable@freelancer.example>: no number, no total read" in out
     assert me.drafts() == []  # check reads; it writes nothing
+
+
+def test_an_override_in_the_rules_fixes_an_invoice_already_read_and_its_reminder(world, me, tmp_path):
+    from assistant.config import packaged_rules_dir
+
+    send_invoice(world)  # its PDF says 1.210,00 €; say the freelancer really billed 1.331,00 €
+    me.run(date(2026, 3, 10))
+    shipped = (packaged_rules_dir() / "invoices.yaml").read_text(encoding="utf-8")
+    fixed = shipped.replace(
+        "overrides: []",
+        "overrides:\n  - message_id: '<inv-2026-001@freelancer.example>'\n    amount: 1331.00\n    due_date: 2026-03-20\n",
+    )
+    me = Freelancer(world, tmp_path / "config", rules={"invoices.yaml": fixed})
+    report = me.run(date(2026, 3, 17))
+    assert report.drafted == []  # due on the 20th now, not the 16th
+    assert any("acme/2026-001: corrected" in change for change in report.changes)
+    with me.store() as store:
+        invoice = store.invoice("acme", "2026-001")
+    assert (invoice.amount.amount, invoice.due_date) == (Decimal("1331.00"), date(2026, 3, 20))
+    assert invoice.source_of("amount") == "override" and invoice.source_of("number") == "subject"
+    assert me.run(date(2026, 3, 18)).changes == []  # corrected once, not on every pass
+    me.run(date(2026, 3, 21))
+    ((_, draft),) = me.drafts()
+    assert "1.331,00" in draft.get_body(("plain",)).get_content()

@@ -431,6 +431,24 @@ class Store:
             ),
         )
 
+    def correct_invoice(self, invoice: Invoice) -> None:
+        """Replace the facts read from an invoice (an override in invoices.yaml fixed a misread)."""
+        self.generation += 1
+        amount = invoice.amount
+        self._db.execute(
+            "UPDATE invoices SET amount = ?, currency = ?, issue_date = ?, due_date = ?, read_from = ? "
+            "WHERE client = ? AND number = ?",
+            (
+                str(amount.amount) if amount else None,
+                amount.currency if amount else None,
+                invoice.issue_date.isoformat(),
+                invoice.due_date.isoformat(),
+                json.dumps([list(pair) for pair in invoice.read_from]),
+                invoice.client,
+                invoice.number,
+            ),
+        )
+
     def locate_invoice(self, invoice: Invoice, folder: str, uid: Any) -> None:
         self._db.execute(
             "UPDATE invoices SET folder = ?, uid = ? WHERE client = ? AND number = ?",

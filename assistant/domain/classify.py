@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 
 from . import calendar
@@ -22,6 +23,7 @@ from .model import (
     DeliverableSeen,
     FolderRole,
     Invoice,
+    InvoiceOverride,
     InvoiceSeen,
     Mail,
     MailHeader,
@@ -312,24 +314,7 @@ def _invoice(
                 Source.CLIENT_TERMS,
             )
 
-    override = rules.invoices.override_for(header.message_id, number)
-    if override is not None:
-        if override.number:
-            number, read_from["number"] = normalise_invoice_number(override.number), Source.OVERRIDE
-        if override.amount is not None or override.currency:
-            value = override.amount if override.amount is not None else (amount.amount if amount else None)
-            if value is not None:
-                currency = override.currency or (amount.currency if amount else client.currency)
-                amount, read_from["amount"] = Money(amount=value, currency=currency), Source.OVERRIDE
-        if override.issue_date is not None:
-            issue_date, read_from["issue_date"] = override.issue_date, Source.OVERRIDE
-            if read_from["due_date"] in (Source.TERMS, Source.CLIENT_TERMS):
-                days = (due - issue_date).days  # keep the terms, from the right day
-                due = calendar.due_date(override.issue_date, max(0, days))
-        if override.due_date is not None:
-            due, read_from["due_date"] = override.due_date, Source.OVERRIDE
-
-    return Invoice(
+    invoice = Invoice(
         client=client.id,
         number=number,
         amount=amount,
@@ -343,12 +328,49 @@ def _invoice(
         attachment_sha256=hashlib.sha256(document.data).hexdigest() if document else "",
         read_from=tuple((fact, str(source)) for fact, source in read_from.items()),
     )
+    override = rules.invoices.override_for(header.message_id, number)
+    return _overridden(invoice, override, client.currency) if override is not None else invoice
 
 
 # A number is one token: "Factura 2026-001 – Rediseño" gives 2026-001, and a capture that
 # ran on to a date ("8-9-2022") or over a line is cut to what a number can be.
 _NUMBER_TOKEN = re.compile(r"[^\W_](?:[\w./-]*[^\W_])?")
 _NUMERIC_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+
+
+def corrected(invoice: Invoice, rules: Rules) -> Invoice | None:
+    """``invoice`` (already in the ledger) as its override in invoices.yaml says, or None
+    when no override names it or it already reads so. The number stays: it is the key
+    the reminders were written under."""
+    override = rules.invoices.override_for(invoice.message_id, invoice.number)
+    if override is None:
+        return None
+    client = rules.clients.get(invoice.client)
+    fixed = _overridden(invoice, replace(override, number=""), client.currency if client else "")
+    return fixed if fixed != invoice else None
+
+
+def _overridden(invoice: Invoice, override: InvoiceOverride, currency: str) -> Invoice:
+    read_from = dict(invoice.read_from)
+    changes: dict = {}
+    if override.number:
+        changes["number"], read_from["number"] = normalise_invoice_number(override.number), Source.OVERRIDE
+    amount = invoice.amount
+    if override.amount is not None or (override.currency and amount is not None):
+        value = override.amount if override.amount is not None else amount.amount
+        code = override.currency or (amount.currency if amount else currency)
+        changes["amount"], read_from["amount"] = Money(amount=value, currency=code), Source.OVERRIDE
+    due = invoice.due_date
+    if override.issue_date is not None:
+        changes["issue_date"], read_from["issue_date"] = override.issue_date, Source.OVERRIDE
+        if read_from.get("due_date") in (Source.TERMS, Source.CLIENT_TERMS):
+            # The same terms, counted from the right day.
+            due = calendar.due_date(override.issue_date, max(0, (invoice.due_date - invoice.issue_date).days))
+            changes["due_date"] = due
+    if override.due_date is not None:
+        changes["due_date"], read_from["due_date"] = override.due_date, Source.OVERRIDE
+    changes["read_from"] = tuple((fact, str(source)) for fact, source in read_from.items())
+    return replace(invoice, **changes)
 
 
 def _number_only(captured: str) -> str:
