@@ -119,6 +119,8 @@ def _cross_industry(root: ET.Element) -> EInvoice | None:
         return None
     transaction = root.find(_path("SupplyChainTradeTransaction"))
     if transaction is None:
+        transaction = root.find(_path("SpecifiedSupplyChainTradeTransaction"))  # ZUGFeRD 1
+    if transaction is None:
         transaction = root
     settlement = transaction.find(_path("ApplicableHeaderTradeSettlement"))
     if settlement is None:
@@ -129,6 +131,8 @@ def _cross_industry(root: ET.Element) -> EInvoice | None:
     total = currency = due = None
     if settlement is not None:
         summary = settlement.find(_path("SpecifiedTradeSettlementHeaderMonetarySummation"))
+        if summary is None:
+            summary = settlement.find(_path("SpecifiedTradeSettlementMonetarySummation"))  # ZUGFeRD 1
         if summary is not None:
             total = _decimal(_first(summary, "DuePayableAmount", "GrandTotalAmount"))
         currency = _text(settlement, "InvoiceCurrencyCode")
