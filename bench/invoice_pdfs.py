@@ -57,14 +57,25 @@ class Page:
     def right(self, x: float, y: float, text: str, size: float = 10) -> Page:
         return self.at(x - text_width(text, size), y, text, size)
 
-    def pdf(self, *, embed: tuple[str, bytes] | None = None) -> bytes:
+    def pdf(self, *, embed: tuple[str, bytes] | None = None, by_word: bool = False) -> bytes:
+        """The page as a PDF; ``by_word`` draws each word on its own, at its own position,
+        as many PDF generators do (the reader must put the row together again)."""
+
         def escape(text: str) -> bytes:
             raw = text.encode("cp1252", errors="replace")
             return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
+        pieces = []
+        for x, y, text, size in self.cells:
+            if not by_word:
+                pieces.append((x, y, text, size))
+                continue
+            for word in text.split(" "):
+                pieces.append((x, y, word, size))
+                x += text_width(word + " ", size)
         content = b" ".join(
             b"BT /F1 %.1f Tf %.2f %.2f Td (" % (size, x, y) + escape(text) + b") Tj ET"
-            for x, y, text, size in self.cells
+            for x, y, text, size in pieces
         )
         data = pdf_file(
             [
@@ -761,13 +772,16 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
                     if (language == "es" and variant == 1 and tool in ("Holded", "Billin", "office"))
                     else 0,
                 )
+                # The second variant draws word by word, as many generators do.
+                page = layout(facts, language)
                 out.append(
                     _sample(
                         f"{tool.lower().replace(' ', '-')}-{language}-{variant + 1}",
                         tool,
                         language,
-                        layout(facts, language),
+                        None,
                         facts,
+                        pdf=page.pdf(by_word=variant == 1),
                     )
                 )
     # Factur-X inside the PDF: the printed page alone would be misread (no due date, a
@@ -861,6 +875,8 @@ def _sample(name, tool, language, page, facts: Facts, *, pdf=None, xml=None, ein
         sent=facts.issued,
         message_id=f"<{name}@freelancer.example>",
         xml=xml,
+        # Some mail clients and tools attach the PDF with no file name at all.
+        nameless=name.endswith("-2") and language != "en",
     )
     return Sample(
         name=name,

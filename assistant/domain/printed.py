@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .extract import _SMALL_NUMBERS, normalise_invoice_number, parse_amount, parse_date
+from .extract import _MONTHS, _SMALL_NUMBERS, normalise_invoice_number, parse_amount, parse_date
 from .model import InvoiceLabels
 
 __all__ = ["PrintedInvoice", "read_printed", "terms_days"]
@@ -56,8 +56,9 @@ def _label_regex(label: str) -> str:
         core = word.rstrip(".:")
         escaped = "".join("[º°o]" if c in "º°" else re.escape(c) for c in core)
         parts.append(escaped + (r"\.?" if word.endswith(".") else ""))
-    # One or two spaces between a label's words: a wider gap separates two printed cells.
-    body = r"[^\S\n]{1,2}".join(parts)
+    # Up to two spaces between a label's words (none: laying a page out in characters
+    # glues some words, "InvoiceDate", "incl.btw"); a wider gap separates two cells.
+    body = r"[^\S\n]{0,2}".join(parts)
     # Whole words only: "No" never reads the "NO" of "NOV-12"; "Total" not the one of "Subtotal".
     return rf"(?<![^\W_]){body}(?![^\W\d_])"
 
@@ -109,7 +110,9 @@ class _Label:
 _AFTER_LABEL = re.compile(
     r"[^\S\n]*(?:\((?:[A-Z]{3}|[€$£])\)[^\S\n]*)?(?:[:#]|\.(?!\d))?[^\S\n]*(?:\((?:[A-Z]{3}|[€$£])\))?[^\S\n]*"
 )
-_CELL = re.compile(r"\S+(?: \S+)*")  # a printed cell: words one space apart
+# A printed cell: words at most two spaces apart (laying text out in characters widens
+# some gaps inside a phrase); three or more spaces part two cells.
+_CELL = re.compile(r"\S+(?:[^\S\n]{1,2}\S+)*")
 _TOKEN = re.compile(r"#?\s?(?P<token>[^\W_](?:[\w./-]*[^\W_])?)")
 _DIGIT = re.compile(r"\d")
 _AMOUNT_CELL = re.compile(r"^[^\d%]{0,6}?-?\(?\d[\d.,'\u00a0\u202f ]*(?:,-{1,2}|\.-)?\)?[^\d%]{0,10}$")
@@ -164,7 +167,7 @@ def _read(text: str, labels: InvoiceLabels, language: str) -> PrintedInvoice:
         return _number_in(cell, language)
 
     def read_date(cell: str) -> date | None:
-        return parse_date(cell, language=language)
+        return parse_date(cell, language=language) or parse_date(_unglued(cell), language=language)
 
     def read_amount(cell: str) -> tuple[Decimal, str | None] | None:
         return _amount_in(cell, language)
@@ -217,7 +220,11 @@ def _cells(line: str, start: int, end: int) -> list[tuple[int, int, str]]:
 def _right_of(lines: list[str], label: _Label, by_row: dict[int, list[_Label]]) -> list[str]:
     """The cells after ``label`` on its row, up to the next label."""
     line = lines[label.row]
-    stop = min((lb.start for lb in by_row.get(label.row, ()) if lb.start >= label.end), default=len(line))
+    # A title word ("FACTURA") ends no value: it is part of labels such as "TOTAL   FACTURA".
+    stop = min(
+        (lb.start for lb in by_row.get(label.row, ()) if lb.start >= label.end and lb.kind != "title"),
+        default=len(line),
+    )
     return [cell for _, _, cell in _cells(line, label.end, stop)]
 
 
@@ -264,6 +271,18 @@ def _left_of(lines: list[str], label: _Label, by_row: dict[int, list[_Label]]) -
     return cells[-1][2] if cells else ""
 
 
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_GLUED_MONTH = re.compile(
+    rf"(?i)(?<![^\W\d_])(de|of)?({'|'.join(sorted(_MONTHS, key=len, reverse=True))})(de|del)?(?![^\W\d_])"
+)
+
+
+def _unglued(cell: str) -> str:
+    """A date whose words a character layout glued: "1de abrilde 2026" -> "1 de abril de 2026"."""
+    spaced = _LETTER_DIGIT.sub(" ", cell)
+    return _GLUED_MONTH.sub(lambda m: " ".join(g for g in m.groups() if g), spaced)
+
+
 def _number_in(cell: str, language: str) -> str | None:
     match = _TOKEN.match(cell.strip())
     if match is None:
@@ -306,8 +325,9 @@ def terms_days(text: str, patterns) -> int | None:
     """The payment terms ``text`` states, in days ("a 30 días", "net 30", "binnen 14 dagen")."""
     if not isinstance(text, str):
         return None
+    spaced = _LETTER_DIGIT.sub(" ", text)  # "within30 days", as a character layout glues it
     for pattern in patterns:
-        match = pattern.search(text)
+        match = pattern.search(text) or pattern.search(spaced)
         if match is None:
             continue
         groups = match.groupdict()

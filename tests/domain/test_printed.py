@@ -142,3 +142,15 @@ def test_payment_terms_printed_on_the_invoice(text, days):
 def test_nothing_printed_reads_as_nothing():
     found = read("")
     assert (found.number, found.amount, found.issue_date, found.due_date) == ("", None, None, None)
+
+
+def test_words_a_character_layout_glued_or_spread_are_still_read():
+    """pypdf lays a page out in characters: separately drawn words come out glued
+    ("InvoiceNumber", "incl.btw", "1de abrilde 2026") or a few spaces apart."""
+    assert read("InvoiceNumber\nE26-11828", "en").number == "E26-11828"
+    assert read("Totaal  incl.btw                  € 3.110,30", "nl").amount == (Decimal("3110.30"), "EUR")
+    assert read("Fecha de emisión\n1de abrilde 2026").issue_date == date(2026, 4, 1)
+    assert read("Datum:                 25 april2026", "nl").issue_date == date(2026, 4, 25)
+    found = read("Base   imponible      1.120,00   €\nTOTAL     FACTURA                      1.187,20    €")
+    assert found.amount[0] == Decimal("1187.20") and found.currency == "EUR"
+    assert terms_days("Please pay thetotalamount  within30 days", TERMS) == 30
