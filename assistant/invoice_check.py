@@ -23,6 +23,7 @@ from .domain.model import FolderRole, Invoice, Source
 
 LOOK_BACK_DAYS = 180
 LAST = 12  # the invoices summarised
+MAX_FETCHED = 300  # mail to clients read whole at most: `check` stays quick on a busy Sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def last_invoices(mailbox: Mailbox, config: Config, today: date, *, last: int = 
             )
             if seen is not None:
                 found.append(seen.invoice)
-        if len(found) >= last:
+        if len(found) >= last or start + 50 >= MAX_FETCHED:
             break
     found.sort(key=lambda i: i.sent_at, reverse=True)
     return InvoiceReading(invoices=tuple(found[:last]), days=LOOK_BACK_DAYS)

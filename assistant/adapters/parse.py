@@ -17,6 +17,8 @@ the whole pass its memory or time.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.message
 import email.policy
@@ -272,11 +274,41 @@ def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
         # PDF: an invoice never found) and names a nameless one at random on each parse.
         # Its message tree is the standard library's: the parts are read from it ourselves.
         texts, attachments = _parts(parsed.message) if parsed.message is not None else ([], [])
+        # What mail-parser recovers beyond the tree (a part in a broken multipart's
+        # epilogue) is kept too.
+        have = {a.data for a in attachments}
+        for item in parsed.attachments:
+            extra = _mailparser_attachment(item)
+            if extra.data and extra.data not in have:
+                attachments.append(extra)
+                have.add(extra.data)
     if any(bare for _, _, bare in texts):
         # A body in cp1252 without a charset: mail-parser read it as UTF-8 and lost its
         # accents; our reading keeps them.
         text = _text_of(texts) or text
     return text, attachments
+
+
+# mail-parser's name for a part without one: ten random lower-case letters.
+_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")
+
+
+def _mailparser_attachment(item: dict) -> Attachment:
+    payload = item.get("payload") or ""
+    content_type = (item.get("mail_content_type") or "application/octet-stream").lower()
+    if item.get("binary"):
+        try:
+            data = base64.b64decode(payload)
+        except (binascii.Error, ValueError):
+            data = payload.encode("ascii", errors="replace")
+    else:
+        data = (
+            payload.encode("utf-8", errors="surrogateescape") if isinstance(payload, str) else bytes(payload)
+        )
+    filename = decode_words(item.get("filename") or "")
+    if not filename or _RANDOM_NAME.fullmatch(filename):
+        filename = stable_name(content_type, data)
+    return Attachment(filename=filename, content_type=content_type, data=data)
 
 
 def _with_stdlib(raw: bytes) -> tuple[str, list[Attachment]]:
@@ -302,30 +334,37 @@ def _parts(message: email.message.Message) -> tuple[list[tuple[str, str, bool]],
     stack = [message]
     while stack:
         part = stack.pop()
-        content_type = part.get_content_type()
-        if content_type == "message/rfc822" and part is not message:
-            # A forwarded or attached message is one file, not parts of this one.
-            inner = part.get_payload()
-            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-            attachments.append(_attachment(part, content_type, data))
-            continue
-        if part.is_multipart():
-            payload = part.get_payload()
-            stack.extend(reversed(payload if isinstance(payload, list) else []))
-            continue
-        filename = part.get_filename()
-        disposition = (part.get("Content-Disposition") or "").lower()
-        payload = part.get_payload(decode=True) or b""
-        if (
-            filename
-            or disposition.startswith("attachment")
-            or content_type not in ("text/plain", "text/html")
-        ):
-            attachments.append(_attachment(part, content_type, payload))
-            continue
-        charset = part.get_content_charset()
-        texts.append((content_type, *_decode_text(payload, charset)))
+        try:
+            _read_part(part, part is message, stack, texts, attachments)
+        except Exception as exc:  # one broken part must not cost the others
+            log.info("a MIME part unreadable (%s); kept as it is", type(exc).__name__)
+            raw = part.get_payload()
+            data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+            attachments.append(
+                Attachment(filename=stable_name("", data), content_type="application/octet-stream", data=data)
+            )
     return texts, attachments
+
+
+def _read_part(part, top: bool, stack: list, texts: list, attachments: list[Attachment]) -> None:
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822" and not top:
+        # A forwarded or attached message is one file, not parts of this one.
+        inner = part.get_payload()
+        data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        attachments.append(_attachment(part, content_type, data))
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        stack.extend(reversed(payload if isinstance(payload, list) else []))
+        return
+    filename = part.get_filename()
+    disposition = str(part.get("Content-Disposition") or "").lower()  # compat32 may give a Header
+    payload = part.get_payload(decode=True) or b""
+    if filename or disposition.startswith("attachment") or content_type not in ("text/plain", "text/html"):
+        attachments.append(_attachment(part, content_type, payload))
+        return
+    texts.append((content_type, *_decode_text(payload, part.get_content_charset())))
 
 
 def _decode_text(payload: bytes, charset: str | None) -> tuple[str, bool]:
