@@ -293,3 +293,43 @@ def test_an_override_by_message_id_sets_the_due_date(tmp_path):
     ).invoice
     assert fixed.due_date == date(2026, 5, 1) and fixed.source_of("due_date") == "override"
     assert other.due_date == date(2026, 3, 16)
+
+
+# --------------------------------------------------------------------------- the misreadings of issue 17
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "number"),
+    [
+        ("Factura NOV-12", "Adjunto la factura.\n", "NOV-12"),  # was V-12: "NO" read as "nº"
+        ("Invoice N-0077", "Attached.\n", "N-0077"),
+        ("Factura nº 2026-014", "Adjunto la factura.\n", "2026-014"),
+        # the pattern ran over the line break and took the date for the number
+        ("Proyecto", "Te envío la factura\n8-9-2022 por el proyecto.\nFactura nº F-77\n", "F-77"),
+    ],
+)
+def test_a_number_keeps_its_letters_and_is_never_a_date(world, subject, body, number):
+    seen = classify(
+        world, invoice_email(subject=subject, body=body, filename="doc.pdf", pdf_lines=("Gracias",))
+    )
+    assert seen.invoice.number == number
+
+
+@pytest.mark.parametrize(
+    ("lines", "fact", "value"),
+    [
+        (("Fecha factura: 05/03/2026",), "issue_date", date(2026, 3, 5)),
+        (("TOTAL FACTURA   1.060,00 €",), "amount", Decimal("1060.00")),
+        (("Total con IVA   319,00 €",), "amount", Decimal("319.00")),
+        (("Totaal incl. btw   € 319,00",), "amount", Decimal("319.00")),
+        (("Total incl. VAT   €319.00",), "amount", Decimal("319.00")),
+        (("Fecha: 02/03/2026", "Due:   20/03/2026"), "due_date", date(2026, 3, 20)),
+        (("Subtotal      BTW       Totaal", "263,64        55,36      319,00"), "amount", Decimal("319.00")),
+    ],
+)
+def test_the_labels_the_issue_found_missed_are_read(world, lines, fact, value):
+    seen = classify(
+        world, invoice_email(body="Adjunto la factura.\n", pdf_lines=("FACTURA 2026-001", *lines))
+    )
+    read = getattr(seen.invoice, fact)
+    assert (read.amount if fact == "amount" else read) == value
