@@ -233,7 +233,11 @@ def test_every_attachment_mail_parser_finds_in_the_corpora_is_kept_and_more(corp
         for item in theirs:
             payload = item.get("payload") or ""
             try:
-                kept = base64.b64decode(payload) if item.get("binary") else payload.encode("utf-8", "surrogateescape")
+                kept = (
+                    base64.b64decode(payload)
+                    if item.get("binary")
+                    else payload.encode("utf-8", "surrogateescape")
+                )
             except binascii.Error:
                 continue  # a payload mail-parser could not decode either
             assert kept in ours or not kept.strip(), (path, item.get("filename"))

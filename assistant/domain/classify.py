@@ -338,15 +338,13 @@ _NUMBER_TOKEN = re.compile(r"[^\W_](?:[\w./-]*[^\W_])?")
 _NUMERIC_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
 
 
-def corrected(invoice: Invoice, rules: Rules) -> Invoice | None:
-    """``invoice`` (already in the ledger) as its override in invoices.yaml says, or None
-    when no override names it or it already reads so. The number stays: it is the key
-    the reminders were written under."""
-    override = rules.invoices.override_for(invoice.message_id, invoice.number)
-    if override is None:
+def corrected(invoice: Invoice, override: InvoiceOverride, currency: str) -> Invoice | None:
+    """``invoice`` (already in the ledger) as ``override`` says, or None when it already
+    reads so. The number stays: it is the key the reminders were written under.
+    ``currency``: the client's, for an amount given without one."""
+    if not override.fits(invoice.message_id, invoice.number):
         return None
-    client = rules.clients.get(invoice.client)
-    fixed = _overridden(invoice, replace(override, number=""), client.currency if client else "")
+    fixed = _overridden(invoice, replace(override, number=""), currency)
     return fixed if fixed != invoice else None
 
 
