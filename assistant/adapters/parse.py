@@ -275,7 +275,7 @@ def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
         # Its message tree is the standard library's: the parts are read from it ourselves.
         texts, attachments = _parts(parsed.message) if parsed.message is not None else ([], [])
         # What mail-parser recovers beyond the tree (a part in a broken multipart's
-        # epilogue) is kept too.
+        # epilogue) and the files inside a forwarded message are kept too.
         have = {a.data for a in attachments}
         for item in parsed.attachments:
             extra = _mailparser_attachment(item)
