@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .extract import _MONTHS, _SMALL_NUMBERS, normalise_invoice_number, parse_amount, parse_date
+from .extract import MONTHS, SMALL_NUMBERS, normalise_invoice_number, parse_amount, parse_date
 from .model import InvoiceLabels
 
 __all__ = ["PrintedInvoice", "read_printed", "terms_days"]
@@ -273,7 +273,7 @@ def _left_of(lines: list[str], label: _Label, by_row: dict[int, list[_Label]]) -
 
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _GLUED_MONTH = re.compile(
-    rf"(?i)(?<![^\W\d_])(de|of)?({'|'.join(sorted(_MONTHS, key=len, reverse=True))})(de|del)?(?![^\W\d_])"
+    rf"(?i)(?<![^\W\d_])(de|of)?({'|'.join(sorted(MONTHS, key=len, reverse=True))})(de|del)?(?![^\W\d_])"
 )
 
 
@@ -335,6 +335,6 @@ def terms_days(text: str, patterns) -> int | None:
             count = (groups.get(unit) or "").strip().lower()
             if count.isdigit() and 0 <= int(count) <= 366:
                 return int(count) * factor
-            if count in _SMALL_NUMBERS:
-                return _SMALL_NUMBERS[count] * factor
+            if count in SMALL_NUMBERS:
+                return SMALL_NUMBERS[count] * factor
     return None
