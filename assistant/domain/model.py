@@ -368,7 +368,7 @@ class InvoiceLabels:
 
     A label is plain text, matched whole and ignoring case and spacing; its value is read
     to its right on the same printed row, else below it in the same column. When labels
-    overlap the longest wins: "Total IVA" (``not_total``) hides the "Total" inside it.
+    overlap the longest wins: "Total IVA" (``not_a_fact``) hides the "Total" inside it.
     """
 
     __pydantic_config__ = _STRICT
@@ -758,7 +758,7 @@ class Invoice:
     paid_via: str = ""  # "keyword", "cli", "client", "notification"
     hold_until: date | None = None  # PROMISED / PAUSED: chase again after this day
     hold_note: str = ""  # the dispute's words, the promise, the freelancer's reason
-    # Where each fact was read: (("number", "PDF label"), ("due_date", "client terms"), ...).
+    # Where each fact was read: (("number", "PDF label"), ("due_date", "client's terms"), ...).
     read_from: tuple[tuple[str, str], ...] = ()
 
     @property
