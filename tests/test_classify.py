@@ -333,3 +333,40 @@ def test_the_labels_the_issue_found_missed_are_read(world, lines, fact, value):
     )
     read = getattr(seen.invoice, fact)
     assert (read.amount if fact == "amount" else read) == value
+
+
+def test_an_invoices_yaml_from_before_labels_reads_pdfs_with_the_shipped_labels(tmp_path):
+    from assistant.config import load_rules, packaged_rules_dir
+    from assistant.domain.model import Defaults
+    from tests.support.world import IDENTITY, write_rules
+
+    folder = write_rules(tmp_path / "own")
+    text = (packaged_rules_dir() / "invoices.yaml").read_text(encoding="utf-8")
+    (folder / "invoices.yaml").write_text(text[: text.index("\nlabels:")] + "\n", encoding="utf-8")
+    rules = load_rules(folder, Defaults(), IDENTITY)
+    assert "Factuurnummer" in rules.invoices.labels.number and rules.invoices.overrides == ()
+    data = invoice_email(
+        subject="Factura", filename="doc.pdf", body="Adjunto.\n", pdf_lines=("Nº factura: NOV-12",)
+    )
+    assert classify_sent(parse_mail(data), rules, tz=TZ, seen_on=TODAY).invoice.number == "NOV-12"
+
+
+def test_a_number_pattern_that_starts_mid_word_still_gives_the_whole_number(tmp_path):
+    """The invoices.yaml copied by an older `init` has the pattern that read NOV-12 as V-12."""
+    from assistant.config import load_rules, packaged_rules_dir
+    from assistant.domain.model import Defaults
+    from tests.support.world import IDENTITY, write_rules
+
+    folder = write_rules(tmp_path / "own")
+    text = (packaged_rules_dir() / "invoices.yaml").read_text(encoding="utf-8")
+    old_pattern = (
+        r"""    - '(?i)\\b(?:factura|invoice|factuur|fra\\.)\\s*(?:n(?:[º°o]|[uú]m(?:ero)?|r)?\\.?\\s*)?[:#]?\\s*"""
+        r"""(?P<number>[A-Z]{0,6}[-/]?\\d[\\w/-]*)'"""
+    )
+    start = text.index("  number:\n", text.index("extract:")) + len("  number:\n")
+    (folder / "invoices.yaml").write_text(text[:start] + old_pattern + "\n" + text[start:], encoding="utf-8")
+    rules = load_rules(folder, Defaults(), IDENTITY)
+    data = invoice_email(
+        subject="Factura NOV-12", filename="doc.pdf", body="Adjunto.\n", pdf_lines=("Gracias",)
+    )
+    assert classify_sent(parse_mail(data), rules, tz=TZ, seen_on=TODAY).invoice.number == "NOV-12"

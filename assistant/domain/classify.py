@@ -185,13 +185,22 @@ def _any(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
 
 
 def _captures(patterns: Iterable[re.Pattern[str]], group: str, texts: Iterable[str]) -> Iterator[str]:
-    """Captures of ``group``, lazily: texts in order, patterns in order within a text."""
+    """Captures of ``group``, lazily: texts in order, patterns in order within a text.
+
+    A number keeps every letter of its token even when a pattern began it mid-word (an
+    invoices.yaml from before the fix reads "Factura NOV-12" as "nº" + "V-12").
+    """
     for text in texts:
         if not text:
             continue
         for pattern in patterns:
             for match in pattern.finditer(text):
                 value = match.group(group)
+                if value and group == "number":
+                    start = match.start(group)
+                    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-/._"):
+                        start -= 1
+                    value = text[start : match.end(group)]
                 if value:
                     yield value
 
