@@ -711,7 +711,9 @@ def invoice_email(
             part = list(message.iter_attachments())[-1]
             del part["Content-Disposition"]
     if xml is not None:
-        message.add_attachment(xml[1], maintype="application", subtype="xml", filename=xml[0])
+        # A signed Facturae (".xsig") travels as application/octet-stream.
+        subtype = "octet-stream" if xml[0].endswith(".xsig") else "xml"
+        message.add_attachment(xml[1], maintype="application", subtype=subtype, filename=xml[0])
     return message.as_bytes()
 
 
@@ -784,8 +786,7 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
                         pdf=page.pdf(by_word=variant == 1),
                     )
                 )
-    # Factur-X inside the PDF: the printed page alone would be misread (no due date, a
-    # total that is only a subtotal, a number given only in the file name).
+    # Factur-X inside the PDF, with a printed page that says otherwise.
     for n, (language, layout) in enumerate((("es", holded), ("en", xero), ("nl", moneybird), ("en", zoho))):
         issued = first_day + timedelta(days=40 + n)
         facts = Facts(
@@ -795,8 +796,11 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
             due_days=21,
             irpf=15 if language == "es" else 0,
         )
-        page = Page().at(56, 790, SELLER[0], 14).at(56, 700, "Factur-X", 9)
-        page.at(56, 680, "Subtotal", 9).right(300, 680, money(facts.net, language), 9)
+        # What the page prints disagrees with the data: a "Total" before tax, another number
+        # in the title, no dates. The XML must win.
+        page = Page().at(56, 790, SELLER[0], 14).at(56, 740, f"Factura PRO-{n + 1}", 12)
+        page.at(56, 700, "Factur-X", 9)
+        page.at(56, 680, "Total", 9).right(300, 680, money(facts.net, language), 9)
         pdf = page.pdf(embed=("factur-x.xml", factur_x(facts, CLIENTS[language][0])))
         out.append(
             _sample(
@@ -855,7 +859,7 @@ def samples(first_day: date = date(2026, 3, 2)) -> list[Sample]:
             "es",
             office(facts, "es"),
             facts,
-            xml=("B2026-0031.xsig.xml", facturae(facts, CLIENTS["es"][0], series="B")),
+            xml=("B2026-0031.xsig", facturae(facts, CLIENTS["es"][0], series="B")),
             einvoice="Facturae",
         )
     )

@@ -207,7 +207,7 @@ def _bench_sample(name: str):
 
 
 def test_an_e_invoice_is_read_from_its_xml_and_the_pdf_is_re_attached(world, me):
-    """Factur-X inside the PDF; the printed page shows only a subtotal and no dates."""
+    """Factur-X inside the PDF; the printed page says another number and total, and no dates."""
     sample = _bench_sample("factur-x-es-1")
     world.deliver("Sent", sample.email, when=at(sample.expected.issue_date))
     expected = sample.expected

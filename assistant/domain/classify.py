@@ -157,7 +157,8 @@ def _einvoice(mail: Mail) -> tuple[EInvoice, Attachment] | None:
             if found is not None:
                 return found, attachment
     for attachment in mail.attachments:
-        if attachment.content_type in _XML_TYPES or attachment.filename.lower().endswith(".xml"):
+        # (a signed Facturae is a ".xsig": XML with its signature inside)
+        if attachment.content_type in _XML_TYPES or attachment.filename.lower().endswith((".xml", ".xsig")):
             found = read_einvoice(attachment.data)
             if found is not None:
                 return found, attachment
