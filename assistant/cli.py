@@ -165,6 +165,7 @@ def check(config: Config, *, offline: bool) -> bool:
         mailbox = open_mailbox(account, config.identity.email)
         try:
             profile = mailbox.profile()
+            invoices = _invoice_lines(mailbox, config)
         finally:
             mailbox.close()
         print(f"  account {account.name}: {mailbox.describe()}: {'connected' if account.imap else 'opened'}")
@@ -172,8 +173,20 @@ def check(config: Config, *, offline: bool) -> bool:
             profile, poll_minutes=config.settings.schedule.poll_minutes, maildir_look=MAILDIR_LOOK
         ):
             print(f"    {line}")
+        for line in invoices:
+            print(f"    {line}")
         usable = usable and profile.drafts_writable is not False
     return usable
+
+
+def _invoice_lines(mailbox, config: Config) -> list[str]:
+    """What the last invoices in Sent read as (see invoice_check.py)."""
+    from zoneinfo import ZoneInfo
+
+    from .invoice_check import last_invoices, summary_lines
+
+    today = _now().astimezone(ZoneInfo(config.identity.timezone)).date()
+    return summary_lines(last_invoices(mailbox, config, today))
 
 
 def cmd_init(args: argparse.Namespace) -> int:

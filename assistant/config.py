@@ -46,6 +46,7 @@ from .domain.model import (
     Escalation,
     FieldError,
     Identity,
+    InvoiceLabels,
     InvoiceRules,
     Language,
     PaymentDetails,
@@ -712,6 +713,16 @@ def load_rules(
 
     clients = attempt(_load_clients, find("clients.yaml"), defaults)
     invoices = attempt(_load_file, find("invoices.yaml"), InvoiceRules)
+    if (
+        invoices is not None
+        and invoices.labels == InvoiceLabels()
+        and find("invoices.yaml").parent != shipped
+    ):
+        # An invoices.yaml without labels (copied by an `init` from before they existed)
+        # reads PDFs with the shipped ones rather than with none.
+        packaged = attempt(_load_file, shipped / "invoices.yaml", InvoiceRules)
+        if packaged is not None:
+            invoices = dataclasses.replace(invoices, labels=packaged.labels)
     signals = attempt(_load_file, find("signals.yaml"), Signals)
     payments = attempt(_load_file, find("payments.yaml"), PaymentRules)
     deliverables = attempt(_load_file, find("deliverables.yaml"), DeliverableRules)

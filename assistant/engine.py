@@ -136,6 +136,7 @@ class Engine:
                     {c.id: (c.name, c.language) for c in self.rules.clients.values()}, now
                 )
                 sync.ingest(FolderRole.SENT, folders.sent, now, today, report)
+                sync.apply_overrides(now, today, report)
                 sync.ingest(FolderRole.INBOX, folders.inbox, now, today, report)
                 sync.save_contacts()
                 sync.settle_calendar(now, today, report)

@@ -118,6 +118,8 @@ def _invoice(invoice: Invoice, when, evidence: list[dict[str, Any]]) -> dict[str
         "subject": invoice.subject,
         "message_id": invoice.message_id,
         "sent_at": when(invoice.sent_at),
+        "read_from": dict(invoice.read_from) or None,
+        "guessed": list(invoice.guessed),
         "evidence": evidence,
     }
 

@@ -15,6 +15,7 @@ from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
 from .domain import attention, ladder
+from .domain.classify import reading_of
 from .domain.model import (
     CheckIn,
     Deliverable,
@@ -175,6 +176,7 @@ def print_explanation(
         print(
             f"  email: {item.subject!r} {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
         )
+        print(f"  read: {reading_of(item)}")
         state = item.status.value.upper()
         if item.status is InvoiceStatus.OPEN:
             state += f" ({_open_state(item, today)})"

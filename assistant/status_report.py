@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from .adapters.store import Store
 from .config import Account, Config
 from .domain import checkin
+from .domain.classify import guesses_of
 from .domain.model import InvoiceStatus, Money
 from .domain.status import (
     ClientStatus,
@@ -345,6 +346,8 @@ def _invoice_detail(row: InvoiceRow, config: Config, today: date) -> list[tuple[
         parts.append(("not chased: the client is no longer in clients.yaml", ("dim",)))
     else:
         parts.append((_ladder_text(row.last, row.next, today, "reminder"), ()))
+    if invoice.status is not InvoiceStatus.PAID and (guessed := guesses_of(invoice)):
+        parts.append((f"guessed: {guessed}", ("dim",)))
     return parts
 
 
@@ -598,6 +601,8 @@ def _invoice_json(row: InvoiceRow) -> dict[str, Any]:
         ),
         "paid_on": invoice.paid_on.isoformat() if invoice.paid_on else None,
         "paid_via": (invoice.paid_via or None) if invoice.status is InvoiceStatus.PAID else None,
+        "read_from": dict(invoice.read_from) or None,
+        "guessed": list(invoice.guessed),
     }
 
 

@@ -33,6 +33,7 @@ from .domain.facts import (
     Fact,
     FreelancerWrote,
     InvoiceSent,
+    OverrideInRules,
     PaidTag,
     PaymentNotice,
     View,
@@ -420,6 +421,23 @@ class Sync:
         steps = [ladder.action_key(invoice, s) for s in stages]
         last = max((i for i, key in enumerate(steps) if key in taken), default=-1)
         return invoice, steps[last + 1] if last + 1 < len(steps) else ""
+
+    def apply_overrides(self, now: datetime, today: date, report: PassReport) -> None:
+        """invoices.yaml ``overrides:`` on the invoices of the ledger they name (a misread found
+        after the scan is fixed without editing the mail); the fold decides what changes."""
+        currencies = {c.id: c.currency for c in self.rules.clients.values()}
+        for override in self.rules.invoices.overrides:
+            if override.message_id:
+                wanted = override.message_id.strip()
+                found = self.store.invoice_by_message_id(wanted) or self.store.invoice_by_message_id(
+                    f"<{wanted.strip('<>')}>"
+                )
+                named = (found,) if found else ()
+            else:
+                named = tuple(self.store.invoices_with_number(override.read_number.strip().upper()))
+            if named:
+                fact = OverrideInRules(override=override, currencies=currencies)
+                self.fold(self._view(invoices=named), fact, today, now, report)
 
     def _current(self, invoice: Invoice) -> tuple[Invoice, ...]:
         return (self.store.invoice(invoice.client, invoice.number) or invoice,)

@@ -63,6 +63,25 @@ _bad_regex, _bad_regex_line = replaced("invoices.yaml", r"- '(?i)\bfactura\b'", 
 _no_group, _no_group_line = replaced(
     "invoices.yaml", "(?P<number>[A-Z]{0,6}[-/]?\\d[\\w/-]*)'", "([A-Z]{0,6}[-/]?\\d[\\w/-]*)'"
 )
+_no_days, _no_days_line = replaced("invoices.yaml", "net\\s*(?P<days>", "net\\s*(?P<count>")
+_empty_label, _empty_label_line = replaced("invoices.yaml", "    - Factuurnummer\n", "    - ''\n")
+_OVERRIDES = "overrides: []"
+
+
+def overridden(text: str, line: int) -> tuple[str, int]:
+    """invoices.yaml with ``text`` for its overrides; the ``line``-th line of it (1-based)."""
+    source = shipped("invoices.yaml")
+    start = source.rindex(_OVERRIDES)
+    return source[:start] + text + source[start + len(_OVERRIDES) :], source[:start].count("\n") + line
+
+
+_override_twice, _override_twice_line = overridden(
+    "overrides:\n  - read_number: V-12\n    message_id: '<a@b>'\n    number: NOV-12\n", 3
+)
+_override_nothing, _override_nothing_line = overridden("overrides:\n  - read_number: V-12\n", 2)
+_override_date, _override_date_line = overridden(
+    "overrides:\n  - read_number: V-12\n    due_date: 30/04/2026\n", 3
+)
 _order, _order_line = replaced("escalation.yaml", "after_days: 7\n", "after_days: 0\n")
 _stage_name, _stage_name_line = replaced("escalation.yaml", "name: second-reminder", "name: Second Reminder")
 _no_template, _no_template_line = replaced(
@@ -270,6 +289,23 @@ CATALOGUE = [
         _no_group_line,
         "needs a named group (?P<number>...)",
     ),
+    Broken("terms without days", "rules/invoices.yaml", _no_days, _no_days_line, "(?P<days>...)"),
+    Broken("empty label", "rules/invoices.yaml", _empty_label, _empty_label_line, "a label cannot be empty"),
+    Broken(
+        "override names its invoice twice",
+        "rules/invoices.yaml",
+        _override_twice,
+        _override_twice_line,
+        "by message_id or by read_number",
+    ),
+    Broken(
+        "override sets nothing",
+        "rules/invoices.yaml",
+        _override_nothing,
+        _override_nothing_line,
+        "needs something to set",
+    ),
+    Broken("override date", "rules/invoices.yaml", _override_date, _override_date_line, "valid date"),
     Broken("stages out of order", "rules/escalation.yaml", _order, _order_line, "after_days ascending"),
     Broken(
         "stage name", "rules/escalation.yaml", _stage_name, _stage_name_line, "stage names are lower-case"

@@ -231,6 +231,10 @@ def test_explain_cites_the_evidence_and_says_what_comes_next(capsys, tmp_path):
     assert code == 0
     hold = promised + timedelta(days=1)
     assert "Invoice 2026-001 to acme" in out and f"state: PROMISED until {hold}" in out
+    assert (
+        "read: number from the subject, amount from the PDF label, issue date from the date sent (guessed), "
+        "due date from the client's terms (guessed)"
+    ) in out
     assert f"invoiced: 1210.00 EUR, issued {sent}, due {sent + timedelta(days=14)}" in out
     assert f"promised: promised for {promised}" in out
     assert f"evidence: {written} 09:00 from marta@acme.example 'Re: Factura 2026-001'" in out

@@ -5,12 +5,14 @@ Every test runs twice: against a real Dovecot over IMAPS and against a Maildir.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from assistant.domain.compose import KEY_HEADER
 from assistant.domain.model import InvoiceStatus
 from assistant.engine import mark_paid
 from tests.support.freelancer import PDF_LINES, Freelancer, send_invoice
+from tests.support.mailboxes import parsed
 from tests.support.world import at, invoice_email, plain_email
 from tests.test_compose import SEED_ES
 
@@ -197,3 +199,132 @@ def test_a_uidvalidity_change_causes_no_duplicate(dovecot, imap_user, tmp_path):
     world.tag("Sent", "<inv-2026-001@freelancer.example>", "$Paid")  # the new UID is watched again
     report = me.run(date(2026, 3, 24))
     assert [i.key for i in report.paid] == ["acme/2026-001"] and len(me.drafts()) == 1
+
+
+# --------------------------------------------------------------------------- invoices as the tools write them
+
+
+def _bench_sample(name: str):
+    from bench.invoice_pdfs import samples
+
+    return next(s for s in samples() if s.name == name)
+
+
+def test_an_e_invoice_is_read_from_its_xml_and_the_pdf_is_re_attached(world, me):
+    """Factur-X inside the PDF; the printed page says another number and total, and no dates."""
+    sample = _bench_sample("factur-x-es-1")
+    world.deliver("Sent", sample.email, when=at(sample.expected.issue_date))
+    expected = sample.expected
+    report = me.run(expected.due_date + timedelta(days=1))
+    (invoice,) = report.invoices
+    assert invoice.key == f"acme/{expected.number}"
+    assert (invoice.amount.amount, invoice.amount.currency) == (expected.amount, "EUR")
+    assert (invoice.issue_date, invoice.due_date) == (expected.issue_date, expected.due_date)
+    with me.store() as store:
+        stored = store.invoice("acme", expected.number)
+    assert {source for _, source in stored.read_from} == {"e-invoice XML"}
+    ((_, draft),) = me.drafts()
+    (attachment,) = list(draft.iter_attachments())
+    sent_pdf = next(parsed(sample.email).iter_attachments()).get_content()
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_content() == sent_pdf
+
+
+def test_a_pdf_without_a_file_name_is_found_and_re_attached_under_one_name(world, me):
+    from bench.invoice_pdfs import invoice_email as tool_email
+
+    sample = _bench_sample("holded-es-1")
+    pdf = next(p for p in parsed(sample.email).iter_attachments()).get_content()
+    data = tool_email(
+        language="es",
+        pdf=pdf,
+        filename="",
+        subject="Factura de marzo",
+        body="Te envío la factura de marzo.",
+        sent=sample.expected.issue_date,
+        message_id="<nameless@freelancer.example>",
+        nameless=True,
+    )
+    assert b"filename" not in data
+    world.deliver("Sent", data, when=at(sample.expected.issue_date))
+    report = me.run(sample.expected.due_date + timedelta(days=1))
+    (invoice,) = report.invoices
+    assert invoice.key == f"acme/{sample.expected.number}" and invoice.amount.amount == sample.expected.amount
+    assert invoice.attachment_name.startswith("attachment-") and invoice.attachment_name.endswith(".pdf")
+    ((_, draft),) = me.drafts()
+    (attachment,) = list(draft.iter_attachments())
+    assert attachment.get_filename() == invoice.attachment_name and attachment.get_content() == pdf
+    assert me.run(sample.expected.due_date + timedelta(days=1), hour=18).invoices == []  # the same key again
+
+
+def test_invoices_in_the_layouts_of_the_tools_are_read_whole(world, me):
+    """One invoice per layout (label right, label over value, totals tables, IRPF, terms
+    only): each is keyed by its own number and carries its own total and due date."""
+    from bench.invoice_pdfs import samples
+
+    chosen = {}
+    for sample in samples():
+        chosen.setdefault(sample.tool, sample)
+    for sample in chosen.values():
+        world.deliver("Sent", sample.email, when=at(sample.expected.issue_date))
+    report = me.run(max(s.expected.issue_date for s in chosen.values()) + timedelta(days=1))
+    read = {i.number: (i.amount.amount, i.amount.currency, i.issue_date, i.due_date) for i in report.invoices}
+    assert read == {
+        s.expected.number: (
+            s.expected.amount,
+            s.expected.currency,
+            s.expected.issue_date,
+            s.expected.due_date,
+        )
+        for s in chosen.values()
+    }
+    assert len(chosen) >= 12
+
+
+def test_check_summarises_what_the_last_invoices_in_sent_read_as(world, me, monkeypatch, capsys):
+    from assistant import cli
+
+    for name in ("holded-es-1", "moneybird-nl-1", "factur-x-en-2"):
+        sample = _bench_sample(name)
+        world.deliver("Sent", sample.email, when=at(sample.expected.issue_date))
+    unreadable = invoice_email(
+        subject="Factura",
+        body="Adjunto la factura.\n",
+        pdf_lines=("Gracias",),
+        filename="doc.pdf",
+        sent=at(date(2026, 6, 1)),
+        message_id="<unreadable@freelancer.example>",
+    )
+    world.deliver("Sent", unreadable, when=at(date(2026, 6, 1)))
+    monkeypatch.setattr(cli, "_now", lambda: at(date(2026, 7, 1)))
+    assert cli.main(["check", "--config", str(me.config.path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "invoices: the last 4 in Sent: 3 numbers, 3 totals, 1 due date from terms, "
+        "1 due date from the client's terms, 1 from e-invoice XML"
+    ) in out
+    assert "'Factura' <unreadable@freelancer.example>: no number, no total read" in out
+    assert me.drafts() == []  # check reads; it writes nothing
+
+
+def test_an_override_in_the_rules_fixes_an_invoice_already_read_and_its_reminder(world, me, tmp_path):
+    from assistant.config import packaged_rules_dir
+
+    send_invoice(world)  # its PDF says 1.210,00 €; say the freelancer really billed 1.331,00 €
+    me.run(date(2026, 3, 10))
+    shipped = (packaged_rules_dir() / "invoices.yaml").read_text(encoding="utf-8")
+    fixed = shipped.replace(
+        "overrides: []",
+        "overrides:\n  - message_id: '<inv-2026-001@freelancer.example>'\n    amount: 1331.00\n    due_date: 2026-03-20\n",
+    )
+    me = Freelancer(world, tmp_path / "config", rules={"invoices.yaml": fixed})
+    report = me.run(date(2026, 3, 17))
+    assert report.drafted == []  # due on the 20th now, not the 16th
+    assert any("acme/2026-001: corrected" in change for change in report.changes)
+    with me.store() as store:
+        invoice = store.invoice("acme", "2026-001")
+    assert (invoice.amount.amount, invoice.due_date) == (Decimal("1331.00"), date(2026, 3, 20))
+    assert invoice.source_of("amount") == "override" and invoice.source_of("number") == "subject"
+    assert me.run(date(2026, 3, 18)).changes == []  # corrected once, not on every pass
+    me.run(date(2026, 3, 21))
+    ((_, draft),) = me.drafts()
+    assert "1.331,00" in draft.get_body(("plain",)).get_content()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -49,8 +53,7 @@ def test_mail_parser_reads_the_same_text_and_attachments_from_the_mime_fields_al
             text, attachments = parse._with_mailparser(data)
         except Exception as exc:
             return type(exc)
-        # (mail-parser names a nameless part at random: compare what the parts hold)
-        return text, [(a.content_type, a.data) for a in attachments]
+        return text, [(a.filename, a.content_type, a.data) for a in attachments]
 
     files = corpus_files(corpora) + sorted(MALFORMED.glob("*.eml"))
     lean = [outcome(path.read_bytes()) for path in files]
@@ -153,3 +156,118 @@ def test_a_picture_shown_in_the_signature_is_inline_and_a_file_sent_is_not(parse
     mail = parse_mail(_with_signature_logo(), uid=1)
     shown = {a.filename: a.inline for a in mail.attachments}
     assert shown == {"image001.png": True, "logo.svg": False}
+
+
+def _nameless_pdf_email(*, disposition: str | None) -> tuple[bytes, bytes]:
+    from email.message import EmailMessage
+
+    pdf = invoice_pdf(["FACTURA NOV-12", "Total: 319,00 €"])
+    message = EmailMessage()
+    message["From"] = "lucia@freelancer.example"
+    message["To"] = "marta@acme.example"
+    message["Subject"] = "Factura"
+    message.set_content("Te envío la factura.")
+    message.add_attachment(pdf, maintype="application", subtype="pdf")
+    (part,) = message.iter_attachments()
+    del part["Content-Disposition"]
+    if disposition is not None:
+        part["Content-Disposition"] = disposition
+    return message.as_bytes(), pdf
+
+
+@pytest.mark.parametrize("disposition", [None, "attachment", "inline"])
+def test_a_pdf_without_a_file_name_survives_under_a_name_from_its_content(disposition):
+    """mail-parser dropped a PDF part with neither name nor disposition, and named the
+    others at random on each parse: the invoice was never found, or found twice."""
+    data, pdf = _nameless_pdf_email(disposition=disposition)
+    first, again = parse_mail(data), parse_mail(data)
+    (attachment,) = first.attachments
+    assert attachment.data == pdf and attachment.is_pdf and "NOV-12" in attachment.text
+    assert attachment.filename == again.attachments[0].filename
+    assert attachment.filename.startswith("attachment-") and attachment.filename.endswith(".pdf")
+    # The standard library's path (the fallback) names it the same.
+    assert [(a.filename, a.data) for a in parse._with_stdlib(data)[1]] == [(attachment.filename, pdf)]
+    assert first.text.strip() == "Te envío la factura."
+
+
+def test_every_part_of_a_message_with_several_attachments_survives_in_order():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "a@b.example"
+    message.set_content("Adjuntos.")
+    message.add_attachment(invoice_pdf(["one"]), maintype="application", subtype="pdf", filename="one.pdf")
+    message.add_attachment(b"<x/>", maintype="application", subtype="xml")
+    message.add_attachment(b"\x89PNG....", maintype="image", subtype="png", filename="logo.png")
+    names = [a.filename for a in parse_mail(message.as_bytes()).attachments]
+    assert names[0] == "one.pdf" and names[2] == "logo.png"
+    assert names[1].startswith("attachment-") and names[1].endswith(".xml")
+
+
+def test_a_cp1252_body_without_a_charset_keeps_its_accents():
+    data = (
+        b"From: lucia@freelancer.example\nTo: marta@acme.example\nSubject: Factura\n"
+        b"MIME-Version: 1.0\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n"
+        b"Te env\xedo la factura n\xba 12 del dise\xf1o \x80 1.210,00\n"
+    )
+    assert parse_mail(data).text.strip() == "Te envío la factura nº 12 del diseño € 1.210,00"
+    assert parse._with_stdlib(data)[0].strip() == "Te envío la factura nº 12 del diseño € 1.210,00"
+
+
+def test_a_utf8_body_without_a_charset_is_read_as_utf8():
+    data = b"From: a@b.example\nContent-Type: text/plain\n\nDise\xc3\xb1o\n"
+    assert parse_mail(data).text.strip() == "Diseño"
+
+
+def test_the_factur_x_xml_inside_a_pdf_comes_with_the_attachment():
+    from bench.invoice_pdfs import Facts, Page, factur_x
+
+    facts = Facts(number="FX-1", lines=(("x", Decimal("100.00")),), issued=date(2026, 3, 2), due_days=30)
+    xml = factur_x(facts, "ACME")
+    pdf = Page().at(56, 700, "Factura FX-1").pdf(embed=("factur-x.xml", xml))
+    (attachment,) = parse_mail(invoice_email(pdf=pdf)).attachments
+    assert attachment.einvoice == xml and "FX-1" in attachment.text
+
+
+def test_pdf_text_keeps_printed_rows_and_columns():
+    from bench.invoice_pdfs import Page
+
+    pdf = (
+        Page()
+        .at(56, 700, "Nº FACTURA")
+        .at(300, 700, "FECHA")
+        .at(56, 686, "NOV-12")
+        .at(300, 686, "12/03/2026")
+    )
+    lines = [line for line in pdf_text(pdf.pdf()).splitlines() if line.strip()]
+    assert lines[0].split() == ["Nº", "FACTURA", "FECHA"] and lines[1].split() == ["NOV-12", "12/03/2026"]
+    assert lines[0].index("FECHA") == lines[1].index("12/03/2026")  # the columns line up
+
+
+def test_every_attachment_mail_parser_finds_in_the_corpora_is_kept_and_more(corpora):
+    """Our own reading of the parts loses none that mail-parser returns (by content), and
+    keeps the ones it drops: a forwarded message, a part with neither name nor disposition."""
+    import mailparser
+
+    gained = 0
+    for path in corpus_files(corpora):
+        data = path.read_bytes()
+        try:
+            theirs = mailparser.parse_from_bytes(parse.only_mime_fields(data)).attachments
+        except Exception:
+            continue  # the files mail-parser raises on: the fallback's business
+        mail = parse_mail(data)
+        ours = [a.data for a in mail.attachments]
+        for item in theirs:
+            payload = item.get("payload") or ""
+            try:
+                kept = (
+                    base64.b64decode(payload)
+                    if item.get("binary")
+                    else payload.encode("utf-8", "surrogateescape")
+                )
+            except binascii.Error:
+                continue  # a payload mail-parser could not decode either
+            assert kept in ours or not kept.strip(), (path, item.get("filename"))
+        gained += len(ours) > len(theirs)
+    assert gained >= 20  # 34 of the corpora's messages carry a part mail-parser leaves out

@@ -205,6 +205,13 @@ def test_status_json_follows_the_documented_schema_and_tells_the_ledger(ledger, 
             "hold": None,
             "paid_on": None,
             "paid_via": None,
+            "read_from": {
+                "number": "subject",
+                "amount": "PDF label",
+                "issue_date": "date sent",
+                "due_date": "client's terms",
+            },
+            "guessed": ["issue_date", "due_date"],
         }
     ]
     (deliverable,) = acme["deliverables"]

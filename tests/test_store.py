@@ -124,7 +124,7 @@ def test_a_version_2_database_gains_the_contacts_table_and_keeps_the_latest_cont
     db.close()
     madrid = timezone(timedelta(hours=1))
     with Store.open(path) as store:
-        assert store._db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store._db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
         assert store.taken() == {"invoice/acme/1/first-reminder": "drafted"}
         assert store.contacts() == {}
         later = Contact(client="acme", at=datetime(2026, 3, 3, 9, tzinfo=madrid), direction="from")
@@ -168,3 +168,30 @@ def test_a_termination_line_keeps_its_triggers_as_data_and_old_lines_still_read(
         lines = dict(store.journal(prefix="client/"))
     assert lines["client/acme"].why == ("a", "b / c")
     assert lines["client/tulp"].why == ("x", "y")
+
+
+def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_read_unknown(tmp_path):
+    from assistant.adapters import store as store_module
+    from assistant.domain.classify import reading_of
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in (1, 2, 3, 4):
+        for statement in store_module._MIGRATIONS[version].split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("INSERT INTO schema_version VALUES (4)")
+    db.execute(
+        "INSERT INTO invoices (client, number, amount, currency, issue_date, due_date, message_id, subject, refs, "
+        "sent_at, attachment_name, attachment_sha256, status) VALUES ('acme', '2026-001', '1210.00', 'EUR', "
+        "'2026-03-02', '2026-03-16', '<m@x>', 'Factura 2026-001', '[]', '2026-03-02T10:00:00+00:00', '', '', 'open')"
+    )
+    db.close()
+    with Store.open(path) as store:
+        old = store.invoice("acme", "2026-001")
+        assert old.read_from == () and reading_of(old) == "not recorded (read before this was kept)"
+        from dataclasses import replace
+
+        store.save_invoice(replace(old, number="2026-002", read_from=(("number", "PDF label"),)))
+        assert store.invoice("acme", "2026-002").source_of("number") == "PDF label"

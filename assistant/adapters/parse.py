@@ -20,7 +20,9 @@ from __future__ import annotations
 import base64
 import binascii
 import email
+import email.message
 import email.policy
+import hashlib
 import io
 import logging
 import re
@@ -268,31 +270,46 @@ def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
         text = "\n".join(parsed.text_plain)
         if not text.strip() and parsed.text_html:
             text = html_to_text("\n".join(parsed.text_html))
-        attachments = []
+        # mail-parser drops a part with neither a file name nor a disposition (a nameless
+        # PDF: an invoice never found) and names a nameless one at random on each parse.
+        # Its message tree is the standard library's: the parts are read from it ourselves.
+        texts, attachments = _parts(parsed.message) if parsed.message is not None else ([], [])
+        # What mail-parser recovers beyond the tree (a part in a broken multipart's
+        # epilogue) and the files inside a forwarded message are kept too.
+        have = {a.data for a in attachments}
         for item in parsed.attachments:
-            payload = item.get("payload") or ""
-            if item.get("binary"):
-                try:
-                    data = base64.b64decode(payload)
-                except (binascii.Error, ValueError):
-                    data = payload.encode("ascii", errors="replace")
-            else:
-                data = (
-                    payload.encode("utf-8", errors="surrogateescape")
-                    if isinstance(payload, str)
-                    else bytes(payload)
-                )
-            attachments.append(
-                Attachment(
-                    filename=decode_words(item.get("filename") or ""),
-                    content_type=(item.get("mail_content_type") or "application/octet-stream").lower(),
-                    data=data,
-                    inline=_shown_inline(
-                        item.get("mail_content_type") or "", item.get("content-disposition"), item.get("content-id")
-                    ),
-                )
-            )
+            extra = _mailparser_attachment(item)
+            if extra.data and extra.data not in have:
+                attachments.append(extra)
+                have.add(extra.data)
+    if any(bare for _, _, bare in texts):
+        # A body in cp1252 without a charset: mail-parser read it as UTF-8 and lost its
+        # accents; our reading keeps them.
+        text = _text_of(texts) or text
     return text, attachments
+
+
+# mail-parser's name for a part without one: ten random lower-case letters.
+_RANDOM_NAME = re.compile(r"[a-z]{10}\.(?:txt|rtf)")
+
+
+def _mailparser_attachment(item: dict) -> Attachment:
+    payload = item.get("payload") or ""
+    content_type = (item.get("mail_content_type") or "application/octet-stream").lower()
+    if item.get("binary"):
+        try:
+            data = base64.b64decode(payload)
+        except (binascii.Error, ValueError):
+            data = payload.encode("ascii", errors="replace")
+    else:
+        data = (
+            payload.encode("utf-8", errors="surrogateescape") if isinstance(payload, str) else bytes(payload)
+        )
+    filename = decode_words(item.get("filename") or "")
+    if not filename or _RANDOM_NAME.fullmatch(filename):
+        filename = stable_name(content_type, data)
+    inline = _shown_inline(content_type, item.get("content-disposition"), item.get("content-id"))
+    return Attachment(filename=filename, content_type=content_type, data=data, inline=inline)
 
 
 def _shown_inline(content_type: str, disposition: object, content_id: object) -> bool:
@@ -309,36 +326,108 @@ def _shown_inline(content_type: str, disposition: object, content_id: object) ->
 
 def _with_stdlib(raw: bytes) -> tuple[str, list[Attachment]]:
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    texts: list[str] = []
-    htmls: list[str] = []
+    texts, attachments = _parts(message)
+    return _text_of(texts), attachments
+
+
+def _text_of(texts: list[tuple[str, str, bool]]) -> str:
+    plain = "\n".join(t for content_type, t, _ in texts if content_type != "text/html")
+    if not plain.strip():
+        htmls = [t for content_type, t, _ in texts if content_type == "text/html"]
+        if htmls:
+            return html_to_text("\n".join(htmls))
+    return plain
+
+
+def _parts(message: email.message.Message) -> tuple[list[tuple[str, str, bool]], list[Attachment]]:
+    """The body texts (content type, text, whether it was 8-bit without a charset) and
+    every attachment of ``message``, in order: nothing attached is left out."""
+    texts: list[tuple[str, str, bool]] = []
     attachments: list[Attachment] = []
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        content_type = part.get_content_type()
-        filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
-        disposition = (part.get("Content-Disposition") or "").lower()
-        if filename or disposition.startswith("attachment") or not content_type.startswith("text/"):
-            attachments.append(
-                Attachment(
-                    filename=decode_words(filename or ""),
-                    content_type=content_type,
-                    data=payload,
-                    inline=_shown_inline(content_type, disposition, part.get("Content-ID")),
-                )
-            )
-            continue
-        charset = part.get_content_charset() or "utf-8"
+    stack = [message]
+    while stack:
+        part = stack.pop()
         try:
-            decoded = payload.decode(charset, errors="replace")
-        except LookupError:  # an unknown charset name
-            decoded = payload.decode("utf-8", errors="replace")
-        (htmls if content_type == "text/html" else texts).append(decoded)
-    text = "\n".join(texts)
-    if not text.strip() and htmls:
-        text = html_to_text("\n".join(htmls))
-    return text, attachments
+            _read_part(part, part is message, stack, texts, attachments)
+        except Exception as exc:  # one broken part must not cost the others
+            log.info("a MIME part unreadable (%s); kept as it is", type(exc).__name__)
+            raw = part.get_payload()
+            data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+            attachments.append(
+                Attachment(filename=stable_name("", data), content_type="application/octet-stream", data=data)
+            )
+    return texts, attachments
+
+
+def _read_part(part, top: bool, stack: list, texts: list, attachments: list[Attachment]) -> None:
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822" and not top:
+        # A forwarded or attached message is one file, not parts of this one.
+        inner = part.get_payload()
+        data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        attachments.append(_attachment(part, content_type, data))
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        stack.extend(reversed(payload if isinstance(payload, list) else []))
+        return
+    filename = part.get_filename()
+    disposition = str(part.get("Content-Disposition") or "").lower()  # compat32 may give a Header
+    payload = part.get_payload(decode=True) or b""
+    if filename or disposition.startswith("attachment") or content_type not in ("text/plain", "text/html"):
+        attachments.append(_attachment(part, content_type, payload))
+        return
+    texts.append((content_type, *_decode_text(payload, part.get_content_charset())))
+
+
+def _decode_text(payload: bytes, charset: str | None) -> tuple[str, bool]:
+    if charset is None:
+        try:
+            return payload.decode("utf-8"), False
+        except UnicodeDecodeError:
+            # No charset and not UTF-8: Windows mail clients write cp1252 (a superset of
+            # Latin-1 for text), so "Factura nº" keeps its "º".
+            return payload.decode("cp1252", errors="replace"), True
+    try:
+        return payload.decode(charset, errors="replace"), False
+    except LookupError:  # an unknown charset name
+        return payload.decode("utf-8", errors="replace"), False
+
+
+def _attachment(part: email.message.Message, content_type: str, data: bytes) -> Attachment:
+    try:
+        filename = decode_words(part.get_filename() or "")
+    except Exception:  # a broken RFC 2231 parameter: the part still counts, nameless
+        filename = ""
+    return Attachment(
+        filename=filename or stable_name(content_type, data),
+        content_type=content_type,
+        data=data,
+        inline=_shown_inline(content_type, part.get("Content-Disposition"), part.get("Content-ID")),
+    )
+
+
+# Extensions for the nameless parts that matter; anything else is ".bin".
+_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+    "message/rfc822": ".eml",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/calendar": ".ics",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "application/zip": ".zip",
+}
+
+
+def stable_name(content_type: str, data: bytes) -> str:
+    """A name for a nameless attachment, derived from its content: the same on every parse,
+    so the invoice it carries keeps one key and is re-attached under one name."""
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    return f"attachment-{digest}{_EXTENSIONS.get(content_type, '.bin')}"
 
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
@@ -361,32 +450,79 @@ def html_to_text(html: str) -> str:
 def _with_pdf_text(attachment: Attachment) -> Attachment:
     if not attachment.is_pdf:
         return attachment
+    text, einvoice = read_pdf(attachment.data)
     return Attachment(
         filename=attachment.filename,
         content_type="application/pdf",
         data=attachment.data,
-        text=pdf_text(attachment.data),
+        text=text,
+        einvoice=einvoice,
     )
 
 
 def pdf_text(data: bytes) -> str:
     """The text of a PDF's first pages, or "" when it cannot be read safely."""
+    return read_pdf(data)[0]
+
+
+# The names Factur-X / ZUGFeRD (and XRechnung in a PDF) give the XML they embed.
+EINVOICE_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.xml")
+MAX_EINVOICE_BYTES = 2 * 1024 * 1024
+
+
+def read_pdf(data: bytes) -> tuple[str, bytes]:
+    """A PDF's text laid out as on the page, and the e-invoice XML it embeds (or b"").
+
+    Layout mode keeps each printed row on one line and its columns apart, so a value
+    stays beside (or under) its label. ("", b"") when the PDF cannot be read safely.
+    """
     if not data.startswith(b"%PDF") and b"%PDF" not in data[:1024]:
-        return ""
+        return "", b""
     if len(data) > MAX_PDF_BYTES:
-        return ""
+        return "", b""
     import pypdf  # imported lazily: most passes read no PDF at all
 
     try:
         with warnings.catch_warnings(), pypdf.apply_configuration(**_PDF_LIMITS):
             warnings.simplefilter("ignore")
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-            parts = []
+            parts: list[str] = []
             for page in reader.pages[:MAX_PDF_PAGES]:
-                parts.append(page.extract_text() or "")
+                parts.append(_page_text(page))
                 if sum(len(p) for p in parts) > MAX_TEXT_CHARS:
                     break
-            return "\n".join(parts)[:MAX_TEXT_CHARS]
+            text = "\n".join(parts)[:MAX_TEXT_CHARS]
+            return text, _embedded_einvoice(reader)
     except Exception as exc:  # pypdf raises a zoo of errors on broken files
         log.info("PDF text unreadable (%s)", type(exc).__name__)
-        return ""
+        return "", b""
+
+
+def _page_text(page) -> str:
+    try:
+        text = page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # layout mode fails on some fonts where plain mode does not
+        text = ""
+    if not text.strip():
+        text = page.extract_text() or ""
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def _embedded_einvoice(reader) -> bytes:
+    try:
+        files = reader.attachments
+        names = list(files)
+    except Exception:  # a broken name tree: the printed text still counts
+        return b""
+    by_name = {name.lower(): name for name in names}
+    wanted = [by_name[n] for n in EINVOICE_NAMES if n in by_name]
+    wanted += [n for n in names if n.lower().endswith(".xml") and n not in wanted]
+    for name in wanted:
+        try:
+            contents = files[name]
+        except Exception:
+            continue
+        for content in contents:
+            if isinstance(content, bytes) and 0 < len(content) <= MAX_EINVOICE_BYTES:
+                return content
+    return b""

@@ -48,7 +48,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -150,6 +150,9 @@ _MIGRATIONS: dict[int, str] = {
     """,
     4: """
     ALTER TABLE journal ADD COLUMN data TEXT NOT NULL DEFAULT '{}';  -- JSON: what programs read back
+    """,
+    5: """
+    ALTER TABLE invoices ADD COLUMN read_from TEXT NOT NULL DEFAULT '[]';  -- JSON [[fact, source], ...]
     """,
 }
 
@@ -397,7 +400,7 @@ class Store:
     _INVOICE_COLUMNS = (
         "client, number, amount, currency, issue_date, due_date, message_id, subject, refs, "
         "sent_at, attachment_name, attachment_sha256, status, paid_on, paid_via, paid_amount, "
-        "hold_until, hold_note"
+        "hold_until, hold_note, read_from"
     )
 
     @staticmethod
@@ -421,6 +424,7 @@ class Store:
             paid_amount,
             hold_until,
             hold_note,
+            read_from,
         ) = row
         return Invoice(
             client=client,
@@ -440,6 +444,7 @@ class Store:
             paid_amount=Decimal(paid_amount),
             hold_until=date.fromisoformat(hold_until) if hold_until else None,
             hold_note=hold_note,
+            read_from=tuple((fact, source) for fact, source in json.loads(read_from)),
         )
 
     def invoice(self, client: str, number: str) -> Invoice | None:
@@ -483,10 +488,13 @@ class Store:
         self.generation += 1
         amount = invoice.amount
         self._db.execute(
-            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
+            f"INSERT INTO invoices ({self._INVOICE_COLUMNS}) VALUES ({', '.join('?' * 19)}) "
             "ON CONFLICT (client, number) DO UPDATE SET status = excluded.status, "
             "paid_on = excluded.paid_on, paid_via = excluded.paid_via, paid_amount = excluded.paid_amount, "
-            "hold_until = excluded.hold_until, hold_note = excluded.hold_note",
+            "hold_until = excluded.hold_until, hold_note = excluded.hold_note, "
+            # what was read, as an override in invoices.yaml may correct it
+            "amount = excluded.amount, currency = excluded.currency, issue_date = excluded.issue_date, "
+            "due_date = excluded.due_date, read_from = excluded.read_from",
             (
                 invoice.client,
                 invoice.number,
@@ -506,6 +514,7 @@ class Store:
                 str(invoice.paid_amount),
                 invoice.hold_until.isoformat() if invoice.hold_until else None,
                 invoice.hold_note,
+                json.dumps([list(pair) for pair in invoice.read_from]),
             ),
         )
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 
 from . import calendar
+from .einvoice import EInvoice, read_einvoice
 from .extract import normalise_invoice_number, parse_amount, parse_date, parse_when
 from .model import (
     Attachment,
@@ -21,6 +23,7 @@ from .model import (
     DeliverableSeen,
     FolderRole,
     Invoice,
+    InvoiceOverride,
     InvoiceSeen,
     Mail,
     MailHeader,
@@ -30,7 +33,9 @@ from .model import (
     Signal,
     Signals,
     SignalSeen,
+    Source,
 )
+from .printed import read_printed, terms_days
 
 
 def client_of_recipients(header: MailHeader, rules: Rules) -> Client | None:
@@ -130,13 +135,50 @@ def classify_sent(mail: Mail, rules: Rules, *, tz: tzinfo, seen_on: date) -> Inv
         return None
     recognise = rules.invoices.recognise
     pdfs = [a for a in mail.attachments if a.is_pdf]
-    if recognise.require_pdf and not pdfs:
+    structured = _einvoice(mail)
+    if recognise.require_pdf and not pdfs and structured is None:
         return None
     named = [a for a in pdfs if _any(recognise.attachment_name, a.filename)]
-    if not (named or _any(recognise.subject, header.subject) or _any(recognise.body, mail.text)):
+    if structured is None and not (
+        named or _any(recognise.subject, header.subject) or _any(recognise.body, mail.text)
+    ):
         return None
-    document = named[0] if named else (pdfs[0] if pdfs else None)
-    return InvoiceSeen(invoice=_invoice(mail, client, rules, document, tz, seen_on), attachment=document)
+    document = _document(pdfs, named, structured)
+    return InvoiceSeen(
+        invoice=_invoice(mail, client, rules, document, structured, tz, seen_on), attachment=document
+    )
+
+
+def _einvoice(mail: Mail) -> tuple[EInvoice, Attachment] | None:
+    """The e-invoice the email carries: XML inside a PDF (Factur-X) or attached (UBL, Facturae)."""
+    for attachment in mail.attachments:
+        if attachment.einvoice:
+            found = read_einvoice(attachment.einvoice)
+            if found is not None:
+                return found, attachment
+    for attachment in mail.attachments:
+        # (a signed Facturae is a ".xsig": XML with its signature inside)
+        if attachment.content_type in _XML_TYPES or attachment.filename.lower().endswith((".xml", ".xsig")):
+            found = read_einvoice(attachment.data)
+            if found is not None:
+                return found, attachment
+    return None
+
+
+_XML_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+def _document(
+    pdfs: list[Attachment], named: list[Attachment], structured: tuple[EInvoice, Attachment] | None
+) -> Attachment | None:
+    """The file to re-attach to reminders: the invoice PDF (the one the e-invoice is in)."""
+    if structured is not None and structured[1].is_pdf:
+        return structured[1]
+    if named:
+        return named[0]
+    if pdfs:
+        return pdfs[0]
+    return structured[1] if structured is not None else None
 
 
 def _any(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
@@ -144,36 +186,85 @@ def _any(patterns: Iterable[re.Pattern[str]], text: str) -> bool:
 
 
 def _captures(patterns: Iterable[re.Pattern[str]], group: str, texts: Iterable[str]) -> Iterator[str]:
-    """Captures of ``group``, lazily: texts in order, patterns in order within a text."""
+    """Captures of ``group``, lazily: texts in order, patterns in order within a text.
+
+    A number keeps every letter of its token even when a pattern began it mid-word (an
+    invoices.yaml from before the fix reads "Factura NOV-12" as "nº" + "V-12").
+    """
     for text in texts:
         if not text:
             continue
         for pattern in patterns:
             for match in pattern.finditer(text):
                 value = match.group(group)
+                if value and group == "number":
+                    start = match.start(group)
+                    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-/._"):
+                        start -= 1
+                    value = text[start : match.end(group)]
                 if value:
                     yield value
 
 
+def _sourced(
+    patterns: Iterable[re.Pattern[str]], group: str, texts: Iterable[tuple[str, Source]]
+) -> Iterator[tuple[str, Source]]:
+    for text, source in texts:
+        for value in _captures(patterns, group, [text]):
+            yield value, source
+
+
 def _invoice(
-    mail: Mail, client: Client, rules: Rules, document: Attachment | None, tz: tzinfo, seen_on: date
+    mail: Mail,
+    client: Client,
+    rules: Rules,
+    document: Attachment | None,
+    structured: tuple[EInvoice, Attachment] | None,
+    tz: tzinfo,
+    seen_on: date,
 ) -> Invoice:
+    """The invoice's facts, each from the most exact place that states it.
+
+    An e-invoice first (the tool's own data), then the PDF read by its labels and layout,
+    then the patterns of invoices.yaml over subject, file name, body and PDF text; what
+    none of them says is assumed (the date sent, the client's terms) and marked so.
+    """
     header = mail.header
     extract = rules.invoices.extract
     pdf_text = document.text if document else ""
     filename = document.filename if document else ""
     language = client.language
+    xml = structured[0] if structured is not None else None
+    printed = read_printed(pdf_text, rules.invoices.labels, language=language)
+    read_from: dict[str, Source] = {}
 
-    number = next(
+    number, read_from["number"] = next(
         (
-            n
-            for n in map(
-                normalise_invoice_number,
-                _captures(extract.number, "number", [header.subject, filename, mail.text, pdf_text]),
+            (n, source)
+            for n, source in (
+                *([(normalise_invoice_number(xml.number), Source.EINVOICE)] if xml else []),
+                # The number the freelancer typed in the subject, then the printed one.
+                *(
+                    (_number_only(n), Source.SUBJECT)
+                    for n in _captures(extract.number, "number", [header.subject])
+                ),
+                (printed.number, Source.PDF_LABEL),
+                *(
+                    (_number_only(n), source)
+                    for n, source in _sourced(
+                        extract.number,
+                        "number",
+                        [
+                            (filename, Source.FILE_NAME),
+                            (mail.text, Source.BODY),
+                            (pdf_text, Source.PDF_TEXT),
+                        ],
+                    )
+                ),
             )
             if n
         ),
-        "",
+        ("", Source.MAIL_ID),
     )
     if not number:
         # Still worth chasing; the key must be stable, so derive it from the email.
@@ -181,23 +272,59 @@ def _invoice(
         number = "MAIL-" + digest[:8].upper()
 
     amount = None
-    for text in _captures(extract.amount, "amount", [header.subject, mail.text, pdf_text]):
-        parsed = parse_amount(text, language=language)
-        if parsed is not None and parsed[0] > 0:
-            amount = Money(amount=parsed[0], currency=parsed[1] or client.currency)
-            break
+    read_from["amount"] = Source.NOWHERE
+    shown = (xml.currency if xml else "") or printed.currency
+    if xml is not None and xml.total is not None and xml.total > 0:
+        amount = Money(amount=xml.total, currency=xml.currency or client.currency)
+        read_from["amount"] = Source.EINVOICE
+    elif printed.amount is not None:
+        amount = Money(amount=printed.amount[0], currency=printed.amount[1] or shown or client.currency)
+        read_from["amount"] = Source.PDF_LABEL
+    else:
+        for text, source in _sourced(
+            extract.amount,
+            "amount",
+            [(header.subject, Source.SUBJECT), (mail.text, Source.BODY), (pdf_text, Source.PDF_TEXT)],
+        ):
+            parsed = parse_amount(text, language=language)
+            if parsed is not None and parsed[0] > 0:
+                amount = Money(amount=parsed[0], currency=parsed[1] or shown or client.currency)
+                read_from["amount"] = source
+                break
 
     sent_on = header.date.astimezone(tz).date() if header.date else seen_on
-    issue_date = _date(extract.issue_date, [mail.text, pdf_text], language) or sent_on
-    explicit_due = _date(extract.due_date, [mail.text, pdf_text], language)
-    # An explicit due date wins (seed 002 asks for terms on the invoice itself), unless it
-    # is impossible: a due date before the invoice date is a misread, not a term.
-    if explicit_due is not None and explicit_due >= issue_date:
-        due = explicit_due
+    issue_date, read_from["issue_date"] = _first_date(
+        [
+            (xml.issue_date if xml else None, Source.EINVOICE),
+            (printed.issue_date, Source.PDF_LABEL),
+            *_dates(extract.issue_date, [(mail.text, Source.BODY), (pdf_text, Source.PDF_TEXT)], language),
+        ],
+        (sent_on, Source.SENT_DATE),
+    )
+    explicit_due, due_source = _first_date(
+        [
+            (xml.due_date if xml else None, Source.EINVOICE),
+            (printed.due_date, Source.PDF_LABEL),
+            *_dates(extract.due_date, [(mail.text, Source.BODY), (pdf_text, Source.PDF_TEXT)], language),
+        ],
+        (None, Source.NOWHERE),
+        not_before=issue_date,  # a due date before the invoice date is a misread, not a term
+    )
+    if explicit_due is not None:
+        due, read_from["due_date"] = explicit_due, due_source
     else:
-        due = calendar.due_date(issue_date, client.payment_terms_days)
+        terms = printed.terms_days
+        if terms is None:
+            terms = terms_days(mail.text, rules.invoices.labels.terms)
+        if terms is not None:
+            due, read_from["due_date"] = calendar.due_date(issue_date, terms), Source.TERMS
+        else:
+            due, read_from["due_date"] = (
+                calendar.due_date(issue_date, client.payment_terms_days),
+                Source.CLIENT_TERMS,
+            )
 
-    return Invoice(
+    invoice = Invoice(
         client=client.id,
         number=number,
         amount=amount,
@@ -209,15 +336,71 @@ def _invoice(
         sent_at=header.date or _midnight(seen_on, tz),
         attachment_name=filename,
         attachment_sha256=hashlib.sha256(document.data).hexdigest() if document else "",
+        read_from=tuple((fact, str(source)) for fact, source in read_from.items()),
     )
+    override = rules.invoices.override_for(header.message_id, number)
+    return _overridden(invoice, override, client.currency) if override is not None else invoice
 
 
-def _date(patterns, texts, language) -> date | None:
-    for text in _captures(patterns, "date", texts):
-        parsed = parse_date(text, language=language)
-        if parsed is not None:
-            return parsed
-    return None
+# A number is one token: "Factura 2026-001 – Rediseño" gives 2026-001, and a capture that
+# ran on to a date ("8-9-2022") or over a line is cut to what a number can be.
+_NUMBER_TOKEN = re.compile(r"[^\W_](?:[\w./-]*[^\W_])?")
+_NUMERIC_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+
+
+def corrected(invoice: Invoice, override: InvoiceOverride, currency: str) -> Invoice | None:
+    """``invoice`` (already in the ledger) as ``override`` says, or None when it already
+    reads so. The number stays: it is the key the reminders were written under.
+    ``currency``: the client's, for an amount given without one."""
+    if not override.fits(invoice.message_id, invoice.number):
+        return None
+    fixed = _overridden(invoice, replace(override, number=""), currency)
+    return fixed if fixed != invoice else None
+
+
+def _overridden(invoice: Invoice, override: InvoiceOverride, currency: str) -> Invoice:
+    read_from = dict(invoice.read_from)
+    changes: dict = {}
+    if override.number:
+        changes["number"], read_from["number"] = normalise_invoice_number(override.number), Source.OVERRIDE
+    amount = invoice.amount
+    if override.amount is not None or (override.currency and amount is not None):
+        value = override.amount if override.amount is not None else amount.amount
+        code = override.currency or (amount.currency if amount else currency)
+        changes["amount"], read_from["amount"] = Money(amount=value, currency=code), Source.OVERRIDE
+    due = invoice.due_date
+    if override.issue_date is not None:
+        changes["issue_date"], read_from["issue_date"] = override.issue_date, Source.OVERRIDE
+        if read_from.get("due_date") in (Source.TERMS, Source.CLIENT_TERMS):
+            # The same terms, counted from the right day.
+            due = calendar.due_date(override.issue_date, max(0, (invoice.due_date - invoice.issue_date).days))
+            changes["due_date"] = due
+    if override.due_date is not None:
+        changes["due_date"], read_from["due_date"] = override.due_date, Source.OVERRIDE
+    changes["read_from"] = tuple((fact, str(source)) for fact, source in read_from.items())
+    return replace(invoice, **changes)
+
+
+def _number_only(captured: str) -> str:
+    token = _NUMBER_TOKEN.search(captured.split("\n", 1)[0])
+    if token is None:
+        return ""
+    value = token.group()
+    if _NUMERIC_DATE.match(value) or not any(c.isdigit() for c in value):
+        return ""  # a date is never an invoice number
+    return normalise_invoice_number(value)
+
+
+def _dates(patterns, texts: list[tuple[str, Source]], language: str) -> Iterator[tuple[date | None, Source]]:
+    for text, source in _sourced(patterns, "date", texts):
+        yield parse_date(text, language=language), source
+
+
+def _first_date(candidates, fallback, *, not_before: date | None = None):
+    for found, source in candidates:
+        if found is not None and (not_before is None or found >= not_before):
+            return found, source
+    return fallback
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
@@ -408,3 +591,29 @@ def payment_notice(
             amount = Money(amount=parsed[0], currency=parsed[1] or "")
             break
     return list(dict.fromkeys(numbers)), amount
+
+
+# --------------------------------------------------------------------------- what was read
+
+_FACT_NAMES = {"number": "number", "amount": "amount", "issue_date": "issue date", "due_date": "due date"}
+
+
+def reading_of(invoice: Invoice) -> str:
+    """Where each fact of ``invoice`` was read, in one line for ``explain``:
+    "number from the subject, amount from the PDF label, ..., due date from the client's terms (guessed)"."""
+    if not invoice.read_from:
+        return "not recorded (read before this was kept)"
+    parts = []
+    for fact, source in invoice.read_from:
+        guessed = " (guessed)" if fact in invoice.guessed else ""
+        parts.append(f"{_FACT_NAMES.get(fact, fact)} from the {source}{guessed}")
+    return ", ".join(parts)
+
+
+def guesses_of(invoice: Invoice) -> str:
+    """The facts of ``invoice`` that were assumed, for ``status``: "" when all were read."""
+    return ", ".join(
+        f"{_FACT_NAMES.get(fact, fact)} ({source})"
+        for fact, source in invoice.read_from
+        if fact in invoice.guessed
+    )

@@ -635,6 +635,12 @@ _MONTH_DAY = re.compile(rf"{_MONTH}{_S}(?P<day>[0-9]{{1,2}}){_ORDINAL}(?![0-9])"
 _NUMERIC_DAY_MONTH = re.compile(r"(?<![0-9])(?P<day>[0-9]{1,2})[/.-](?P<month>[0-9]{1,2})(?![0-9/.-])")
 
 
+# The month names and small number words of the three languages, for other readers
+# (printed.py: glued dates, "dos semanas").
+MONTHS = _MONTHS
+SMALL_NUMBERS = _SMALL_NUMBERS
+
+
 def parse_when(text: str, *, language: str, today: date) -> date | None:
     """The day a promise names, relative to ``today``: "el viernes", "next week", "12 March".
 

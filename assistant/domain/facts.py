@@ -42,6 +42,7 @@ from .model import (
     Evidence,
     FollowUp,
     Invoice,
+    InvoiceOverride,
     InvoiceSeen,
     Mail,
     Money,
@@ -129,6 +130,14 @@ class PaymentNotice:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OverrideInRules:
+    """An ``overrides:`` entry of invoices.yaml, for the invoices of the ledger it names."""
+
+    override: InvoiceOverride
+    currencies: Mapping[str, str]  # client id -> the client's currency (an amount given alone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CalendarDay:
     """Once a pass: what the passing of days does (promises lapse, approved work is invoiced)."""
 
@@ -144,6 +153,7 @@ Fact = (
     | AutomaticReply
     | ClientWrote
     | PaymentNotice
+    | OverrideInRules
     | CalendarDay
 )
 

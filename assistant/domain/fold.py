@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from . import keys, ladder, ledger, termination
+from . import classify, keys, ladder, ledger, termination
 from .facts import (
     AutomaticReply,
     CalendarDay,
@@ -29,6 +29,7 @@ from .facts import (
     FreelancerWrote,
     InvoiceSent,
     LostDraft,
+    OverrideInRules,
     PaidTag,
     PaymentNotice,
     View,
@@ -174,6 +175,26 @@ def deliverable_sent(view: View, fact: DeliverableSent, today: date) -> list[Cha
             deliverable=new,
         )
     ]
+
+
+def override_in_rules(view: View, fact: OverrideInRules, today: date) -> list[Change]:
+    """An override corrects the amount and dates read from the invoices it names, once: an
+    invoice that already reads so is left alone."""
+    changes = []
+    for invoice in view.invoices:
+        fixed = classify.corrected(invoice, fact.override, fact.currencies.get(invoice.client, ""))
+        if fixed is None:
+            continue
+        amount = f"{fixed.amount.amount} {fixed.amount.currency}" if fixed.amount else "amount unknown"
+        changes.append(
+            Change(
+                item=keys.invoice_item(fixed),
+                event=JournalEvent.CORRECTED,
+                detail=f"by an override in invoices.yaml: {amount}, issued {fixed.issue_date}, due {fixed.due_date}",
+                invoice=fixed,
+            )
+        )
+    return changes
 
 
 def paid_tag(view: View, fact: PaidTag, today: date) -> list[Change]:
@@ -487,5 +508,6 @@ _RULES: dict[type, Callable] = {
     AutomaticReply: automatic_reply,
     ClientWrote: client_wrote,
     PaymentNotice: payment_notice,
+    OverrideInRules: override_in_rules,
     CalendarDay: calendar_day,
 }

@@ -104,6 +104,7 @@ class JournalEvent(StrEnum):
     RESUMED = "resumed"
     LAPSED = "lapsed"
     REOPENED = "open"  # the paid tag was removed: the invoice is open again
+    CORRECTED = "corrected"  # an override in invoices.yaml fixed what was read
     # deliverables
     DELIVERED = "delivered"
     ANSWERED = "answered"

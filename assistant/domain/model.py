@@ -202,6 +202,8 @@ class Attachment:
     # Shown in the body rather than attached (Content-Disposition: inline with a
     # Content-ID): a logo or a picture in a signature, not a file sent.
     inline: bool = False
+    # The e-invoice XML a PDF embeds (Factur-X / ZUGFeRD), exactly as embedded.
+    einvoice: bytes = field(default=b"", repr=False)
 
     @property
     def is_pdf(self) -> bool:
@@ -638,6 +640,83 @@ class Extraction:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceLabels:
+    """The words invoices print before their facts, as data (invoices.yaml ``labels:``).
+
+    A label is plain text, matched whole and ignoring case and spacing; its value is read
+    to its right on the same printed row, else below it in the same column. When labels
+    overlap the longest wins: "Total IVA" (``not_a_fact``) hides the "Total" inside it.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    number: tuple[str, ...] = ()  # "Nº factura", "Invoice number", "Factuurnummer"
+    # A document's title ("FACTURA"): a number only to its right, never below it.
+    title: tuple[str, ...] = ()
+    issue_date: tuple[str, ...] = ()  # "Fecha factura", "Invoice date", "Factuurdatum"
+    due_date: tuple[str, ...] = ()  # "Vencimiento", "Due date", "Vervaldatum"
+    # The amount the client pays, after withholding (IRPF) and payments: the best total.
+    payable: tuple[str, ...] = ()  # "Total a pagar", "Amount due", "Te betalen"
+    total: tuple[str, ...] = ()  # with tax: "Total factura", "Total incl. VAT", "Totaal incl. btw"
+    # Other totals and labels whose values are never one of the above: "Subtotal",
+    # "Base imponible", "IVA", "BTW", "IRPF", "Delivery date", "Fecha de pedido".
+    not_a_fact: tuple[str, ...] = ()
+    # Payment terms printed on the invoice: "a 30 días", "binnen 14 dagen", "net 30".
+    # Each needs a named group (?P<days>...) or (?P<weeks>...): digits or a small word ("dos").
+    terms: tuple[re.Pattern[str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for i, pattern in enumerate(self.terms):
+            if not {"days", "weeks"} & set(pattern.groupindex):
+                raise FieldError(
+                    ("terms", i), "this terms pattern needs a named group (?P<days>...) or (?P<weeks>...)"
+                )
+        for kind in ("number", "title", "issue_date", "due_date", "payable", "total", "not_a_fact"):
+            for i, label in enumerate(getattr(self, kind)):
+                if not label.strip():
+                    raise FieldError((kind, i), "a label cannot be empty")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceOverride:
+    """A fix for one invoice that was misread, without editing the mail (``overrides:``).
+
+    Found by its email's Message-ID or by the number as it was read; every other key given
+    replaces what was read.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    message_id: str = ""
+    read_number: str = ""  # the number as the assistant read it (status shows it)
+    number: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    issue_date: date | None = None
+    due_date: date | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.message_id) == bool(self.read_number):
+            raise FieldError(
+                "message_id", "an override names its invoice by message_id or by read_number (one of them)"
+            )
+        if not (self.number or self.amount is not None or self.currency or self.issue_date or self.due_date):
+            raise FieldError(
+                "number",
+                "an override needs something to set: number, amount, currency, issue_date or due_date",
+            )
+        if self.amount is not None and self.amount <= 0:
+            raise FieldError("amount", "an amount must be more than zero")
+        if self.currency and not re.fullmatch(r"[A-Z]{3}", self.currency):
+            raise FieldError("currency", f"currency {self.currency!r} is not an ISO 4217 code like EUR")
+
+    def fits(self, message_id: str, number: str) -> bool:
+        if self.message_id:
+            return self.message_id.strip().strip("<>") == message_id.strip().strip("<>")
+        return self.read_number.strip().upper() == number.upper()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceRules:
     """invoices.yaml: recognition, extraction, and the mail-client tag that means paid."""
 
@@ -646,6 +725,11 @@ class InvoiceRules:
     recognise: Recognition
     extract: Extraction
     paid_keyword: str = "$Paid"
+    labels: InvoiceLabels = InvoiceLabels()
+    overrides: tuple[InvoiceOverride, ...] = ()
+
+    def override_for(self, message_id: str, number: str) -> InvoiceOverride | None:
+        return next((o for o in self.overrides if o.fits(message_id, number)), None)
 
 
 def _bound(rule: object, *names: str) -> None:
@@ -964,6 +1048,27 @@ class Evidence:
         )
 
 
+class Source(StrEnum):
+    """Where a fact of an invoice was read (``Invoice.read_from``); shown by status and explain."""
+
+    EINVOICE = "e-invoice XML"
+    PDF_LABEL = "PDF label"
+    PDF_TEXT = "PDF text"
+    SUBJECT = "subject"
+    FILE_NAME = "file name"
+    BODY = "body"
+    TERMS = "terms on the invoice"
+    OVERRIDE = "override"
+    # Guesses: nothing on the invoice said it.
+    CLIENT_TERMS = "client's terms"
+    SENT_DATE = "date sent"
+    MAIL_ID = "made from the email"
+    NOWHERE = "not found"
+
+
+GUESSED_SOURCES = frozenset({Source.CLIENT_TERMS, Source.SENT_DATE, Source.MAIL_ID, Source.NOWHERE})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Invoice:
     """An invoice the freelancer sent, as the ledger knows it."""
@@ -985,10 +1090,21 @@ class Invoice:
     paid_via: str = ""  # "keyword", "cli", "client", "notification"
     hold_until: date | None = None  # PROMISED / PAUSED: chase again after this day
     hold_note: str = ""  # the dispute's words, the promise, the freelancer's reason
+    # Where each fact was read: (("number", "PDF label"), ("due_date", "client's terms"), ...).
+    read_from: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.client}/{self.number}"
+
+    def source_of(self, fact: str) -> str:
+        """Where ``fact`` ("number", "amount", "issue_date", "due_date") was read; "" if unknown."""
+        return dict(self.read_from).get(fact, "")
+
+    @property
+    def guessed(self) -> tuple[str, ...]:
+        """The facts that were not read from the invoice but assumed."""
+        return tuple(fact for fact, source in self.read_from if source in GUESSED_SOURCES)
 
     @property
     def outstanding(self) -> Money | None:
