@@ -490,11 +490,12 @@ keeps the old ones in force.
 """,
     "demo": """\
 examples:
-  freelance-assistant demo --dir /tmp/fa-demo
-  freelance-assistant status --config /tmp/fa-demo/config.yaml
+  freelance-assistant demo --dir ~/freelance-demo
+  freelance-assistant status --config ~/freelance-demo/config.yaml
 
 Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
-pass: nothing leaves your computer.
+pass: nothing leaves your computer. DIR must be yours and writable by no one else
+(not a shared /tmp): a directory under your home is best.
 """,
     "mark-paid": """\
 examples:

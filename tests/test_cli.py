@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import stat
 import subprocess
@@ -171,6 +172,49 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert code == 0 and "Het bedrag klopt niet" in out
     code, _, err = run(capsys, "demo", "--dir", str(directory))
     assert code == 2 and "is not empty" in err
+
+
+def test_the_demo_prints_commands_that_run_from_where_the_user_stands(capsys, tmp_path, monkeypatch):
+    """The venv is not activated (the README does not activate it): the commands name the program by its path."""
+    bin_dir = tmp_path / "bin"  # a PATH with `ls` and no mail reader
+    bin_dir.mkdir()
+    (bin_dir / "ls").symlink_to("/bin/ls")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    directory = tmp_path / "demo dir"  # a space: the printed commands quote it
+    code, out, _ = run(capsys, "demo", "--dir", str(directory))
+    assert code == 0
+    look = out[out.index("Look around:") :].splitlines()[1:]
+    status_line = next(line for line in look if " status --config " in line)
+    assert not status_line.strip().startswith("freelance-assistant ") and "mutt" not in out
+    result = subprocess.run(status_line, shell=True, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "Estudio Nube" in result.stdout, result.stderr
+    reader = look[-1].split("    (")[0].strip()
+    result = subprocess.run(
+        reader, shell=True, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    assert reader.startswith("ls ") and result.returncode == 0 and len(result.stdout.split()) == 5
+    (bin_dir / "neomutt").symlink_to("/bin/true")  # with a Maildir reader installed, it is the one suggested
+    code, out, _ = run(capsys, "demo", "--dir", str(tmp_path / "again"))
+    assert code == 0 and f"neomutt -f {tmp_path / 'again' / 'Maildir' / '.Drafts'}" in out
+
+
+def test_the_demo_refuses_a_directory_another_user_owns_or_can_write_to(capsys, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)  # what a shared /tmp/freelance-demo pre-created by someone else looks like
+    code, _, err = run(capsys, "demo", "--dir", str(shared))
+    assert code == 2 and "others can write to" in err and "under your home directory" in err
+    assert "internal error" not in err and not any(shared.iterdir())
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    if os.getuid() == 0:
+        os.chown(theirs, 65534, 65534)  # nobody's
+    else:
+        theirs = Path("/")  # root's, and not this user
+    code, _, err = run(capsys, "demo", "--dir", str(theirs))
+    assert code == 2 and "belongs to another user" in err and "internal error" not in err
+    if os.getuid() == 0:
+        assert not any(theirs.iterdir())
 
 
 def test_python_dash_m_runs_the_same_command_line():
