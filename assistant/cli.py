@@ -18,7 +18,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config, load_config
 from .domain.model import LANGUAGES, REASONS
-from .errors import AssistantError, ConfigError, UsageError
+from .errors import AssistantError, ConfigError, MailboxError, UsageError
 from .presets import PRESETS
 
 log = logging.getLogger("assistant")
@@ -248,6 +248,56 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Today's digest on demand: printed, or with --deliver delivered now as the service would."""
+    import email
+    from email import policy
+
+    from .adapters.store import Store
+    from .engine import Engine, open_mailbox, open_sender, state_path
+
+    config = _config(args)
+    now = _now()
+    failed = False
+    for number, account in enumerate(_accounts(config, args.account)):
+        path = state_path(config, account)
+        if not path.exists():
+            print(f"Account {account.name}: no state yet ({path}); run `freelance-assistant scan` first")
+            continue
+        if number:
+            print()
+        mailbox = open_mailbox(account)  # connects only to deliver
+        try:
+            with Store.open(path) as store:
+                engine = Engine(
+                    config, account, mailbox, store, open_sender(account) if args.deliver else None
+                )
+                if not args.deliver:
+                    draft = engine.digest_draft(now)
+                    message = email.message_from_bytes(draft.data, policy=policy.default)
+                    print(f"Subject: {message['Subject']}\n")
+                    print(message.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip())
+                    continue
+                via = config.settings.schedule.digest_delivery
+                where = (
+                    "sent to you by SMTP" if via == "smtp" and engine.sender else "delivered into your INBOX"
+                )
+                if engine.write_digest(now, via=via):
+                    print(f"Account {account.name}: today's digest {where}")
+                else:
+                    # One digest a day (its key is the day): the scheduled one is this one.
+                    print(f"Account {account.name}: today's digest was delivered already; `digest` prints it")
+        except MailboxError as exc:
+            print(
+                f"freelance-assistant: {account.name}: the digest could not be delivered: {exc}",
+                file=sys.stderr,
+            )
+            failed = True
+        finally:
+            mailbox.close()
+    return EXIT_ERROR if failed else EXIT_OK
+
+
 def cmd_mark_paid(args: argparse.Namespace) -> int:
     from .adapters.store import Store
     from .engine import mark_paid, state_path
@@ -450,6 +500,17 @@ examples:
 
 Colour only on a terminal (set NO_COLOR to turn it off). --json follows a stable,
 documented schema: docs/status-json.md.
+"""
+
+
+DIGEST_EXAMPLES = """\
+examples:
+  freelance-assistant digest              today's digest, printed here (nothing is delivered)
+  freelance-assistant digest --deliver    deliver it now instead of at schedule.digest
+
+The digest is the one the service delivers at its hour, in your language: overdue invoices
+by age, unanswered work, drafts waiting for you, clients flagged, to-dos. One is delivered
+a day: after `--deliver`, the service does not deliver another that day.
 """
 
 
@@ -678,6 +739,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print one JSON document for scripts instead (schema: docs/status-json.md)",
+    )
+
+    digest = command(
+        "digest",
+        cmd_digest,
+        "print today's digest now (--deliver: deliver it now, as the service does at its hour)",
+        epilog=DIGEST_EXAMPLES,
+    )
+    digest.add_argument(
+        "--deliver",
+        action="store_true",
+        help="deliver it into your INBOX (or by SMTP, per schedule.digest_delivery); once a day",
     )
 
     paid = command("mark-paid", cmd_mark_paid, "record that an invoice was paid so it is no longer chased")

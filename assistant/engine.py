@@ -994,13 +994,28 @@ class Engine:
 
         True when it was delivered now, False when today's was delivered already.
         """
+        draft = self.digest_draft(now)
+        if self.store.outbox_entry(draft.key) is not None:
+            return False
+        key = draft.key
+        folders = self.mailbox.folders()
+        if via == "smtp" and self.sender is not None:
+            self._actions[key] = "send"
+            report = PassReport(account=self.account.name)
+            self._send(draft, folders, now, report)
+        else:
+            report = self._deliver_to_inbox(draft, folders, now)
+        if report.errors:
+            raise MailboxError("; ".join(report.errors))
+        return True
+
+    def digest_draft(self, now: datetime) -> Draft:
+        """Today's digest as it reads at `now`, delivered or not (`digest` prints it; the mailbox is not touched)."""
         from .domain import digest
         from .report import LOCALES
 
         today = self.today(now)
         key = f"digest/{self.account.name}/{today.isoformat()}"
-        if self.store.outbox_entry(key) is not None:
-            return False
         identity = self.config.identity
         context = digest.build_digest(
             clients=self.rules.clients,
@@ -1014,20 +1029,10 @@ class Engine:
             tz=self.tz,
         )
         template = self.rules.template(identity.language, "digest")
-        draft = compose.digest_draft(
+        return compose.digest_draft(
             context, identity=identity, template_text=template.text, key=key, now=now,
             locale=LOCALES.get(identity.language, "en_GB"),
         )  # fmt: skip
-        folders = self.mailbox.folders()
-        if via == "smtp" and self.sender is not None:
-            self._actions[key] = "send"
-            report = PassReport(account=self.account.name)
-            self._send(draft, folders, now, report)
-        else:
-            report = self._deliver_to_inbox(draft, folders, now)
-        if report.errors:
-            raise MailboxError("; ".join(report.errors))
-        return True
 
     def _deliver_to_inbox(self, draft: Draft, folders: Folders, now: datetime) -> PassReport:
         report = PassReport(account=self.account.name)

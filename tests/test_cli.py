@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import build_parser, main
-from tests.support.mailboxes import ImapWorld, MaildirWorld
+from tests.support.mailboxes import ImapWorld, MaildirWorld, parsed
 from tests.support.world import TZ, at, invoice_email, write_config
 from tests.test_compose import SEED_ES
 
@@ -215,6 +215,31 @@ def test_the_demo_refuses_a_directory_another_user_owns_or_can_write_to(capsys, 
     assert code == 2 and "belongs to another user" in err and "internal error" not in err
     if os.getuid() == 0:
         assert not any(theirs.iterdir())
+
+
+def test_digest_prints_todays_digest_and_deliver_puts_it_in_the_inbox_once(
+    capsys, world, tmp_path, monkeypatch
+):
+    world.deliver(
+        "Sent", invoice_email(sent=at(date(2026, 3, 2)), message_id="<dg@x>"), when=at(date(2026, 3, 2))
+    )
+    path = str(write_config(tmp_path / "cfg", world.account_yaml()))
+    monkeypatch.setattr("assistant.cli._now", lambda: at(date(2026, 3, 20), 8))  # due 16 March: 4 days late
+    code, out, _ = run(capsys, "digest", "--config", path)
+    assert code == 0 and "no state yet" in out  # nothing read yet: says what to do
+    assert run(capsys, "scan", "--config", path)[0] == 0
+    inbox_before = len(world.messages("INBOX"))
+    code, printed, _ = run(capsys, "digest", "--config", path)
+    assert code == 0 and printed.startswith("Subject: ") and "2026-001" in printed
+    assert len(world.messages("INBOX")) == inbox_before  # printing delivers nothing
+    code, out, _ = run(capsys, "digest", "--config", path, "--deliver")
+    assert code == 0 and "today's digest delivered into your INBOX" in out
+    delivered = [parsed(data) for _, data in world.messages("INBOX")][inbox_before:]
+    assert len(delivered) == 1 and delivered[0]["Auto-Submitted"] == "auto-generated"
+    assert delivered[0]["Subject"] == printed.splitlines()[0].removeprefix("Subject: ")
+    assert "2026-001" in delivered[0].get_body(("plain",)).get_content()
+    code, out, _ = run(capsys, "digest", "--config", path, "--deliver")
+    assert code == 0 and "delivered already" in out and len(world.messages("INBOX")) == inbox_before + 1
 
 
 def test_python_dash_m_runs_the_same_command_line():
