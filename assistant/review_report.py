@@ -19,7 +19,7 @@ from babel.numbers import format_compact_currency, format_currency, format_decim
 from .domain.review import AGEING_BUCKETS, TROUBLE_FORMULA, ClientReview, troublesome
 
 ADVICE = (
-    "About 20 % of clients cause most of the time and trouble (seeds 000, 003): decide which ones to keep."
+    "About 20 % of clients cause most of the time and trouble: decide which ones to keep."
 )
 
 # Chart fills. Distinct from each other and from the text, axes and table colours, so a

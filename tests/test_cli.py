@@ -242,6 +242,16 @@ def test_digest_prints_todays_digest_and_deliver_puts_it_in_the_inbox_once(
     assert code == 0 and "delivered already" in out and len(world.messages("INBOX")) == inbox_before + 1
 
 
+def test_an_unknown_account_or_a_missing_config_is_one_clean_line(capsys, maildir_config, tmp_path):
+    _, path = maildir_config
+    code, _, err = run(capsys, "status", "--config", str(path), "--account", "nope")
+    assert code == 2
+    assert err.splitlines()[1] == f"  {path}: no account named 'nope' (accounts: main)"
+    missing = tmp_path / "missing.yaml"
+    code, _, err = run(capsys, "status", "--config", str(missing))
+    assert code == 2 and err.splitlines()[1].startswith(f"  {missing}: cannot read")
+
+
 def test_python_dash_m_runs_the_same_command_line():
     result = subprocess.run(
         [sys.executable, "-m", "assistant", "--version"], capture_output=True, text=True, check=False
