@@ -395,9 +395,11 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
         owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in case.invoices)
         print(f"  WARNING money is still owed ({owed}): the draft says so and attaches the invoices.")
         print(
-            "  Seed advice (003): if you fear they will not pay, wait until they have paid before telling them."
+            "  If you fear they will not pay, wait until they have paid before telling them."
         )
-    print(f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours: never end a relationship in anger.")
+    print(
+        f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours: never end a relationship in anger."
+    )
     print("  The program never sends a termination email.")
     if last is not None:
         print(f"  (ledger as of the last pass, {last.astimezone(engine.tz):%Y-%m-%d %H:%M})")
@@ -413,7 +415,9 @@ def cmd_draft_rate_increase(args: argparse.Namespace) -> int:
         engine.mailbox.close()
         engine.store.close()
     print(f"Rate proposal for {args.client} is in Drafts: {draft.subject!r} to {draft.to.email}")
-    print("  It proposes the new rate by email and suggests a call to talk it over. Review it and send it yourself.")
+    print(
+        "  It proposes the new rate by email and suggests a call to talk it over. Review it and send it yourself."
+    )
     return EXIT_OK
 
 
@@ -795,7 +799,9 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("--starting", type=_date_arg, metavar="YYYY-MM-DD", help="from when it applies")
 
     review = command(
-        "review", cmd_review, "the client review: revenue, lateness, trouble; who to keep (about 20 % of clients cause most of the trouble)"
+        "review",
+        cmd_review,
+        "the client review: revenue, lateness, trouble; who to keep (about 20 % of clients cause most of the trouble)",
     )
     review.add_argument(
         "--year", type=int, metavar="YYYY", help="the calendar year to review (default: this year)"

@@ -69,7 +69,8 @@ from .errors import MailboxError, SendFailed, SendRefused, UsageError
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger messages are reported and left alone
-DRAFT_FLAGS = ("\\Draft",)
+# Seen: a draft the assistant wrote is not news in the Drafts folder (unread drafts look like mail).
+DRAFT_FLAGS = ("\\Draft", "\\Seen")
 # Invoices a client's message can still change (paid ones only by removing the tag).
 UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
 

@@ -18,9 +18,7 @@ from babel.numbers import format_compact_currency, format_currency, format_decim
 
 from .domain.review import AGEING_BUCKETS, TROUBLE_FORMULA, ClientReview, troublesome
 
-ADVICE = (
-    "About 20 % of clients cause most of the time and trouble: decide which ones to keep."
-)
+ADVICE = "About 20 % of clients cause most of the time and trouble: decide which ones to keep."
 
 # Chart fills. Distinct from each other and from the text, axes and table colours, so a
 # screenshot can tell the charts apart (tests/test_review.py counts these pixels).

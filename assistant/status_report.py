@@ -400,9 +400,7 @@ def _todo_texts(todo: Todo, config: Config) -> list[str]:
             "then send it yourself: sleep on it, perhaps let a colleague read it."
         ]
         if owed:
-            texts.append(
-                f"Warning: money is still owed ({owed}); wait until it is paid before telling them."
-            )
+            texts.append(f"Warning: money is still owed ({owed}); wait until it is paid before telling them.")
         texts.extend(why)
         texts.append(
             "After the end: remove the client's logo from your portfolio if it invites questions, "

@@ -145,7 +145,7 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "invoice/tulp/2026-023: disputed" in out
     assert "deliverable/brightside/" in out and ": approved" in out
     drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
-    assert len(drafts) == 5 and all(p.name.endswith(":2,D") for p in drafts)
+    assert len(drafts) == 5 and all(p.name.endswith(":2,DS") for p in drafts)
     assert "termination suggested for brightside (non-payment)" in out
     assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
     assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out

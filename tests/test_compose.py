@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import policy
 
@@ -49,7 +49,7 @@ def invoice(
     )
 
 
-def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PDF):
+def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PDF, now=None):
     world = rules(tmp_path)
     client = world.clients[client_id]
     stage = world.escalation.invoice[stage_index]
@@ -67,7 +67,7 @@ def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PD
         )
         if attachment
         else None,
-        now=datetime(2026, 3, 17, 9, tzinfo=TZ),
+        now=now or datetime(2026, 3, 17, 9, tzinfo=TZ),
         today=date(2026, 3, 17),
     )
 
@@ -124,6 +124,14 @@ def test_the_draft_threads_under_the_invoice_email(tmp_path):
     assert message[compose.KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
     assert message["Message-ID"] == compose.message_id_for("invoice/acme/2026-001/first-reminder", IDENTITY)
     assert draft.message_id == message["Message-ID"]
+
+
+def test_the_date_header_is_in_the_freelancers_time_zone_whatever_zone_now_is_in(tmp_path):
+    # The service's clock is UTC; the freelancer (Europe/Madrid) sees her own morning in the draft.
+    message = parsed(draft_for(tmp_path, now=datetime(2026, 3, 17, 8, 30, tzinfo=UTC)))
+    assert message["Date"] == "Tue, 17 Mar 2026 09:30:00 +0100"
+    summer = parsed(draft_for(tmp_path, now=datetime(2026, 7, 1, 7, 0, tzinfo=UTC)))
+    assert summer["Date"] == "Wed, 01 Jul 2026 09:00:00 +0200"
 
 
 def test_the_invoice_pdf_is_reattached_byte_for_byte(tmp_path):

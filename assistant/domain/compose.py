@@ -22,6 +22,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel import Locale, UnknownLocaleError
@@ -595,6 +596,11 @@ def split_subject(body: str, fallback: str) -> tuple[str, str]:
     return " ".join(match["subject"].split()) or fallback, _tidy(body[match.end() :])
 
 
+def _local_date(now: datetime, identity: Identity) -> str:
+    """The Date header in the freelancer's own time zone, as their mail client would write it."""
+    return format_datetime(now.astimezone(ZoneInfo(identity.timezone)))
+
+
 def _new_thread(
     *, key: str, client: Client, identity: Identity, subject: str, body: str, now: datetime
 ) -> EmailMessage:
@@ -603,7 +609,7 @@ def _new_thread(
     message["From"] = str(identity.address)
     message["To"] = str(client.contact_address)
     message["Subject"] = subject
-    message["Date"] = format_datetime(now)
+    message["Date"] = _local_date(now, identity)
     message["Message-ID"] = message_id_for(key, identity)
     message[KEY_HEADER] = key
     message["User-Agent"] = "freelance-assistant"
@@ -698,7 +704,7 @@ def digest_draft(
     message["From"] = str(me)
     message["To"] = str(me)
     message["Subject"] = subject
-    message["Date"] = format_datetime(now)
+    message["Date"] = _local_date(now, identity)
     message["Message-ID"] = message_id_for(key, identity)
     message["Auto-Submitted"] = "auto-generated"
     message[KEY_HEADER] = key
