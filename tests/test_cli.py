@@ -376,14 +376,15 @@ def test_review_ranks_the_demo_clients_and_writes_the_html_report(capsys, tmp_pa
     code, out, _ = run(capsys, "review", "--config", config, "--html", str(html))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("Client review ") and "3 clients" in lines[0]
+    assert lines[0].startswith("Revisión de clientes ") and "3 clientes" in lines[0]  # Lucía's language
     ranked = [
         line
         for line in lines
         if "Brightside Media Ltd" in line or "Tulp Design" in line or "Estudio Nube" in line
     ]
     assert ranked[0].startswith("*  1  Brightside Media Ltd")  # five late payments: the troublesome 20 %
-    assert "the troublesome 20 %: Brightside Media Ltd" in out
+    assert "el 20 % problemático: Brightside Media Ltd" in out
+    assert max(len(line) for line in lines if not line.startswith("HTML report")) <= 80
     assert stat.S_IMODE(html.stat().st_mode) == 0o600  # names and money owed: private
     text = html.read_text(encoding="utf-8")
     assert (
