@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, invocation
 from .config import Config, load_config
 from .domain.model import LANGUAGES, REASONS
 from .errors import AssistantError, ConfigError, MailboxError, UsageError
@@ -129,10 +129,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     directory = path.parent
     rules_dir = directory / "rules"
     outcome = onboarding.Written()
+    questions = None if args.non_interactive else onboarding.Questions()
     if path.exists():
         outcome.kept.append(path)  # nothing to ask: its answers are in it
     else:
-        questions = None if args.non_interactive else onboarding.Questions()
         if questions is not None:
             questions.say(f"Setting up freelance-assistant: {path} and the rules next to it.")
             questions.say("Press Enter to take the answer in [brackets]. Your clients can come later.")
@@ -149,7 +149,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     given = f" --config {path}" if path != default_config_path().absolute() else ""
     if args.no_check:
         print()
-        print(f"Check it when the mailbox is reachable: freelance-assistant check{given}")
+        print(f"Check it when the mailbox is reachable: {invocation.program()} check{given}")
     else:
         print()
         print(f"Checking it, as `freelance-assistant check{given}` does:")
@@ -162,11 +162,15 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise AssistantError(
                 f"{exc} (the configuration is written: fix {path}, then run `freelance-assistant check{given}`)"
             ) from exc
+        config = load_config(path)
+        if not config.rules.clients:
+            onboarding.offer_clients(config, questions, _now().date())
+    program = invocation.program()
     print()
     print(
         f"Next: add your clients to {rules_dir / 'clients.yaml'} (it shows how), then see what would be drafted:"
     )
-    print(f"  freelance-assistant scan --dry-run{given}")
+    print(f"  {program} scan --dry-run{given}")
     return EXIT_OK
 
 
@@ -212,6 +216,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
             mailbox.close()
         print_pass(report, config, mailbox.describe())
         failed = failed or bool(report.errors)
+    if not config.rules.clients:
+        # Mail is only followed for clients: with none, a scan can find nothing to do.
+        print()
+        print(
+            f"No clients yet: add them to {config.rules_dir / 'clients.yaml'} (it shows how; `init` can"
+            " suggest them from your Sent mail), then scan again."
+        )
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -394,9 +405,7 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
     if case.invoices:
         owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in case.invoices)
         print(f"  WARNING money is still owed ({owed}): the draft says so and attaches the invoices.")
-        print(
-            "  If you fear they will not pay, wait until they have paid before telling them."
-        )
+        print("  If you fear they will not pay, wait until they have paid before telling them.")
     print(
         f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours: never end a relationship in anger."
     )
@@ -694,7 +703,12 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--port", type=int, metavar="N", help="default: 993 for tls, 143 otherwise")
     where.add_argument("--security", choices=("tls", "starttls", "plain"), help="plain: loopback only")
     where.add_argument("--username", metavar="USER", help="default: the address (iCloud: its name part)")
-    where.add_argument("--ca-file", metavar="FILE", help="trust this CA (a self-hosted server)")
+    where.add_argument(
+        "--ca-file", metavar="FILE", help="trust this CA (a self-hosted server, a local bridge)"
+    )
+    where.add_argument(
+        "--maildir", metavar="DIR", help="a Maildir on this computer instead of IMAP (mbsync, offlineimap)"
+    )
     where.add_argument("--auth", choices=("password", "xoauth2"), help="default: the provider's usual")
     where.add_argument(
         "--token-command", metavar="CMD", help='xoauth2: prints an access token ("pizauth show me")'

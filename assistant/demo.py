@@ -17,7 +17,6 @@ import os
 import shlex
 import shutil
 import stat
-import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email import policy
@@ -27,6 +26,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from . import invocation
 from .errors import UsageError
 
 TZ = ZoneInfo("Europe/Madrid")
@@ -487,17 +487,6 @@ def _own_empty_directory(directory: Path) -> Path:
     return directory
 
 
-def _program() -> str:
-    """How the user can run this same program from where they stand (it may be in a venv not on PATH)."""
-    beside = Path(sys.executable).parent / "freelance-assistant"
-    if not beside.exists():
-        return f"{shlex.quote(sys.executable)} -m assistant"
-    found = shutil.which("freelance-assistant")
-    if found and Path(found).resolve() == beside.resolve():
-        return "freelance-assistant"
-    return shlex.quote(str(beside))
-
-
 def _look_at_drafts(drafts: Path) -> str:
     """A way to read the drafts with what is installed: a Maildir reader, else the files themselves."""
     for reader in ("neomutt", "mutt"):
@@ -561,7 +550,7 @@ def run_demo(directory: Path, today: date | None = None) -> int:
             "  The program never sends it. Fill in the [bracketed] part, sleep on it for 24 hours, send it yourself."
         )
     print()
-    program = _program()
+    program = invocation.program()
     config_arg = shlex.quote(str(config_path))
     print("Look around:")
     print(f"  {program} status --config {config_arg}")
