@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import policy
@@ -49,9 +50,18 @@ def invoice(
     )
 
 
-def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PDF, now=None):
+def draft_for(
+    tmp_path,
+    client_id="acme",
+    stage_index=0,
+    inv=None,
+    attachment=PDF,
+    now=None,
+    identity=IDENTITY,
+    **client_changes,
+):
     world = rules(tmp_path)
-    client = world.clients[client_id]
+    client = replace(world.clients[client_id], **client_changes)
     stage = world.escalation.invoice[stage_index]
     inv = inv or invoice(client_id)
     reminder = Reminder(
@@ -60,7 +70,7 @@ def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PD
     return compose.reminder_draft(
         reminder,
         client=client,
-        identity=IDENTITY,
+        identity=identity,
         template_text=world.template(client.language, stage.template).text,
         attachment=Attachment(
             filename="Factura_2026-001.pdf", content_type="application/pdf", data=attachment
@@ -83,6 +93,36 @@ def test_the_spanish_first_reminder_carries_the_documented_wording_verbatim(tmp_
     assert "Importe: 1.210,00\xa0€" in body
     assert "Vencimiento: 16 de marzo de 2026" in body
     assert "Lucía Romero\n+34 600 123 456" in body
+
+
+def body_of(draft) -> str:
+    return parsed(draft).get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_the_documented_spanish_wording_speaks_as_a_woman_and_says_tu_when_told_the_rest_intact(tmp_path):
+    # The documented wording (masculine, usted) is the default, above; the freelancer may be a woman...
+    as_her = replace(IDENTITY, grammatical_gender="feminine")
+    body = body_of(draft_for(tmp_path, identity=as_her))
+    assert SEED_ES.replace("preocupado", "preocupada") in body
+    # ...who writes tú to this client (clients.yaml), and usted to the others.
+    body = body_of(draft_for(tmp_path, identity=as_her, form_of_address="tú"))
+    words = " ".join(body.split())
+    assert (
+        "Estoy un poco preocupada por no haber tenido noticias tuyas sobre mi factura y no haber recibido el pago. "
+        "Lo adjunto de nuevo en caso de que no haya pasado. Por favor, avísame que lo has recibido de forma segura. "
+        "Solicito el pago dentro de las 2 semanas posteriores a la fecha de la factura, así que avísame también "
+        "cuando hayas pagado, para que pueda estar pendiente del pago."
+    ) in words
+    assert "suyas" not in words and "avíseme" not in words
+    # The identity's habit is the default; a client can say otherwise ("tu" without the accent too).
+    body = body_of(
+        draft_for(tmp_path, identity=replace(IDENTITY, form_of_address="tu"), grammatical_gender="feminine")
+    )
+    assert "preocupada por no haber tenido noticias tuyas" in " ".join(body.split())
+    body = body_of(
+        draft_for(tmp_path, identity=replace(IDENTITY, form_of_address="tú"), form_of_address="usted")
+    )
+    assert SEED_ES in body
 
 
 def test_the_english_first_reminder_carries_the_english_rendering(tmp_path):

@@ -172,10 +172,13 @@ def _tidy(body: str) -> str:
 # --------------------------------------------------------------------------- contexts
 
 
-def _client_context(client: Client) -> dict[str, Any]:
+def _client_context(client: Client, identity: Identity | None = None) -> dict[str, Any]:
     contact = client.contact_address
     display = contact.name or client.name
+    form = client.form_of_address or (identity.form_of_address if identity else "usted")
     return {
+        # Spanish templates: tú ("avísame") rather than usted ("avíseme"), the default.
+        "tu": form in ("tú", "tu"),
         "id": client.id,
         "name": client.name,
         "contact_name": display,
@@ -187,8 +190,9 @@ def _client_context(client: Client) -> dict[str, Any]:
     }
 
 
-def _freelancer_context(identity: Identity) -> dict[str, Any]:
+def _freelancer_context(identity: Identity, client: Client | None = None) -> dict[str, Any]:
     signature = identity.signature.strip() or identity.name
+    gender = (client.grammatical_gender if client else None) or identity.grammatical_gender
     # Contact details a termination or farewell must end with (seed 002: "sign off with
     # your contact details"), leaving out what the signature already shows.
     details = [d for d in (identity.email, identity.phone, identity.website) if d and d not in signature]
@@ -199,6 +203,8 @@ def _freelancer_context(identity: Identity) -> dict[str, Any]:
         "website": identity.website,
         "signature": signature,
         "contact_line": " · ".join(details),
+        # Spanish templates: "preocupada" rather than "preocupado", the documented default.
+        "feminine": gender == "feminine",
     }
 
 
@@ -232,8 +238,8 @@ def reminder_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "invoice": _invoice_context(reminder.invoice, today),
         "stage": {"name": reminder.stage.name, "skipped": list(reminder.skipped)},
         "attached": attached,
@@ -246,8 +252,8 @@ def follow_up_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "deliverable": _deliverable_context(follow_up.deliverable, today, tz),
         "stage": {"name": follow_up.stage.name, "skipped": list(follow_up.skipped)},
         "today": today,
@@ -260,8 +266,8 @@ def check_in_context(
     last = check_in.last_contact.astimezone(tz) if tz else check_in.last_contact
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "work": _deliverable_context(check_in.work, today, tz),
         "last_contact": last.date(),
         "today": today,
@@ -280,8 +286,8 @@ def termination_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "reason": termination.reason,
         "notice_days": termination.notice_days,
         "final_day": termination.final_day,
@@ -299,8 +305,8 @@ def rate_increase_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "rate": increase.rate,
         "starting": increase.starting,
         "today": today,

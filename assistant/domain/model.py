@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # An ISO 639 code. The program ships templates and wording for these three; any other
 # language works once its templates are in the rules folder (templates/<code>/).
 Language = str
+GrammaticalGender = Literal["masculine", "feminine"]
+FormOfAddress = Literal["usted", "tú", "tu"]  # "tu": tú typed without its accent
 LANGUAGES: tuple[Language, ...] = ("es", "en", "nl")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
@@ -157,6 +159,10 @@ class Identity:
     signature: str = ""
     language: Language = "es"
     timezone: str = "UTC"
+    # How the Spanish wording speaks: of the freelancer ("preocupado"/"preocupada") and to the
+    # client (usted, as the documented wording, or tú). Each client may say otherwise.
+    grammatical_gender: GrammaticalGender = "masculine"
+    form_of_address: FormOfAddress = "usted"
 
     def __post_init__(self) -> None:
         try:
@@ -214,6 +220,9 @@ class Client:
     # escalation.yaml; false: never for this client; true: on; a number: on, after that
     # many business days of silence.
     check_in: bool | int | None = None
+    # The Spanish wording for this client; left out: identity's (see Identity).
+    grammatical_gender: GrammaticalGender | None = None
+    form_of_address: FormOfAddress | None = None
 
     def __post_init__(self) -> None:
         try:
