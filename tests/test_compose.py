@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -123,6 +124,32 @@ def test_the_documented_spanish_wording_speaks_as_a_woman_and_says_tu_when_told_
         draft_for(tmp_path, identity=replace(IDENTITY, form_of_address="tú"), form_of_address="usted")
     )
     assert SEED_ES in body
+
+
+SPANISH = {  # every shipped Spanish template written to a client, and the kind of its context
+    "invoice-reminder-1": "invoice",
+    "invoice-reminder-2": "invoice",
+    "invoice-final-notice": "invoice",
+    "deliverable-follow-up-1": "deliverable",
+    "deliverable-follow-up-2": "deliverable",
+    "check-in": "check-in",
+    "rate-increase": "rate-increase",
+    "termination": "termination",
+}
+USTED = re.compile(r"\b(usted|ustedes|Le|le|su|sus|suyas|dígame|avíseme|Podría|Necesita|Tiene|tenga)\b")
+TU = re.compile(r"\b(te|Te|tu|tus|tuyas|dime|avísame|Podrías|Necesitas|Tienes|tengas|ti|contigo)\b")
+
+
+@pytest.mark.parametrize("template", sorted(SPANISH))
+def test_every_spanish_template_says_tu_to_a_client_addressed_so_and_usted_otherwise(tmp_path, template):
+    world = rules(tmp_path)
+    text = world.template("es", template).text
+    usted = compose.render(text, compose.sample_context(SPANISH[template], IDENTITY, "es"))
+    tu = compose.render(
+        text, compose.sample_context(SPANISH[template], replace(IDENTITY, form_of_address="tú"), "es")
+    )
+    assert USTED.search(usted) and not TU.search(usted.replace("tu empresa", "")), usted
+    assert TU.search(tu) and not USTED.search(tu), tu
 
 
 def test_the_english_first_reminder_carries_the_english_rendering(tmp_path):
