@@ -229,3 +229,21 @@ def test_the_spanish_voice_is_set_in_identity_and_per_client_and_a_wrong_one_is_
         load_config(path)
     (problem,) = raised.value.problems
     assert problem.file.endswith("clients.yaml") and problem.line > 0 and "form_of_address" in str(problem)
+
+
+def test_what_the_freelancer_reads_cites_the_advice_not_seed_numbers(capsys):
+    """A freelancer does not know what "seed 002" is: the rules files and the help say the advice itself."""
+    import argparse
+    import re
+
+    from assistant.cli import build_parser, main
+
+    seed = re.compile(r"\bseeds? 0\d\d", re.I)
+    for path in sorted(packaged_rules_dir().glob("*.yaml")):
+        assert not seed.search(path.read_text(encoding="utf-8")), path
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in commands:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        assert not seed.search(capsys.readouterr().out), name
