@@ -27,7 +27,8 @@ from .pass_report import PassReport
 
 log = logging.getLogger(__name__)
 
-DRAFT_FLAGS = ("\\Draft",)
+# Seen: a draft the assistant wrote is not news in the Drafts folder (unread drafts look like mail).
+DRAFT_FLAGS = ("\\Draft", "\\Seen")
 
 
 class Outbox:

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import __version__
+from . import __version__, invocation
 from .config import Config, load_config
 from .domain.model import LANGUAGES, REASONS
-from .errors import AssistantError, ConfigError, UsageError
+from .errors import AssistantError, ConfigError, MailboxError, UsageError
 from .presets import PRESETS
 
 log = logging.getLogger("assistant")
@@ -198,10 +198,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     directory = path.parent
     rules_dir = directory / "rules"
     outcome = onboarding.Written()
+    questions = None if args.non_interactive else onboarding.Questions()
     if path.exists():
         outcome.kept.append(path)  # nothing to ask: its answers are in it
     else:
-        questions = None if args.non_interactive else onboarding.Questions()
         if questions is not None:
             questions.say(f"Setting up freelance-assistant: {path} and the rules next to it.")
             questions.say("Press Enter to take the answer in [brackets]. Your clients can come later.")
@@ -218,7 +218,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     given = f" --config {path}" if path != default_config_path().absolute() else ""
     if args.no_check:
         print()
-        print(f"Check it when the mailbox is reachable: freelance-assistant check{given}")
+        print(f"Check it when the mailbox is reachable: {invocation.program()} check{given}")
     else:
         print()
         print(f"Checking it, as `freelance-assistant check{given}` does:")
@@ -231,11 +231,15 @@ def cmd_init(args: argparse.Namespace) -> int:
             raise AssistantError(
                 f"{exc} (the configuration is written: fix {path}, then run `freelance-assistant check{given}`)"
             ) from exc
+        config = load_config(path)
+        if not config.rules.clients:
+            onboarding.offer_clients(config, questions, _now().date())
+    program = invocation.program()
     print()
     print(
         f"Next: add your clients to {rules_dir / 'clients.yaml'} (it shows how), then see what would be drafted:"
     )
-    print(f"  freelance-assistant scan --dry-run{given}")
+    print(f"  {program} scan --dry-run{given}")
     return EXIT_OK
 
 
@@ -279,6 +283,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
             progress.close()
         print_pass(report, config, described)
         failed = failed or bool(report.errors)
+    if not config.rules.clients:
+        # Mail is only followed for clients: with none, a scan can find nothing to do.
+        print()
+        print(
+            f"No clients yet: add them to {config.rules_dir / 'clients.yaml'} (it shows how; `init` can"
+            " suggest them from your Sent mail), then scan again."
+        )
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -313,6 +324,56 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status_document(documents, config, now), ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Today's digest on demand: printed, or with --deliver delivered now as the service would."""
+    import email
+    from email import policy
+
+    from .adapters.store import Store
+    from .engine import Engine, open_mailbox, open_sender, state_path
+
+    config = _config(args)
+    now = _now()
+    failed = False
+    for number, account in enumerate(_accounts(config, args.account)):
+        path = state_path(config, account)
+        if not path.exists():
+            print(f"Account {account.name}: no state yet ({path}); run `freelance-assistant scan` first")
+            continue
+        if number:
+            print()
+        mailbox = open_mailbox(account)  # connects only to deliver
+        try:
+            with Store.open(path) as store:
+                engine = Engine(
+                    config, account, mailbox, store, open_sender(account) if args.deliver else None
+                )
+                if not args.deliver:
+                    draft = engine.digest_draft(now)
+                    message = email.message_from_bytes(draft.data, policy=policy.default)
+                    print(f"Subject: {message['Subject']}\n")
+                    print(message.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip())
+                    continue
+                via = config.settings.schedule.digest_delivery
+                where = (
+                    "sent to you by SMTP" if via == "smtp" and engine.sender else "delivered into your INBOX"
+                )
+                if engine.write_digest(now, via=via):
+                    print(f"Account {account.name}: today's digest {where}")
+                else:
+                    # One digest a day (its key is the day): the scheduled one is this one.
+                    print(f"Account {account.name}: today's digest was delivered already; `digest` prints it")
+        except MailboxError as exc:
+            print(
+                f"freelance-assistant: {account.name}: the digest could not be delivered: {exc}",
+                file=sys.stderr,
+            )
+            failed = True
+        finally:
+            mailbox.close()
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
@@ -433,10 +494,10 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
     if case.invoices:
         owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in case.invoices)
         print(f"  WARNING money is still owed ({owed}): the draft says so and attaches the invoices.")
-        print(
-            "  Seed advice (003): if you fear they will not pay, wait until they have paid before telling them."
-        )
-    print(f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours (seed 004).")
+        print("  If you fear they will not pay, wait until they have paid before telling them.")
+    print(
+        f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours: never end a relationship in anger."
+    )
     print("  The program never sends a termination email.")
     if last is not None:
         print(f"  (ledger as of the last pass, {last.astimezone(tz):%Y-%m-%d %H:%M})")
@@ -448,7 +509,9 @@ def cmd_draft_rate_increase(args: argparse.Namespace) -> int:
     with _session_for(config, args.account) as engine:
         draft = engine.write_rate_increase(args.client, args.rate, args.starting, _now())
     print(f"Rate proposal for {args.client} is in Drafts: {draft.subject!r} to {draft.to.email}")
-    print("  It proposes the new rate and a call to talk it over (seed 002). Review it and send it yourself.")
+    print(
+        "  It proposes the new rate by email and suggests a call to talk it over. Review it and send it yourself."
+    )
     return EXIT_OK
 
 
@@ -538,6 +601,17 @@ documented schema: docs/status-json.md.
 """
 
 
+DIGEST_EXAMPLES = """\
+examples:
+  freelance-assistant digest              today's digest, printed here (nothing is delivered)
+  freelance-assistant digest --deliver    deliver it now instead of at schedule.digest
+
+The digest is the one the service delivers at its hour, in your language: overdue invoices
+by age, unanswered work, drafts waiting for you, clients flagged, to-dos. One is delivered
+a day: after `--deliver`, the service does not deliver another that day.
+"""
+
+
 INIT_EXAMPLES = """\
 examples:
   freelance-assistant init
@@ -563,6 +637,13 @@ examples:
 
 # Every subcommand's --help ends with examples (the ones above, and these).
 EXAMPLES = {
+    "ledger": """\
+examples:
+  freelance-assistant ledger                   every invoice and deliverable, paid and closed too
+  freelance-assistant ledger --json > ledger.json
+
+The JSON follows a stable, documented schema: docs/ledger-json.md.
+""",
     "run": """\
 examples:
   freelance-assistant run                              in the foreground, Ctrl-C to stop
@@ -575,11 +656,12 @@ keeps the old ones in force.
 """,
     "demo": """\
 examples:
-  freelance-assistant demo --dir /tmp/fa-demo
-  freelance-assistant status --config /tmp/fa-demo/config.yaml
+  freelance-assistant demo --dir ~/freelance-demo
+  freelance-assistant status --config ~/freelance-demo/config.yaml
 
 Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
-pass: nothing leaves your computer.
+pass: nothing leaves your computer. DIR must be yours and writable by no one else
+(not a shared /tmp): a directory under your home is best.
 """,
     "mark-paid": """\
 examples:
@@ -719,7 +801,12 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--port", type=int, metavar="N", help="default: 993 for tls, 143 otherwise")
     where.add_argument("--security", choices=("tls", "starttls", "plain"), help="plain: loopback only")
     where.add_argument("--username", metavar="USER", help="default: the address (iCloud: its name part)")
-    where.add_argument("--ca-file", metavar="FILE", help="trust this CA (a self-hosted server)")
+    where.add_argument(
+        "--ca-file", metavar="FILE", help="trust this CA (a self-hosted server, a local bridge)"
+    )
+    where.add_argument(
+        "--maildir", metavar="DIR", help="a Maildir on this computer instead of IMAP (mbsync, offlineimap)"
+    )
     where.add_argument("--auth", choices=("password", "xoauth2"), help="default: the provider's usual")
     where.add_argument(
         "--token-command", metavar="CMD", help='xoauth2: prints an access token ("pizauth show me")'
@@ -768,6 +855,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print one JSON document for scripts instead (schema: docs/status-json.md)",
+    )
+
+    digest = command(
+        "digest",
+        cmd_digest,
+        "print today's digest now (--deliver: deliver it now, as the service does at its hour)",
+        epilog=DIGEST_EXAMPLES,
+    )
+    digest.add_argument(
+        "--deliver",
+        action="store_true",
+        help="deliver it into your INBOX (or by SMTP, per schedule.digest_delivery); once a day",
     )
 
     ledger = command(
@@ -823,7 +922,9 @@ def build_parser() -> argparse.ArgumentParser:
     rate.add_argument("--starting", type=_date_arg, metavar="YYYY-MM-DD", help="from when it applies")
 
     review = command(
-        "review", cmd_review, "the client review: revenue, lateness, trouble; who to keep (seeds 000, 003)"
+        "review",
+        cmd_review,
+        "the client review: revenue, lateness, trouble; who to keep (about 20 % of clients cause most of the trouble)",
     )
     review.add_argument(
         "--year", type=int, metavar="YYYY", help="the calendar year to review (default: this year)"

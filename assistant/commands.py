@@ -183,25 +183,9 @@ def write_digest(engine: Engine, now: datetime, *, via: str = "imap") -> bool:
 
     True when it was delivered now, False when today's was delivered already.
     """
-    from .domain import digest
-    from .report import LOCALES
-
-    today = engine.today(now)
-    key = keys.digest_key(engine.account.name, today)
-    store = engine.store
-    if store.outbox_entry(key) is not None:
+    draft = digest_draft(engine, now)
+    if engine.store.outbox_entry(draft.key) is not None:
         return False
-    identity = engine.config.identity
-    context = digest.build_digest(
-        clients=engine.rules.clients, invoices=store.invoices(), deliverables=store.deliverables(),
-        outbox=store.outbox(), journal=store.journal(prefix="client/"), rules=engine.rules, today=today,
-        now=now, tz=engine.tz,
-    )  # fmt: skip
-    template = engine.rules.template(identity.language, "digest")
-    draft = compose.digest_draft(
-        context, identity=identity, template_text=template.text, key=key, now=now,
-        locale=LOCALES.get(identity.language, "en_GB"),
-    )  # fmt: skip
     folders = engine.mailbox.folders()
     if via == "smtp" and engine.sender is not None:
         report = PassReport(account=engine.account.name)
@@ -211,3 +195,24 @@ def write_digest(engine: Engine, now: datetime, *, via: str = "imap") -> bool:
     if report.errors:
         raise MailboxError("; ".join(report.errors))
     return True
+
+
+def digest_draft(engine: Engine, now: datetime) -> Draft:
+    """Today's digest as it reads at `now`, delivered or not (`digest` prints it; the mailbox is not touched)."""
+    from .domain import digest
+    from .report import LOCALES
+
+    today = engine.today(now)
+    key = keys.digest_key(engine.account.name, today)
+    store = engine.store
+    identity = engine.config.identity
+    context = digest.build_digest(
+        clients=engine.rules.clients, invoices=store.invoices(), deliverables=store.deliverables(),
+        outbox=store.outbox(), journal=store.journal(prefix="client/"), rules=engine.rules, today=today,
+        now=now, tz=engine.tz,
+    )  # fmt: skip
+    template = engine.rules.template(identity.language, "digest")
+    return compose.digest_draft(
+        context, identity=identity, template_text=template.text, key=key, now=now,
+        locale=LOCALES.get(identity.language, "en_GB"),
+    )  # fmt: skip

@@ -29,7 +29,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -81,6 +81,7 @@ class AccountService:
         self._watchers: list = []
         self.passes = 0
         self.ok = False  # at least one successful pass
+        self._failures = 0  # failed passes in a row: the next good pass says it recovered
         self.running_since: float | None = None
         self.counts = ""
         # A first scan of a large mailbox takes minutes: the journal hears how far it is.
@@ -152,6 +153,11 @@ class AccountService:
             self.running_since = None
         self.passes += 1
         self._backoff.reset()
+        if self._failures:
+            # The operator read "pass failed ... trying again": say that it did, and that it worked.
+            attempts = f"{self._failures} failed attempt" + ("s" if self._failures > 1 else "")
+            log.info("%s: recovered: the pass worked again after %s", self.name, attempts)
+            self._failures = 0
         first = not self.ok
         self.ok = True
         if report.errors:
@@ -162,6 +168,7 @@ class AccountService:
         return True
 
     def _failed(self, why: str) -> None:
+        self._failures += 1
         delay = self._backoff.next()
         log.warning("%s: pass failed: %s; trying again in %.0f s", self.name, why, delay)
         if self._retry is not None:
@@ -344,6 +351,11 @@ class Service:
     async def _first_passes(self) -> None:
         # The digest reads the ledger: it comes after the first passes, never before.
         plan = self._after_workday_start()
+        if not plan:
+            log.info(
+                "outside the working day: mail is read now, due drafts wait until %s",
+                self._next_workday_start(),
+            )
         await asyncio.gather(*(account.run_pass("start", plan=plan) for account in self.accounts))
         await self._catch_up_digest()
 
@@ -355,6 +367,19 @@ class Service:
         start = clock_time.fromisoformat(schedule.workday_start)
         day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
         return day in schedule.workdays and local.time() >= start
+
+    def _next_workday_start(self) -> str:
+        """When drafts are next written, as the operator reads it: "Mon 2026-03-02 09:00 Europe/Madrid"."""
+        schedule = self.config.settings.schedule
+        tz = ZoneInfo(self.config.identity.timezone)
+        local = _now().astimezone(tz)
+        start = clock_time.fromisoformat(schedule.workday_start)
+        for ahead in range(8):
+            day = local.date() + timedelta(days=ahead)
+            name = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+            if name in schedule.workdays and (ahead or local.time() < start):
+                return f"{day:%a %Y-%m-%d} {start:%H:%M} {tz.key}"
+        return "a working day (schedule.workdays names none)"
 
     def after_pass(self, first_for_account: bool) -> None:
         counts = "; ".join(f"{a.name}: {a.counts}" for a in self.accounts if a.counts)

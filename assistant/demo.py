@@ -10,10 +10,13 @@ that are overdue, due soon and paid.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import hashlib
 import os
+import shlex
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email import policy
@@ -23,6 +26,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from . import invocation
 from .errors import UsageError
 
 TZ = ZoneInfo("Europe/Madrid")
@@ -448,6 +452,49 @@ rules_dir: rules
     return config
 
 
+def _own_empty_directory(directory: Path) -> Path:
+    """Create `directory` (0700) or accept it empty, only if it is this user's and no one else can write to it.
+
+    The demo writes a config whose `password_command` the printed commands run: in a directory
+    another user owns or can write to (a shared /tmp), that user could plant their own.
+    """
+    elsewhere = f"choose one under your home directory, e.g. `--dir {Path('~/freelance-demo')}`"
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
+        info = directory.stat()
+    except PermissionError:
+        raise UsageError(f"cannot create or read {directory}: permission denied; {elsewhere}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create {directory}: {exc.strerror}; {elsewhere}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{directory} is not a directory; {elsewhere}")
+    if info.st_uid != os.getuid():
+        raise UsageError(f"{directory} belongs to another user; {elsewhere}")
+    if info.st_mode & 0o022:
+        raise UsageError(f"others can write to {directory} (mode {stat.filemode(info.st_mode)}); {elsewhere}")
+    parent = directory.parent.stat()
+    if parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX:
+        # Without the sticky bit, another user could rename the directory away and put theirs.
+        raise UsageError(f"others can replace {directory} (its folder is writable by others); {elsewhere}")
+    try:
+        empty = not any(directory.iterdir())
+    except PermissionError:
+        raise UsageError(f"cannot read {directory}: permission denied; {elsewhere}") from None
+    if not empty:
+        raise UsageError(f"{directory} is not empty; give `demo --dir` a new or empty directory")
+    return directory
+
+
+def _look_at_drafts(drafts: Path) -> str:
+    """A way to read the drafts with what is installed: a Maildir reader, else the files themselves."""
+    for reader in ("neomutt", "mutt"):
+        if shutil.which(reader):
+            return f"{reader} -f {shlex.quote(str(drafts))}    (the drafts themselves, in a mail reader)"
+    return f"ls {shlex.quote(str(drafts / 'cur'))}    (each draft is one plain email file there)"
+
+
 def run_demo(directory: Path, today: date | None = None) -> int:
     """Build the sample mailbox in `directory` as it would be on `today` (default: the real day) and run one pass."""
     from .config import load_config
@@ -455,10 +502,7 @@ def run_demo(directory: Path, today: date | None = None) -> int:
     from .report import print_pass
     from .session import AccountSession
 
-    directory = directory.expanduser().resolve()
-    if directory.exists() and any(directory.iterdir()):
-        raise UsageError(f"{directory} is not empty; give `demo --dir` a new or empty directory")
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory = _own_empty_directory(directory.expanduser().resolve())
     now = datetime.now(UTC)
     if today is None:
         today = now.astimezone(TZ).date()
@@ -505,13 +549,11 @@ def run_demo(directory: Path, today: date | None = None) -> int:
             "  The program never sends it. Fill in the [bracketed] part, sleep on it for 24 hours, send it yourself."
         )
     print()
+    program = invocation.program()
+    config_arg = shlex.quote(str(config_path))
     print("Look around:")
-    print(f"  freelance-assistant status --config {config_path}")
-    print(
-        f"  freelance-assistant explain --config {config_path} 2026-023     (why the Dutch invoice is paused)"
-    )
-    print(f"  freelance-assistant scan --config {config_path}    (a second pass adds nothing)")
-    print(
-        f"  mutt -f {directory / 'Maildir/.Drafts'}          (or any Maildir reader: the drafts themselves)"
-    )
+    print(f"  {program} status --config {config_arg}")
+    print(f"  {program} explain --config {config_arg} 2026-023     (why the Dutch invoice is paused)")
+    print(f"  {program} scan --config {config_arg}    (a second pass adds nothing)")
+    print(f"  {_look_at_drafts(directory / 'Maildir' / '.Drafts')}")
     return 0 if not report.errors else 2

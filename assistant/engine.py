@@ -340,3 +340,9 @@ class Engine:
         from . import commands
 
         return commands.write_digest(self, now, via=via)
+
+    def digest_draft(self, now: datetime) -> Draft:
+        """Today's digest, composed and not delivered (see ``commands.digest_draft``)."""
+        from . import commands
+
+        return commands.digest_draft(self, now)

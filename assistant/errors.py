@@ -45,9 +45,8 @@ class Problem:
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column}"
-        if self.path:
-            return f"{where}: {self.path}: {self.message}"
-        return f"{where}: {self.message}"
+        # A problem of no one file (a message that names its own) has no place to prefix.
+        return ": ".join(part for part in (where, self.path, self.message) if part)
 
 
 class ConfigError(AssistantError):

@@ -66,6 +66,7 @@ class Answers:
     password_credential: str = ""
     password: str = field(default="", repr=False)
     ca_file: str = ""
+    maildir: str = ""  # a local Maildir instead of IMAP (then the IMAP fields are unused)
     language: str = "en"
     country: str = "GB"
     currency: str = "EUR"
@@ -119,13 +120,21 @@ def _valid_zone(zone: str) -> bool:
 
 
 def guess_name() -> str:
-    """The full name in the account's passwd entry, if any."""
+    """The full name in the account's passwd entry, if it is one ("Lucía Romero").
+
+    Not a login name, nor a one-word entry such as "root": emails are signed with it, and a
+    default is taken with a mere Enter.
+    """
     try:
         import pwd
 
-        return pwd.getpwuid(os.getuid()).pw_gecos.split(",")[0].strip()
+        entry = pwd.getpwuid(os.getuid())
     except (ImportError, KeyError):
         return ""
+    gecos = " ".join(entry.pw_gecos.split(",")[0].split())
+    if " " not in gecos or gecos.casefold() == entry.pw_name.casefold():
+        return ""
+    return gecos
 
 
 def currency_for(country: str) -> str:
@@ -165,6 +174,48 @@ def check_host(text: str) -> str:
     if not text or not re.fullmatch(r"[a-z0-9.:\[\]-]+", text):
         raise ValueError(f"not a host name: {text!r} (e.g. imap.example.com)")
     return text
+
+
+def check_port(text: str) -> int:
+    text = str(text).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"a port is a number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
+def check_ca_file(text: str) -> str:
+    """ "" (none), or the absolute path of a readable PEM file holding a certificate."""
+    text = text.strip()
+    if not text:
+        return ""
+    path = Path(text).expanduser().resolve()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise ValueError(f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+    return str(path)
+
+
+def check_maildir(text: str) -> str:
+    """The absolute path of a Maildir++ tree: a folder with cur/ and new/ (INBOX) in it."""
+    text = text.strip()
+    if not text:
+        raise ValueError("the folder of your Maildir is needed, e.g. ~/Mail")
+    path = Path(text).expanduser().resolve()
+    if not path.is_dir():
+        raise ValueError(f"{path} is not a folder")
+    if not ((path / "cur").is_dir() and (path / "new").is_dir()):
+        raise ValueError(f"{path} is no Maildir: it has no cur/ and new/ (its INBOX)")
+    return str(path)
+
+
+def guess_maildir(home: Path) -> str:
+    for name in ("Maildir", "Mail", ".mail", "mail"):
+        if (home / name / "cur").is_dir():
+            return str(home / name)
+    return ""
 
 
 def check_language(text: str) -> str:
@@ -355,7 +406,10 @@ def gather(args, questions: Questions | None, environ: Mapping[str, str] | None 
     missing.raise_if_any()
 
     # Where the mail is.
-    if args.provider:
+    maildir = _flag(check_maildir, args.maildir, "--maildir") if getattr(args, "maildir", None) else ""
+    if maildir:
+        preset = presets.GENERIC
+    elif args.provider:
         preset = presets.PRESETS[args.provider]
     elif args.host:
         preset = presets.GENERIC
@@ -366,25 +420,36 @@ def gather(args, questions: Questions | None, environ: Mapping[str, str] | None 
         names = [p for p in presets.PRESETS if p != "local"]
         chosen = ask.choose(
             "Who provides this mailbox?",
-            [(p, presets.PRESETS[p].title) for p in names],
+            [(p, presets.PRESETS[p].title) for p in names]
+            + [("maildir", "a Maildir on this computer (kept in sync by mbsync, offlineimap...)")],
             default="generic",
         )
-        preset = presets.PRESETS[chosen]
+        if chosen == "maildir":
+            maildir = ask.ask("The folder of your Maildir", guess_maildir(Path.home()), check_maildir)
+            preset = presets.GENERIC
+        else:
+            preset = presets.PRESETS[chosen]
     else:
         preset = presets.GENERIC
+    if maildir:
+        return _local_answers(args, ask, name=name, email=email, maildir=maildir, environ=environ)
     security = args.security or preset.security
+    asked_host = False
     if args.host:
         host = _flag(check_host, args.host, "--host")
     elif preset.host:
         host = preset.host
     elif ask:
         host = ask.ask("Your IMAP server's host name (your provider's help pages name it)", "", check_host)
+        asked_host = True
         if not args.security:
-            security = ask.choose(
-                "How does it encrypt the connection?",
-                [("tls", "TLS from the start (port 993), the usual"), ("starttls", "STARTTLS (port 143)")],
-                default="tls",
-            )
+            options = [
+                ("tls", "TLS from the start (usually port 993), the usual"),
+                ("starttls", "STARTTLS (usually port 143; a local bridge such as Proton Bridge: 1143)"),
+            ]
+            if _is_loopback(host):
+                options.append(("plain", "no encryption (allowed only on this computer)"))
+            security = ask.choose("How does it encrypt the connection?", options, default="tls")
     else:
         host = ""
         missing.add("--host (or --provider)")
@@ -392,8 +457,20 @@ def gather(args, questions: Questions | None, environ: Mapping[str, str] | None 
         raise UsageError(
             "init: --security plain sends the password unencrypted: only to 127.0.0.1, ::1 or localhost"
         )
-    port = args.port or (preset.port if security == preset.security and preset.port else 0)
-    port = port or (993 if security == "tls" else 143)
+    if args.port:
+        port = _flag(check_port, args.port, "--port")
+    else:
+        port = preset.port if security == preset.security and preset.port else 0
+        port = port or (993 if security == "tls" else 143)
+        if asked_host:  # another provider, or a bridge: its port is whatever it says
+            port = ask.ask("Port", str(port), check_port)
+    ca_file = _flag(check_ca_file, args.ca_file, "--ca-file") if args.ca_file else ""
+    if asked_host and not args.ca_file and security != "plain":
+        ca_file = ask.ask(
+            "A CA certificate to trust, for a server or bridge with its own (a file; Enter for none)",
+            "",
+            check_ca_file,
+        )
     if args.username:
         username = args.username.strip()
     elif preset is presets.GENERIC and ask:
@@ -425,8 +502,7 @@ def gather(args, questions: Questions | None, environ: Mapping[str, str] | None 
         )
     answers = Answers(
         name=name, email=email, preset=preset, host=host, port=port, security=security,
-        username=username, auth=auth,
-        ca_file=str(Path(args.ca_file).expanduser().resolve()) if args.ca_file else "",
+        username=username, auth=auth, ca_file=ca_file,
     )  # fmt: skip
     if auth == "xoauth2":
         if args.token_command:
@@ -440,7 +516,24 @@ def gather(args, questions: Questions | None, environ: Mapping[str, str] | None 
     else:
         _password_source(args, ask, answers, missing)
 
-    # Language, country, time zone.
+    _where_and_when(args, ask, answers, missing, environ)
+    return answers
+
+
+def _local_answers(args, ask, *, name: str, email: str, maildir: str, environ) -> Answers:
+    """A Maildir account: no server, no password; the rest as for IMAP."""
+    answers = Answers(
+        name=name, email=email, preset=presets.GENERIC, host="", port=0, security="tls",
+        username="", auth="password", maildir=maildir,
+    )  # fmt: skip
+    missing = _Missing()
+    _where_and_when(args, ask, answers, missing, environ)
+    return answers
+
+
+def _where_and_when(args, ask: Questions | None, answers: Answers, missing: _Missing, environ) -> None:
+    """Language, country, currency and time zone, into ``answers``."""
+    say = ask.say if ask else print
     locale_language, locale_country = guess_locale(environ)
     if args.language:
         language = _flag(check_language, args.language, "--language")
@@ -480,7 +573,6 @@ def gather(args, questions: Questions | None, environ: Mapping[str, str] | None 
     answers.currency = (args.currency or currency_for(country)).upper()
     if not re.fullmatch(r"[A-Z]{3}", answers.currency):
         raise UsageError(f"init: --currency: an ISO 4217 code such as EUR, not {args.currency!r}")
-    return answers
 
 
 def _raise(message: str):
@@ -573,7 +665,6 @@ def _pad(line: str, comment: str, width: int = 36) -> str:
 
 def render_config(a: Answers, today: date) -> str:
     """config.yaml for these answers, commented like config.example.yaml."""
-    preset = a.preset
     lines = [
         f"# freelance-assistant configuration, written by `freelance-assistant init` on {today}.",
         "# Edit it freely: `init` never writes over it. Check it with:  freelance-assistant check",
@@ -596,6 +687,10 @@ def render_config(a: Answers, today: date) -> str:
         "  #   iban: ES91 2100 0418 4502 0005 1332",
         "  #   bic: CAIXESBBXXX",
         "  #   link: https://pay.example/you/{number}   # optional; {number}: the invoice number",
+        '  # Spanish drafts speak as you and to clients: "preocupado" (masculine, the documented',
+        '  # wording) or "preocupada"; usted (documented) or tú. A client may say otherwise.',
+        "  # grammatical_gender: feminine",
+        "  # form_of_address: tú",
         "",
         "# What a client in rules/clients.yaml gets unless it says otherwise.",
         "defaults:",
@@ -609,15 +704,54 @@ def render_config(a: Answers, today: date) -> str:
         "  - name: main",
         "    # Read this far back on the first scan (0: all mail).",
         "    lookback_days: 540",
-        "    imap:",
     ]
+    lines += _maildir_lines(a) if a.maildir else _imap_lines(a)
+    lines += [
+        "",
+        "# Where the state databases live. Empty: $STATE_DIRECTORY (systemd), else",
+        "# $XDG_STATE_HOME/freelance-assistant (~/.local/state/freelance-assistant).",
+        'state_dir: ""',
+        "",
+        "# Your rules folder: clients.yaml (your clients go there) and the rest of the rules,",
+        "# copied from the ones shipped with the program for you to change. A file you delete",
+        "# from it is taken from the shipped rules again.",
+        "rules_dir: rules",
+        "",
+        "# What the service (`freelance-assistant run`) does when, in your time zone.",
+        "schedule:",
+        _pad('  workday_start: "09:00"', "drafts are written at the start of your working day..."),
+        _pad("  workdays: [mon, tue, wed, thu, fri]", "...on these days; mail is read all day long", 40),
+        _pad("  poll_minutes: 15", "a pass every so often, whatever IMAP IDLE says"),
+        _pad('  digest: "08:30"', 'the daily summary; "" for none'),
+        _pad("  digest_delivery: imap", "imap: into your INBOX; smtp: sent to you (needs smtp:)"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _maildir_lines(a: Answers) -> list[str]:
+    return [
+        "    # A Maildir++ tree on this computer (mbsync, offlineimap, notmuch keep it in sync).",
+        "    maildir:",
+        f"      path: {_q(a.maildir)}",
+        "      # Sent and Drafts are found by their usual names (.Sent, .Enviados, .Drafts...).",
+        "      # Name them here if that fails:",
+        "      # folders:",
+        '      #   sent: "Sent"',
+        '      #   drafts: "Drafts"',
+    ]
+
+
+def _imap_lines(a: Answers) -> list[str]:
+    preset = a.preset
+    lines = ["    imap:"]
     if preset is not presets.GENERIC:
         lines.append(
             f"      # {preset.title}: {preset.host or a.host}, port {preset.port or a.port}, {preset.security}."
         )
     lines += [
         f"      host: {_q(a.host)}",
-        _pad(f"      port: {a.port}", "993 for tls, 143 for starttls"),
+        _pad(f"      port: {a.port}", "the usual: 993 for tls, 143 for starttls"),
         _pad(f"      security: {a.security}", "tls (993), starttls (143), or plain (loopback only)"),
         f"      username: {_q(a.username)}",
     ]
@@ -694,28 +828,8 @@ def render_config(a: Answers, today: date) -> str:
             "    #   host: smtp.example.com",
             "    #   security: starttls          # starttls (587) or tls (465); plain only to loopback",
         ]
-    lines += [
-        "    #   # The IMAP account's password source is used unless one is given here.",
-        "",
-        "# Where the state databases live. Empty: $STATE_DIRECTORY (systemd), else",
-        "# $XDG_STATE_HOME/freelance-assistant (~/.local/state/freelance-assistant).",
-        'state_dir: ""',
-        "",
-        "# Your rules folder: clients.yaml (your clients go there) and the rest of the rules,",
-        "# copied from the ones shipped with the program for you to change. A file you delete",
-        "# from it is taken from the shipped rules again.",
-        "rules_dir: rules",
-        "",
-        "# What the service (`freelance-assistant run`) does when, in your time zone.",
-        "schedule:",
-        _pad('  workday_start: "09:00"', "drafts are written at the start of your working day..."),
-        _pad("  workdays: [mon, tue, wed, thu, fri]", "...on these days; mail is read all day long", 40),
-        _pad("  poll_minutes: 15", "a pass every so often, whatever IMAP IDLE says"),
-        _pad('  digest: "08:30"', 'the daily summary; "" for none'),
-        _pad("  digest_delivery: imap", "imap: into your INBOX; smtp: sent to you (needs smtp:)"),
-        "",
-    ]
-    return "\n".join(lines)
+    lines.append("    #   # The IMAP account's password source is used unless one is given here.")
+    return lines
 
 
 # --------------------------------------------------------------------------- writing
@@ -811,3 +925,166 @@ def summary(outcome: Written, config_path: Path, rules_dir: Path) -> list[str]:
     if kept:
         lines.append(f"Kept as they were (init never writes over a file): {', '.join(kept)}")
     return lines
+
+
+# --------------------------------------------------------------------------- first clients
+
+# Mail providers of people, not companies: a client there is one address, not a domain.
+_PUBLIC_DOMAINS = frozenset(
+    {*presets.DOMAINS, "yahoo.com", "yahoo.es", "gmx.de", "gmx.net", "web.de", "proton.me",
+     "protonmail.com", "pm.me", "outlook.es", "hotmail.es", "live.nl", "ziggo.nl", "kpnmail.nl",
+     "telefonica.net", "aol.com", "mail.com", "zoho.com", "yandex.com", "tutanota.com"}
+)  # fmt: skip
+CANDIDATE_DAYS = 120  # "the last months" of Sent mail
+CANDIDATES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """Someone the freelancer wrote to often: perhaps a client."""
+
+    address: Address
+    messages: int
+
+
+def frequent_correspondents(mailbox, me: str, since: date, limit: int = CANDIDATES) -> list[Candidate]:
+    """Whom the Sent folder's mail since ``since`` went to most often (To and Cc), not ``me``.
+
+    Reads headers only, through the same scan as a pass (nothing is stored or changed).
+    """
+    import email
+    from collections import Counter
+    from email import policy
+
+    folders = mailbox.folders()
+    scan = mailbox.scan(folders.sent, None, since=since)
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    own = me.lower()
+    for batch in scan.batches:
+        for raw in batch:
+            message = email.message_from_bytes(raw.header, policy=policy.default)
+            seen: set[str] = set()
+            for field_name in ("to", "cc"):
+                try:
+                    header = message[field_name]
+                    addresses = header.addresses if header is not None else ()
+                except (IndexError, ValueError, AttributeError):  # a malformed header: skip it
+                    continue
+                for address in addresses:
+                    mail = (address.addr_spec or "").lower()
+                    if "@" not in mail or mail == own or mail in seen:
+                        continue
+                    seen.add(mail)
+                    counts[mail] += 1
+                    if address.display_name and mail not in names:
+                        names[mail] = address.display_name
+    return [
+        Candidate(Address(name=names.get(mail, ""), email=mail), n)
+        for mail, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    ]
+
+
+def _shown(address: Address) -> str:
+    """ "Marta López <marta@acme.example>" as people write it (not RFC 2047-encoded)."""
+    return f"{address.name} <{address.email}>" if address.name else address.email
+
+
+def _client_id(address: Address, taken: set[str]) -> str:
+    local, _, domain = address.email.partition("@")
+    base = local if domain in _PUBLIC_DOMAINS else domain.split(".")[-2] if "." in domain else domain
+    base = re.sub(r"[^a-z0-9_-]+", "-", base.lower()).strip("-") or "client"
+    if not base[0].isalpha():
+        base = f"c-{base}"
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def clients_yaml_entries(chosen: list[Candidate]) -> str:
+    """The `clients:` mapping for the chosen correspondents, for the freelancer to complete."""
+    taken: set[str] = set()
+    lines = ["clients:"]
+    for candidate in chosen:
+        address = candidate.address
+        domain = address.email.partition("@")[2]
+        company = domain not in _PUBLIC_DOMAINS
+        client_id = _client_id(address, taken)
+        name = domain.split(".")[0].capitalize() if company else (address.name or address.email)
+        lines += [
+            f"  {client_id}:",
+            f"    name: {_q(name)}{'            # as you call them: change it' if company else ''}",
+            f"    contact: {_q(_shown(address))}",
+        ]
+        if company:
+            lines.append(f"    domains: [{_q(domain)}]   # anyone at {domain} counts as this client")
+    return "\n".join(lines) + "\n"
+
+
+def add_clients(path: Path, chosen: list[Candidate]) -> bool:
+    """Put ``chosen`` into clients.yaml, only if it still has no client (`clients: {}`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    empty = re.search(r"^clients:\s*\{\}\s*$", text, re.M)
+    if empty is None:
+        return False
+    updated = text[: empty.start()] + clients_yaml_entries(chosen) + text[empty.end() :].lstrip("\n")
+    path.write_text(updated, encoding="utf-8")
+    return True
+
+
+def _numbers(limit: int) -> Callable[[str], list[int]]:
+    def check(text: str) -> list[int]:
+        parts = text.replace(",", " ").split()
+        if not all(p.isdigit() and 1 <= int(p) <= limit for p in parts):
+            raise ValueError(f"numbers from 1 to {limit}, separated by spaces (or Enter for none)")
+        return sorted({int(p) for p in parts})
+
+    return check
+
+
+def offer_clients(config, ask: Questions | None, today: date) -> list[str]:
+    """With no client yet: the most frequent correspondents of the last months' Sent mail,
+    offered as clients (asked which), or listed for a script. Returns the ids added."""
+    from .engine import open_mailbox
+    from .errors import AssistantError
+
+    say = ask.say if ask else print
+    since = date.fromordinal(today.toordinal() - CANDIDATE_DAYS)
+    mailbox = open_mailbox(config.account(None))
+    try:
+        found = frequent_correspondents(mailbox, config.identity.email, since)
+    except AssistantError as exc:
+        say(f"Could not read your Sent mail to suggest clients ({exc}); add them to clients.yaml yourself.")
+        return []
+    finally:
+        mailbox.close()
+    say()
+    if not found:
+        say(f"No mail in Sent since {since}: add your clients to clients.yaml yourself.")
+        return []
+    say(f"You have no clients yet. Whom you wrote to most since {since} (Sent):")
+    for number, candidate in enumerate(found, 1):
+        plural = "s" if candidate.messages != 1 else ""
+        say(f"  {number}. {_shown(candidate.address)} ({candidate.messages} message{plural})")
+    if ask is None:
+        say("Add the ones who are clients to clients.yaml (`init` without --non-interactive asks).")
+        return []
+    numbers = ask.ask(
+        "Which are your clients? Their numbers (e.g. 1 3), or Enter for none", "", _numbers(len(found))
+    )
+    chosen = [found[n - 1] for n in numbers]
+    if not chosen:
+        return []
+    path = config.rules_dir / "clients.yaml"
+    if not add_clients(path, chosen):
+        say(f"{path} already lists clients: add these yourself:")
+        say(clients_yaml_entries(chosen))
+        return []
+    ids = re.findall(r"^  ([a-z][a-z0-9_-]*):$", clients_yaml_entries(chosen), re.M)
+    say(f"Added to {path}: {', '.join(ids)} (check their names, language and country there).")
+    return ids

@@ -400,23 +400,21 @@ def _todo_texts(todo: Todo, config: Config) -> list[str]:
         after = f"{todo.not_before:%Y-%m-%d %H:%M}" if todo.not_before else "a night's sleep"
         texts = [
             f"Review the termination draft “{todo.subject}” to {todo.recipient} after {after}, "
-            "then send it yourself: sleep on it, perhaps let a colleague read it (seed 004)."
+            "then send it yourself: sleep on it, perhaps let a colleague read it."
         ]
         if owed:
-            texts.append(
-                f"Warning: money is still owed ({owed}); wait until it is paid before telling them (seed 003)."
-            )
+            texts.append(f"Warning: money is still owed ({owed}); wait until it is paid before telling them.")
         texts.extend(why)
         texts.append(
             "After the end: remove the client's logo from your portfolio if it invites questions, "
-            "and do not speak badly of the client, to anyone (seeds 003, 004)."
+            "and do not speak badly of the client, to anyone."
         )
         return texts
     if todo.kind == "termination-held":
         return [
             "A termination is suggested but held until they have paid"
             + (f" ({owed})" if owed else "")
-            + " (hold_until_paid, seed 003).",
+            + " (hold_until_paid: tell them once they have paid).",
             *why,
         ]
     return [f"{todo.kind}: {todo.ref}"]

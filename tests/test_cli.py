@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import stat
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import build_parser, main
-from tests.support.mailboxes import ImapWorld, MaildirWorld
+from tests.support.mailboxes import ImapWorld, MaildirWorld, parsed
 from tests.support.world import TZ, at, invoice_email, write_config
 from tests.test_compose import SEED_ES
 
@@ -144,7 +145,7 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "invoice/tulp/2026-023: disputed" in out
     assert "deliverable/brightside/" in out and ": approved" in out
     drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
-    assert len(drafts) == 5 and all(p.name.endswith(":2,D") for p in drafts)
+    assert len(drafts) == 5 and all(p.name.endswith(":2,DS") for p in drafts)
     assert "termination suggested for brightside (non-payment)" in out
     assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
     assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out
@@ -172,6 +173,84 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert code == 0 and "Het bedrag klopt niet" in out
     code, _, err = run(capsys, "demo", "--dir", str(directory))
     assert code == 2 and "is not empty" in err
+
+
+def test_the_demo_prints_commands_that_run_from_where_the_user_stands(capsys, tmp_path, monkeypatch):
+    """The venv is not activated (the README does not activate it): the commands name the program by its path."""
+    bin_dir = tmp_path / "bin"  # a PATH with `ls` and no mail reader
+    bin_dir.mkdir()
+    (bin_dir / "ls").symlink_to("/bin/ls")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    directory = tmp_path / "demo dir"  # a space: the printed commands quote it
+    code, out, _ = run(capsys, "demo", "--dir", str(directory))
+    assert code == 0
+    look = out[out.index("Look around:") :].splitlines()[1:]
+    status_line = next(line for line in look if " status --config " in line)
+    assert not status_line.strip().startswith("freelance-assistant ") and "mutt" not in out
+    result = subprocess.run(status_line, shell=True, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "Estudio Nube" in result.stdout, result.stderr
+    reader = look[-1].split("    (")[0].strip()
+    result = subprocess.run(
+        reader, shell=True, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    assert reader.startswith("ls ") and result.returncode == 0 and len(result.stdout.split()) == 5
+    (bin_dir / "neomutt").symlink_to("/bin/true")  # with a Maildir reader installed, it is the one suggested
+    code, out, _ = run(capsys, "demo", "--dir", str(tmp_path / "again"))
+    assert code == 0 and f"neomutt -f {tmp_path / 'again' / 'Maildir' / '.Drafts'}" in out
+
+
+def test_the_demo_refuses_a_directory_another_user_owns_or_can_write_to(capsys, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)  # what a shared /tmp/freelance-demo pre-created by someone else looks like
+    code, _, err = run(capsys, "demo", "--dir", str(shared))
+    assert code == 2 and "others can write to" in err and "under your home directory" in err
+    assert "internal error" not in err and not any(shared.iterdir())
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    if os.getuid() == 0:
+        os.chown(theirs, 65534, 65534)  # nobody's
+    else:
+        theirs = Path("/")  # root's, and not this user
+    code, _, err = run(capsys, "demo", "--dir", str(theirs))
+    assert code == 2 and "belongs to another user" in err and "internal error" not in err
+    if os.getuid() == 0:
+        assert not any(theirs.iterdir())
+
+
+def test_digest_prints_todays_digest_and_deliver_puts_it_in_the_inbox_once(
+    capsys, world, tmp_path, monkeypatch
+):
+    world.deliver(
+        "Sent", invoice_email(sent=at(date(2026, 3, 2)), message_id="<dg@x>"), when=at(date(2026, 3, 2))
+    )
+    path = str(write_config(tmp_path / "cfg", world.account_yaml()))
+    monkeypatch.setattr("assistant.cli._now", lambda: at(date(2026, 3, 20), 8))  # due 16 March: 4 days late
+    code, out, _ = run(capsys, "digest", "--config", path)
+    assert code == 0 and "no state yet" in out  # nothing read yet: says what to do
+    assert run(capsys, "scan", "--config", path)[0] == 0
+    inbox_before = len(world.messages("INBOX"))
+    code, printed, _ = run(capsys, "digest", "--config", path)
+    assert code == 0 and printed.startswith("Subject: ") and "2026-001" in printed
+    assert len(world.messages("INBOX")) == inbox_before  # printing delivers nothing
+    code, out, _ = run(capsys, "digest", "--config", path, "--deliver")
+    assert code == 0 and "today's digest delivered into your INBOX" in out
+    delivered = [parsed(data) for _, data in world.messages("INBOX")][inbox_before:]
+    assert len(delivered) == 1 and delivered[0]["Auto-Submitted"] == "auto-generated"
+    assert delivered[0]["Subject"] == printed.splitlines()[0].removeprefix("Subject: ")
+    assert "2026-001" in delivered[0].get_body(("plain",)).get_content()
+    code, out, _ = run(capsys, "digest", "--config", path, "--deliver")
+    assert code == 0 and "delivered already" in out and len(world.messages("INBOX")) == inbox_before + 1
+
+
+def test_an_unknown_account_or_a_missing_config_is_one_clean_line(capsys, maildir_config, tmp_path):
+    _, path = maildir_config
+    code, _, err = run(capsys, "status", "--config", str(path), "--account", "nope")
+    assert code == 2
+    assert err.splitlines()[1] == f"  {path}: no account named 'nope' (accounts: main)"
+    missing = tmp_path / "missing.yaml"
+    code, _, err = run(capsys, "status", "--config", str(missing))
+    assert code == 2 and err.splitlines()[1].startswith(f"  {missing}: cannot read")
 
 
 def test_python_dash_m_runs_the_same_command_line():
@@ -302,14 +381,15 @@ def test_review_ranks_the_demo_clients_and_writes_the_html_report(capsys, tmp_pa
     code, out, _ = run(capsys, "review", "--config", config, "--html", str(html))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("Client review ") and "3 clients" in lines[0]
+    assert lines[0].startswith("Revisión de clientes ") and "3 clientes" in lines[0]  # Lucía's language
     ranked = [
         line
         for line in lines
         if "Brightside Media Ltd" in line or "Tulp Design" in line or "Estudio Nube" in line
     ]
     assert ranked[0].startswith("*  1  Brightside Media Ltd")  # five late payments: the troublesome 20 %
-    assert "the troublesome 20 %: Brightside Media Ltd" in out
+    assert "el 20 % problemático: Brightside Media Ltd" in out
+    assert max(len(line) for line in lines if not line.startswith("HTML report")) <= 80
     assert stat.S_IMODE(html.stat().st_mode) == 0o600  # names and money owed: private
     text = html.read_text(encoding="utf-8")
     assert (

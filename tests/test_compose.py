@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email
-from datetime import date, datetime
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import policy
 
@@ -49,9 +51,18 @@ def invoice(
     )
 
 
-def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PDF):
+def draft_for(
+    tmp_path,
+    client_id="acme",
+    stage_index=0,
+    inv=None,
+    attachment=PDF,
+    now=None,
+    identity=IDENTITY,
+    **client_changes,
+):
     world = rules(tmp_path)
-    client = world.clients[client_id]
+    client = replace(world.clients[client_id], **client_changes)
     stage = world.escalation.invoice[stage_index]
     inv = inv or invoice(client_id)
     reminder = Reminder(
@@ -60,14 +71,14 @@ def draft_for(tmp_path, client_id="acme", stage_index=0, inv=None, attachment=PD
     return compose.reminder_draft(
         reminder,
         client=client,
-        identity=IDENTITY,
+        identity=identity,
         template_text=world.template(client.language, stage.template).text,
         attachment=Attachment(
             filename="Factura_2026-001.pdf", content_type="application/pdf", data=attachment
         )
         if attachment
         else None,
-        now=datetime(2026, 3, 17, 9, tzinfo=TZ),
+        now=now or datetime(2026, 3, 17, 9, tzinfo=TZ),
         today=date(2026, 3, 17),
     )
 
@@ -83,6 +94,62 @@ def test_the_spanish_first_reminder_carries_the_documented_wording_verbatim(tmp_
     assert "Importe: 1.210,00\xa0€" in body
     assert "Vencimiento: 16 de marzo de 2026" in body
     assert "Lucía Romero\n+34 600 123 456" in body
+
+
+def body_of(draft) -> str:
+    return parsed(draft).get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_the_documented_spanish_wording_speaks_as_a_woman_and_says_tu_when_told_the_rest_intact(tmp_path):
+    # The documented wording (masculine, usted) is the default, above; the freelancer may be a woman...
+    as_her = replace(IDENTITY, grammatical_gender="feminine")
+    body = body_of(draft_for(tmp_path, identity=as_her))
+    assert SEED_ES.replace("preocupado", "preocupada") in body
+    # ...who writes tú to this client (clients.yaml), and usted to the others.
+    body = body_of(draft_for(tmp_path, identity=as_her, form_of_address="tú"))
+    words = " ".join(body.split())
+    assert (
+        "Estoy un poco preocupada por no haber tenido noticias tuyas sobre mi factura y no haber recibido el pago. "
+        "Lo adjunto de nuevo en caso de que no haya pasado. Por favor, avísame que lo has recibido de forma segura. "
+        "Solicito el pago dentro de las 2 semanas posteriores a la fecha de la factura, así que avísame también "
+        "cuando hayas pagado, para que pueda estar pendiente del pago."
+    ) in words
+    assert "suyas" not in words and "avíseme" not in words
+    # The identity's habit is the default; a client can say otherwise ("tu" without the accent too).
+    body = body_of(
+        draft_for(tmp_path, identity=replace(IDENTITY, form_of_address="tu"), grammatical_gender="feminine")
+    )
+    assert "preocupada por no haber tenido noticias tuyas" in " ".join(body.split())
+    body = body_of(
+        draft_for(tmp_path, identity=replace(IDENTITY, form_of_address="tú"), form_of_address="usted")
+    )
+    assert SEED_ES in body
+
+
+SPANISH = {  # every shipped Spanish template written to a client, and the kind of its context
+    "invoice-reminder-1": "invoice",
+    "invoice-reminder-2": "invoice",
+    "invoice-final-notice": "invoice",
+    "deliverable-follow-up-1": "deliverable",
+    "deliverable-follow-up-2": "deliverable",
+    "check-in": "check-in",
+    "rate-increase": "rate-increase",
+    "termination": "termination",
+}
+USTED = re.compile(r"\b(usted|ustedes|Le|le|su|sus|suyas|dígame|avíseme|Podría|Necesita|Tiene|tenga)\b")
+TU = re.compile(r"\b(te|Te|tu|tus|tuyas|dime|avísame|Podrías|Necesitas|Tienes|tengas|ti|contigo)\b")
+
+
+@pytest.mark.parametrize("template", sorted(SPANISH))
+def test_every_spanish_template_says_tu_to_a_client_addressed_so_and_usted_otherwise(tmp_path, template):
+    world = rules(tmp_path)
+    text = world.template("es", template).text
+    usted = compose.render(text, compose.sample_context(SPANISH[template], IDENTITY, "es"))
+    tu = compose.render(
+        text, compose.sample_context(SPANISH[template], replace(IDENTITY, form_of_address="tú"), "es")
+    )
+    assert USTED.search(usted) and not TU.search(usted.replace("tu empresa", "")), usted
+    assert TU.search(tu) and not USTED.search(tu), tu
 
 
 def test_the_english_first_reminder_carries_the_english_rendering(tmp_path):
@@ -124,6 +191,14 @@ def test_the_draft_threads_under_the_invoice_email(tmp_path):
     assert message[compose.KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
     assert message["Message-ID"] == compose.message_id_for("invoice/acme/2026-001/first-reminder", IDENTITY)
     assert draft.message_id == message["Message-ID"]
+
+
+def test_the_date_header_is_in_the_freelancers_time_zone_whatever_zone_now_is_in(tmp_path):
+    # The service's clock is UTC; the freelancer (Europe/Madrid) sees her own morning in the draft.
+    message = parsed(draft_for(tmp_path, now=datetime(2026, 3, 17, 8, 30, tzinfo=UTC)))
+    assert message["Date"] == "Tue, 17 Mar 2026 09:30:00 +0100"
+    summer = parsed(draft_for(tmp_path, now=datetime(2026, 7, 1, 7, 0, tzinfo=UTC)))
+    assert summer["Date"] == "Wed, 01 Jul 2026 09:00:00 +0200"
 
 
 def test_the_invoice_pdf_is_reattached_byte_for_byte(tmp_path):

@@ -177,7 +177,7 @@ def test_the_freelancers_own_templates_override_the_shipped_ones(tmp_path):
     )
     rules = load_rules(rules_dir, Defaults(), IDENTITY)
     assert rules.template("en", "invoice-reminder-1").text == "Hi {{ client.greeting_name }}!\n"
-    assert "Estoy un poco preocupado" in rules.template("es", "invoice-reminder-1").text
+    assert "Estoy un poco {{ preocupado }}" in rules.template("es", "invoice-reminder-1").text
 
 
 def test_a_rules_copy_works_on_its_own(tmp_path):
@@ -207,3 +207,43 @@ def test_a_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_config(tmp_path / "nope.yaml")
     assert "cannot read the configuration" in str(exc.value)
+
+
+def test_the_spanish_voice_is_set_in_identity_and_per_client_and_a_wrong_one_is_pointed_at(tmp_path):
+    path = write_config(tmp_path, "- name: main\n  maildir:\n    path: Mail\n")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "  timezone: Europe/Madrid\n", "  timezone: Europe/Madrid\n  grammatical_gender: feminine\n"
+        )
+    )
+    clients = tmp_path / "rules" / "clients.yaml"
+    clients.write_text(
+        clients.read_text().replace("    language: es\n", "    language: es\n    form_of_address: tú\n", 1)
+    )
+    config = load_config(path)
+    assert config.identity.grammatical_gender == "feminine" and config.identity.form_of_address == "usted"
+    assert config.rules.clients["acme"].form_of_address == "tú"
+    clients.write_text(clients.read_text().replace("form_of_address: tú", "form_of_address: vos"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    (problem,) = raised.value.problems
+    assert problem.file.endswith("clients.yaml") and problem.line > 0 and "form_of_address" in str(problem)
+
+
+def test_what_the_freelancer_reads_cites_the_advice_not_seed_numbers(capsys):
+    """A freelancer does not know what "seed 002" is: the rules files and the help say the advice itself."""
+    import argparse
+    import re
+
+    from assistant.cli import build_parser, main
+
+    seed = re.compile(r"\bseeds? 0\d\d", re.I)
+    for path in sorted(packaged_rules_dir().glob("*.yaml")):
+        assert not seed.search(path.read_text(encoding="utf-8")), path
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in commands:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        assert not seed.search(capsys.readouterr().out), name

@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.dovecot import LIMITED, Dovecot, scratch_dir
 from tests.support.mailboxes import ImapWorld
+from tests.support.proxy import Proxy
 from tests.support.world import TZ, invoice_email, write_config
 from tests.test_replies import reply
 
@@ -274,6 +275,37 @@ def test_several_accounts_run_in_one_service_each_with_its_own_state(own_dovecot
     finally:
         assert running.stop() == 0
         notify.close()
+
+
+def test_the_log_says_when_drafts_wait_for_the_working_day_and_when_a_failed_pass_recovered(
+    own_dovecot, imap_user, tmp_path
+):
+    world = ImapWorld(own_dovecot, imap_user)
+    now = datetime.now(TZ)
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    # Neither today nor tomorrow is a working day (tomorrow too, should the test cross midnight).
+    workdays = [d for i, d in enumerate(days) if i not in (now.weekday(), (now.weekday() + 1) % 7)]
+    schedule = f"schedule:\n  workday_start: '09:00'\n  workdays: [{', '.join(workdays)}]\n"
+    with Proxy(own_dovecot.host, own_dovecot.tls_port) as proxy:
+        proxy.refuse(True)  # the server is down when the service starts
+        account = world.account_yaml().replace(f"port: {own_dovecot.tls_port}", f"port: {proxy.port}")
+        config = write_config(tmp_path, account, extra=schedule)
+        notify = Notifications(tmp_path / "notify.sock")
+        running = Running(tmp_path, config, notify)
+        try:
+            running.wait_until(lambda: "pass failed" in running.logged(), 20, "the failed first pass")
+            proxy.refuse(False)
+            notify.wait_for("READY=1", timeout=30)
+            running.wait_until(lambda: "recovered" in running.logged(), 5, "the recovery line")
+        finally:
+            running.stop()
+            notify.close()
+    log = running.logged()
+    first_workday = next(d for i, d in enumerate(days * 2) if i > now.weekday() + 1 and d in workdays)
+    assert f"due drafts wait until {first_workday.capitalize()} " in log and " 09:00 Europe/Madrid" in log
+    assert log.index("pass failed") < log.index(
+        "main: recovered: the pass worked again after 1 failed attempt"
+    )
 
 
 def test_a_server_without_idle_is_polled_and_said_so_once(imap_user, tmp_path):

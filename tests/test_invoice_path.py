@@ -23,7 +23,9 @@ def test_an_overdue_invoice_yields_exactly_one_threaded_draft_with_the_pdf(world
     assert [i.key for i in report.invoices] == ["acme/2026-001"]
     assert report.invoices[0].due_date == date(2026, 3, 16)
     ((draft_flags, draft),) = me.drafts()
-    assert "\\Draft" in draft_flags
+    assert "\\Draft" in draft_flags and "\\Seen" in draft_flags  # a draft is not unread mail
+    # In the freelancer's time zone (Madrid, +0100 in March), as their own mail client writes it.
+    assert draft["Date"].endswith(" +0100")
     assert draft["From"] == "Lucía Romero <lucia@freelancer.example>"
     assert draft["To"] == "Marta López <marta@acme.example>"
     assert draft["Subject"] == "Re: Factura 2026-001"

@@ -12,6 +12,8 @@ Every expected number is worked out in the comments next to the data.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import struct
 import subprocess
@@ -20,6 +22,8 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from html import escape as html_escape
+from html import unescape as html_unescape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -364,7 +368,7 @@ def test_a_since_period_runs_to_today_inclusive():
     period = Period.since(date(2025, 7, 1), TODAY)
     assert (period.start, period.end) == (date(2025, 7, 1), date(2026, 1, 16))
     assert YEAR.label == "2025"
-    assert period.label == "2025-07-01 to 2026-01-15"
+    assert period.label == "2025-07-01 – 2026-01-15"  # no word: the label goes in every language
     with pytest.raises(ValueError):
         Period.since(date(2026, 2, 1), TODAY)
 
@@ -375,17 +379,43 @@ def test_a_since_period_runs_to_today_inclusive():
 def test_the_terminal_table_marks_the_troublesome_fifth_and_formats_money_in_the_locale():
     text = render_text(review(), ageing(INVOICES, TODAY), period_label="2025", locale="es_ES")
     lines = text.splitlines()
-    assert "decide which ones to keep" in text
-    globex_line = next(line for line in lines if "Globex" in line)
+    assert lines[0] == "Revisión de clientes 2025: 4 clientes"  # the freelancer's language
+    assert "decide con cuáles quedarte" in text and "client" not in text.replace("cliente", "")
+    globex_line = next(line for line in lines if "Globex Corporation" in line)
     assert globex_line.startswith("*")
     assert not next(line for line in lines if "Initech" in line).startswith("*")
-    assert "7800,00\xa0US$" in globex_line or "7.800,00\xa0US$" in globex_line
-    initech_line = next(line for line in lines if "Initech" in line)
-    assert "1500,00\xa0€, 600,00\xa0GBP" in initech_line or "1.500,00\xa0€, 600,00\xa0GBP" in initech_line
-    # The table is aligned: every row of the table is as wide as the header.
-    table = lines[lines.index(next(line for line in lines if line.lstrip().startswith("#  client"))) :][:5]
-    assert len({len(row) for row in table}) == 1
-    assert "* the troublesome 20 %: Globex Corporation" in text
+    assert "7.800,00\xa0US$" in globex_line
+    # Amounts in two currencies are one per line, never added: Initech's GBP sits under its euros.
+    initech = next(i for i, line in enumerate(lines) if "Initech" in line)
+    assert "1.500,00\xa0€" in lines[initech] and lines[initech + 1].strip().startswith("600,00\xa0GBP")
+    # Two tables (money, then trouble), each aligned: every row as wide as its header.
+    for header in ("#  cliente  ", "#  cliente "):
+        start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(header))
+        table = lines[start : start + 6 if header.endswith("  ") else start + 5]
+        assert len({len(row) for row in table}) == 1, table
+    assert "* el 20 % problemático: Globex Corporation" in text
+
+
+@pytest.mark.parametrize("locale", ["en_GB", "es_ES", "nl_NL"])
+def test_the_terminal_review_fits_80_columns_with_long_names_and_several_currencies(locale):
+    clients = {
+        f"c{i}": client(f"c{i}", f"A Very Long Client Name Number {i} Holdings", ("EUR", "USD", "GBP")[i % 3])
+        for i in range(12)
+    }
+    invoices = [
+        invoice(f"c{i}", f"N{i}", str(123456 + i * 1000), ("EUR", "USD", "GBP")[(i + j) % 3], "2025-02-01",
+                "2025-02-15", paid_on="2025-03-20")
+        for i in range(12)
+        for j in range(2)
+    ]  # fmt: skip
+    text = render_text(
+        review(clients=clients, invoices=invoices, deliverables=[], outbox=[], journal=[]),
+        ageing(invoices, TODAY),
+        period_label="2025",
+        locale=locale,
+    )
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert text.count("A Very Long") >= 2 * 12  # each client named (shortened) in both tables
 
 
 # --------------------------------------------------------------------------- the HTML report
@@ -467,6 +497,173 @@ def test_the_html_report_opens_in_a_headless_browser_and_its_screenshot_shows_th
     for bucket in AGEING_BUCKETS:
         assert found[bucket] >= 2000, found
     print("chart pixels:", found)
+
+
+# What the page looks like in a real browser: element boxes read from Chromium's DOM.
+
+WIDTHS = (375, 768, 1280, 1920)  # a phone, a tablet, a laptop, a desktop
+# Words that must not appear on a page in another language (whole words, any case).
+FOREIGN = {
+    "en": ("cliente", "clientes", "días", "facturado", "mil", "klant", "klanten", "dagen", "moeite"),
+    "es": ("client", "clients", "days", "invoiced", "trouble", "review", "klant", "dagen", "moeite"),
+    "nl": ("client", "clients", "days", "invoiced", "trouble", "review", "cliente", "días", "facturado"),
+}
+LOCALES = {"en": "en_GB", "es": "es_ES", "nl": "nl_NL"}
+
+# Runs inside the wrapper page once every report has loaded in its iframe: the boxes of every
+# chart and every text in it, the circles, the page's width and its text, as JSON in <pre>.
+MEASURE = """
+const frames = [...document.querySelectorAll('iframe')];
+function box(e) { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; }
+function measure() {
+  const out = frames.map(f => {
+    const d = f.contentDocument;
+    return {
+      name: f.id, width: f.contentWindow.innerWidth, scrollWidth: d.documentElement.scrollWidth,
+      lang: d.documentElement.lang, text: d.body.innerText,
+      charts: [...d.querySelectorAll('svg')].map(svg => ({
+        chart: svg.dataset.chart, box: box(svg),
+        texts: [...svg.querySelectorAll('text')].map(t => ({
+          label: t.dataset.label || '', text: t.textContent, box: box(t),
+          point: t.closest('g[data-point]') ? t.closest('g[data-point]').dataset.client : null})),
+        circles: [...svg.querySelectorAll('g[data-point] circle')].map(c => ({
+          client: c.closest('g').dataset.client, box: box(c)})),
+      })),
+    };
+  });
+  document.getElementById('boxes').textContent = JSON.stringify(out);
+}
+window.addEventListener('load', measure);  // after every iframe has loaded
+"""
+
+
+def measure_in_chromium(pages: dict[str, tuple[str, int]], tmp_path: Path) -> list[dict]:
+    """Each page (name -> (html, width)) in an iframe of that width; one Chromium run for all."""
+    frames = "".join(
+        f'<iframe id="{name}" style="border:0;display:block" width="{width}" height="1400" '
+        f'srcdoc="{html_escape(page, quote=True)}"></iframe>'
+        for name, (page, width) in pages.items()
+    )
+    wrapper = tmp_path / "wrapper.html"
+    wrapper.write_text(
+        f'<!DOCTYPE html><html><body style="margin:0">{frames}<pre id="boxes"></pre>'
+        f"<script>{MEASURE}</script></body></html>",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            shutil.which("chromium") or CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=2000,1400",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            wrapper.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    dom = done.stdout.decode()
+    found = re.search(r'<pre id="boxes">(.*?)</pre>', dom, re.S)
+    assert done.returncode == 0 and found and found.group(1), done.stderr.decode(errors="replace")[-2000:]
+    return json.loads(html_unescape(found.group(1)))
+
+
+def many_clients() -> tuple[list[ClientReview], dict]:
+    """Twenty clients, several on the very same spot (no revenue, no trouble), long names."""
+    clients = {f"m{i:02}": client(f"m{i:02}", f"Northwind {i:02} Trading Company", "EUR") for i in range(20)}
+    invoices = [
+        invoice(f"m{i:02}", f"M{i}", str(500 * (i % 7) + 500), "EUR", "2025-02-01", "2025-02-15",
+                paid_on=f"2025-03-{1 + i % 20:02}")
+        for i in range(12)
+    ]  # fmt: skip
+    reviews = review(clients=clients, invoices=invoices, deliverables=[], outbox=[], journal=[])
+    return reviews, ageing(invoices, TODAY)
+
+
+def one_client() -> tuple[list[ClientReview], dict]:
+    clients = {"acme": CLIENTS["acme"]}
+    invoices = [i for i in INVOICES if i.client == "acme"]
+    return review(clients=clients, invoices=invoices), ageing(invoices, TODAY)
+
+
+def three_clients() -> tuple[list[ClientReview], dict]:
+    clients = {k: v for k, v in CLIENTS.items() if k != "hooli"}
+    return review(clients=clients), ageing(INVOICES, TODAY)
+
+
+def _overlap(a, b, slack: float = 0.5) -> bool:
+    return a[0] + slack < b[2] and b[0] + slack < a[2] and a[1] + slack < b[3] and b[1] + slack < a[3]
+
+
+def test_every_chart_reads_right_in_a_browser_at_common_widths_in_every_language(tmp_path):
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(
+            "Debian's chromium is missing: run ./tests/run, which installs it (apt-get install chromium)"
+        )
+    scenarios = {"one": one_client(), "three": three_clients(), "many": many_clients()}
+    pages = {}
+    for language, locale in LOCALES.items():
+        for scenario, (reviews, owed) in scenarios.items():
+            page = render_html(
+                reviews, owed, period_label="2025", locale=locale, generated_at=at("2026-01-15", "09:30")
+            )
+            for width in WIDTHS:
+                pages[f"{language}-{scenario}-{width}"] = (page, width)
+    measured = measure_in_chromium(pages, tmp_path)
+    assert len(measured) == len(pages) == 3 * 3 * len(WIDTHS)
+    for page in measured:
+        name, language = page["name"], page["name"].split("-")[0]
+        # The page fits its width: wide tables scroll inside their own box, the page does not.
+        assert page["scrollWidth"] <= page["width"], name
+        assert page["lang"] == language, name
+        words = set(re.findall(r"\w+", page["text"].lower()))
+        assert not words & set(FOREIGN[language]), (name, words & set(FOREIGN[language]))
+        if language == "en":  # English money: "€1,500.00", never "1.500,00 €"
+            assert not re.search(r"\d\.\d{3},\d\d", page["text"]), name
+        else:
+            assert not re.search(r"\d,\d{3}\.\d\d", page["text"]), name
+        assert page["charts"], name
+        for chart in page["charts"]:
+            left, top, right, bottom = chart["box"]
+            assert right <= page["width"] + 0.5 and right - left >= min(300, page["width"] - 40), (
+                name,
+                chart["box"],
+            )
+            texts = [t for t in chart["texts"] if t["text"].strip()]
+            for t in texts:
+                tl, tt, tr, tb = t["box"]
+                assert left - 0.5 <= tl and tr <= right + 0.5 and top - 0.5 <= tt and tb <= bottom + 0.5, (
+                    name,
+                    t,
+                )
+                assert tb - tt >= 7, (name, t)  # still readable when the chart is scaled down
+            for i, a in enumerate(texts):
+                for b in texts[i + 1 :]:
+                    assert not _overlap(a["box"], b["box"]), (name, a["text"], b["text"])
+            for t in texts:
+                if t["label"] == "point":
+                    others = [c for c in chart["circles"] if c["client"] != t["point"]]
+                    assert not any(_overlap(t["box"], c["box"]) for c in others), (name, t["text"])
+        if "-many-" in name:  # twenty clients: each one's rank on the chart, its name in the caption
+            shown = page["text"]
+            assert all(f"Northwind {i:02} Trading Company" in shown for i in range(20)), name
+            ranks = set()
+            for label in (t["text"] for c in page["charts"] for t in c["texts"] if t["label"] == "point"):
+                for part in label.split(", "):
+                    first, _, last = part.partition("–")
+                    ranks.update(range(int(first), int(last or first) + 1))
+            assert ranks == set(range(1, 21)), (name, sorted(ranks))
+        if "-one-" in name or "-three-" in name:  # few clients: their names sit beside their points
+            labels = [t["text"] for c in page["charts"] for t in c["texts"] if t["label"] == "point"]
+            assert "Acme Ltd" in labels, (name, labels)
 
 
 # --------------------------------------------------------------------------- a tiny PNG reader

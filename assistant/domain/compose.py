@@ -24,6 +24,7 @@ from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel import Locale, UnknownLocaleError
@@ -216,10 +217,13 @@ def _tidy(body: str) -> str:
 # --------------------------------------------------------------------------- contexts
 
 
-def _client_context(client: Client) -> dict[str, Any]:
+def _client_context(client: Client, identity: Identity | None = None) -> dict[str, Any]:
     contact = client.contact_address
     display = contact.name or client.name
+    form = client.form_of_address or (identity.form_of_address if identity else "usted")
     return {
+        # Spanish templates: tú ("avísame") rather than usted ("avíseme"), the default.
+        "tu": form in ("tú", "tu"),
         "id": client.id,
         "name": client.name,
         "contact_name": display,
@@ -232,8 +236,9 @@ def _client_context(client: Client) -> dict[str, Any]:
     }
 
 
-def _freelancer_context(identity: Identity) -> dict[str, Any]:
+def _freelancer_context(identity: Identity, client: Client | None = None) -> dict[str, Any]:
     signature = identity.signature.strip() or identity.name
+    gender = (client.grammatical_gender if client else None) or identity.grammatical_gender
     # Contact details a termination or farewell must end with (seed 002: "sign off with
     # your contact details"), leaving out what the signature already shows.
     details = [d for d in (identity.email, identity.phone, identity.website) if d and d not in signature]
@@ -244,6 +249,8 @@ def _freelancer_context(identity: Identity) -> dict[str, Any]:
         "website": identity.website,
         "signature": signature,
         "contact_line": " · ".join(details),
+        # Spanish templates: "preocupada" rather than "preocupado", the documented default.
+        "feminine": gender == "feminine",
     }
 
 
@@ -341,8 +348,8 @@ def reminder_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "invoice": _invoice_context(reminder.invoice, today),
         "stage": {"name": reminder.stage.name, "skipped": list(reminder.skipped)},
         "attached": attached,
@@ -412,8 +419,8 @@ def follow_up_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "deliverable": _deliverable_context(follow_up.deliverable, today, tz),
         "stage": {"name": follow_up.stage.name, "skipped": list(follow_up.skipped)},
         "today": today,
@@ -426,8 +433,8 @@ def check_in_context(
     last = check_in.last_contact.astimezone(tz) if tz else check_in.last_contact
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "work": _deliverable_context(check_in.work, today, tz),
         "last_contact": last.date(),
         "today": today,
@@ -446,8 +453,8 @@ def termination_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "reason": termination.reason,
         "notice_days": termination.notice_days,
         "final_day": termination.final_day,
@@ -467,8 +474,8 @@ def rate_increase_context(
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
-        "client": _client_context(client),
-        "freelancer": _freelancer_context(identity),
+        "client": _client_context(client, identity),
+        "freelancer": _freelancer_context(identity, client),
         "rate": increase.rate,
         "starting": increase.starting,
         "today": today,
@@ -868,6 +875,11 @@ def split_subject(body: str, fallback: str) -> tuple[str, str]:
     return " ".join(match["subject"].split()) or fallback, _tidy(body[match.end() :])
 
 
+def _local_date(now: datetime, identity: Identity) -> str:
+    """The Date header in the freelancer's own time zone, as their mail client would write it."""
+    return format_datetime(now.astimezone(ZoneInfo(identity.timezone)))
+
+
 def _new_thread(
     *, key: str, client: Client, identity: Identity, subject: str, body: str, now: datetime
 ) -> EmailMessage:
@@ -876,7 +888,7 @@ def _new_thread(
     message["From"] = str(identity.address)
     message["To"] = str(client.contact_address)
     message["Subject"] = subject
-    message["Date"] = format_datetime(now)
+    message["Date"] = _local_date(now, identity)
     message["Message-ID"] = message_id_for(key, identity)
     message[KEY_HEADER] = key
     message["User-Agent"] = "freelance-assistant"
@@ -971,7 +983,7 @@ def digest_draft(
     message["From"] = str(me)
     message["To"] = str(me)
     message["Subject"] = subject
-    message["Date"] = format_datetime(now)
+    message["Date"] = _local_date(now, identity)
     message["Message-ID"] = message_id_for(key, identity)
     message["Auto-Submitted"] = "auto-generated"
     message[KEY_HEADER] = key

@@ -469,7 +469,7 @@ def suggested_termination(
         return None, Change(
             item=item,
             event=JournalEvent.TERMINATION_HELD,
-            detail="money is still owed; hold_until_paid waits until it is paid (seed 003). "
+            detail="money is still owed; hold_until_paid: tell them once they have paid. "
             + " / ".join(why),
             data={"why": list(why)},
         )

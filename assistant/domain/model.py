@@ -30,6 +30,8 @@ from .patterns import bounded, slow_input
 # An ISO 639 code. The program ships templates and wording for these three; any other
 # language works once its templates are in the rules folder (templates/<code>/).
 Language = str
+GrammaticalGender = Literal["masculine", "feminine"]
+FormOfAddress = Literal["usted", "tú", "tu"]  # "tu": tú typed without its accent
 LANGUAGES: tuple[Language, ...] = ("es", "en", "nl")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
@@ -291,6 +293,10 @@ class Identity:
     language: Language = "es"
     timezone: str = "UTC"
     payment: PaymentDetails = PaymentDetails()  # shown in every reminder
+    # How the Spanish wording speaks: of the freelancer ("preocupado"/"preocupada") and to the
+    # client (usted, as the documented wording, or tú). Each client may say otherwise.
+    grammatical_gender: GrammaticalGender = "masculine"
+    form_of_address: FormOfAddress = "usted"
 
     def __post_init__(self) -> None:
         if problem := check_bare_address(self.email):
@@ -367,6 +373,9 @@ class Client:
     # A friendly note before the due date: true, false or how many days before.
     before_due: bool | int | None = None
     thank_you: bool | None = None  # a "thank you, payment received" draft
+    # The Spanish wording for this client; left out: identity's (see Identity).
+    grammatical_gender: GrammaticalGender | None = None
+    form_of_address: FormOfAddress | None = None
 
     def __post_init__(self) -> None:
         try:

@@ -84,7 +84,7 @@ class Period:
         last = self.end - timedelta(days=1)
         if self.start == date(self.start.year, 1, 1) and last == date(self.start.year, 12, 31):
             return str(self.start.year)
-        return f"{self.start.isoformat()} to {last.isoformat()}"
+        return f"{self.start.isoformat()} – {last.isoformat()}"  # no word: the label goes in any language
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
