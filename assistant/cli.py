@@ -483,7 +483,7 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
 
     config = _config(args)
     with _session_for(config, args.account) as engine:
-        draft, case = engine.write_termination(args.client, args.reason, _now())
+        draft, case = engine.write_termination(args.client, args.reason, _now(), discussed_on=args.after_call)
         last = engine.store.last_pass()
         tz = engine.tz
     review = config.rules.termination.review_after_hours
@@ -691,9 +691,11 @@ draft.
 """,
     "draft-termination": """\
 examples:
-  freelance-assistant draft-termination nube --reason non-payment
+  freelance-assistant draft-termination nube --reason non-payment --after-call 2026-11-30
   freelance-assistant draft-termination brightside --reason no-capacity --account work
 
+Talk first, then put it in writing: call or meet the client, then write the email as the
+confirmation of that conversation (--after-call opens it with "as we discussed on ...").
 The email is written into Drafts for you to read, edit and send yourself: the program
 never sends it. The handover and notice period come from clients.yaml.
 """,
@@ -910,6 +912,12 @@ def build_parser() -> argparse.ArgumentParser:
     ending.add_argument("client", metavar="CLIENT", help="the client id in clients.yaml")
     ending.add_argument(
         "--reason", required=True, choices=REASONS, help="the one general reason the email gives"
+    )
+    ending.add_argument(
+        "--after-call",
+        type=_date_arg,
+        metavar="YYYY-MM-DD",
+        help="the day you talked to the client: the email opens as the written confirmation of that conversation",
     )
 
     rate = command(

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from .adapters.store import Store
-from .domain import compose, keys, ledger, termination
+from .domain import compose, fold, keys, ledger, termination
 from .domain.keys import JournalEvent, invoice_item
 from .domain.model import (
     Client,
@@ -123,9 +123,12 @@ def client_named(engine: Engine, client_id: str) -> Client:
 
 
 def write_termination(
-    engine: Engine, client_id: str, reason: str, now: datetime
+    engine: Engine, client_id: str, reason: str, now: datetime, *, discussed_on: date | None = None
 ) -> tuple[Draft, Termination]:
-    """``draft-termination``: the freelancer decided; write the draft (never send it)."""
+    """``draft-termination``: the freelancer decided; write the draft (never send it).
+
+    ``discussed_on``: the day she talked to the client; the email confirms that conversation.
+    """
     client = client_named(engine, client_id)
     store = engine.store
     today = engine.today(now)
@@ -136,9 +139,11 @@ def write_termination(
             f"a termination draft for {client.id} ({reason}) was already written on "
             f"{entry.created_at.astimezone(engine.tz):%Y-%m-%d}; it is in {entry.folder or 'Drafts'}"
         )
+    invoices = store.invoices(client=client.id)
+    notices = fold.final_notices(client, invoices, {e.key: e for e in store.outbox()}, engine.rules)
     case = termination.case(
-        client, reason, key=key, invoices=store.invoices(client=client.id),
-        deliverables=store.deliverables(client=client.id), rules=engine.rules, today=today,
+        client, reason, key=key, invoices=invoices, deliverables=store.deliverables(client=client.id),
+        rules=engine.rules, today=today, final_notices=notices, discussed_on=discussed_on,
     )  # fmt: skip
     report = PassReport(account=engine.account.name)
     draft = engine.compose_termination(case, now, today, report)

@@ -323,11 +323,13 @@ class Engine:
 
     # ----------------------------------------------------------------- commands (see commands.py)
 
-    def write_termination(self, client_id: str, reason: str, now: datetime) -> tuple[Draft, Termination]:
+    def write_termination(
+        self, client_id: str, reason: str, now: datetime, *, discussed_on: date | None = None
+    ) -> tuple[Draft, Termination]:
         """``draft-termination``: the freelancer decided; write the draft (never send it)."""
         from . import commands
 
-        return commands.write_termination(self, client_id, reason, now)
+        return commands.write_termination(self, client_id, reason, now, discussed_on=discussed_on)
 
     def write_rate_increase(self, client_id: str, rate: str, starting: date | None, now: datetime) -> Draft:
         """``draft-rate-increase``: propose the new rate by email, suggesting a call."""

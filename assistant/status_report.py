@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin
+from .domain import checkin, keys
 from .domain.classify import guesses_of
 from .domain.model import InvoiceStatus, Money
 from .domain.status import (
@@ -402,6 +402,12 @@ def _todo_texts(todo: Todo, config: Config) -> list[str]:
             f"Review the termination draft “{todo.subject}” to {todo.recipient} after {after}, "
             "then send it yourself: sleep on it, perhaps let a colleague read it."
         ]
+        if keys.is_suggested_termination(todo.ref):
+            texts.append(
+                "Talk first, then put it in writing: call or meet them; then `draft-termination "
+                f"{keys.client_of(todo.ref)} --reason REASON --after-call DAY` writes the email as the "
+                "confirmation of that conversation."
+            )
         if owed:
             texts.append(f"Warning: money is still owed ({owed}); wait until it is paid before telling them.")
         texts.extend(why)

@@ -286,3 +286,20 @@ def test_an_unpaid_invoice_stays_unpaid_in_the_ledger(world, me):
     me.run(date(2026, 5, 6))
     with me.store() as store:
         assert store.invoice("acme", "2026-001").status is InvoiceStatus.OPEN
+
+
+def test_after_a_call_the_draft_confirms_the_conversation_and_status_says_talk_first(world, me, capsys):
+    from assistant import cli
+
+    climb_to_the_final_notice(me)
+    me.run(date(2026, 5, 6))  # the suggestion, with its draft
+    path = str(me.config.path)
+    capsys.readouterr()
+    assert cli.main(["status", "--config", path]) == 0
+    out = capsys.readouterr().out
+    assert "Talk first, then put it in writing" in out and "--after-call" in out
+    assert cli.main(["draft-termination", "acme", "--reason", "non-payment", "--after-call", "2026-05-07", "--config", path]) == 0
+    (manual,) = [d for _, d in terminations(me) if d[KEY_HEADER] == "termination/acme/non-payment"]
+    text = body(manual)
+    assert text.startswith("Hola Marta:\n\nTal como hablamos el 7 de mayo de 2026, le escribo para confirmarle")
+    assert "el trabajo sigue en pausa" in text  # the final notice paused the work

@@ -406,6 +406,20 @@ def calendar_day(view: View, fact: CalendarDay, today: date) -> list[Change]:
 # --------------------------------------------------------------------------- termination evidence
 
 
+def final_notices(
+    client: Client, invoices: Iterable[Invoice], outbox: Mapping[str, Any], rules: Rules
+) -> dict[str, Any]:
+    """Invoice number -> when its final notice (the stage with that role) was really sent."""
+    final = ladder.final_stage(rules.escalation.invoice_stages(client))
+    sent = {}
+    if final is not None:
+        for invoice in invoices:
+            entry = outbox.get(keys.reminder_key(invoice, final.name))
+            if entry is not None and entry.state == DraftState.SENT and entry.sent_at is not None:
+                sent[invoice.number] = entry.sent_at
+    return sent
+
+
 def suggested_termination(
     client: Client,
     *,
@@ -434,19 +448,13 @@ def suggested_termination(
     if not termination.may_suggest(earlier, today):
         return None, None
     history = list(history)
-    final = ladder.final_stage(rules.escalation.invoice_stages(client))
-    final_notices = {}
-    if final is not None:
-        for invoice in invoices:
-            entry = outbox.get(keys.reminder_key(invoice, final.name))
-            if entry is not None and entry.state == DraftState.SENT and entry.sent_at is not None:
-                final_notices[invoice.number] = entry.sent_at
+    notices = final_notices(client, invoices, outbox, rules)
     scope = [
         (e.evidence.date if e.evidence and e.evidence.date else e.at)
         for e in history
         if e.event == JournalEvent.SCOPE_CHANGE
     ]
-    fired = termination.triggers(client, invoices, deliverables, final_notices, scope, rules, today, tz)
+    fired = termination.triggers(client, invoices, deliverables, notices, scope, rules, today, tz)
     if not fired:
         return None, None
     why = tuple(t.evidence for t in fired)
@@ -460,7 +468,7 @@ def suggested_termination(
         today=today,
         evidence=why,
         suggested=True,
-        final_notices=final_notices,
+        final_notices=notices,
     )
     item = keys.client_item(client.id)
     if termination.held(case, rules):
