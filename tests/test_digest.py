@@ -701,3 +701,23 @@ def test_the_sample_fills_every_section_so_a_typo_anywhere_is_caught():
     broken = "Subject: Resumen\n{% if to_contact %}\n{% for c in to_contact %}\n{{ c.recipeint }}\n{% endfor %}\n{% endif %}\n"
     line, message = compose.check_template("digest.txt.j2", broken, "digest", None, "es")
     assert line == 4 and "recipeint" in message
+
+
+@pytest.mark.parametrize(
+    ("language", "unsent", "never"),
+    [
+        ("en", "The final notice is drafted, not sent: it waits in Drafts.", "Every reminder has been sent"),
+        ("es", "Aviso final: preparado, sin enviar; espera en Borradores.", "Ya se enviaron todos"),
+        ("nl", "De laatste aanmaning is klaargezet, niet verstuurd: hij wacht in Concepten.", "alle herinneringen"),
+    ],
+)
+def test_a_final_notice_only_drafted_is_never_said_to_be_sent(rules, shipped, language, unsent, never):
+    owed = invoice("acme", "2026-001", date(2026, 3, 16))
+    outbox = [
+        sent("invoice/acme/2026-001/first-reminder", date(2026, 3, 17)),
+        sent("invoice/acme/2026-001/second-reminder", date(2026, 3, 23)),
+        Out("invoice/acme/2026-001/final-notice", "reminder", "drafted", at(date(2026, 4, 6), 9)),
+    ]
+    context = digest(rules, invoices=[owed], outbox=outbox)
+    _, _, text = render(shipped, context, language)
+    assert unsent in text and never not in text

@@ -348,6 +348,12 @@ def _invoice(
         and e.item in items
     ]
     last = max(sent, key=lambda e: (e.sent_at or e.created_at, e.key), default=None)
+    # A reminder drafted and not sent yet: the truth is "drafted, not sent", never "sent".
+    unsent = [
+        e
+        for e in outbox
+        if e.state in keys.WAITING and e.kind == keys.DraftKind.REMINDER and e.item in items
+    ]
     return {
         "client": invoice.client,
         "client_name": client_name,
@@ -372,6 +378,7 @@ def _invoice(
             }
         ),
         "next_stage": _next(steps, taken, today) if invoice.status is InvoiceStatus.OPEN else None,
+        "unsent_draft": keys.stage_of(max(unsent, key=lambda e: e.created_at).key) if unsent else None,
     }
 
 
