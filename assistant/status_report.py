@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from .adapters.store import Store
 from .config import Account, Config
 from .domain import checkin
+from .domain.ledger import HOLDS
 from .domain.model import InvoiceStatus, Money
 from .domain.status import (
     ClientStatus,
@@ -572,7 +573,7 @@ def _client_json(block: ClientStatus, config: Config) -> dict[str, Any]:
 def _invoice_json(row: InvoiceRow) -> dict[str, Any]:
     invoice = row.invoice
     outstanding = invoice.outstanding
-    held = invoice.status in (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+    held = invoice.status in HOLDS
     return {
         "number": invoice.number,
         "subject": invoice.subject,

@@ -105,3 +105,11 @@ def test_every_draft_state_has_a_row_in_the_table():
     assert set(DRAFT_TRANSITIONS) == {None, *DraftState}
     assert all(t is None or t in DraftState for row in DRAFT_TRANSITIONS.values() for t in row.values())
     assert ledger.DraftEvent.NOTIFIED in DRAFT_TRANSITIONS[None]
+
+
+def test_a_new_invoice_state_is_unpaid_unless_it_is_paid_one_table_decides():
+    from assistant.domain.model import InvoiceStatus
+
+    assert set(ledger.UNPAID) == set(InvoiceStatus) - {InvoiceStatus.PAID}
+    assert set(ledger.HOLDS) == set(ledger.UNPAID) - {InvoiceStatus.OPEN}
+    assert set(ledger.INVOICE_TRANSITIONS) == set(InvoiceStatus)
