@@ -512,6 +512,12 @@ examples:
 Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
 pass: nothing leaves your computer.
 """,
+    "ledger": """\
+examples:
+  freelance-assistant ledger                             every invoice and deliverable, one line each
+  freelance-assistant ledger --json > ledger.json        for scripts and spreadsheets (docs/ledger-json.md)
+  freelance-assistant ledger --json | jq -r '.accounts[].invoices[] | [.number, .state, .amount] | @csv'
+""",
     "mark-paid": """\
 examples:
   freelance-assistant mark-paid 2026-014                    paid today
