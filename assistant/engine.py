@@ -180,9 +180,15 @@ class Engine:
         last_reminded = ladder.last_reminder_days(((e.key, e.created_at) for e in self.store.outbox()), self.tz)
         ladders: list[Reminder | FollowUp] = [
             *ladder.due_reminders(
-                unpaid, escalation.invoice, clients, taken, today,
-                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded,
-            ),  # fmt: skip
+                unpaid,
+                escalation.invoice,
+                clients,
+                taken,
+                today,
+                ladders=escalation.ladders,
+                chasing=chasing,
+                last_reminded=last_reminded,
+            ),
             # Before and after the ladder (both off unless turned on).
             *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
             *ladder.due_thanks(self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today),

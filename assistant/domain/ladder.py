@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from urllib.parse import quote
 
 from . import calendar, keys
 from .model import (
@@ -42,7 +41,6 @@ from .model import (
     Stage,
     Statement,
     ThankYouRule,
-    deliverable_id,
 )
 
 SENT = keys.DraftState.SENT
