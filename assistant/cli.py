@@ -663,6 +663,12 @@ Builds a sample Maildir with three clients, a config and rules in DIR, and runs 
 pass: nothing leaves your computer. DIR must be yours and writable by no one else
 (not a shared /tmp): a directory under your home is best.
 """,
+    "ledger": """\
+examples:
+  freelance-assistant ledger                             every invoice and deliverable, one line each
+  freelance-assistant ledger --json > ledger.json        for scripts and spreadsheets (docs/ledger-json.md)
+  freelance-assistant ledger --json | jq -r '.accounts[].invoices[] | [.number, .state, .amount] | @csv'
+""",
     "mark-paid": """\
 examples:
   freelance-assistant mark-paid 2026-014                    paid today
@@ -709,12 +715,6 @@ examples:
   freelance-assistant review                          this calendar year
   freelance-assistant review --year 2025 --html ~/review-2025.html
   freelance-assistant review --since 2026-01-01
-""",
-    "ledger": """\
-examples:
-  freelance-assistant ledger                          every invoice, deliverable and client note
-  freelance-assistant ledger --json > ledger.json     for a script, a spreadsheet, an accountant
-  freelance-assistant ledger --json | jq '.invoices[] | select(.state == "open")'
 """,
     "explain": """\
 examples:

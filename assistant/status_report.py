@@ -22,6 +22,7 @@ from .adapters.store import Store
 from .config import Account, Config
 from .domain import checkin, keys
 from .domain.classify import guesses_of
+from .domain.ledger import HOLDS
 from .domain.model import InvoiceStatus, Money
 from .domain.status import (
     ClientStatus,
@@ -579,7 +580,7 @@ def _client_json(block: ClientStatus, config: Config) -> dict[str, Any]:
 def _invoice_json(row: InvoiceRow) -> dict[str, Any]:
     invoice = row.invoice
     outstanding = invoice.outstanding
-    held = invoice.status in (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+    held = invoice.status in HOLDS
     return {
         "number": invoice.number,
         "subject": invoice.subject,

@@ -43,7 +43,6 @@ from .domain.model import (
     Contact,
     Deliverable,
     DeliverableStatus,
-    Evidence,
     FolderRole,
     Invoice,
     InvoiceStatus,
@@ -446,65 +445,50 @@ class Sync:
 
     def _incoming_mail(self, mail: Mail, now: datetime, today: date, report: PassReport) -> None:
         header = mail.header
-        written_on = header.date.astimezone(self.tz).date() if header.date else today
-        evidence = Evidence.of(header)
-        notifier = classify.notifier_of(header, self.rules)
-        if notifier is not None:
-            numbers, amount = classify.payment_notice(mail, notifier)
-            fact = PaymentNotice(
-                notifier=notifier.name,
-                numbers=tuple(numbers),
-                amount=amount,
-                written_on=written_on,
-                evidence=evidence,
-            )
+        answered: dict[str, Invoice | Deliverable] = {}
+
+        def thread(client_id: str) -> str | None:
+            parent = self.index.parent_of(header, client=client_id)
+            item = self._item_of(parent) if parent else None
+            if item is None:
+                return None
+            name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
+            answered[name] = item
+            return name
+
+        fact = facts.of_incoming_mail(
+            mail,
+            self.rules,
+            tz=self.tz,
+            today=today,
+            now=now,
+            thread=thread,
+            open_numbers=lambda client_id: self._unpaid_of(client_id),
+        )
+        if isinstance(fact, PaymentNotice):
             targets = fold.payment_targets(fact, self.store.invoices(*UNPAID))
             seen = self._seen(header.message_id, *(invoice_item(i) for i in targets))
             self.fold(self._view(invoices=tuple(targets), seen=seen), fact, today, now, report)
-            return
-        client = classify.client_of_sender(header, self.rules)
-        if client is None:
-            return
-        parent = self.index.parent_of(header, client=client.id)
-        item = self._item_of(parent) if parent else None
-        robot = threads.is_automatic(header)
-        if robot is not None:
-            if item is not None:
-                name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
-                fact = AutomaticReply(item=name, robot=robot, evidence=evidence)
-                self.fold(self._view(seen=self._seen(header.message_id, name)), fact, today, now, report)
-            return
-        text = classify.fresh_text(mail.text)
-        signals = {
-            s.signal: s
-            for s in classify.signals_in(
-                text, self.rules.signals, language=client.language, written_on=written_on
+        elif isinstance(fact, AutomaticReply):
+            self.fold(self._view(seen=self._seen(header.message_id, fact.item)), fact, today, now, report)
+        elif isinstance(fact, ClientWrote):
+            item = answered.get(fact.thread) if fact.thread else None
+            invoices = [item] if isinstance(item, Invoice) else []
+            open_numbers = self._unpaid_of(fact.client)
+            for number in fact.named:
+                if open_numbers[number] not in invoices:
+                    invoices.append(open_numbers[number])
+            current = tuple(self.store.invoice(i.client, i.number) or i for i in invoices)
+            deliverables = (item,) if isinstance(item, Deliverable) else ()
+            concerned = [
+                *([keys.client_item(fact.client)] if Signal.SCOPE_CHANGE in fact.signals else []),
+                *(deliverable_item(d) for d in deliverables),
+                *(invoice_item(i) for i in current),
+            ]
+            seen = self._seen(header.message_id, *concerned)
+            self.fold(
+                self._view(invoices=current, deliverables=deliverables, seen=seen), fact, today, now, report
             )
-        }
-        invoices = [item] if isinstance(item, Invoice) else []
-        open_numbers = self._unpaid_of(client.id)
-        for number in classify.invoice_numbers_named(text + " " + header.subject, open_numbers):
-            if open_numbers[number] not in invoices:
-                invoices.append(open_numbers[number])
-        current = tuple(self.store.invoice(i.client, i.number) or i for i in invoices)
-        deliverables = (item,) if isinstance(item, Deliverable) else ()
-        concerned = [
-            *([keys.client_item(client.id)] if Signal.SCOPE_CHANGE in signals else []),
-            *(deliverable_item(d) for d in deliverables),
-            *(invoice_item(i) for i in current),
-        ]
-        view = self._view(
-            invoices=current, deliverables=deliverables, seen=self._seen(header.message_id, *concerned)
-        )
-        fact = ClientWrote(
-            client=client.id,
-            signals=signals,
-            written_on=written_on,
-            at=header.date or now,
-            sender=header.sender.email if header.sender else "",
-            evidence=evidence,
-        )
-        self.fold(view, fact, today, now, report)
 
     def _unpaid_of(self, client_id: str) -> dict[str, Invoice]:
         """The client's unpaid invoices by number, kept for the pass (thousands of a client's

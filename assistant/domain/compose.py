@@ -33,8 +33,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
-from .keys import DraftKind
 from .interest import EU_COUNTRIES, Claim, RateChange, ReferenceRates, late_payment_claim
+from .keys import DraftKind
 from .model import (
     Attachment,
     CheckIn,

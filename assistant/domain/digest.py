@@ -60,7 +60,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
-from . import attention, keys, ladder
+from . import attention, keys, ladder, ledger
 from .attention import HELD, SUGGESTED, invoice_todos, review_after
 from .model import (
     Client,
@@ -82,7 +82,7 @@ from .termination import owed
 # Outbox states of a draft the freelancer has not sent yet.
 WAITING = keys.WAITING
 
-_HOLDS = (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+_HOLDS = ledger.HOLDS
 
 
 class OutboxRecord(Protocol):

@@ -1,6 +1,7 @@
 """Facts: what one message (or the calendar) tells the ledger, as typed values.
 
-``classify`` and the sync turn each message of a pass into at most a few of these; the pure
+``of_sent_mail`` and ``of_incoming_mail`` (with ``classify``) turn each message of a pass
+into one of these; the pure
 ``fold.apply(view, fact, today)`` turns a fact and the part of the ledger it concerns (a
 ``View``) into ``Change``s, which the sync writes to the store. Nothing here does anything:
 these are the nouns the fold's rules are written in, so each rule can be tested with values
@@ -28,12 +29,12 @@ Planning produces ``PlannedAction``s: what is due, and what to do with it (``key
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from . import classify, keys
+from . import classify, keys, threads
 from .keys import Action, DraftState, JournalEvent
 from .model import (
     CheckIn,
@@ -113,6 +114,8 @@ class ClientWrote:
     """A client's person wrote; ``signals`` are those of the fresh text, one per kind."""
 
     client: str
+    thread: str | None  # the tracked item whose thread it answers (invoice/..., deliverable/...)
+    named: tuple[str, ...]  # the numbers of the client's unpaid invoices its text names
     signals: Mapping[Signal, SignalSeen]
     written_on: date  # the day they wrote it, in the freelancer's time zone
     at: datetime  # its Date, else now
@@ -209,6 +212,51 @@ def of_sent_mail(
     if item is None:
         return None
     return FreelancerWrote(item=item, written_at=header.date, at=at, evidence=evidence)
+
+
+def of_incoming_mail(
+    mail: Mail,
+    rules: Rules,
+    *,
+    tz: tzinfo,
+    today: date,
+    now: datetime,
+    thread: Callable[[str], str | None],
+    open_numbers: Callable[[str], Iterable[str]],
+) -> PaymentNotice | AutomaticReply | ClientWrote | None:
+    """What an INBOX message says, first match wins: a payment notification (a sender of
+    payments.yaml); an automatic reply or a bounce in a tracked thread (never an answer); a
+    client's person writing; else nothing for the ledger. ``thread(client)`` names the
+    tracked item the message answers, or None; ``open_numbers(client)`` the numbers of that
+    client's unpaid invoices (a message may name them instead of answering in the thread).
+    """
+    header = mail.header
+    written_on = header.date.astimezone(tz).date() if header.date else today
+    evidence = Evidence.of(header)
+    notifier = classify.notifier_of(header, rules)
+    if notifier is not None:
+        numbers, amount = classify.payment_notice(mail, notifier)
+        return PaymentNotice(
+            notifier=notifier.name, numbers=tuple(numbers), amount=amount, written_on=written_on,
+            evidence=evidence,
+        )  # fmt: skip
+    client = classify.client_of_sender(header, rules)
+    if client is None:
+        return None
+    item = thread(client.id)
+    robot = threads.is_automatic(header)
+    if robot is not None:
+        return AutomaticReply(item=item, robot=robot, evidence=evidence) if item is not None else None
+    text = classify.fresh_text(mail.text)
+    signals = {
+        s.signal: s
+        for s in classify.signals_in(text, rules.signals, language=client.language, written_on=written_on)
+    }
+    named = classify.invoice_numbers_named(text + " " + header.subject, open_numbers(client.id))
+    return ClientWrote(
+        client=client.id, thread=item, named=tuple(named), signals=signals, written_on=written_on,
+        at=header.date or now, sender=header.sender.email if header.sender else "", evidence=evidence,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- what the fold sees

@@ -48,7 +48,7 @@ from .model import (
 )
 
 # Invoices a client's message can still change (paid ones only by removing the tag).
-UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+UNPAID = ledger.UNPAID
 
 # What a client's words do to an unpaid invoice, strongest first: a message that says it was
 # paid and also grumbles is a payment; a dispute outweighs a promise. A table, so a new

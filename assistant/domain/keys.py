@@ -6,6 +6,8 @@ are slash-separated paths whose first part says what they are about:
 
 =============================================  ==============================================
 ``invoice/<client>/<number>/<stage>``          a reminder (or a notify to-do) of a ladder stage
+``statement/<client>/<day>``                   several reminders due to one client that day, as
+                                               one statement of account
 ``deliverable/<client>/<id>/<stage>``          a follow-up (or a notify to-do) of a ladder stage
 ``check-in/<client>/<day of last contact>``    a check-in during ongoing work
 ``termination/<client>/<reason>``              a termination draft (``suggested-<day>`` when the
@@ -37,6 +39,7 @@ from urllib.parse import quote, unquote
 from .model import Deliverable, Invoice, deliverable_id
 
 INVOICE = "invoice"
+STATEMENT = "statement"
 DELIVERABLE = "deliverable"
 CHECK_IN = "check-in"
 TERMINATION = "termination"
@@ -143,7 +146,7 @@ class Key(NamedTuple):
 
 
 # Kinds of key whose second part is a client id.
-CLIENT_KINDS = (INVOICE, DELIVERABLE, CHECK_IN, TERMINATION, RATE)
+CLIENT_KINDS = (INVOICE, STATEMENT, DELIVERABLE, CHECK_IN, TERMINATION, RATE)
 
 
 # --------------------------------------------------------------------------- building
@@ -183,6 +186,11 @@ def reminder_key(invoice: Invoice, stage: str) -> str:
 
 def follow_up_key(deliverable: Deliverable, stage: str) -> str:
     return f"{deliverable_item(deliverable)}/{stage}"
+
+
+def statement_key(client_id: str, day: date) -> str:
+    """Several reminders due to one client on one day, as one statement of account."""
+    return f"{STATEMENT}/{client_id}/{day.isoformat()}"
 
 
 def check_in_key(client_id: str, last_contact: date) -> str:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from urllib.parse import quote
 
 from . import calendar, keys
 from .model import (
@@ -46,7 +45,6 @@ from .model import (
     Stage,
     Statement,
     ThankYouRule,
-    deliverable_id,
 )
 
 SENT = keys.DraftState.SENT
@@ -191,13 +189,12 @@ def last_reminder_days(drafts: Iterable[tuple[str, datetime]], tz: tzinfo) -> di
     outbox's (key, created) pairs; notes before the due date and thank-yous do not count."""
     days: dict[str, date] = {}
     for key, created in drafts:
-        parts = key.split("/")
-        if len(parts) < 3 or parts[0] not in ("invoice", "statement"):
+        kind, client, what = keys.parse(key)
+        if kind not in (keys.INVOICE, keys.STATEMENT) or not what:
             continue
-        if parts[0] == "invoice" and parts[-1] in (BEFORE_DUE, THANK_YOU):
+        if kind == keys.INVOICE and keys.stage_of(key) in (BEFORE_DUE, THANK_YOU):
             continue
         day = created.astimezone(tz).date()
-        client = parts[1]
         if client not in days or day > days[client]:
             days[client] = day
     return days
@@ -231,7 +228,7 @@ def group_statements(
         group.sort(key=lambda r: (r.invoice.issue_date, r.invoice.sent_at, r.invoice.number))
         out.append(
             Statement(
-                key=f"statement/{client_id}/{today.isoformat()}",
+                key=keys.statement_key(client_id, today),
                 client=client_id,
                 reminders=tuple(group),
                 due_on=today,

@@ -38,6 +38,10 @@ class Event(StrEnum):
 
 
 _S = InvoiceStatus
+# Money still to come in: every status but PAID (a new status is unpaid unless it says paid).
+UNPAID: tuple[InvoiceStatus, ...] = tuple(s for s in InvoiceStatus if s is not _S.PAID)
+# Unpaid and not chased by the ladder: a person decides (the client's word, or the freelancer's).
+HOLDS: tuple[InvoiceStatus, ...] = tuple(s for s in UNPAID if s is not _S.OPEN)
 _ANY_HOLD = {
     Event.PAID: _S.PAID,
     Event.PROMISED: _S.PROMISED,

@@ -19,9 +19,9 @@ from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .calendar import region as calendar_region
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:  # interest.py builds on these types; Rules only carries its table
     from .interest import ReferenceRates

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from . import calendar, keys
+from . import calendar, keys, ledger
 from .model import (
     Client,
     Deliverable,
@@ -31,7 +31,7 @@ from .model import (
     Termination,
 )
 
-UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+UNPAID = ledger.UNPAID
 
 
 @dataclass(frozen=True, slots=True)

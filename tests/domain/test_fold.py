@@ -86,6 +86,8 @@ class Draft:
 def said(*signals: SignalSeen, client="acme") -> ClientWrote:
     return ClientWrote(
         client=client,
+        thread=None,
+        named=(),
         signals={s.signal: s for s in signals},
         written_on=TODAY,
         at=NOW,
@@ -132,6 +134,36 @@ def test_sent_mail_is_ours_before_it_is_an_invoice_a_deliverable_or_a_reply(test
         parse_mail(keyed), test_rules, tz=TZ, today=TODAY, now=NOW, ours=None, thread=lambda: None
     )
     assert isinstance(fact, DraftSeenSent) and fact.key == "check-in/acme/2026-04-01"
+
+
+def test_inbox_mail_is_a_payment_notice_an_automatic_reply_or_what_a_client_wrote(test_rules):
+    def fact(data: bytes, *, thread=None):
+        return facts.of_incoming_mail(
+            parse_mail(data), test_rules, tz=TZ, today=TODAY, now=NOW, thread=lambda client: thread,
+            open_numbers=lambda client: ["2026-001", "2026-002"] if client == "acme" else [],
+        )  # fmt: skip
+
+    stripe = plain_email(
+        sender="Stripe <notifications@stripe.com>", to="lucia@freelancer.example",
+        subject="Payment received", body="You received a payment of €1.210,00 for invoice 2026-001.\n",
+    )  # fmt: skip
+    notice = fact(stripe)
+    assert isinstance(notice, PaymentNotice) and notice.numbers == ("2026-001",)
+    away = plain_email(
+        sender="marta@acme.example", to="lucia@freelancer.example", subject="Fuera de la oficina",
+        Auto_Submitted="auto-replied",
+    )  # fmt: skip
+    assert fact(away) is None  # not in a tracked thread: nothing to note
+    assert isinstance(fact(away, thread="invoice/acme/2026-001"), AutomaticReply)
+    words = plain_email(
+        sender="marta@acme.example", to="lucia@freelancer.example", subject="Pagos",
+        body="Hola, la 2026-002 te la pagaremos el viernes.\n",
+    )  # fmt: skip
+    wrote = fact(words)
+    assert isinstance(wrote, ClientWrote) and wrote.named == ("2026-002",) and wrote.thread is None
+    assert Signal.PROMISE in wrote.signals
+    stranger = plain_email(sender="someone@else.example", to="lucia@freelancer.example", subject="Hola")
+    assert fact(stranger) is None
 
 
 def test_our_draft_in_sent_climbs_the_ladder_once():

@@ -54,6 +54,8 @@ def test_every_kind_of_key_names_its_client_except_the_digest():
     assert keys.parse(keys.item_of(follow_up)).deliverable == follow_up.split("/")[2]
     assert keys.client_of(follow_up) == "tulp"
     assert keys.client_of(keys.check_in_key("acme", date(2026, 3, 2))) == "acme"
+    assert keys.client_of(keys.statement_key("acme", date(2026, 3, 2))) == "acme"
+    assert keys.kind_of_key(keys.statement_key("acme", date(2026, 3, 2))) is DraftKind.REMINDER
     assert keys.client_of(keys.suggested_termination_key("acme", date(2026, 4, 10))) == "acme"
     assert keys.client_of(keys.rate_key("acme", date(2026, 3, 2))) == "acme"
     assert keys.client_of(keys.client_item("acme")) == "acme"
@@ -105,3 +107,11 @@ def test_every_draft_state_has_a_row_in_the_table():
     assert set(DRAFT_TRANSITIONS) == {None, *DraftState}
     assert all(t is None or t in DraftState for row in DRAFT_TRANSITIONS.values() for t in row.values())
     assert ledger.DraftEvent.NOTIFIED in DRAFT_TRANSITIONS[None]
+
+
+def test_a_new_invoice_state_is_unpaid_unless_it_is_paid_one_table_decides():
+    from assistant.domain.model import InvoiceStatus
+
+    assert set(ledger.UNPAID) == set(InvoiceStatus) - {InvoiceStatus.PAID}
+    assert set(ledger.HOLDS) == set(ledger.UNPAID) - {InvoiceStatus.OPEN}
+    assert set(ledger.INVOICE_TRANSITIONS) == set(InvoiceStatus)
