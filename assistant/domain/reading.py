@@ -61,6 +61,7 @@ class Ours:
 
     def __init__(self, texts: Iterable[str] = ()):
         self._shingles: set[tuple[str, ...]] = set()
+        self._lines: set[tuple[str, ...]] = set()
         for text in texts:
             self.add(text)
 
@@ -69,6 +70,11 @@ class Ours:
             words = _words(paragraph)
             for i in range(len(words) - _SHINGLE + 1):
                 self._shingles.add(tuple(words[i : i + _SHINGLE]))
+            self._lines.update(tuple(_words(line)) for line in paragraph.splitlines())
+
+    def has_line(self, line: str) -> bool:
+        """Whether a line of ours reads exactly ``line`` ("Hola Marta:", "Un saludo,")."""
+        return tuple(_words(line)) in self._lines
 
     def __bool__(self) -> bool:
         return bool(self._shingles)
@@ -97,9 +103,11 @@ _QUOTE_MARK = re.compile(r"^[ \t]*(?:>|\|(?!\|))")
 # ("Lucía Romero <l@x> schrieb am Di., 17. März 2026, 10:00:").
 _WROTE = (
     r"wrote|writes|escribi[oó]|escribe|schreef|schrieb|a\s+[ée]crit|scrisse|ha\s+scritto|escreveu|"
-    r"het\s+volgende\s+geschreven|geschreven|skrev|kirjoitti|napisa[lł]"
+    r"het\s+volgende\s+geschreven|geschreven|skrev|kirjoitti|napisa[lł]|"
+    r"quoting|citando(?:\s+a)?|citeer|zitat\s+von|citation"
 )
 _ATTRIBUTION = re.compile(rf"(?i)^(?=.*[\d@]).*\b(?:{_WROTE})\b[^\n]{{0,80}}:\s*$")
+_WROTE_WORD = re.compile(rf"(?i)\b(?:{_WROTE})\b")
 _ATTRIBUTION_OPENING = re.compile(r"(?i)^\s*(?:\*|_)?\s*(?:on|el|op|am|le|il|em|den|de|la)\s+\S.*(?:\d|@|<)")
 # Outlook's header block: "De:", "Van:", "From:" (bold "*From:*" or "**From:**" when an
 # HTML reply was turned into text), followed by the date and the subject lines.
@@ -119,7 +127,7 @@ _SEPARATOR = re.compile(
     r"message\s+d'origine|messaggio\s+originale|mensagem\s+original|forwarded\s+message|mensaje\s+reenviado|"
     r"doorgestuurd\s+bericht|weitergeleitete\s+nachricht)\s*-{2,}"
     r"|_{8,}\s*$|-{8,}\s*$"
-    r"|-{2,}\s*(?:on|el|op|am|le|il|em)\b.*(?:wrote|escribi[oó]|schreef|schrieb|a\s+[ée]crit|ha\s+scritto|escreveu)\s*-{2,}"
+    r"|-{2,}\s*(?:on|el|op|am|le|il|em)\b.*\b(?:wrote|escribi[oó]|schreef|schrieb|a\s+[ée]crit|ha\s+scritto|escreveu)\b.*-{2,}\s*$"
     r"|>{3}\s.*>{3}\s*$"  # GroupWise: >>> "Name" <address> 17/03/2026 10:00 >>>
     r"|(?:begin\s+forwarded\s+message|inicio\s+del\s+mensaje\s+reenviado|begin\s+doorgestuurd\s+bericht)\s*:"
     r")"
@@ -145,16 +153,47 @@ def _quote_header(lines: list[str], i: int) -> int:
     if _ATTRIBUTION.search(line) and (len(line) < 300):
         return 1
     # An attribution wrapped over two or three lines: "On Tue, 17 Mar 2026 at 10:00, Lucía
-    # Romero <\nlucia@freelancer.example> wrote:".
-    if _ATTRIBUTION_OPENING.match(line):
+    # Romero <\nlucia@freelancer.example> wrote:", "Am … schrieb Lucía Romero <\nl@x>:".
+    if (_ATTRIBUTION_OPENING.match(line) or _WROTE_WORD.search(line)) and not re.search(r"[.!?]\s*$", line):
         for extra in (1, 2):
-            if (
-                i + extra < len(lines)
-                and _ATTRIBUTION.search(lines[i + extra])
-                and not any(_is_quoted(lines[k]) for k in range(i + 1, i + extra + 1))
-            ):
+            following = lines[i + 1 : i + extra + 1]
+            if len(following) < extra or any(_is_quoted(f) or not f.strip() for f in following):
+                break
+            joined = " ".join([line, *following])
+            if len(joined) < 400 and _ATTRIBUTION.search(joined):
                 return extra + 1
-    return _header_block(lines, i)
+    return _header_block(lines, i) or _notes_heading(lines, i)
+
+
+_NOTES_FIELDS = frozenset(
+    [
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "para",
+        "asunto",
+        "aan",
+        "onderwerp",
+        "an",
+        "kopie",
+        "blindkopie",
+        "thema",
+        "a",
+        "objet",
+        "copie",
+    ]
+)
+
+
+def _notes_heading(lines: list[str], i: int) -> int:
+    """HCL/Lotus Notes: "Name <address>", the date, then "To", "cc", "Subject" alone on their lines."""
+    if "@" not in lines[i] or len(lines[i]) > 160:
+        return 0
+    fields = sum(
+        lines[k].strip().lower().rstrip(":") in _NOTES_FIELDS for k in range(i + 1, min(i + 10, len(lines)))
+    )
+    return 1 if fields >= 2 else 0
 
 
 def _header_block(lines: list[str], i: int) -> int:
@@ -175,6 +214,10 @@ def _header_block(lines: list[str], i: int) -> int:
     return end - i if len(seen) >= 3 or {"from", "subject"} <= seen else 0
 
 
+def _short(line: str) -> bool:
+    return sum(not w.isdigit() for w in _words(line)) < _SHINGLE
+
+
 def own_words(text: str, ours: Ours | None = None) -> str:
     """The client's own words in ``text``: quotes, our wording and signatures left out.
 
@@ -189,11 +232,11 @@ def own_words(text: str, ours: Ours | None = None) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _is_quoted(line):
+        heading = _quote_header(lines, i)  # before the marks: GroupWise's heading starts with ">>>"
+        if not heading and _is_quoted(line):
             in_signature = False
             i += 1
             continue
-        heading = _quote_header(lines, i)
         if heading:
             after = i + heading
             while after < len(lines) and not lines[after].strip():
@@ -210,19 +253,22 @@ def own_words(text: str, ours: Ours | None = None) -> str:
             mine[i] = bool(ours) and ours.covers(line)  # type: ignore[union-attr]
         i += 1
     if ours:
-        # Short lines inside or right after our wording are ours too: "Un saludo,", the
-        # last words of a wrapped line, the freelancer's name.
-        last = None
-        for k, kept in enumerate(keep):
-            if not kept:
-                continue
-            if mine[k]:
-                last = True
-                continue
-            if last and len(_words(lines[k])) < _SHINGLE:
+        # Short lines around our wording are ours too: after it ("Un saludo,", the last
+        # words of a wrapped line, the freelancer's name and phone), and before it when we
+        # wrote that very line (our greeting "Hola Marta:").
+        kept = [k for k, flag in enumerate(keep) if flag]
+        for before, k in zip([None, *kept], kept, strict=False):
+            if not mine[k] and before is not None and mine[before] and _short(lines[k]):
                 mine[k] = True
-                continue
-            last = False
+        for k, after in reversed(list(zip(kept, [*kept[1:], None], strict=False))):
+            if (
+                not mine[k]
+                and after is not None
+                and mine[after]
+                and _short(lines[k])
+                and ours.has_line(lines[k])
+            ):
+                mine[k] = True
     out = [line if keep[k] and not mine[k] else "" for k, line in enumerate(lines)]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
 
@@ -291,7 +337,7 @@ _CONDITION = re.compile(
 )
 _REQUEST = re.compile(
     r"\b(?:let\s+(?:me|us)\s+know|please\s+(?:confirm|check|let|tell|advise|send)|could\s+you|can\s+you|"
-    r"would\s+you|confirm(?:ing)?\s+(?:whether|if|that)|check(?:ing)?\s+(?:whether|if)|"
+    r"would\s+you|confirm(?:ing)?\s+(?:whether|if)|check(?:ing)?\s+(?:whether|if)|"
     r"av[ií]s(?:ame|eme|anos|enos|adme)|conf[ií]rm(?:a|e|ad|en|ame|enme|adme)|confirmar|comprobar|compru[eé]b\w*|"
     r"pod[eé]is|puedes|podr[ií]as?|podr[ií]an|d[ií]game|dime|dec[ií]dme|indic(?:ad|a|e)me|"
     r"laat\s+(?:me|mij|ons|u)\b.{0,30}\bweten|kunt\s+u|kun\s+je|kunnen\s+jullie|wilt\s+u|wil\s+je|"
@@ -307,7 +353,9 @@ _NEGATION = re.compile(
 )
 _FUTURE = re.compile(
     r"\b(?:will|shall|going\s+to|gonna|'ll|"
-    r"vamos\s+a|voy\s+a|va\s+a|van\s+a|\w+(?:ar|er|ir)(?:é|á|emos|án|ás|éis)|har[ée]|haremos|har[áa]n?|"
+    r"vamos\s+a|voy\s+a|va\s+a|van\s+a|har[ée]|haremos|har[áa]n?|"
+    r"(?:pagar|abonar|transferir|ingresar|realizar|enviar|mandar|saldr|tramitar|liquidar|efectuar|ordenar|emitir|"
+    r"estar|ser|recibir|podr|tendr)(?:é|á|emos|án|ás|éis)|"
     r"zal|zullen|zult|gaan|ga|gaat|wordt|worden|"
     r"werde|werden|wird|allons|vais|va|\w+(?:erai|eras|era|erons|erez|eront))\b|'ll\b",
     _I,
@@ -491,12 +539,14 @@ def read(
     for sentence in sentences(words):
         asked = _asked(sentence)
         # Paid: a statement by the client, in the past or present perfect.
+        paid_here = False
         for match in _first(signals.paid, sentence):
             why = _why_not_stated(sentence, match)
             if why:
                 doubts.append(Doubt(sentence=sentence, reason=why))
                 continue
             partial = bool(_PARTIAL.search(sentence))
+            paid_here = True
             add(
                 Statement(
                     signal=Signal.PAID,
@@ -511,7 +561,7 @@ def read(
                 continue
             add(Statement(signal=Signal.DISPUTE, sentence=sentence))
             break
-        for match in _first(signals.promise, sentence):
+        for match in _first(signals.promise, sentence) if not paid_here else ():
             before = sentence[: match.start()]
             if _CONDITION.search(before) or _NEGATION.search(
                 _clause_before(sentence, match.start()) + match.group(0)
