@@ -304,6 +304,7 @@ def _pct(value: float | None) -> str:
 
 
 def report(cases: list[Case], *, out=sys.stdout) -> dict:
+    """Print the comparison and the reader's details; return the numbers."""
     signals = load_rules(None).signals
     languages = sorted({c.language for c in cases}, key=["es", "en", "nl", "de", "fr"].index)
     print(
@@ -386,8 +387,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", metavar="ID", help="print one reply, its own words and its reading")
     parser.add_argument("--write", metavar="DIR", help="write the corpus as .eml files")
     parser.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        default=str(DATA),
+        help="client messages (default: %(default)s; "
+        "tests/data/client_replies_heldout.yaml is the held-out set)",
+    )
     args = parser.parse_args(argv)
-    cases = corpus()
+    cases = corpus(Path(args.data))
     if args.show:
         show(cases, args.show)
         return 0

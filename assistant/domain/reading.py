@@ -317,8 +317,10 @@ _I = re.IGNORECASE
 # Questions: a question mark, a Spanish opening mark, an interrogative first word, or a
 # verb first followed by its subject ("Has it been paid", "Heeft u al betaald").
 _QUESTION_START = re.compile(
-    r"^\W*(?:what|when|where|why|how|which|who|qu[eé]|cu[aá]ndo|c[oó]mo|d[oó]nde|por\s+qu[eé]|cu[aá]l|"
-    r"wat|wanneer|waarom|hoe|welke|waar|wann|warum|wie|welche|quand|pourquoi|comment|quel(?:le)?|est-ce)\b"
+    # Interrogatives that are never conjunctions: "cuando", "wanneer", "when", "quand"
+    # open statements too ("Cuando esté hecho el pago te mando el justificante").
+    r"^\W*(?:what|why|how|qué|cuándo|cómo|dónde|por\s+qué|cuál|wat|waarom|hoe|welke|wann|warum|welche|"
+    r"pourquoi|comment|quel(?:le)?|est-ce)\b"
     r"|^\W*(?:could|can|would|will|did|do|does|have|has|had|is|are|was|were|shall|should|may|"
     r"heeft|hebt|hebben|is|zijn|was|waren|kunt|kun|kan|kunnen|wilt|wil|willen|zou|zouden|zal|mag|"
     r"hat|haben|habt|ist|sind|war|wurde|k[öo]nnen|k[öo]nnten|kannst|avez|as|a-t-il|est-il|pouvez|pourriez|"
@@ -361,7 +363,11 @@ _FUTURE = re.compile(
     _I,
 )
 # The second person: "you have paid", "u hebt betaald" is the freelancer's wording.
-_SECOND_PERSON = re.compile(r"\b(?:you|u|je|jij|usted|ustedes|vosotros|vous|tu|du)\s+(?:\w+\s+)?$", _I)
+_SECOND_PERSON = re.compile(
+    r"\b(?:you|u|je|jij|usted|ustedes|vosotros|vous|tu|du)\s+(?:have\s+|has\s+|hebt\s+|heeft\s+|ha\s+|han\s+|"
+    r"hab[eé]is\s+|avez\s+|habt\s+|hast\s+|haben\s+)?(?:already\s+|al\s+|ya\s+|inmiddels\s+|d[ée]j[àa]\s+)?$",
+    _I,
+)
 _PARTIAL = re.compile(
     r"\b(?:part|partial(?:ly)?|so\s+far|for\s+now|first\s+instal(?:l)?ment|the\s+rest|remainder|balance|"
     r"una\s+parte|parte\s+del?|parcial(?:mente)?|de\s+momento|por\s+ahora|a\s+cuenta|el\s+resto|lo\s+que\s+falta|"
@@ -571,8 +577,10 @@ def read(
                 doubts.append(Doubt(sentence=sentence, reason="a question"))
                 continue
             when = match.groupdict().get("when") or ""
-            until = parse_when(when, language=language, today=written_on) or parse_when(
-                sentence[match.start() :], language=language, today=written_on
+            until = (
+                parse_when(when, language=language, today=written_on)
+                or parse_when(sentence[match.start() :], language=language, today=written_on)
+                or parse_when(sentence, language=language, today=written_on)  # "El lunes te hago…"
             )
             if until is not None and until < written_on:
                 until = None  # a day already past is not a promise's day
@@ -604,4 +612,10 @@ def read(
                 continue
             add(Statement(signal=Signal.OUT_OF_OFFICE, sentence=sentence))
             break
+    if Signal.PAID in seen and Signal.PROMISE in seen:
+        # "Hemos pagado 500 €; el resto a finales de mes": the promise is the rest's. The
+        # payment is what the ledger takes; the promise is shown.
+        promise = next(s for s in statements if s.signal is Signal.PROMISE)
+        statements.remove(promise)
+        doubts.append(Doubt(sentence=promise.sentence, reason="the rest promised beside a payment"))
     return Reading(words=words, statements=tuple(statements), doubts=tuple(doubts))
