@@ -279,14 +279,15 @@ def score(cases: list[Case], extract: Callable[[str, Case], str], signals: Signa
     return result
 
 
-_TEXT_CACHE: dict[str, str] = {}
+_TEXT_CACHE: dict[bytes, str] = {}
 
 
 def _texts(cases: list[Case]) -> dict[str, str]:
+    """Each reply's text as the pipeline parses it (parsed once: every extractor reads it)."""
     for case in cases:
-        if case.id not in _TEXT_CACHE:
-            _TEXT_CACHE[case.id] = parse_mail(case.raw, uid=1).text
-    return _TEXT_CACHE
+        if case.raw not in _TEXT_CACHE:
+            _TEXT_CACHE[case.raw] = parse_mail(case.raw, uid=1).text
+    return {case.id: _TEXT_CACHE[case.raw] for case in cases}
 
 
 def lowest_recall(result: Score, languages: list[str]) -> tuple[float, str]:

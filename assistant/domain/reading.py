@@ -331,7 +331,8 @@ _QUESTION_START = re.compile(
     _I,
 )
 _CONDITION = re.compile(
-    r"\b(?:if|once|as\s+soon\s+as|when|whenever|whether|in\s+case|unless|until|"
+    r"\b(?:if|once|as\s+soon\s+as|when|whenever|whether|in\s+case|unless|until|before|"
+    r"antes\s+de\s+que|voordat|bevor|avant\s+que|"
     r"si(?!\s*[,.!])|cuando|en\s+cuanto|una\s+vez\s+que|en\s+caso\s+de|por\s+si|tan\s+pronto|hasta\s+que|"
     r"als|wanneer|zodra|indien|mocht|tenzij|totdat|of\s+(?:het|de|deze|dit|u|we|wij|jullie|er|hij|zij)|"
     r"wenn|falls|sobald|ob|lorsque|quand|d[eè]s\s+que|une\s+fois\s+que|au\s+cas\s+o[uù]|s'il)\b",
@@ -602,6 +603,7 @@ def read(
             if (
                 asked
                 or _CONDITION.search(sentence[: match.start()])
+                or _REQUEST.search(sentence[: match.start()])
                 or _NEGATION.search(_clause_before(sentence, match.start()) + match.group(0))
             ):
                 continue
