@@ -42,7 +42,7 @@ from .adapters.parse import parse_header, parse_mail
 from .adapters.smtp import SENDABLE_KINDS, Sender
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin, classify, compose, ladder, ledger, termination, threads
+from .domain import checkin, classify, compose, ladder, ledger, reading, termination, threads
 from .domain.model import (
     CheckIn,
     Client,
@@ -196,6 +196,7 @@ class Engine:
         self._stop: threading.Event | None = None
         self._progress: Progress | None = None
         self._quick: tuple[Rules, classify.QuickFilter] | None = None
+        self._ours: dict[str, tuple[Rules, reading.Ours]] = {}
         self._unpaid: dict[str, dict[str, Invoice]] = {}
         # The last message with each client seen since the last commit (see _save_contacts).
         self._contacts: dict[str, Contact] = {}
@@ -601,7 +602,11 @@ class Engine:
             return
         parent = self.index.parent_of(header, client=client.id)
         item = self._item_of(parent) if parent else None
-        robot = threads.is_automatic(header)
+        said = reading.read(
+            mail.text, self.rules.signals, language=client.language, written_on=written_on,
+            ours=self._our_wording(client.language),
+        )  # fmt: skip
+        robot = threads.is_automatic(header) or said.absence()
         if robot is not None:
             if item is not None:
                 name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
@@ -610,13 +615,8 @@ class Engine:
                         report, name, "automatic reply", f"{robot}; not an answer", now, Evidence.of(header)
                     )
             return
-        text = classify.fresh_text(mail.text)
-        signals = {
-            s.signal: s
-            for s in classify.signals_in(
-                text, self.rules.signals, language=client.language, written_on=written_on
-            )
-        }
+        text = said.words
+        signals = said.for_ledger()
         if Signal.SCOPE_CHANGE in signals and not self._seen(f"client/{client.id}", header.message_id):
             self._change(
                 report,
@@ -634,7 +634,18 @@ class Engine:
             if open_numbers[number] not in invoices:
                 invoices.append(open_numbers[number])
         for invoice in invoices:
-            self._client_said(invoice, signals, header, written_on, now, report)
+            self._client_said(invoice, signals, header, written_on, now, report, reply=said)
+
+    def _our_wording(self, language: str) -> reading.Ours:
+        """The templates' wording in ``language``: never the client's, however it is quoted."""
+        cached = self._ours.get(language)
+        if cached is None or cached[0] is not self.rules:
+            texts = [t.text for (lang, _), t in self.rules.templates.items() if lang == language]
+            cached = self._ours[language] = (
+                self.rules,
+                reading.Ours(f for t in texts for f in reading.template_fragments(t)),
+            )
+        return cached[1]
 
     def _save_invoice(self, invoice: Invoice) -> None:
         self.store.save_invoice(invoice)
@@ -689,6 +700,7 @@ class Engine:
         written_on: date,
         now: datetime,
         report: PassReport,
+        reply: reading.Reading | None = None,
     ) -> None:
         name = invoice_item(invoice)
         invoice = self.store.invoice(invoice.client, invoice.number) or invoice
@@ -710,6 +722,8 @@ class Engine:
             quote = signals[Signal.DISPUTE].quote
             changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=written_on, note=quote)
             event, detail = ledger.Event.DISPUTED, "the client disputes it; talk to them"
+            if reply is not None and reply.conflict:  # logged: no words of the client here
+                detail += " (the same message says it was paid)"
         elif Signal.PROMISE in signals:
             said = signals[Signal.PROMISE]
             quote = said.quote
@@ -720,9 +734,10 @@ class Engine:
             detail = f"promised for {said.until}" if said.until else "promised, no day named"
             detail += f"; chasing again after {changed.hold_until}"
         else:
-            self.store.note(
-                name, "reply", "a reply with no payment, dispute or promise in it", now, Evidence.of(header)
-            )
+            # Journaled for `explain`, not logged: what else it says, what was not taken.
+            also = reply.notes() if reply is not None else ""
+            detail = "a reply with no payment, dispute or promise in it" + (f"; {also}" if also else "")
+            self.store.note(name, "reply", detail, now, Evidence.of(header))
             return
         self._save_invoice(changed)
         if changed.status is InvoiceStatus.PAID:

@@ -436,6 +436,27 @@ class Reading:
             return False
         return paid.amount.amount < owed.amount
 
+    def absence(self) -> str | None:
+        """Why this reads as an absence notice written by hand, when it says nothing else."""
+        if self.signals == {Signal.OUT_OF_OFFICE}:
+            return "an absence notice"
+        return None
+
+    def notes(self) -> str:
+        """What ``explain`` shows beside the ledger's change: what else was said, what was doubted."""
+        shown = {
+            Signal.QUESTION: "asks",
+            Signal.RESEND: "asks for the invoice again",
+            Signal.ACKNOWLEDGED: "acknowledges",
+            Signal.OUT_OF_OFFICE: "is away",
+        }
+        parts = [f"{shown[s.signal]}: «{s.sentence[:120]}»" for s in self.statements if s.signal in shown]
+        if self.conflict:
+            paid = self.said(Signal.PAID)
+            parts.append(f"also says it was paid, not taken: «{paid.sentence[:120]}»")  # type: ignore[union-attr]
+        parts += [f"names a payment in {d.reason}, not taken: «{d.sentence[:120]}»" for d in self.doubts]
+        return "; ".join(parts)
+
     def for_ledger(self) -> dict[Signal, SignalSeen]:
         """The signals that change an invoice or a deliverable, conflicts resolved.
 
