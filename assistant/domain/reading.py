@@ -144,9 +144,14 @@ def _is_quoted(line: str) -> bool:
     return bool(_QUOTE_MARK.match(line))
 
 
+_LONGEST_HEADING = 400  # an attribution or a separator is one short line; a longer one is text
+
+
 def _quote_header(lines: list[str], i: int) -> int:
     """How many lines from ``i`` form the heading of a quoted message (0: none)."""
     line = lines[i]
+    if len(line) > _LONGEST_HEADING:
+        return 0
     if _SEPARATOR.match(line):
         # Outlook puts its header block under the rule: take it with the rule.
         return 1 + _header_block(lines, i + 1)
@@ -313,6 +318,10 @@ def sentences(words: str) -> list[str]:
     return found
 
 
+# A client's own words are a few lines. A message whose own words run longer is read up
+# to here (its first pages), so a pathological message costs milliseconds, not seconds.
+_MOST_READ = 20_000
+_LONGEST_SENTENCE = 1_000
 _I = re.IGNORECASE
 # Questions: a question mark, a Spanish opening mark, an interrogative first word, or a
 # verb first followed by its subject ("Has it been paid", "Heeft u al betaald").
@@ -564,7 +573,8 @@ def read(
             seen.add(statement.signal)
             statements.append(statement)
 
-    for sentence in sentences(words):
+    for sentence in sentences(words[:_MOST_READ]):
+        sentence = sentence[:_LONGEST_SENTENCE]
         asked = _asked(sentence)
         # Paid: a statement by the client, in the past or present perfect.
         paid_here = False
