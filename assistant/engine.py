@@ -68,6 +68,8 @@ from .errors import MailboxError, SendFailed, SendRefused, UsageError
 
 log = logging.getLogger(__name__)
 
+_OUR_WORDS_KEPT = 8_000  # characters of each sent message kept for provenance
+
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger messages are reported and left alone
 DRAFT_FLAGS = ("\\Draft",)
 # Invoices a client's message can still change (paid ones only by removing the tag).
@@ -468,6 +470,9 @@ class Engine:
 
     def _sent_mail(self, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport) -> None:
         header = mail.header
+        if header.assistant_key or classify.client_of_recipients(header, self.rules) is not None:
+            # Provenance: whatever a client quotes back of this is never their words.
+            self.store.remember_our_words(header.message_id, reading.own_words(mail.text)[:_OUR_WORDS_KEPT])
         sent_at = header.date or now
         # 1. One of our drafts, sent by the freelancer: the ladder may climb.
         entry = None
@@ -602,9 +607,10 @@ class Engine:
             return
         parent = self.index.parent_of(header, client=client.id)
         item = self._item_of(parent) if parent else None
+        thread = self.store.our_words((*header.references, *header.in_reply_to))
         said = reading.read(
             mail.text, self.rules.signals, language=client.language, written_on=written_on,
-            ours=self._our_wording(client.language),
+            ours=self._our_wording(client.language).with_texts(thread),
         )  # fmt: skip
         robot = threads.is_automatic(header) or said.absence()
         if robot is not None:

@@ -435,3 +435,29 @@ def test_a_hand_written_absence_notice_is_no_answer(world, me):
     me.run(date(2026, 3, 19))
     assert status_of(me, "tulp", "2026-017").status is InvoiceStatus.OPEN
     assert [event for event, _ in _journal(me, "invoice/tulp/2026-017")][-1] == "automatic reply"
+
+
+def test_what_the_freelancer_wrote_in_the_thread_is_never_the_clients_even_pasted_without_marks(world, me):
+    send_invoice(world)
+    mine = EmailMessage()
+    mine["From"] = "Lucía Romero <lucia@freelancer.example>"
+    mine["To"] = "Marta López <marta@acme.example>"
+    mine["Subject"] = "Re: Factura 2026-001"
+    mine["Date"] = format_datetime(at(date(2026, 3, 10)))
+    mine["Message-ID"] = "<her-own-words@freelancer.example>"
+    mine["In-Reply-To"] = mine["References"] = INVOICE_ID
+    mine.set_content("Hola Marta:\n\nHay un error en la transferencia que recibí ayer: faltan 200 €.\n\nLucía\n")
+    world.deliver("Sent", mine.as_bytes(), when=at(date(2026, 3, 10)))
+    world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            # A mobile app that pasted her message under the answer, with no heading and no ">".
+            body="Vale, lo miro.\n\nHola Marta:\n\nHay un error en la transferencia que recibí ayer: faltan 200 €.\n",
+            day=date(2026, 3, 11),
+            in_reply_to="<her-own-words@freelancer.example>",
+        ),
+    )
+    me.run(date(2026, 3, 12))
+    assert status_of(me, "acme", "2026-001").status is InvoiceStatus.OPEN

@@ -20,7 +20,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -39,7 +39,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -137,6 +137,12 @@ _MIGRATIONS: dict[int, str] = {
         direction   TEXT NOT NULL CHECK (direction IN ('to', 'from')),
         message_id  TEXT NOT NULL DEFAULT '',
         subject     TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    4: """
+    CREATE TABLE our_words (
+        message_id  TEXT PRIMARY KEY,          -- a message the freelancer or the assistant sent
+        words       TEXT NOT NULL              -- its own words (quotes left out), for provenance
     );
     """,
 }
@@ -711,3 +717,23 @@ class Store:
                 quote=quote,
             )
         return JournalEntry(datetime.fromisoformat(at), event, detail, evidence)
+
+    # ----------------------------------------------------------------- our words
+
+    def remember_our_words(self, message_id: str, words: str) -> None:
+        """What the freelancer or the assistant wrote in ``message_id`` (sent to a client):
+        when a client quotes it back, in whatever layout, it is not the client's."""
+        if message_id and words.strip():
+            self._db.execute(
+                "INSERT OR REPLACE INTO our_words (message_id, words) VALUES (?, ?)", (message_id, words)
+            )
+
+    def our_words(self, message_ids: Iterable[str]) -> list[str]:
+        """Our words in those of ``message_ids`` we sent (a reply's References)."""
+        wanted = [m for m in dict.fromkeys(message_ids) if m][-50:]
+        if not wanted:
+            return []
+        rows = self._db.execute(
+            f"SELECT words FROM our_words WHERE message_id IN ({', '.join('?' * len(wanted))})", wanted
+        )
+        return [r[0] for r in rows]

@@ -72,6 +72,18 @@ class Ours:
                 self._shingles.add(tuple(words[i : i + _SHINGLE]))
             self._lines.update(tuple(_words(line)) for line in paragraph.splitlines())
 
+    def with_texts(self, texts: Iterable[str]) -> Ours:
+        """These words and ``texts`` (what was sent in a thread), leaving these unchanged."""
+        texts = list(texts)
+        if not texts:
+            return self
+        combined = Ours()
+        combined._shingles = set(self._shingles)
+        combined._lines = set(self._lines)
+        for text in texts:
+            combined.add(text)
+        return combined
+
     def has_line(self, line: str) -> bool:
         """Whether a line of ours reads exactly ``line`` ("Hola Marta:", "Un saludo,")."""
         return tuple(_words(line)) in self._lines
