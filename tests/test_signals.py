@@ -316,6 +316,11 @@ def test_words_below_and_between_quotes_are_kept():
         "On Tue, Mar 17, 2026 at 10:00 AM Lucía Romero <\nl@x> wrote:",
         '>>> "Lucía Romero" <l@x> 17/03/2026 10:00 >>>',
         "Lucía Romero <l@x>\n17/03/2026 10:00\n\nTo\nMarta <m@x>\ncc\n\nSubject\nFactura",
+        "Da: Lucía Romero <l@x>\nInviato: martedì 17 marzo 2026 10:00\nA: Marta\nOggetto: Fattura",
+        "Il giorno mar 17 mar 2026 alle ore 10:00 Lucía Romero <l@x> ha scritto:",
+        "Em ter., 17 de mar. de 2026 às 10:00, Lucía Romero <l@x> escreveu:",
+        "De: Lucía Romero <l@x>\nEnviada em: terça-feira, 17 de março de 2026 10:00\nPara: Marta\nAssunto: Fatura",
+        "De : Lucía Romero <l@x>\nEnvoyé : mardi 17 mars 2026 10:00\nÀ : Camille\nObjet : Facture",
     ],
 )
 def test_headings_without_marks_end_the_clients_words(heading):
