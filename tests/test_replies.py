@@ -446,7 +446,9 @@ def test_what_the_freelancer_wrote_in_the_thread_is_never_the_clients_even_paste
     mine["Date"] = format_datetime(at(date(2026, 3, 10)))
     mine["Message-ID"] = "<her-own-words@freelancer.example>"
     mine["In-Reply-To"] = mine["References"] = INVOICE_ID
-    mine.set_content("Hola Marta:\n\nHay un error en la transferencia que recibí ayer: faltan 200 €.\n\nLucía\n")
+    mine.set_content(
+        "Hola Marta:\n\nHay un error en la transferencia que recibí ayer: faltan 200 €.\n\nLucía\n"
+    )
     world.deliver("Sent", mine.as_bytes(), when=at(date(2026, 3, 10)))
     world.deliver(
         "INBOX",
