@@ -470,9 +470,6 @@ class Engine:
 
     def _sent_mail(self, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport) -> None:
         header = mail.header
-        if header.assistant_key or classify.client_of_recipients(header, self.rules) is not None:
-            # Provenance: whatever a client quotes back of this is never their words.
-            self.store.remember_our_words(header.message_id, reading.own_words(mail.text)[:_OUR_WORDS_KEPT])
         sent_at = header.date or now
         # 1. One of our drafts, sent by the freelancer: the ladder may climb.
         entry = None
@@ -500,16 +497,19 @@ class Engine:
         elif header.message_id:
             entry = self.store.outbox_by_message_id(header.message_id)
         if entry is not None:
+            self._remember_our_words(mail)
             if self.store.mark_sent(entry.key, sent_at):
                 self._sent(report, entry.key, entry.item, "seen in Sent", now, header)
             return
         # 2. An invoice, or else a deliverable.
         seen = classify.classify_sent(mail, self.rules, tz=self.tz, seen_on=today)
         if seen is not None:
+            self._remember_our_words(mail)
             self._invoice_seen(seen, mail, uid, now, today, report)
             return
         delivered = classify.classify_deliverable(mail, self.rules)
         if delivered is not None:
+            self._remember_our_words(mail)
             new = ledger.record_deliverable(
                 self.store.deliverable(delivered.deliverable.message_id), delivered
             )
@@ -535,11 +535,17 @@ class Engine:
         item = self._item_of(parent)
         if item is None:
             return
+        self._remember_our_words(mail)
         name = invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
         for entry in self.store.outbox_for(name):
             after_draft = header.date is None or header.date >= entry.created_at
             if entry.state == "drafted" and after_draft and self.store.mark_sent(entry.key, sent_at):
                 self._sent(report, entry.key, name, "the freelancer replied in the thread", now, header)
+
+    def _remember_our_words(self, mail: Mail) -> None:
+        """Provenance: whatever a client quotes back of this (an invoice, a deliverable, a
+        reminder, the freelancer's reply in their thread) is never the client's words."""
+        self.store.remember_our_words(mail.header.message_id, reading.own_words(mail.text)[:_OUR_WORDS_KEPT])
 
     def _sent(
         self, report: PassReport, key: str, item: str, how: str, now: datetime, header: MailHeader

@@ -156,6 +156,7 @@ def _is_quoted(line: str) -> bool:
     return bool(_QUOTE_MARK.match(line))
 
 
+_DIGIT_OR_AT = re.compile(r"[\d@]")
 _LONGEST_HEADING = 400  # an attribution or a separator is one short line; a longer one is text
 
 
@@ -167,11 +168,14 @@ def _quote_header(lines: list[str], i: int) -> int:
     if _SEPARATOR.match(line):
         # Outlook puts its header block under the rule: take it with the rule.
         return 1 + _header_block(lines, i + 1)
-    if _ATTRIBUTION.search(line) and (len(line) < 300):
+    if not _DIGIT_OR_AT.search(line):
+        return _header_block(lines, i)  # every attribution names a date or an address
+    if line.rstrip().endswith(":") and _ATTRIBUTION.search(line):
         return 1
     # An attribution wrapped over two or three lines: "On Tue, 17 Mar 2026 at 10:00, Lucía
     # Romero <\nlucia@freelancer.example> wrote:", "Am … schrieb Lucía Romero <\nl@x>:".
-    if (_ATTRIBUTION_OPENING.match(line) or _WROTE_WORD.search(line)) and not re.search(r"[.!?]\s*$", line):
+    wrapped = _ATTRIBUTION_OPENING.match(line) or (("<" in line or "@" in line) and _WROTE_WORD.search(line))
+    if wrapped and not re.search(r"[.!?]\s*$", line):
         for extra in (1, 2):
             following = lines[i + 1 : i + extra + 1]
             if len(following) < extra or any(_is_quoted(f) or not f.strip() for f in following):
@@ -249,8 +253,10 @@ def own_words(text: str, ours: Ours | None = None) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        heading = _quote_header(lines, i)  # before the marks: GroupWise's heading starts with ">>>"
-        if not heading and _is_quoted(line):
+        quoted = _is_quoted(line)
+        # Headings before marks: GroupWise's starts with ">>>".
+        heading = _quote_header(lines, i) if not quoted or line.startswith(">>>") else 0
+        if not heading and quoted:
             in_signature = False
             i += 1
             continue
