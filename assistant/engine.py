@@ -755,6 +755,9 @@ class Engine:
         if changed.status is InvoiceStatus.PAID:
             report.paid.append(changed)
         self._change(report, name, str(event), detail, now, Evidence.of(header, quote))
+        also = reply.notes() if reply is not None else ""
+        if also:  # journaled for `explain`, not logged: the client's other sentences
+            self.store.note(name, "also said", also, now, Evidence.of(header))
 
     def _payment_notice(
         self, mail: Mail, notifier, written_on: date, now: datetime, report: PassReport

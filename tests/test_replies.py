@@ -410,10 +410,12 @@ def test_paid_and_disputed_in_one_html_reply_is_a_dispute(world, me):
     _client_replies(world, "gmail-html", own, quoted, "es")
     report = me.run(date(2026, 3, 19))
     assert report.paid == [] and status_of(me, "acme", "2026-001").status is InvoiceStatus.DISPUTED
+    journal = _journal(me, "invoice/acme/2026-001")
+    assert ("disputed", "the client disputes it; talk to them (the same message says it was paid)") in journal
     assert (
-        "disputed",
-        "the client disputes it; talk to them (the same message says it was paid)",
-    ) in _journal(me, "invoice/acme/2026-001")
+        "also said",
+        "also says it was paid, not taken: «Esta factura ya la pagamos en febrero.»",
+    ) in journal
 
 
 def test_a_dutch_part_payment_with_the_amount_inside_the_sentence_over_ios(world, me):
