@@ -646,7 +646,9 @@ class Engine:
             if open_numbers[number] not in invoices:
                 invoices.append(open_numbers[number])
         for invoice in invoices:
-            self._client_said(invoice, signals, header, written_on, now, report, reply=said)
+            self._client_said(
+                invoice, said.for_ledger(invoice.number), header, written_on, now, report, reply=said
+            )
 
     def _our_wording(self, language: str) -> reading.Ours:
         """The templates' wording in ``language``: never the client's, however it is quoted."""

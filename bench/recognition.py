@@ -189,6 +189,8 @@ def predicted(result: reading.Reading, case: Case) -> set[tuple[str, object]]:
     owed = ours.OWED[case.language]
     for statement in result.statements:
         if statement.signal is Signal.PAID:
+            if Signal.PAID not in result.for_ledger(ours.NUMBER) and Signal.DISPUTE not in result.signals:
+                continue  # about another invoice, or a part payment with no amount: not taken
             if result.is_partial(owed):
                 found.add(("partial", statement.amount.amount if statement.amount else None))
             else:
@@ -202,7 +204,7 @@ def predicted(result: reading.Reading, case: Case) -> set[tuple[str, object]]:
 
 def false_paid(result: reading.Reading, case: Case) -> bool:
     """The ledger would take this as paid (or as fully paid) and the client did not say so."""
-    ledger = result.for_ledger()
+    ledger = result.for_ledger(ours.NUMBER)
     if Signal.PAID not in ledger:
         return False
     kinds = {kind for kind, _ in case.labels}

@@ -384,3 +384,26 @@ def test_templates_read_as_if_the_client_wrote_them_give_no_payment_dispute_or_p
         found = reading.read(text, signals, language=language, written_on=ours.WRITTEN.date(), own=True)
         assert (name, found.for_ledger()) == (name, {})
         assert (name, found.signals - {Signal.QUESTION}) == (name, frozenset())
+
+
+def test_a_payment_of_another_invoice_is_not_this_ones(signals):
+    found = read(
+        signals, "We paid invoice 2025-118 last week. This one still needs sign-off.", "en", own=True
+    )
+    assert Signal.PAID not in found.for_ledger("2026-001")
+    assert Signal.PAID in found.for_ledger("2025-118")
+    assert Signal.PAID in read(signals, "Ya hemos pagado la factura F-2026-001.", own=True).for_ledger(
+        "2026-001"
+    )
+
+
+def test_a_present_paid_with_a_day_to_come_is_a_promise(signals):
+    found = read(signals, "Sin falta este viernes queda pagada.", own=True)
+    assert Signal.PAID not in found.signals
+    assert found.said(Signal.PROMISE).until == date(2026, 3, 20)
+    assert (
+        Signal.PAID
+        in read(
+            signals, "Heb het vanochtend overgemaakt, zou morgen binnen moeten zijn.", "nl", own=True
+        ).signals
+    )

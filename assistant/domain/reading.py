@@ -390,6 +390,15 @@ _FUTURE = re.compile(
     r"werde|werden|wird|allons|vais|va|\w+(?:erai|eras|era|erons|erez|eront))\b|'ll\b",
     _I,
 )
+# A day still to come makes a present "paid" a promise: "este viernes queda pagada".
+_FUTURE_DAY = re.compile(
+    r"\b(?:(?<!esta\s)mañana|tomorrow|morgen|overmorgen|demain|next\s+\w+|pr[oó]xim[oa]s?|que\s+viene|volgende|komende|"
+    r"n[äa]chste[nr]?|prochaine?|sin\s+falta|uiterlijk|sp[äa]testens|au\s+plus\s+tard|"
+    r"(?:este|esta|this|deze|diese[nr]?|ce)\s+(?:lunes|martes|mi[ée]rcoles|jueves|viernes|monday|tuesday|"
+    r"wednesday|thursday|friday|maandag|dinsdag|woensdag|donderdag|vrijdag|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|lundi|mardi|mercredi|jeudi|vendredi))\b",
+    _I,
+)
 # The second person: "you have paid", "u hebt betaald" is the freelancer's wording.
 _SECOND_PERSON = re.compile(
     r"\b(?:you|u|je|jij|usted|ustedes|vosotros|vous|tu|du)\s+(?:have\s+|has\s+|hebt\s+|heeft\s+|ha\s+|han\s+|"
@@ -404,6 +413,8 @@ _PARTIAL = re.compile(
     _I,
 )
 _INVOICE_NUMBER_LIKE = re.compile(r"\b[A-Z]{0,5}[-/ ]?\d{2,4}[-/]\d{1,6}\b|\b\d{4}-\d{2}-\d{2}\b")
+# An invoice's number as a client names it: "2025-118", "F-2026/007", "INV-0042" (a date is not one).
+_NUMBER_NAMED = re.compile(r"(?<![\d][-/.])\b(?:[A-Z]{0,5}[-/]?\d{2,4}[-/]\d{3,6}|[A-Z]{2,5}-?\d{3,})\b")
 _CLAUSE_END = re.compile(r"[,:;](?=\s)|\s(?:but|pero|maar|aber|mais|y|and|und|et)\s", _I)
 
 
@@ -484,18 +495,23 @@ class Reading:
         parts += [f"names a payment in {d.reason}, not taken: «{d.sentence[:120]}»" for d in self.doubts]
         return "; ".join(parts)
 
-    def for_ledger(self) -> dict[Signal, SignalSeen]:
-        """The signals that change an invoice or a deliverable, conflicts resolved.
+    def for_ledger(self, number: str = "") -> dict[Signal, SignalSeen]:
+        """The signals that change an invoice (numbered ``number``) or a deliverable,
+        conflicts resolved.
 
         Paid and a dispute together is a dispute: the chase pauses and a person talks to
-        the client. A part payment whose amount cannot be read changes nothing.
+        the client. A part payment whose amount cannot be read changes nothing, and nor
+        does a payment whose sentence names other invoices only ("we paid 2025-118 last
+        week; this one still needs sign-off").
         """
         found: dict[Signal, SignalSeen] = {}
         for statement in self.statements:
             if statement.signal in found or statement.signal not in LEDGER_SIGNALS:
                 continue
             if statement.signal is Signal.PAID and (
-                Signal.DISPUTE in self.signals or (statement.partial and statement.amount is None)
+                Signal.DISPUTE in self.signals
+                or (statement.partial and statement.amount is None)
+                or (number and not _names_number(statement.sentence, number))
             ):
                 continue
             found[statement.signal] = SignalSeen(
@@ -526,6 +542,18 @@ def _asked_at(sentence: str, start: int, end: int) -> bool:
     )
 
 
+def _names_number(sentence: str, number: str) -> bool:
+    """Whether ``sentence`` is about invoice ``number``: it names it, or names no invoice."""
+    named = [re.sub(r"[\s/-]", "", n).upper() for n in _NUMBER_NAMED.findall(sentence)]
+    wanted = re.sub(r"[\s/-]", "", number).upper()
+    return not named or any(wanted in n or n in wanted for n in named)
+
+
+def _clause_after(sentence: str, start: int) -> str:
+    after = _CLAUSE_END.search(sentence, start)
+    return sentence[start : after.start() if after else len(sentence)]
+
+
 def _clause_before(sentence: str, start: int) -> str:
     clause_start = 0
     for match in _CLAUSE_END.finditer(sentence, 0, start):
@@ -545,7 +573,9 @@ def _why_not_stated(sentence: str, match: re.Match[str]) -> str | None:
         return "a request"
     if _NEGATION.search(clause + match.group(0)):
         return "a negation"
-    if _FUTURE.search(clause + match.group(0)):
+    if _FUTURE.search(clause + match.group(0)) or _FUTURE_DAY.search(
+        clause + _clause_after(sentence, match.start())
+    ):
         return "a future"
     if _SECOND_PERSON.search(before):
         return "said to the client, not by them"
