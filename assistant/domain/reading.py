@@ -492,7 +492,7 @@ class Reading:
         if self.conflict:
             paid = self.said(Signal.PAID)
             parts.append(f"also says it was paid, not taken: «{paid.sentence[:120]}»")  # type: ignore[union-attr]
-        parts += [f"names a payment in {d.reason}, not taken: «{d.sentence[:120]}»" for d in self.doubts]
+        parts += [f"not taken as said ({d.reason}): «{d.sentence[:120]}»" for d in self.doubts]
         return "; ".join(parts)
 
     def for_ledger(self, number: str = "") -> dict[Signal, SignalSeen]:
