@@ -407,3 +407,11 @@ def test_a_present_paid_with_a_day_to_come_is_a_promise(signals):
             signals, "Heb het vanochtend overgemaakt, zou morgen binnen moeten zijn.", "nl", own=True
         ).signals
     )
+
+
+def test_explain_is_told_what_was_not_taken_and_why(signals):
+    found = read(signals, "¿Podéis confirmar si ya se ha abonado? Recibido, gracias.", own=True)
+    assert found.notes() == (
+        "asks: «¿Podéis confirmar si ya se ha abonado?»; acknowledges: «Recibido, gracias.»; "
+        "not taken as said (a question): «¿Podéis confirmar si ya se ha abonado?»"
+    )

@@ -629,7 +629,8 @@ def read(
         for match in _first(signals.paid, sentence):
             why = _why_not_stated(sentence, match)
             if why:
-                doubts.append(Doubt(sentence=sentence, reason=why))
+                if not doubts or doubts[-1].sentence != sentence:  # one doubt per sentence
+                    doubts.append(Doubt(sentence=sentence, reason=why))
                 continue
             partial = bool(_PARTIAL.search(sentence))
             paid_here = True
@@ -654,7 +655,8 @@ def read(
             ):
                 continue
             if _asked_at(sentence, match.start(), match.end()):
-                doubts.append(Doubt(sentence=sentence, reason="a question"))
+                if not doubts or doubts[-1].sentence != sentence:
+                    doubts.append(Doubt(sentence=sentence, reason="a question"))
                 continue
             when = match.groupdict().get("when") or ""
             until = (
