@@ -14,7 +14,7 @@ from babel.numbers import format_currency
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
-from .domain import ladder
+from .domain import attention, ladder
 from .domain.model import (
     CheckIn,
     Deliverable,
@@ -95,6 +95,8 @@ def print_pass(report, config: Config, where: str) -> None:
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
                 print(f"      key {draft.key}")
+            elif planned.key in report.notified:
+                print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
             else:
                 print(f"    {planned.key}: NOT drafted ({why})")
     else:
@@ -122,7 +124,7 @@ def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry],
         if entry is not None:
             when = entry.sent_at or entry.created_at
             print(f"      {stage.name}: {entry.state} {when.astimezone(tz):%Y-%m-%d}")
-    upcoming = ladder.upcoming(stages, taken)
+    upcoming = attention.next_stage(stages, taken, today)  # what the next pass drafts, as `status` says
     if upcoming is None:
         print("      every stage has been used")
         return

@@ -413,8 +413,8 @@ def test_paid_and_disputed_in_one_html_reply_is_a_dispute(world, me):
     journal = _journal(me, "invoice/acme/2026-001")
     assert ("disputed", "the client disputes it; talk to them (the same message says it was paid)") in journal
     assert (
-        "also said",
-        "also says it was paid, not taken: «Esta factura ya la pagamos en febrero.»",
+        "reply",
+        "also said: also says it was paid, not taken: «Esta factura ya la pagamos en febrero.»",
     ) in journal
 
 

@@ -136,3 +136,35 @@ def test_a_version_2_database_gains_the_contacts_table_and_keeps_the_latest_cont
         store.save_contact(earlier)
         (kept,) = store.contacts().values()
         assert kept.at == later.at and kept.direction == "from"
+
+
+def test_an_outbox_move_the_draft_table_forbids_raises_and_changes_nothing(tmp_path):
+    from assistant.domain.ledger import DraftEvent, IllegalTransition
+
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        claim(store, "invoice/acme/1/first-reminder")
+        store.move("invoice/acme/1/first-reminder", DraftEvent.APPENDED, at=NOW, uid="7")
+        with pytest.raises(IllegalTransition):
+            store.move("invoice/acme/1/first-reminder", DraftEvent.RELEASED, at=NOW)
+        (entry,) = store.outbox()
+        assert (entry.state, entry.uid) == ("drafted", "7")
+        assert store.mark_sent(entry.key, NOW) and not store.mark_sent(entry.key, NOW)
+        assert store.taken() == {"invoice/acme/1/first-reminder": "sent"}
+
+
+def test_a_termination_line_keeps_its_triggers_as_data_and_old_lines_still_read(tmp_path):
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        store.note(
+            "client/acme", "termination held", "money is still owed", NOW, data={"why": ["a", "b / c"]}
+        )
+        # A line written before schema 4 had its triggers only in its sentence.
+        store._db.execute(
+            "INSERT INTO journal (at, item, event, detail) VALUES (?, 'client/tulp', 'termination held', ?)",
+            (
+                NOW.isoformat(),
+                "money is still owed; hold_until_paid waits until it is paid (seed 003). x / y",
+            ),
+        )
+        lines = dict(store.journal(prefix="client/"))
+    assert lines["client/acme"].why == ("a", "b / c")
+    assert lines["client/tulp"].why == ("x", "y")
