@@ -415,3 +415,34 @@ def test_explain_is_told_what_was_not_taken_and_why(signals):
         "asks: «¿Podéis confirmar si ya se ha abonado?»; acknowledges: «Recibido, gracias.»; "
         "not taken as said (a question): «¿Podéis confirmar si ya se ha abonado?»"
     )
+
+
+# --------------------------------------------------------------------------- an outside corpus
+
+
+@pytest.mark.parametrize(
+    ("name", "kept", "left_out"),
+    [
+        # GitHub's email_reply_parser fixtures and what its own tests expect of them
+        ("email_1_2", ["Hi,", "You can list the keys for the bucket"], ["wrote:", "> "]),
+        ("email_1_3", ["Oh thanks.", "Having the function would be great."], ["wrote:", "riak-users"]),
+        (
+            "email_1_8",
+            ["I will reply under this one", "and under this."],
+            ["okay?", "inline", "my signature"],
+        ),
+        ("email_1_6", ["I get proper rendering as well."], ["Was this"]),
+        ("email_2_1", ["Outlook with a reply"], ["From:", "Subject:"]),
+        ("email_2_2", ["Outlook with a reply directly above line"], ["From:"]),
+        ("email_BlackBerry", ["Here is another email"], ["BlackBerry"]),
+        ("email_iPhone", ["Here is another email"], ["iPhone"]),
+        ("email_sent_from_my_not_signature", ["Sent from my desk, is much easier then my mobile phone."], []),
+        ("email_one_is_not_on", ["One outstanding question I had"], ["On Oct 1, 2012"]),
+        ("greedy_on", ["On your remote host you can run:"], ["On 9 Jan 2014"]),
+    ],
+)
+def test_own_words_on_outside_reply_fixtures(corpora, name, kept, left_out):
+    text = (corpora / "github-email_reply_parser" / "emails" / f"{name}.txt").read_text(encoding="utf-8")
+    words = reading.own_words(text)
+    assert [k for k in kept if k not in words] == []
+    assert [x for x in left_out if x in words] == []

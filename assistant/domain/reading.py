@@ -152,6 +152,11 @@ _MOBILE_FOOTER = re.compile(
 )
 
 
+def _is_footer(line: str) -> bool:
+    """ "Sent from my iPhone", not "Sent from my desk, is much easier than my phone."."""
+    return len(line) <= 80 and not line.rstrip().endswith((".", "!", "?"))
+
+
 def _is_quoted(line: str) -> bool:
     return bool(_QUOTE_MARK.match(line))
 
@@ -269,7 +274,7 @@ def own_words(text: str, ours: Ours | None = None) -> str:
                 i = after
                 continue
             break  # an unmarked quote: the rest of the message is quoted
-        if _SIGNATURE.match(line) or _MOBILE_FOOTER.match(line):
+        if _SIGNATURE.match(line) or (_MOBILE_FOOTER.match(line) and _is_footer(line)):
             in_signature = True
         elif not in_signature and line.strip():
             keep[i] = True
