@@ -366,8 +366,9 @@ class Sync:
             return invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
 
         fact = facts.of_sent_mail(
-            mail, self.rules, tz=self.tz, today=today, now=now, ours=entry, thread=thread
-        )
+            mail, self.rules, tz=self.tz, today=today, now=now, ours=entry, thread=thread,
+            signature=self.config.identity.signature,
+        )  # fmt: skip
         if fact is not None:
             # Provenance: whatever a client quotes back of this (an invoice, a deliverable, a
             # reminder, the freelancer's reply in their thread) is never the client's words.
