@@ -41,6 +41,7 @@ TEMPLATE_KINDS = {
     "invoice-reminder-1": "invoice", "invoice-reminder-2": "invoice", "invoice-final-notice": "invoice",
     "deliverable-follow-up-1": "deliverable", "deliverable-follow-up-2": "deliverable",
     "check-in": "check-in", "termination": "termination", "rate-increase": "rate-increase", "digest": "digest",
+    "invoice-statement": "statement", "invoice-before-due": "invoice", "invoice-thank-you": "invoice",
 }  # fmt: skip
 
 
@@ -78,7 +79,7 @@ def rendered_templates(language: str) -> dict[str, str]:
         if lang != language:
             continue
         kind = TEMPLATE_KINDS.get(name)
-        if kind == "invoice":
+        if kind == "invoice" and name.startswith("invoice-reminder") or name == "invoice-final-notice":
             reminder = Reminder(
                 key=f"invoice/client-{language}/{NUMBER}/{name}",
                 invoice=invoice(language),
