@@ -22,7 +22,7 @@ from .adapters.mailbox import Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin, classify, facts, fold, keys, ladder, threads
+from .domain import checkin, classify, facts, fold, keys, ladder, reading, threads
 from .domain.facts import (
     AutomaticReply,
     CalendarDay,
@@ -56,6 +56,8 @@ from .pass_report import PassReport, Progress, ScanProgress, Stopped
 
 log = logging.getLogger(__name__)
 
+_OUR_WORDS_KEPT = 8_000  # characters of each sent message kept for provenance
+
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # larger messages are reported and left alone
 UNPAID = fold.UNPAID
 
@@ -71,6 +73,7 @@ class Sync:
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._quick: tuple[Rules, classify.QuickFilter] | None = None
+        self._ours: dict[str, tuple[Rules, reading.Ours]] = {}
         self._unpaid: dict[str, dict[str, Invoice]] = {}
         # The last message with each client seen since the last commit (see save_contacts).
         self._contacts: dict[str, Contact] = {}
@@ -369,6 +372,10 @@ class Sync:
             mail, self.rules, tz=self.tz, today=today, now=now, ours=entry, thread=thread,
             signature=self.config.identity.signature,
         )  # fmt: skip
+        if fact is not None:
+            # Provenance: whatever a client quotes back of this (an invoice, a deliverable, a
+            # reminder, the freelancer's reply in their thread) is never the client's words.
+            self.store.remember_our_words(header.message_id, reading.own_words(mail.text)[:_OUR_WORDS_KEPT])
         if isinstance(fact, DraftSeenSent):
             self.fold(self._view(drafts=(entry,) if entry else ()), fact, today, now, report)
         elif isinstance(fact, InvoiceSent):
@@ -456,6 +463,8 @@ class Sync:
             answered[name] = item
             return name
 
+        # What the freelancer and the assistant sent in the thread this message answers.
+        quoted = self.store.our_words((*header.references, *header.in_reply_to))
         fact = facts.of_incoming_mail(
             mail,
             self.rules,
@@ -464,6 +473,7 @@ class Sync:
             now=now,
             thread=thread,
             open_numbers=lambda client_id: self._unpaid_of(client_id),
+            ours=lambda language: self._our_wording(language).with_texts(quoted),
         )
         if isinstance(fact, PaymentNotice):
             targets = fold.payment_targets(fact, self.store.invoices(*UNPAID))
@@ -489,6 +499,15 @@ class Sync:
             self.fold(
                 self._view(invoices=current, deliverables=deliverables, seen=seen), fact, today, now, report
             )
+
+    def _our_wording(self, language: str) -> reading.Ours:
+        """The templates' wording in ``language``: never the client's, however it is quoted."""
+        cached = self._ours.get(language)
+        if cached is None or cached[0] is not self.rules:
+            texts = [t.text for (lang, _), t in self.rules.templates.items() if lang == language]
+            fragments = (f for t in texts for f in reading.template_fragments(t))
+            cached = self._ours[language] = (self.rules, reading.Ours(fragments))
+        return cached[1]
 
     def _unpaid_of(self, client_id: str) -> dict[str, Invoice]:
         """The client's unpaid invoices by number, kept for the pass (thousands of a client's

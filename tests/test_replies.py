@@ -6,13 +6,16 @@ Scenarios in Spanish, English and Dutch, each against a real Dovecot and a Maild
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from assistant.adapters.parse import parse_mail
 from assistant.domain.compose import KEY_HEADER
 from assistant.domain.digest import invoice_todos
 from assistant.domain.model import DeliverableStatus, InvoiceStatus
 from tests.support.freelancer import INVOICE_ID, send_invoice
+from tests.support.layouts import LAYOUTS, Person, Quoted, reply_message
 from tests.support.world import at, invoice_email
 
 
@@ -323,3 +326,142 @@ def test_an_approved_deliverable_without_an_invoice_becomes_a_to_do_until_invoic
     with me.store() as store:
         (deliverable,) = store.deliverables()
     assert deliverable.status is DeliverableStatus.INVOICED and deliverable.invoice_number == "2026-014"
+
+
+# --------------------------------------------------------------------------- replies as mail clients lay them out
+
+
+def _answering_our_first_reminder(world, me, language: str) -> Quoted:
+    """The first reminder drafted, sent by the freelancer, and the message a client answers."""
+    me.run(date(2026, 3, 17))
+    me.send_drafts(date(2026, 3, 17))
+    (_, sent) = world.messages("Sent")[-1]
+    mail = parse_mail(sent, uid=1)
+    return Quoted(
+        sender=Person(name="Lucía Romero", email="lucia@freelancer.example"),
+        to=CLIENT_OF[language],
+        sent=at(date(2026, 3, 17)),
+        subject=mail.header.subject,
+        text=mail.text,
+        message_id=mail.header.message_id,
+    )
+
+
+CLIENT_OF = {
+    "es": Person(name="Marta López", email="marta@acme.example"),
+    "nl": Person(name="Sanne de Vries", email="sanne@tulp.example"),
+}
+
+
+def _client_replies(
+    world, layout_name: str, own: str, quoted: Quoted, language: str, variant: int = 0
+) -> None:
+    layout = next(layout for layout in LAYOUTS if layout.name == layout_name)
+    world.deliver(
+        "INBOX",
+        reply_message(
+            layout, own, quoted, language, variant=variant, written=at(date(2026, 3, 18)),
+            message_id=make_msgid(domain="client.example"),
+        ),
+    )  # fmt: skip
+
+
+def _journal(me, item: str) -> list[tuple[str, str]]:
+    with me.store() as store:
+        return [(e.event, e.detail) for e in store.history(item)]
+
+
+def test_a_resend_request_above_our_final_wording_in_outlook_is_not_paid(world, me):
+    send_invoice(world)
+    quoted = _answering_our_first_reminder(world, me, "es")
+    assert "avíseme también cuando haya pagado" in quoted.text  # our wording, quoted back without ">"
+    _client_replies(
+        world,
+        "outlook-desktop",
+        "Hola Lucía:\n\n¿Me la puedes reenviar? No la encuentro.\n\nMarta",
+        quoted,
+        "es",
+    )
+    report = me.run(date(2026, 3, 19))
+    assert report.paid == [] and status_of(me, "acme", "2026-001").status is InvoiceStatus.OPEN
+    ((_, detail),) = [e for e in _journal(me, "invoice/acme/2026-001") if e[0] == "reply"]
+    assert "asks for the invoice again: «¿Me la puedes reenviar?»" in detail
+
+
+def test_a_dispute_written_below_the_quote_pauses_the_chase(world, me):
+    send_invoice(world)
+    quoted = _answering_our_first_reminder(world, me, "es")
+    _client_replies(
+        world,
+        "thunderbird-bottom",
+        "No estamos de acuerdo con el importe: eran 950 €.\n\nMarta",
+        quoted,
+        "es",
+    )
+    me.run(date(2026, 3, 19))
+    invoice = status_of(me, "acme", "2026-001")
+    assert invoice.status is InvoiceStatus.DISPUTED and "No estamos de acuerdo" in invoice.hold_note
+
+
+def test_paid_and_disputed_in_one_html_reply_is_a_dispute(world, me):
+    send_invoice(world)
+    quoted = _answering_our_first_reminder(world, me, "es")
+    own = "Hola Lucía:\n\nEsta factura ya la pagamos en febrero. Nos la estás cobrando dos veces, hay un error.\n\nMarta"
+    _client_replies(world, "gmail-html", own, quoted, "es")
+    report = me.run(date(2026, 3, 19))
+    assert report.paid == [] and status_of(me, "acme", "2026-001").status is InvoiceStatus.DISPUTED
+    journal = _journal(me, "invoice/acme/2026-001")
+    assert ("disputed", "the client disputes it; talk to them (the same message says it was paid)") in journal
+    assert (
+        "reply",
+        "also said: also says it was paid, not taken: «Esta factura ya la pagamos en febrero.»",
+    ) in journal
+
+
+def test_a_dutch_part_payment_with_the_amount_inside_the_sentence_over_ios(world, me):
+    dutch_invoice(world)
+    quoted = _answering_our_first_reminder(world, me, "nl")
+    own = "Beste Lucía,\n\nWe hebben voorlopig het bedrag van € 300,00 gisteren via de bank overgemaakt.\n\nGroet,\nSanne"
+    _client_replies(world, "apple-ios", own, quoted, "nl")
+    me.run(date(2026, 3, 19))
+    invoice = status_of(me, "tulp", "2026-017")
+    assert invoice.status is InvoiceStatus.OPEN and invoice.paid_amount == Decimal("300.00")
+
+
+def test_a_hand_written_absence_notice_is_no_answer(world, me):
+    dutch_invoice(world)
+    quoted = _answering_our_first_reminder(world, me, "nl")
+    _client_replies(
+        world, "zoho", "Beste,\n\nIk ben afwezig tot en met 30 maart.\n\nSanne de Vries", quoted, "nl"
+    )
+    me.run(date(2026, 3, 19))
+    assert status_of(me, "tulp", "2026-017").status is InvoiceStatus.OPEN
+    assert [event for event, _ in _journal(me, "invoice/tulp/2026-017")][-1] == "automatic reply"
+
+
+def test_what_the_freelancer_wrote_in_the_thread_is_never_the_clients_even_pasted_without_marks(world, me):
+    send_invoice(world)
+    mine = EmailMessage()
+    mine["From"] = "Lucía Romero <lucia@freelancer.example>"
+    mine["To"] = "Marta López <marta@acme.example>"
+    mine["Subject"] = "Re: Factura 2026-001"
+    mine["Date"] = format_datetime(at(date(2026, 3, 10)))
+    mine["Message-ID"] = "<her-own-words@freelancer.example>"
+    mine["In-Reply-To"] = mine["References"] = INVOICE_ID
+    mine.set_content(
+        "Hola Marta:\n\nHay un error en la transferencia que recibí ayer: faltan 200 €.\n\nLucía\n"
+    )
+    world.deliver("Sent", mine.as_bytes(), when=at(date(2026, 3, 10)))
+    world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            # A mobile app that pasted her message under the answer, with no heading and no ">".
+            body="Vale, lo miro.\n\nHola Marta:\n\nHay un error en la transferencia que recibí ayer: faltan 200 €.\n",
+            day=date(2026, 3, 11),
+            in_reply_to="<her-own-words@freelancer.example>",
+        ),
+    )
+    me.run(date(2026, 3, 12))
+    assert status_of(me, "acme", "2026-001").status is InvoiceStatus.OPEN

@@ -30,6 +30,7 @@ import warnings
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
+from html.parser import HTMLParser
 
 import mailparser
 
@@ -430,18 +431,67 @@ def stable_name(content_type: str, data: bytes) -> str:
     return f"attachment-{digest}{_EXTENSIONS.get(content_type, '.bin')}"
 
 
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
-_BREAKS = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", re.I)
+# Block elements end a line; a <blockquote> (Gmail's gmail_quote, Apple Mail's and
+# Thunderbird's type="cite") marks its lines with "> ", so the reader of a client's reply
+# can tell the quote from the words written around it, even in an HTML-only reply. An
+# <hr> (Outlook's rule above divRplyFwdMsg) becomes the rule Outlook writes in text.
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "footer", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+})  # fmt: skip
+_SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "template"})
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._words: list[str] = []
+        self._depth = 0
+        self._skipping = 0
+
+    def _end_line(self) -> None:
+        text = " ".join("".join(self._words).split())
+        self._words = []
+        if text:
+            self.lines.append("> " * self._depth + text)
+        elif self.lines and self.lines[-1]:
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self._end_line()
+            if tag == "hr":
+                self.lines.append("> " * self._depth + "_" * 32)
+            elif tag == "blockquote":
+                self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self._end_line()
+            if tag == "blockquote":
+                self._depth = max(0, self._depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self._words.append(data)
 
 
 def html_to_text(html: str) -> str:
-    """Readable text of an HTML body, enough for pattern matching."""
-    import html as html_module
-
-    text = _BREAKS.sub("\n", html[: MAX_TEXT_CHARS * 2])
-    text = _TAGS.sub(" ", text)
-    text = html_module.unescape(text)
-    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+    """Readable text of an HTML body, its quotes marked with "> " (see ``_HtmlText``)."""
+    converter = _HtmlText()
+    try:
+        converter.feed(html[: MAX_TEXT_CHARS * 2])
+        converter.close()
+    except Exception:  # HTMLParser is lenient; whatever it read so far is the text
+        pass
+    converter._end_line()
+    return "\n".join(converter.lines).strip("\n")
 
 
 # --------------------------------------------------------------------------- PDF

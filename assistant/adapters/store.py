@@ -27,7 +27,7 @@ import errno
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -48,7 +48,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -153,6 +153,12 @@ _MIGRATIONS: dict[int, str] = {
     """,
     5: """
     ALTER TABLE invoices ADD COLUMN read_from TEXT NOT NULL DEFAULT '[]';  -- JSON [[fact, source], ...]
+    """,
+    6: """
+    CREATE TABLE our_words (
+        message_id  TEXT PRIMARY KEY,          -- a message the freelancer or the assistant sent
+        words       TEXT NOT NULL              -- its own words (quotes left out), for provenance
+    );
     """,
 }
 
@@ -836,3 +842,23 @@ class Store:
             # A line written before schema 4: its triggers are the rest of its sentence.
             facts = {"why": [w for w in detail.removeprefix(_LEGACY_HELD_PREFIX).split(" / ") if w]}
         return JournalEntry(datetime.fromisoformat(at), event, detail, evidence, facts)
+
+    # ----------------------------------------------------------------- our words
+
+    def remember_our_words(self, message_id: str, words: str) -> None:
+        """What the freelancer or the assistant wrote in ``message_id`` (sent to a client):
+        when a client quotes it back, in whatever layout, it is not the client's."""
+        if message_id and words.strip():
+            self._db.execute(
+                "INSERT OR REPLACE INTO our_words (message_id, words) VALUES (?, ?)", (message_id, words)
+            )
+
+    def our_words(self, message_ids: Iterable[str]) -> list[str]:
+        """Our words in those of ``message_ids`` we sent (a reply's References)."""
+        wanted = [m for m in dict.fromkeys(message_ids) if m][-50:]
+        if not wanted:
+            return []
+        rows = self._db.execute(
+            f"SELECT words FROM our_words WHERE message_id IN ({', '.join('?' * len(wanted))})", wanted
+        )
+        return [r[0] for r in rows]

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 
-from . import calendar
+from . import calendar, reading
 from .einvoice import EInvoice, read_einvoice
 from .extract import normalise_invoice_number, parse_amount, parse_date, parse_when
 from .model import (
@@ -30,7 +30,6 @@ from .model import (
     Money,
     PaymentNotifier,
     Rules,
-    Signal,
     Signals,
     SignalSeen,
     Source,
@@ -483,89 +482,27 @@ def classify_deliverable(mail: Mail, rules: Rules, *, signature: str = "") -> De
 
 # --------------------------------------------------------------------------- client mail
 
-# Where the quoted part of a reply begins: "On ... wrote:", "El ... escribió:", "Op ...
-# schreef ...:", Outlook's header block and separators, a signature delimiter.
-_QUOTE_START = re.compile(
-    r"""^(?:
-        \s*>                                                   # > quoted line
-      | \s*(?:on|el|op|am|le)\b.{0,200}?(?:wrote|escribi[oó]|schreef|geschrieben|a\s+[ée]crit)\b.{0,40}:\s*$
-      | \s*-{2,}\s*(?:original\s+message|mensaje\s+original|oorspronkelijk\s+bericht|urspr[uü]ngliche\s+nachricht)\s*-{2,}
-      | \s*_{10,}\s*$                                          # Outlook's rule
-      | \s*(?:from|de|van|von):\s.+$                           # Outlook header block
-      | --\s?$                                                 # signature delimiter
-    )""",
-    re.I | re.X,
-)
-_CLAUSE_END = re.compile(r"[.;!?\n]|,\s")
-_NEGATION = re.compile(
-    r"(?i)(?:\b(?:no|not|never|nunca|todav[ií]a\s+no|a[uú]n\s+no|niet|nog\s+niet|geen|nooit)\b|n't\b)"
-)
-
 
 def fresh_text(text: str) -> str:
-    """What the sender wrote in this message: the text before any quoted earlier mail.
+    """What the sender wrote in this message: quotes, signatures and footers left out.
 
     A client replying to a reminder quotes it, and the reminder says "let me know when
-    you have paid"; only the client's own words may count as the client's words.
+    you have paid"; only the client's own words may count as the client's words
+    (``reading.own_words``).
     """
-    lines = []
-    for line in text.splitlines():
-        if _QUOTE_START.match(line):
-            break
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _negated(text: str, start: int, end: int) -> bool:
-    """A negation in the clause up to the end of the match: "no hemos pagado", "is nog niet betaald"."""
-    clause_start = 0
-    for match in _CLAUSE_END.finditer(text, 0, start):
-        clause_start = match.end()
-    return bool(_NEGATION.search(text[clause_start:end]))
-
-
-def _sentence(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
-    stops = [i for i in (text.find(".", end), text.find("\n", end)) if i != -1]
-    right = min(stops) + 1 if stops else len(text)
-    return " ".join(text[left:right].split())[:200]
+    return reading.own_words(text)
 
 
 def signals_in(text: str, signals: Signals, *, language: str, written_on: date) -> list[SignalSeen]:
-    """The signals in ``text`` (already the sender's fresh text), one per kind at most.
+    """The signals in ``text`` (already the sender's own words) that change the ledger,
+    one per kind at most, read sentence by sentence (``reading.read``): paid and a
+    dispute together is a dispute.
 
     ``written_on`` is the day the message was written: "pagaremos el viernes" means the
     Friday after that day, whenever the message is read.
     """
-    found: list[SignalSeen] = []
-    for kind, patterns, negatable in (
-        (Signal.PAID, signals.paid, True),
-        (Signal.DISPUTE, signals.dispute, False),
-        (Signal.PROMISE, signals.promise, False),
-        (Signal.APPROVAL, signals.approval, True),
-        (Signal.SCOPE_CHANGE, signals.scope_change, False),
-    ):
-        for pattern in patterns:
-            match = next(
-                (m for m in pattern.finditer(text) if not (negatable and _negated(text, m.start(), m.end()))),
-                None,
-            )
-            if match is None:
-                continue
-            quote = _sentence(text, match.start(), match.end())
-            until = None
-            amount = None
-            if kind is Signal.PROMISE:
-                until = parse_when(match.group("when") or "", language=language, today=written_on)
-            if kind is Signal.PAID:
-                # Only money that says it is money: in "la transferencia de la factura
-                # F-2026-001" the 2026 is part of a number, not a partial payment.
-                parsed = parse_amount(quote, language=language)
-                if parsed and parsed[0] > 0 and parsed[1]:
-                    amount = Money(amount=parsed[0], currency=parsed[1])
-            found.append(SignalSeen(signal=kind, quote=quote, until=until, amount=amount))
-            break
-    return found
+    reading_ = reading.read(text, signals, language=language, written_on=written_on, own=True)
+    return list(reading_.for_ledger().values())
 
 
 def invoice_numbers_named(text: str, numbers: Iterable[str]) -> list[str]:

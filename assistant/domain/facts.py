@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from . import classify, keys, threads
+from . import classify, keys, reading, threads
 from .keys import Action, DraftState, JournalEvent
 from .model import (
     CheckIn,
@@ -53,6 +53,7 @@ from .model import (
     SignalSeen,
     Termination,
 )
+from .reading import Reading
 
 # --------------------------------------------------------------------------- facts
 
@@ -111,7 +112,8 @@ class AutomaticReply:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientWrote:
-    """A client's person wrote; ``signals`` are those of the fresh text, one per kind."""
+    """A client's person wrote; ``signals`` are those of their own words, one per kind,
+    conflicts resolved (``Reading.for_ledger``)."""
 
     client: str
     thread: str | None  # the tracked item whose thread it answers (invoice/..., deliverable/...)
@@ -121,6 +123,9 @@ class ClientWrote:
     at: datetime  # its Date, else now
     sender: str  # their address, for the journal
     evidence: Evidence  # without a quote; each change quotes its own signal
+    # The whole reading (reading.read): per invoice, a payment naming only other invoices
+    # is not its; what else was said and what was not taken go to the journal.
+    reading: Reading | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,12 +228,16 @@ def of_incoming_mail(
     now: datetime,
     thread: Callable[[str], str | None],
     open_numbers: Callable[[str], Iterable[str]],
+    ours: Callable[[str], reading.Ours] | None = None,
 ) -> PaymentNotice | AutomaticReply | ClientWrote | None:
     """What an INBOX message says, first match wins: a payment notification (a sender of
-    payments.yaml); an automatic reply or a bounce in a tracked thread (never an answer); a
-    client's person writing; else nothing for the ledger. ``thread(client)`` names the
-    tracked item the message answers, or None; ``open_numbers(client)`` the numbers of that
-    client's unpaid invoices (a message may name them instead of answering in the thread).
+    payments.yaml); an automatic reply or a bounce in a tracked thread (never an answer,
+    nor an absence notice written by hand); a client's person writing, read by
+    ``reading.read``; else nothing for the ledger. ``thread(client)`` names the tracked item
+    the message answers, or None; ``open_numbers(client)`` the numbers of that client's
+    unpaid invoices (a message may name them instead of answering in the thread);
+    ``ours(language)`` the wording the freelancer and the assistant sent (provenance: never
+    the client's words).
     """
     header = mail.header
     written_on = header.date.astimezone(tz).date() if header.date else today
@@ -245,17 +254,21 @@ def of_incoming_mail(
         return None
     item = thread(client.id)
     robot = threads.is_automatic(header)
+    said = None
+    if robot is None:
+        said = reading.read(
+            mail.text, rules.signals, language=client.language, written_on=written_on,
+            ours=ours(client.language) if ours is not None else None,
+        )  # fmt: skip
+        robot = said.absence()
     if robot is not None:
         return AutomaticReply(item=item, robot=robot, evidence=evidence) if item is not None else None
-    text = classify.fresh_text(mail.text)
-    signals = {
-        s.signal: s
-        for s in classify.signals_in(text, rules.signals, language=client.language, written_on=written_on)
-    }
-    named = classify.invoice_numbers_named(text + " " + header.subject, open_numbers(client.id))
+    assert said is not None
+    named = classify.invoice_numbers_named(said.words + " " + header.subject, open_numbers(client.id))
     return ClientWrote(
-        client=client.id, thread=item, named=tuple(named), signals=signals, written_on=written_on,
+        client=client.id, thread=item, named=tuple(named), signals=said.for_ledger(), written_on=written_on,
         at=header.date or now, sender=header.sender.email if header.sender else "", evidence=evidence,
+        reading=said,
     )  # fmt: skip
 
 

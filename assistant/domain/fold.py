@@ -51,9 +51,10 @@ from .model import (
 UNPAID = ledger.UNPAID
 
 # What a client's words do to an unpaid invoice, strongest first: a message that says it was
-# paid and also grumbles is a payment; a dispute outweighs a promise. A table, so a new
-# signal is one line.
-CLIENT_SIGNALS: tuple[Signal, ...] = (Signal.PAID, Signal.DISPUTE, Signal.PROMISE)
+# paid and also disputes it is a dispute (a person talks to them; issue 13: a conflict is
+# never resolved silently), a dispute outweighs a promise. A table, so a new signal is one
+# line.
+CLIENT_SIGNALS: tuple[Signal, ...] = (Signal.DISPUTE, Signal.PAID, Signal.PROMISE)
 
 
 def apply(view: View, fact: Fact, today: date) -> list[Change]:
@@ -287,14 +288,17 @@ def _client_said(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change
     item = keys.invoice_item(invoice)
     if item in view.seen or invoice.status not in UNPAID:
         return []
-    said = next((fact.signals[s] for s in CLIENT_SIGNALS if s in fact.signals), None)
+    signals = fact.reading.for_ledger(invoice.number) if fact.reading is not None else fact.signals
+    said = next((signals[s] for s in CLIENT_SIGNALS if s in signals), None)
     on = fact.written_on
+    # Journaled for `explain`, never logged: what else the reply says, what was not taken.
+    notes = fact.reading.notes() if fact.reading is not None else ""
     if said is None:
         return [
             Change(
                 item=item,
                 event=JournalEvent.REPLY,
-                detail="a reply with no payment, dispute or promise in it",
+                detail="a reply with no payment, dispute or promise in it" + (f"; {notes}" if notes else ""),
                 evidence=fact.evidence,
                 reported=False,
             )
@@ -310,12 +314,14 @@ def _client_said(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change
     elif said.signal is Signal.DISPUTE:
         changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=on, note=said.quote)
         event, detail = ledger.Event.DISPUTED, "the client disputes it; talk to them"
+        if fact.reading is not None and fact.reading.conflict:  # logged: none of their words here
+            detail += " (the same message says it was paid)"
     else:
         changed = ledger.apply(invoice, ledger.Event.PROMISED, on=on, until=said.until, note=said.quote)
         event = ledger.Event.PROMISED
         detail = f"promised for {said.until}" if said.until else "promised, no day named"
         detail += f"; chasing again after {changed.hold_until}"
-    return [
+    changes = [
         Change(
             item=item,
             event=JournalEvent(event),
@@ -324,6 +330,12 @@ def _client_said(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change
             invoice=changed,
         )
     ]
+    if notes:
+        changes.append(
+            Change(item=item, event=JournalEvent.REPLY, detail=f"also said: {notes}", evidence=fact.evidence,
+                   reported=False)
+        )  # fmt: skip
+    return changes
 
 
 def payment_targets(fact: PaymentNotice, unpaid: Iterable[Invoice]) -> list[Invoice]:

@@ -776,6 +776,9 @@ class Signals:
     promise: tuple[re.Pattern[str], ...] = ()  # "pagaremos el viernes": needs (?P<when>...)
     approval: tuple[re.Pattern[str], ...] = ()  # "aprobado", "looks great", "akkoord"
     scope_change: tuple[re.Pattern[str], ...] = ()  # "otro cambio", "one more change"
+    resend: tuple[re.Pattern[str], ...] = ()  # "¿me la reenvías?", "send it again"
+    acknowledgement: tuple[re.Pattern[str], ...] = ()  # "recibido", "I've passed it to accounts"
+    out_of_office: tuple[re.Pattern[str], ...] = ()  # "estoy fuera de la oficina hasta…"
 
     def __post_init__(self) -> None:
         _bound(self, "paid", "dispute", "promise", "approval", "scope_change")
@@ -1175,6 +1178,11 @@ class Signal(StrEnum):
     PROMISE = "promise"
     APPROVAL = "approval"
     SCOPE_CHANGE = "scope-change"
+    # What a reply says that changes nothing in the ledger but is worth showing.
+    QUESTION = "question"
+    RESEND = "resend"  # the client asks for the invoice again
+    ACKNOWLEDGED = "acknowledgement"  # received, passed on, being looked at
+    OUT_OF_OFFICE = "out-of-office"  # an absence notice written as a reply
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

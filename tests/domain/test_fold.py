@@ -245,12 +245,13 @@ def test_the_paid_tag_pays_and_its_removal_reopens_only_what_the_tag_paid():
 @pytest.mark.parametrize(
     ("signals", "status"),
     [
-        ((PAID, DISPUTE, PROMISE), InvoiceStatus.PAID),
+        ((PAID, DISPUTE, PROMISE), InvoiceStatus.DISPUTED),  # issue 13: a conflict is a dispute
+        ((PAID, PROMISE), InvoiceStatus.PAID),
         ((DISPUTE, PROMISE), InvoiceStatus.DISPUTED),
         ((PROMISE,), InvoiceStatus.PROMISED),
     ],
 )
-def test_paid_outweighs_a_dispute_which_outweighs_a_promise(signals, status):
+def test_a_dispute_outweighs_a_payment_which_outweighs_a_promise(signals, status):
     (change,) = apply(View(invoices=(invoice(),)), said(*signals), TODAY)
     assert change.invoice.status is status
 
