@@ -35,12 +35,13 @@ def views(me, day: date, capsys):
     return row.next.name, listed["next_stage"]["name"], explained
 
 
-def test_after_downtime_every_view_names_the_catch_up_stage_the_pass_then_writes(world, me, capsys):
+def test_after_downtime_every_view_names_the_stage_the_pass_then_writes(world, me, capsys):
     send_invoice(world)  # due 16 March
     with AccountSession(me.config, me.account) as engine:
         engine.run_pass(at(date(2026, 4, 20)), plan=False)  # the ledger only: all three stages are due
     status, in_digest, explained = views(me, date(2026, 4, 20), capsys)
-    assert status == in_digest == "final-notice"
-    assert "next: final-notice, due now: the next pass drafts it" in explained
+    # Never chased: the first letter is the first reminder, however late (stages are climbed).
+    assert status == in_digest == "first-reminder"
+    assert "next: first-reminder, due now: the next pass drafts it" in explained
     report = me.run(date(2026, 4, 20))
-    assert [d.key for d in report.drafted] == ["invoice/acme/2026-001/final-notice"]
+    assert [d.key for d in report.drafted] == ["invoice/acme/2026-001/first-reminder"]
