@@ -195,6 +195,17 @@ class MaildirAccount:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Statements:
+    """Where the freelancer (or a bank sync job) drops bank statement files for this account."""
+
+    __pydantic_config__ = _STRICT
+
+    # CAMT.053/052/054, MT940, OFX and Norma 43 files found here are imported by each pass
+    # and by `import-statement`; they are read, never moved or changed.
+    folder: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Account:
     """One mailbox the assistant watches, with its own state database."""
 
@@ -206,6 +217,10 @@ class Account:
     smtp: SmtpAccount | None = None  # only for stages with `action: send`
     # A first scan reads this far back; older mail is history, not work.
     lookback_days: int = 540
+    # The first scan drafts nothing for invoices already overdue by more than this many
+    # days: they are listed as "still owed? confirm" until `confirm-owed` settles them.
+    first_run_hold_days: int = 30
+    statements: Statements | None = None
 
     def __post_init__(self) -> None:
         if (self.imap is None) == (self.maildir is None):
@@ -214,6 +229,8 @@ class Account:
             raise FieldError("name", "account names are letters, digits, '.', '_' and '-'")
         if self.lookback_days < 0:
             raise FieldError("lookback_days", "lookback_days cannot be negative (0 means all mail)")
+        if self.first_run_hold_days < 0:
+            raise FieldError("first_run_hold_days", "first_run_hold_days cannot be negative")
 
 
 _TIME = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -615,6 +632,10 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
         if account.imap is not None and account.imap.ca_file:
             account = dataclasses.replace(
                 account, imap=dataclasses.replace(account.imap, ca_file=resolve(account.imap.ca_file))
+            )
+        if account.statements is not None:
+            account = dataclasses.replace(
+                account, statements=Statements(folder=resolve(account.statements.folder))
             )
         if account.smtp is not None and account.smtp.ca_file:
             account = dataclasses.replace(

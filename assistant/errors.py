@@ -15,6 +15,7 @@ so the CLI and the daemon only ever need to know this tree::
     ├── StateError           the state database is unusable (newer schema, corrupt)
     ├── SendRefused          a message kind that may never be sent reached the sender
     ├── SendFailed           SMTP delivery failed (transient or permanent)
+    ├── StatementError       a bank statement file cannot be read; names the file and line
     └── UsageError           the command line asked for something that cannot be done
 
 Messages never contain a secret: adapters build them from host names, folder names and
@@ -99,6 +100,14 @@ class SendFailed(AssistantError):
     def __init__(self, message: str, *, transient: bool):
         super().__init__(message)
         self.transient = transient
+
+
+class StatementError(AssistantError):
+    """A bank statement file is malformed: nothing of it is applied. Says file and line."""
+
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line = file, line
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
 
 
 class UsageError(AssistantError):

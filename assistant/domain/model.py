@@ -214,6 +214,10 @@ class Client:
     # escalation.yaml; false: never for this client; true: on; a number: on, after that
     # many business days of silence.
     check_in: bool | int | None = None
+    # Bank statements (issue 15): the account the client pays from and the names its bank
+    # writes, so a transfer without the invoice number is still theirs.
+    iban: str = ""
+    payer_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -231,6 +235,10 @@ class Client:
     @property
     def contact_address(self) -> Address:
         return Address.parse(self.contact)
+
+    @property
+    def ibans(self) -> tuple[str, ...]:
+        return (self.iban,) if self.iban else ()
 
     @property
     def babel_locale(self) -> str:
