@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from . import bank_import, holds
 from .adapters.credentials import password_for, secret_for
 from .adapters.mailbox import Folders, Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
@@ -95,6 +96,7 @@ class PassReport:
     sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
     skipped_messages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    held: list[Invoice] = field(default_factory=list)  # first run: old invoices held to confirm (issue 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,7 @@ class Engine:
         self.rules = config.rules
         self.tz = ZoneInfo(config.identity.timezone)
         self._index: threads.ThreadIndex | None = None
+        self._held: set[tuple[str, str]] = set()
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -243,6 +246,7 @@ class Engine:
                 self._ingest(FolderRole.SENT, folders.sent, now, today, report)
                 self._ingest(FolderRole.INBOX, folders.inbox, now, today, report)
                 self._save_contacts()
+                self._import_statements(now, report)
                 self._settle_calendar(now, today, report)
                 if plan:
                     self._plan(now, today, report)
@@ -793,13 +797,23 @@ class Engine:
 
     # ----------------------------------------------------------------- plan, compose, act
 
+    def _import_statements(self, now: datetime, report: PassReport) -> None:
+        """The watched statements folder (issue 15): bank credits as payment evidence."""
+        if self.account.statements is None:
+            return
+        imported = bank_import.import_folder(self.store, self.config, self.account, now)
+        report.paid.extend(p.invoice for p in imported.payments if p.event is ledger.Event.PAID)
+        report.changes.extend(imported.changes)
+        report.errors.extend(imported.errors)
+
     def _plan(self, now: datetime, today: date, report: PassReport) -> None:
+        report.held = holds.hold_the_past(self.store, self.account, today, now) or []
+        self._held = self.store.held_invoices()  # first run: not chased until confirmed
         taken = self.store.taken()
         escalation = self.rules.escalation
+        owed = [i for i in self.store.invoices(InvoiceStatus.OPEN) if (i.client, i.number) not in self._held]
         ladders: list[Reminder | FollowUp] = [
-            *ladder.due_reminders(
-                self.store.invoices(InvoiceStatus.OPEN), escalation.invoice, self.rules.clients, taken, today
-            ),
+            *ladder.due_reminders(owed, escalation.invoice, self.rules.clients, taken, today),
             *ladder.due_follow_ups(
                 self.store.deliverables(DeliverableStatus.OPEN),
                 escalation.deliverable,
@@ -879,7 +893,7 @@ class Engine:
             key = termination.suggestion_key(client, today)
             if key in taken:
                 continue
-            invoices = self.store.invoices(client=client.id)
+            invoices = [i for i in self.store.invoices(client=client.id) if not holds.is_held(i, self._held)]
             final_notices = {}
             if stages:
                 for invoice in invoices:

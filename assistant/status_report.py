@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from .adapters.store import Store
 from .config import Account, Config
 from .domain import checkin
-from .domain.model import InvoiceStatus, Money
+from .domain.model import Invoice, InvoiceStatus, Money
 from .domain.status import (
     ClientStatus,
     DraftRow,
@@ -42,6 +42,8 @@ _PAID_VIA = {
     "client": "the client wrote that it was paid",
     "notification": "a payment notification named it",
     "cli": "you marked it paid",
+    "bank": "a bank statement shows the transfer",
+    "confirmed": "you confirmed it was paid after the first scan",
 }
 
 
@@ -131,9 +133,44 @@ def print_status(
     if seen:
         lines.append("")
         lines.extend(_check_in_lines(seen, config, view.today, paint, width))
+    lines.extend(_first_run_and_bank_lines(store, config, account, paint))
     lines.append("")
     lines.extend(_total_lines(view, config, paint, width))
     out.write("\n".join(lines) + "\n")
+
+
+def _first_run_and_bank_lines(store: Store, config: Config, account: Account, paint) -> list[str]:
+    """Issue 15: the held invoices to confirm, the bank credits nobody matched, the last statement."""
+    import io
+
+    from .holds import waiting
+    from .report import print_held
+
+    lines: list[str] = []
+    held = waiting(store)
+    if held:
+        text = io.StringIO()
+        print_held(held, config, account.first_run_hold_days, out=text)
+        lines += [
+            "",
+            *(paint(x, "bold") if i == 0 else x for i, x in enumerate(text.getvalue().splitlines())),
+        ]
+    unmatched = store.bank_transactions("unmatched")
+    if unmatched:
+        lines += ["", paint(f"Bank credits to confirm: {len(unmatched)}", "bold")]
+        for t in unmatched:
+            c = t.credit
+            payer = c.name or c.iban or "unknown payer"
+            lines.append(f"  {c.booked} {money(Money(amount=c.amount, currency=c.currency), config):>12}  "
+                         f"{_clip(payer, 24)}  {_clip(c.reference, 28)!r}  id …{c.transaction_id[-12:]}")  # fmt: skip
+        lines.append(
+            "  `freelance-assistant confirm-credit ID NUMBER` pays that invoice with it (ID: the end shown)"
+        )
+    imported = store.bank_transactions()
+    if imported:
+        latest = max(t.credit.booked for t in imported)
+        lines += ["", f"Bank statements: {len(imported)} credits imported, the latest booked {latest}."]
+    return lines
 
 
 def check_ins(store: Store, config: Config, now: datetime) -> list[checkin.Outlook]:
@@ -506,6 +543,12 @@ def account_document(store: Store | None, config: Config, account: Account, now:
         "check_ins": [
             _check_in_json(o, tz) for o in (check_ins(store, config, now) if store is not None else [])
         ],
+        # Issue 15: the first scan's held invoices and the bank credits waiting for a word.
+        "still_owed_confirm": [_held_json(i) for i in (_waiting(store) if store is not None else [])],
+        "unmatched_credits": [
+            _credit_json(t.credit)
+            for t in (store.bank_transactions("unmatched") if store is not None else [])
+        ],
         "totals": {
             "outstanding": _money_list(view.outstanding if view else []),
             "overdue": _money_list(view.overdue if view else []),
@@ -516,6 +559,35 @@ def account_document(store: Store | None, config: Config, account: Account, now:
             "drafts_waiting": sum(len(c.drafts) for c in clients),
             "todos": sum(len(c.todos) for c in clients),
         },
+    }
+
+
+def _waiting(store: Store) -> list[Invoice]:
+    from .holds import waiting
+
+    return waiting(store)
+
+
+def _held_json(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "client": invoice.client,
+        "number": invoice.number,
+        "amount": _decimal(invoice.amount.amount) if invoice.amount else None,
+        "currency": invoice.amount.currency if invoice.amount else None,
+        "issued": invoice.issue_date.isoformat(),
+        "due": invoice.due_date.isoformat(),
+    }
+
+
+def _credit_json(credit) -> dict[str, Any]:
+    return {
+        "id": credit.transaction_id,
+        "booked": credit.booked.isoformat(),
+        "amount": _decimal(credit.amount),
+        "currency": credit.currency,
+        "payer": credit.name,
+        "iban": credit.iban,
+        "reference": credit.remittance,
     }
 
 

@@ -577,13 +577,22 @@ def _read_norma43(data: bytes, name: str) -> Statement:
                     (transfer.originator_reference or "").strip(),
                     *concepts,
                 ]
-            else:
+            iban = _iban_in(" ".join(concepts))
+            words = [c for c in concepts if c]
+            if transfer is None:
                 for concept in concepts:
                     found = re.match(r"(?:TRANSFERENCIA|TRANSF\.?|TRF\.?)\s+(?:DE\s+)?(.+)", concept, re.I)
                     if found:
                         payer = found.group(1).strip()
+                        words.remove(concept)
                         break
-            remittance = " ".join(c for c in [*concepts, (tx.reference2 or "").strip()] if c and c != payer)
+            # What the payer wrote: the concepts less the payer's name and account, and the
+            # reference field unless a concept carries it already (banks repeat it cut short).
+            reference = (tx.reference2 or "").strip()
+            words = [w for w in words if w != payer and w.replace(" ", "") != iban]
+            if reference and not any(w.startswith(reference) for w in words):
+                words.append(reference)
+            remittance = " ".join(dict.fromkeys(words))
             booked = tx.transaction_date
             base = "n43:" + _digest(
                 own, booked, tx.value_date, tx.amount, tx.document_number, tx.reference1, tx.reference2,
@@ -595,10 +604,10 @@ def _read_norma43(data: bytes, name: str) -> Statement:
                     Credit(
                         transaction_id=base,
                         booked=booked,
-                        amount=Decimal(tx.amount),
+                        amount=Decimal(tx.amount).quantize(Decimal("0.01")),
                         currency=currency,
                         name=payer,
-                        iban=_iban_in(" ".join(concepts)),
+                        iban=iban,
                         remittance=remittance,
                         source=f"{Path(name).name} (norma43)",
                     ),

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from . import ledger
+from . import first_run, ledger
 from .model import Client, Invoice, InvoiceStatus
 
 # Legal forms that banks keep or drop at will in the payer's name.
@@ -192,7 +192,10 @@ def client_of_payer(
 
 def _pay(invoice: Invoice, amount: Decimal, credit: Credit, how: str) -> Payment:
     if invoice.status is InvoiceStatus.PAID:
-        return Payment(credit=credit, invoice=invoice, before=invoice, amount=amount, event=None, how=how)
+        after = invoice
+        if invoice.paid_via == first_run.CONFIRMED:  # paid on the freelancer's word: now we know the day
+            after = replace(invoice, paid_on=credit.booked, paid_via="bank")
+        return Payment(credit=credit, invoice=after, before=invoice, amount=amount, event=None, how=how)
     event, after = ledger.receive(invoice, amount, on=credit.booked, via="bank")
     return Payment(credit=credit, invoice=after, before=invoice, amount=amount, event=event, how=how)
 

@@ -1,0 +1,238 @@
+"""A year of monthly invoices paid silently by transfer: the first scan asks, the bank statements answer.
+
+Two clients invoiced every month of 2025 and in January 2026; ACME pays through a Spanish
+bank (Norma 43), Tulp through a Dutch one (CAMT.053), neither writes a word. On the first
+scan nothing old is chased: the invoices overdue by more than 30 days are held and listed
+as "still owed? confirm"; the one that fell due last week gets its first reminder. The
+statements then pay every invoice the bank received, with the transaction as evidence;
+importing them again changes nothing; a garbled statement is refused with its line and
+nothing of it applied; what the bank never received stays to confirm. IMAP and Maildir.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from assistant import cli
+from assistant.domain.model import InvoiceStatus
+from tests.support import statements as files
+from tests.support.freelancer import Freelancer
+from tests.support.statements import Movement
+from tests.support.world import CLIENTS_YAML, at, invoice_email
+
+TODAY = date(2026, 2, 20)
+ACME_IBAN = "ES7620770024003102575766"
+TULP_IBAN = "NL91ABNA0417164300"
+
+CLIENTS = CLIENTS_YAML.replace(
+    "    domains: [tulp.example]\n", f"    domains: [tulp.example]\n    iban: {TULP_IBAN}\n"
+)
+
+
+def months():
+    """(month index 1..13, issue day): the 28th of every month of 2025, then January 2026."""
+    for index in range(1, 14):
+        year, month = (2025, index) if index <= 12 else (2026, 1)
+        yield index, date(year, month, 28)
+
+
+def number(client: str, index: int) -> str:
+    year = 2025 if index <= 12 else 2026
+    return f"{year}-{(1 if client == 'acme' else 2)}{index if index <= 12 else 1:02d}"
+
+
+AMOUNT = {"acme": Decimal("1210.00"), "tulp": Decimal("605.00")}
+TO = {"acme": "Marta López <marta@acme.example>", "tulp": "Sanne de Vries <sanne@tulp.example>"}
+
+
+def send_the_year(world) -> None:
+    for client in ("acme", "tulp"):
+        for index, issued in months():
+            n = number(client, index)
+            shown = f"{AMOUNT[client]:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+            data = invoice_email(
+                to=TO[client], subject=f"Factura {n}", sent=at(issued, 9),
+                body=f"Hola:\n\nTe envío la factura {n}.\n\nImporte total: {shown} €\n",
+                pdf_lines=(f"FACTURA {n}", f"Total: {shown} €"), filename=f"Factura_{n}.pdf",
+            )  # fmt: skip
+            world.deliver("Sent", data, when=at(issued, 9))
+
+
+def paid_day(issued: date) -> date:
+    return issued + timedelta(days=12)
+
+
+def acme_norma43() -> bytes:
+    """ACME pays January to November 2025 with the number in the concept; December is never paid."""
+    moves = [
+        Movement(paid_day(issued), AMOUNT["acme"], f"{index:010d}", "ACME SOLUCIONES SL", ACME_IBAN,
+                 f"FRA {number('acme', index)}")
+        for index, issued in months() if index <= 11
+    ]  # fmt: skip
+    moves.append(
+        Movement(date(2026, 1, 5), Decimal("-80.00"), "9999999999", "COMISION", "", "Comision mantenimiento")
+    )
+    return files.norma43(moves)
+
+
+def tulp_camt053() -> bytes:
+    """Tulp pays every month of 2025; some transfers name the invoice, most only come from Tulp's
+    IBAN; March is paid in two parts; a tax refund nobody can match arrives too."""
+    moves = []
+    for index, issued in months():
+        n = number("tulp", index)
+        if index == 13:
+            continue  # January 2026: not paid yet
+        if index == 3:
+            moves += [
+                Movement(paid_day(issued), Decimal("300.00"), f"TULP-{index}-A", "TULP DESIGN BV", TULP_IBAN, f"Factuur {n} deel 1"),
+                Movement(paid_day(issued) + timedelta(days=20), Decimal("305.00"), f"TULP-{index}-B", "TULP DESIGN BV",
+                         TULP_IBAN, f"Factuur {n} rest"),
+            ]  # fmt: skip
+            continue
+        remittance = f"Factuur {n}" if index % 4 == 0 else "Betaling Tulp"
+        moves.append(
+            Movement(
+                paid_day(issued), AMOUNT["tulp"], f"TULP-{index}", "TULP DESIGN BV", TULP_IBAN, remittance
+            )
+        )
+    moves.append(
+        Movement(
+            date(2026, 1, 30), Decimal("431.17"), "TAX-REFUND", "AGENCIA TRIBUTARIA", "", "DEVOLUCION IRPF"
+        )
+    )
+    return files.camt(moves, statement_id="TULP-2025")
+
+
+def cli_main(me: Freelancer, *args: str) -> int:
+    return cli.main([args[0], "--config", str(me.config.path), *args[1:]])
+
+
+def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_chased(
+    world, tmp_path: Path, capsys
+):
+    me = Freelancer(world, tmp_path / "config", rules={"clients.yaml": CLIENTS})
+    send_the_year(world)
+
+    first = me.run(TODAY)
+    # The first scan chases only what fell due recently: January 2026's invoices, due on
+    # 11 February, nine days ago. Nothing older is drafted, and no termination either.
+    assert sorted(p.invoice.number for p in first.planned) == ["2026-101", "2026-201"]
+    assert first.terminations == []
+    subjects = [m["Subject"] for _, m in me.drafts()]
+    assert len(subjects) == 2 and not any("2025" in s for s in subjects)  # and both are unpaid
+    held = {i.number for i in first.held}
+    assert held == {number(c, i) for c in ("acme", "tulp") for i in range(1, 13)}
+
+    # The end of the first scan says what was held and why.
+    from assistant.report import print_pass
+
+    print_pass(first, me.config, "test")
+    shown = capsys.readouterr().out
+    assert "Still owed? confirm: 24 invoices" in shown and "More than 30 days past due" in shown
+    assert "2025-112" in shown and "confirm-owed" in shown
+
+    # The statements answer: every invoice the bank received is paid, on the booking day.
+    norma43 = tmp_path / "acme.n43"
+    norma43.write_bytes(acme_norma43())
+    camt = tmp_path / "tulp.xml"
+    camt.write_bytes(tulp_camt053())
+    before = (norma43.read_bytes(), camt.read_bytes())
+    assert cli_main(me, "import-statement", str(norma43), str(camt)) == 0
+    out = capsys.readouterr().out
+    assert "norma43" in out and "camt.053" in out
+    assert (norma43.read_bytes(), camt.read_bytes()) == before  # read, never changed
+    with me.store() as store:
+        invoices = {i.number: i for i in store.invoices()}
+        for index, issued in months():
+            acme, tulp = invoices[number("acme", index)], invoices[number("tulp", index)]
+            if index <= 11:
+                assert acme.status is InvoiceStatus.PAID and acme.paid_via == "bank", acme
+                assert acme.paid_on == paid_day(issued)
+            else:
+                assert acme.status is InvoiceStatus.OPEN, acme
+            if index <= 12:
+                assert tulp.status is InvoiceStatus.PAID and tulp.paid_via == "bank", tulp
+            else:
+                assert tulp.status is InvoiceStatus.OPEN, tulp
+        # March was paid in two parts: paid on the day the rest arrived.
+        assert invoices["2025-203"].paid_on == paid_day(date(2025, 3, 28)) + timedelta(days=20)
+        transactions = store.bank_transactions()
+        assert len(transactions) == 11 + 13 + 1  # the bank fee (a debit) is not stored
+        (refund,) = store.bank_transactions("unmatched")
+        assert refund.credit.amount == Decimal("431.17")
+        journal_lines = len(store.journal())
+
+    # explain cites the bank transaction: date, amount, reference.
+    assert cli_main(me, "explain", "2025-104") == 0
+    explained = capsys.readouterr().out
+    assert "PAID on 2025-05-10 (bank)" in explained
+    assert "bank transaction: booked 2025-05-10, 1210.00 EUR, from ACME SOLUCIONES SL" in explained
+    assert "reference 'FRA 2025-104" in explained
+
+    # status: what the bank never received stays to confirm; the refund waits for a word.
+    assert cli_main(me, "status") == 0
+    status = capsys.readouterr().out
+    assert "Still owed? confirm: 1 invoice (1.210,00\xa0€)" in status
+    held_lines = [line for line in status.splitlines() if line.strip().startswith(("acme", "tulp"))]
+    assert any("2025-112" in line for line in held_lines)
+    assert "Bank credits to confirm: 1" in status and "AGENCIA TRIBUTARIA" in status
+    assert cli_main(me, "status", "--json") == 0
+    document = json.loads(capsys.readouterr().out)
+    (account,) = document["accounts"]
+    assert [h["number"] for h in account["still_owed_confirm"]] == ["2025-112"]
+    assert [c["amount"] for c in account["unmatched_credits"]] == ["431.17"]
+
+    # Importing the same statements again adds nothing.
+    assert cli_main(me, "import-statement", str(norma43), str(camt)) == 0
+    assert "new transactions: 0; imported before (unchanged): 25" in capsys.readouterr().out
+    with me.store() as store:
+        assert len(store.journal()) == journal_lines
+
+    # A garbled statement is refused with its line, and nothing of it is applied.
+    late = files.norma43([Movement(date(2026, 2, 18), AMOUNT["acme"], "0000000112", "ACME SOLUCIONES SL",
+                                   ACME_IBAN, "FRA 2025-112")])  # fmt: skip
+    garbled = tmp_path / "garbled.n43"
+    garbled.write_bytes(late.replace(b"22    0418260218", b"22    04182602XX", 1))
+    assert cli_main(me, "import-statement", str(garbled)) == 2
+    error = capsys.readouterr().err
+    assert f"{garbled}:2:" in error
+    with me.store() as store:
+        assert store.invoice("acme", "2025-112").status is InvoiceStatus.OPEN
+        assert len(store.journal()) == journal_lines
+
+    # The freelancer settles the rest: 2025-112 is still owed; the next pass chases it.
+    assert cli_main(me, "confirm-owed", "2025-112") == 0
+    assert "back on the reminder ladder: acme/2025-112" in capsys.readouterr().out
+    again = me.run(TODAY + timedelta(days=1))
+    assert "2025-112" in {p.invoice.number for p in again.planned}
+    assert again.terminations == []
+
+
+def test_statements_in_the_watched_folder_are_read_before_the_first_scan_plans(world, tmp_path: Path):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "acme.n43").write_bytes(acme_norma43())
+    (folder / "tulp.xml").write_bytes(tulp_camt053())
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4 not a statement")  # not a statement's name: left alone
+    me = Freelancer(
+        world, tmp_path / "config", rules={"clients.yaml": CLIENTS},
+        account_extra=f"  statements:\n    folder: {folder}\n",
+    )  # fmt: skip
+    send_the_year(world)
+    first = me.run(TODAY)
+    # Paid before anything is planned: only what the bank never received is held or chased.
+    assert [i.number for i in first.held] == ["2025-112"]
+    assert sorted(p.invoice.number for p in first.planned) == ["2026-101", "2026-201"]
+    assert first.errors == []
+    # A garbled file dropped later is reported with its line; the others stay applied.
+    (folder / "broken.xml").write_bytes(tulp_camt053().replace(b">605.00<", b">6O5.00<", 1))
+    second = me.run(TODAY + timedelta(days=1))
+    assert len(second.errors) == 1 and "broken.xml:" in second.errors[0]
+    assert second.held == []  # the first run is decided once
+    with me.store() as store:
+        assert store.invoice("tulp", "2025-205").paid_via == "bank"
+        assert len(store.bank_transactions()) == 25
