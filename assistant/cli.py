@@ -551,6 +551,36 @@ examples:
 Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
 pass: nothing leaves your computer.
 """,
+    "import-statement": """\
+examples:
+  freelance-assistant import-statement ~/Downloads/extracto-2026-03.n43
+  freelance-assistant import-statement camt053-march.xml camt053-april.xml
+
+CAMT.053/052/054, MT940, OFX and Norma 43 are recognised by their content. A credit pays
+the invoice its reference names, else the exact amount a client owes from their IBAN or
+name (clients.yaml `iban:`, `payer_names:`, or learned); what is left waits in `status`.
+Importing a file again changes nothing; a malformed file is refused with its line and
+nothing of it is applied. Files are read, never changed.
+""",
+    "confirm-credit": """\
+examples:
+  freelance-assistant confirm-credit TAX-REFUND --not-an-invoice    set it aside
+  freelance-assistant confirm-credit 7Q2 2026-014                   it pays invoice 2026-014
+
+The ID is the one `status` shows under "Bank credits to confirm" (its end is enough).
+The payer is remembered: their next transfer of an exact amount is matched by itself.
+""",
+    "confirm-owed": """\
+examples:
+  freelance-assistant confirm-owed                              list what waits
+  freelance-assistant confirm-owed 2025-112 2025-118 --rest-paid  these two are owed, the rest paid
+  freelance-assistant confirm-owed --paid-before 2025-10-01     all issued before October were paid
+  freelance-assistant confirm-owed --rest-owed                  chase them all
+
+On an account's first scan, invoices more than first_run_hold_days (30) past due with no
+payment seen in the mailbox are held instead of chased. Paid here, an invoice's payment
+day is unknown: a bank statement naming it later puts the real day in.
+""",
     "mark-paid": """\
 examples:
   freelance-assistant mark-paid 2026-014                    paid today

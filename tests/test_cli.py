@@ -137,7 +137,8 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     code, out, _ = run(capsys, "demo", "--dir", str(directory), "--today", today.isoformat())
     assert code == 0
     assert SEED_ES.split("\n")[0] in out
-    assert "invoices found: 10" in out and "deliverables found: 2" in out
+    assert "invoices found: 11" in out and "deliverables found: 2" in out
+    assert "Still owed? confirm: 1 invoice" in out and "F-2025-118" in out  # held, not chased (issue 15)
     assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
     assert "paid: brightside/INV-0112 (client)" in out  # "we have paid this today"
     assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
