@@ -236,3 +236,27 @@ def test_statements_in_the_watched_folder_are_read_before_the_first_scan_plans(w
     with me.store() as store:
         assert store.invoice("tulp", "2025-205").paid_via == "bank"
         assert len(store.bank_transactions()) == 25
+
+    # A transfer from someone the assistant does not know waits in status until the
+    # freelancer says what it pays; then the payer is remembered.
+    stranger = files.camt(
+        [Movement(date(2026, 2, 19), AMOUNT["acme"], "GARCIA-1", "J. GARCIA LOPEZ", "ES1000492352082414205416", "pago")],
+        statement_id="ACME-2026-02",
+    )  # fmt: skip
+    (folder / "february.xml").write_bytes(stranger)
+    third = me.run(TODAY + timedelta(days=2))
+    assert any("bank credit to confirm" in line and "J. GARCIA LOPEZ" in line for line in third.changes)
+    assert cli_main(me, "confirm-credit", "GARCIA-1", "2025-112") == 0
+    with me.store() as store:
+        owed = store.invoice("acme", "2025-112")
+        assert (
+            owed.status is InvoiceStatus.PAID
+            and owed.paid_on == date(2026, 2, 19)
+            and owed.paid_via == "bank"
+        )
+        assert store.payers()["iban:ES1000492352082414205416"] == "acme"
+        assert store.held_invoices() == set()
+        assert [t.credit.remittance for t in store.bank_transactions("unmatched")] == ["DEVOLUCION IRPF"]
+    assert cli_main(me, "confirm-credit", "TAX-REFUND", "--not-an-invoice") == 0
+    with me.store() as store:
+        assert store.bank_transactions("unmatched") == []
