@@ -1016,9 +1016,10 @@ class Engine:
         if self.store.outbox_entry(key) is not None:
             return False
         identity = self.config.identity
+        held = holds.waiting(self.store)  # issue 15: listed to confirm, not as overdue
         context = digest.build_digest(
             clients=self.rules.clients,
-            invoices=self.store.invoices(),
+            invoices=[i for i in self.store.invoices() if i not in held],
             deliverables=self.store.deliverables(),
             outbox=self.store.outbox(),
             journal=[(item, e.at, e.event, e.detail) for item, e in self.store.journal()],
@@ -1027,6 +1028,10 @@ class Engine:
             now=now,
             tz=self.tz,
         )
+        context = digest.with_confirmations(
+            context, held=held, credits=[t.credit for t in self.store.bank_transactions("unmatched")],
+            clients=self.rules.clients, hold_days=self.account.first_run_hold_days,
+        )  # fmt: skip
         template = self.rules.template(identity.language, "digest")
         draft = compose.digest_draft(
             context, identity=identity, template_text=template.text, key=key, now=now,

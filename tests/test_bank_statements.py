@@ -18,8 +18,10 @@ from pathlib import Path
 
 from assistant import cli
 from assistant.domain.model import InvoiceStatus
+from assistant.engine import Engine, open_mailbox
 from tests.support import statements as files
 from tests.support.freelancer import Freelancer
+from tests.support.mailboxes import parsed
 from tests.support.statements import Movement
 from tests.support.world import CLIENTS_YAML, at, invoice_email
 
@@ -228,6 +230,18 @@ def test_statements_in_the_watched_folder_are_read_before_the_first_scan_plans(w
     assert [i.number for i in first.held] == ["2025-112"]
     assert sorted(p.invoice.number for p in first.planned) == ["2026-101", "2026-201"]
     assert first.errors == []
+    # The digest lists what waits for a word, and not as overdue.
+    mailbox = open_mailbox(me.account)
+    try:
+        with me.store() as store:
+            assert Engine(me.config, me.account, mailbox, store).write_digest(at(TODAY, 8))
+    finally:
+        mailbox.close()
+    (digest,) = [parsed(d) for _, d in world.messages("INBOX")]
+    body = digest.get_body(("plain",)).get_content()
+    confirm = body.split("¿SIGUEN PENDIENTES? CONFIRMA (1)", 1)[1]
+    assert "2025-112" in confirm and "2025-112" not in body.split("¿SIGUEN PENDIENTES?", 1)[0]
+    assert "INGRESOS DEL BANCO POR CONFIRMAR" in body and "431,17" in body and "AGENCIA TRIBUTARIA" in body
     # A garbled file dropped later is reported with its line; the others stay applied.
     (folder / "broken.xml").write_bytes(tulp_camt053().replace(b">605.00<", b">6O5.00<", 1))
     second = me.run(TODAY + timedelta(days=1))
