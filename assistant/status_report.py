@@ -50,9 +50,10 @@ _PAID_VIA = {
 def overview(store: Store, config: Config, now: datetime) -> Overview:
     """The overview of one account's state at ``now``."""
     tz = ZoneInfo(config.identity.timezone)
+    held = set(_waiting(store))  # issue 15: listed apart, "still owed? confirm", not chased
     return build_overview(
         clients=config.rules.clients,
-        invoices=store.invoices(),
+        invoices=[i for i in store.invoices() if i not in held],
         deliverables=store.deliverables(),
         outbox=store.outbox(),
         journal=store.journal(prefix="client/"),
