@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from .adapters.statements import Statement, read_statement
+from .adapters.statements import Statement, detect, read_statement
 from .adapters.store import Store
 from .config import Account, Config
 from .domain import bank, ledger
@@ -106,9 +106,12 @@ def apply_credits(store: Store, config: Config, credits: list[bank.Credit], now:
     known = store.bank_transaction_ids()
     fresh = bank.new_credits(credits, known)
     report.new, report.known = len(fresh), len(credits) - len(fresh)
-    if not fresh:
+    # Credits that matched nothing before are tried again: the invoice they pay may have
+    # been read since (a payment in advance), or the payer learned from a newer transfer.
+    waiting = [t.credit for t in store.bank_transactions("unmatched")]
+    if not fresh and not waiting:
         return report
-    matching = bank.match(fresh, store.invoices(), config.rules.clients, store.payers())
+    matching = bank.match([*fresh, *waiting], store.invoices(), config.rules.clients, store.payers())
     held = store.held_invoices()
     paid_by: dict[str, list[str]] = {}
     for payment in matching.payments:
@@ -117,10 +120,14 @@ def apply_credits(store: Store, config: Config, credits: list[bank.Credit], now:
     for credit in fresh:
         invoices = paid_by.get(credit.transaction_id, [])
         store.save_bank_transaction(credit, "matched" if invoices else "unmatched", invoices, now)
+    for credit in waiting:
+        if credit.transaction_id in paid_by:
+            store.settle_bank_transaction(credit.transaction_id, "matched", paid_by[credit.transaction_id])
     for key, client in matching.learned:
         store.learn_payer(key, client, now)
     report.payments = list(matching.payments)
-    report.unmatched = list(matching.unmatched)
+    fresh_ids = {c.transaction_id for c in fresh}
+    report.unmatched = [c for c in matching.unmatched if c.transaction_id in fresh_ids]
     for line in report.changes:
         log.info("%s", line)
     return report
@@ -149,7 +156,14 @@ def import_folder(store: Store, config: Config, account: Account, now: datetime)
     statements, errors = [], []
     for path in folder_files(account):
         try:
+            with path.open("rb") as handle:
+                if detect(handle.read(65536)) is None:
+                    log.debug("%s is not a bank statement; left alone", path)
+                    continue
             statements.append(read_statement(path))
+        except OSError as exc:
+            errors.append(f"{path}: cannot read it: {exc.strerror or exc}")
+            log.error("%s", errors[-1])
         except StatementError as exc:
             errors.append(f"{exc} (the file is left out; nothing of it was applied)")
             log.error("%s", errors[-1])

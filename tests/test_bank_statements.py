@@ -277,3 +277,34 @@ def test_statements_in_the_watched_folder_are_read_before_the_first_scan_plans(w
     assert cli_main(me, "confirm-credit", "TAX-REFUND", "--not-an-invoice") == 0
     with me.store() as store:
         assert store.bank_transactions("unmatched") == []
+
+
+def test_a_credit_that_matched_nothing_pays_the_invoice_read_after_it(tmp_path: Path):
+    """Paid in advance: the transfer names an invoice the ledger does not know yet."""
+    from assistant.adapters.store import Store
+    from assistant.bank_import import apply_credits
+    from assistant.domain.bank import Credit
+    from assistant.domain.model import Invoice, Money
+    from tests.support.world import config as make_config
+
+    config = make_config(tmp_path, f"- name: main\n  maildir:\n    path: {tmp_path / 'Maildir'}\n")
+    advance = Credit(transaction_id="A-1", booked=date(2026, 3, 1), amount=Decimal("500.00"), currency="EUR",
+                     name="ACME SOLUCIONES SL", remittance="Factura 2026-050")  # fmt: skip
+    with Store.memory() as store:
+        with store.transaction():
+            report = apply_credits(store, config, [advance], at(date(2026, 3, 1)))
+        assert [c.transaction_id for c in report.unmatched] == ["A-1"]
+        invoice = Invoice(
+            client="acme", number="2026-050", amount=Money(amount=Decimal("500.00"), currency="EUR"),
+            issue_date=date(2026, 3, 3), due_date=date(2026, 3, 17), message_id="<i@x>", subject="Factura 2026-050",
+            sent_at=at(date(2026, 3, 3)),
+        )  # fmt: skip
+        with store.transaction():
+            store.save_invoice(invoice)
+            again = apply_credits(store, config, [advance], at(date(2026, 3, 4)))  # the same file, read again
+        assert again.new == 0 and [p.invoice.number for p in again.payments] == ["2026-050"]
+        paid = store.invoice("acme", "2026-050")
+        assert paid.status is InvoiceStatus.PAID and paid.paid_on == date(2026, 3, 1)
+        assert store.bank_transactions("unmatched") == []
+        with store.transaction():
+            assert apply_credits(store, config, [advance], at(date(2026, 3, 5))).payments == []
