@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from .adapters.statements import Statement, detect, read_statement
@@ -197,3 +197,30 @@ def confirm_credit(
         for key in bank.payer_keys(credit):
             store.learn_payer(key, invoice.client, now)
     return payment
+
+
+def sync_bank(store: Store, config: Config, account: Account, now: datetime) -> ImportReport | None:
+    """The optional open-banking sync (``bank_sync:``), at most every ``every_hours``; inside a pass.
+
+    None when it is off or not due. The credits go through ``apply_credits`` like a file's.
+    """
+    settings = account.bank_sync
+    if settings is None:
+        return None
+    last = store.bank_sync(settings.provider)
+    if last is not None and now - last[0] < timedelta(hours=settings.every_hours):
+        return None
+    from types import SimpleNamespace
+
+    from .adapters.credentials import password_for
+    from .adapters.openbanking import GoCardless
+
+    source = SimpleNamespace(
+        password="", password_command=settings.secret_key_command, password_env=settings.secret_key_env,
+        password_credential=settings.secret_key_credential,
+    )  # fmt: skip
+    client = GoCardless(settings.url, settings.secret_id, password_for(source), timeout=settings.timeout)
+    fetched = client.fetch(settings.requisition, now.date(), settings.days)
+    report = apply_credits(store, config, list(fetched.credits), now)
+    store.record_bank_sync(settings.provider, now, fetched.consent_expires, fetched.status)
+    return report

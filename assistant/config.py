@@ -206,6 +206,47 @@ class Statements:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BankSync:
+    """Optional: the account's transactions fetched from an open-banking aggregator (issue 15).
+
+    Only the GoCardless Bank Account Data API (PSD2, EU and UK banks) is known. You link
+    your bank once on their side (a *requisition*, whose consent lasts up to 90 days, or
+    180 where the bank allows it) and give its id here; the secret key comes from one
+    source, like the IMAP password.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    provider: Literal["gocardless"] = "gocardless"
+    url: str = "https://bankaccountdata.gocardless.com"
+    secret_id: str
+    secret_key_command: tuple[str, ...] = ()
+    secret_key_env: str = ""
+    secret_key_credential: str = ""  # a systemd credential ($CREDENTIALS_DIRECTORY)
+    requisition: str
+    days: int = 90  # how far back each fetch reads
+    # The aggregator allows a few transaction fetches a day per account: at most this often.
+    every_hours: int = 6
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        ways = sum(
+            bool(w) for w in (self.secret_key_command, self.secret_key_env, self.secret_key_credential)
+        )
+        if ways != 1:
+            raise ValueError("set exactly one of secret_key_command, secret_key_env, secret_key_credential")
+        host = self.url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if not self.url.startswith("https://") and not (
+            self.url.startswith("http://") and _is_loopback(host)
+        ):
+            raise FieldError(
+                "url", "the aggregator is reached over https (plain http only to a loopback address)"
+            )
+        if self.days < 1 or self.every_hours < 1 or self.timeout <= 0:
+            raise FieldError("days", "days, every_hours and timeout must be positive")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Account:
     """One mailbox the assistant watches, with its own state database."""
 
@@ -221,6 +262,7 @@ class Account:
     # days: they are listed as "still owed? confirm" until `confirm-owed` settles them.
     first_run_hold_days: int = 30
     statements: Statements | None = None
+    bank_sync: BankSync | None = None  # off unless configured
 
     def __post_init__(self) -> None:
         if (self.imap is None) == (self.maildir is None):

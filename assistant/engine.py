@@ -65,7 +65,7 @@ from .domain.model import (
     Termination,
     deliverable_id,
 )
-from .errors import MailboxError, SendFailed, SendRefused, UsageError
+from .errors import BankSyncError, CredentialError, MailboxError, SendFailed, SendRefused, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -798,13 +798,24 @@ class Engine:
     # ----------------------------------------------------------------- plan, compose, act
 
     def _import_statements(self, now: datetime, report: PassReport) -> None:
-        """The watched statements folder (issue 15): bank credits as payment evidence."""
-        if self.account.statements is None:
-            return
-        imported = bank_import.import_folder(self.store, self.config, self.account, now)
-        report.paid.extend(p.invoice for p in imported.payments if p.event is ledger.Event.PAID)
-        report.changes.extend(imported.changes)
-        report.errors.extend(imported.errors)
+        """The watched statements folder and the optional bank sync (issue 15): bank credits as evidence."""
+        reports = []
+        if self.account.statements is not None:
+            reports.append(bank_import.import_folder(self.store, self.config, self.account, now))
+        try:
+            reports.append(bank_import.sync_bank(self.store, self.config, self.account, now))
+        except (BankSyncError, CredentialError) as exc:  # the mail pass goes on; the next one retries
+            log.error("%s", exc)
+            report.errors.append(str(exc))
+        for imported in filter(None, reports):
+            report.paid.extend(p.invoice for p in imported.payments if p.event is ledger.Event.PAID)
+            report.changes.extend(imported.changes)
+            report.errors.extend(imported.errors)
+
+    def _consent_expires(self) -> date | None:
+        sync = self.account.bank_sync
+        synced = self.store.bank_sync(sync.provider) if sync is not None else None
+        return synced[1] if synced else None
 
     def _plan(self, now: datetime, today: date, report: PassReport) -> None:
         report.held = holds.hold_the_past(self.store, self.account, today, now) or []
@@ -1031,6 +1042,7 @@ class Engine:
         context = digest.with_confirmations(
             context, held=held, credits=[t.credit for t in self.store.bank_transactions("unmatched")],
             clients=self.rules.clients, hold_days=self.account.first_run_hold_days,
+            consent_expires=self._consent_expires(), today=today,
         )  # fmt: skip
         template = self.rules.template(identity.language, "digest")
         draft = compose.digest_draft(

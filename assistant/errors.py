@@ -16,6 +16,7 @@ so the CLI and the daemon only ever need to know this tree::
     ├── SendRefused          a message kind that may never be sent reached the sender
     ├── SendFailed           SMTP delivery failed (transient or permanent)
     ├── StatementError       a bank statement file cannot be read; names the file and line
+    ├── BankSyncError        the open-banking aggregator could not be used (transient or not)
     └── UsageError           the command line asked for something that cannot be done
 
 Messages never contain a secret: adapters build them from host names, folder names and
@@ -108,6 +109,10 @@ class StatementError(AssistantError):
     def __init__(self, file: str, line: int, message: str):
         self.file, self.line = file, line
         super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+class BankSyncError(AssistantError):
+    """The open-banking aggregator refused or could not be reached; the message names no secret."""
 
 
 class UsageError(AssistantError):

@@ -134,13 +134,15 @@ def print_status(
     if seen:
         lines.append("")
         lines.extend(_check_in_lines(seen, config, view.today, paint, width))
-    lines.extend(_first_run_and_bank_lines(store, config, account, paint))
+    lines.extend(_first_run_and_bank_lines(store, config, account, paint, view.today))
     lines.append("")
     lines.extend(_total_lines(view, config, paint, width))
     out.write("\n".join(lines) + "\n")
 
 
-def _first_run_and_bank_lines(store: Store, config: Config, account: Account, paint) -> list[str]:
+def _first_run_and_bank_lines(
+    store: Store, config: Config, account: Account, paint, today: date
+) -> list[str]:
     """Issue 15: the held invoices to confirm, the bank credits nobody matched, the last statement."""
     import io
 
@@ -171,7 +173,24 @@ def _first_run_and_bank_lines(store: Store, config: Config, account: Account, pa
     if imported:
         latest = max(t.credit.booked for t in imported)
         lines += ["", f"Bank statements: {len(imported)} credits imported, the latest booked {latest}."]
+    if account.bank_sync is not None:
+        synced = store.bank_sync(account.bank_sync.provider)
+        if synced is None:
+            lines.append("Bank sync: on, not run yet (the next pass fetches the transactions).")
+        else:
+            at, expires, _ = synced
+            line = f"Bank sync: last {at.astimezone(ZoneInfo(config.identity.timezone)):%Y-%m-%d %H:%M}"
+            if expires is not None:
+                left = (expires - today).days
+                line += f"; the bank's consent {'ended' if left < 0 else 'ends'} on {expires}"
+                if left <= CONSENT_WARNING_DAYS:
+                    line = paint(line + ": link the bank again at the aggregator to keep it going", "bold")
+            lines.append(line)
     return lines
+
+
+# Renew the consent before it lapses: two weeks' notice in status and the digest.
+CONSENT_WARNING_DAYS = 14
 
 
 def check_ins(store: Store, config: Config, now: datetime) -> list[checkin.Outlook]:

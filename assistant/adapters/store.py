@@ -171,6 +171,12 @@ _MIGRATIONS: dict[int, str] = {
         state       TEXT NOT NULL CHECK (state IN ('held', 'owed', 'paid')),
         PRIMARY KEY (client, number)
     );
+    CREATE TABLE bank_sync (
+        provider        TEXT PRIMARY KEY,      -- gocardless
+        synced_at       TEXT NOT NULL,
+        consent_expires TEXT,                  -- the day the bank's consent ends
+        status          TEXT NOT NULL DEFAULT ''
+    );
     ALTER TABLE journal ADD COLUMN source TEXT NOT NULL DEFAULT '';
     -- An account scanned before this version had its first run already: nothing is held.
     INSERT INTO first_run (decided_at, hold_days) SELECT MIN(updated_at), -1 FROM checkpoints HAVING COUNT(*) > 0;
@@ -805,6 +811,23 @@ class Store:
             "INSERT INTO payers (key, client, learned_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET client = excluded.client, learned_at = excluded.learned_at",
             (key, client, at.isoformat()),
+        )
+
+    def bank_sync(self, provider: str) -> tuple[datetime, date | None, str] | None:
+        """(last sync, the day the consent expires, the requisition's status), or None: never synced."""
+        row = self._db.execute(
+            "SELECT synced_at, consent_expires, status FROM bank_sync WHERE provider = ?", (provider,)
+        ).fetchone()
+        if row is None:
+            return None
+        return datetime.fromisoformat(row[0]), date.fromisoformat(row[1]) if row[1] else None, row[2]
+
+    def record_bank_sync(self, provider: str, at: datetime, consent_expires: date | None, status: str) -> None:
+        self._db.execute(
+            "INSERT INTO bank_sync (provider, synced_at, consent_expires, status) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (provider) DO UPDATE SET synced_at = excluded.synced_at, "
+            "consent_expires = excluded.consent_expires, status = excluded.status",
+            (provider, at.isoformat(), consent_expires.isoformat() if consent_expires else None, status),
         )
 
     # ----------------------------------------------------------------- the first run's holds (issue 15)

@@ -354,6 +354,7 @@ def build_digest(
         "to_confirm": [],
         "credits_to_confirm": [],
         "hold_days": 0,
+        "consent_expires": None,
     }
 
 
@@ -654,7 +655,10 @@ def sample() -> dict[str, Any]:
         name="AGENCIA TRIBUTARIA", remittance="DEVOLUCION IRPF",
     )  # fmt: skip
     held = [invoice("acme", "2025-012", "363.00", "EUR", date(2025, 9, 30))]
-    return with_confirmations(context, held=held, credits=[refund], clients=clients, hold_days=30)
+    return with_confirmations(
+        context, held=held, credits=[refund], clients=clients, hold_days=30,
+        consent_expires=date(2026, 3, 30), today=today,
+    )  # fmt: skip
 
 
 def with_confirmations(
@@ -664,6 +668,8 @@ def with_confirmations(
     credits: Iterable[Any],
     clients: Mapping[str, Client],
     hold_days: int,
+    consent_expires: date | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The digest with what waits for the freelancer's word (issue 15): the invoices the first
     scan held ("still owed? confirm") and the bank credits no invoice explained.
@@ -692,5 +698,9 @@ def with_confirmations(
         "to_confirm": to_confirm,
         "hold_days": hold_days,
         "credits_to_confirm": credits_to_confirm,
+        # The open-banking consent, named in its last two weeks (and after it ended).
+        "consent_expires": consent_expires
+        if consent_expires is not None and today is not None and (consent_expires - today).days <= 14
+        else None,
         "nothing_to_do": context["nothing_to_do"] and not to_confirm and not credits_to_confirm,
     }
