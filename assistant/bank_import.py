@@ -25,6 +25,7 @@ from .adapters.statements import Statement, detect, read_statement
 from .adapters.store import Store
 from .config import Account, Config
 from .domain import bank, ledger
+from .domain.keys import JournalEvent
 from .domain.model import Evidence, Invoice, InvoiceStatus
 from .errors import StatementError, UsageError
 
@@ -84,18 +85,32 @@ def _evidence(credit: bank.Credit) -> Evidence:
     )
 
 
+def bank_data(payment: bank.Payment) -> dict:
+    """The transaction as data in the journal line, for `ledger --json` (never parsed from a sentence)."""
+    credit = payment.credit
+    return {
+        "bank": {
+            "id": credit.transaction_id, "booked": credit.booked.isoformat(), "amount": str(payment.amount),
+            "credit": str(credit.amount), "currency": credit.currency, "payer": credit.name, "iban": credit.iban,
+            "reference": credit.remittance, "matched_by": payment.how,
+        }
+    }  # fmt: skip
+
+
 def _record(store: Store, payment: bank.Payment, held: set[tuple[str, str]], now: datetime) -> None:
     invoice = payment.invoice
     if payment.invoice != payment.before:
         store.save_invoice(invoice)
-    event = str(payment.event) if payment.event is not None else "bank evidence"
+    event = JournalEvent(str(payment.event)) if payment.event is not None else JournalEvent.BANK_EVIDENCE
     how = {"number": "its number in the remittance", "iban": "the payer's IBAN and the exact amount",
            "name": "the payer's name and the exact amount", "confirmed": "confirm-credit"}[payment.how]  # fmt: skip
     detail = f"bank transfer booked {payment.credit.booked}: {payment.amount} {payment.credit.currency}, matched by {how}"
     if payment.event is None:
         detail = f"the bank confirms the payment: {payment.credit.amount} {payment.credit.currency} booked " \
             f"{payment.credit.booked}"  # fmt: skip
-    store.note(f"invoice/{invoice.key}", event, detail, now, _evidence(payment.credit))
+    store.note(
+        f"invoice/{invoice.key}", event, detail, now, _evidence(payment.credit), data=bank_data(payment)
+    )
     if invoice.status is InvoiceStatus.PAID and (invoice.client, invoice.number) in held:
         store.settle_hold(invoice, "paid")
 
@@ -188,7 +203,9 @@ def confirm_credit(
     with store.transaction():
         if number is None:
             store.settle_bank_transaction(credit.transaction_id, "dismissed", [])
-            store.note(f"bank/{credit.transaction_id}", "dismissed", "not a payment of an invoice", now)
+            store.note(
+                f"bank/{credit.transaction_id}", JournalEvent.DISMISSED, "not a payment of an invoice", now
+            )
             return None
         invoice: Invoice = find_invoice(store, number, client)
         payment = bank.confirm(credit, invoice)

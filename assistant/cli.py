@@ -104,8 +104,8 @@ def check(config: Config, *, offline: bool) -> None:
     if offline:
         return
     from .daemon import MAILDIR_LOOK
-    from .engine import open_mailbox
     from .report import mailbox_lines
+    from .session import open_mailbox
 
     for account in config.settings.accounts:
         mailbox = open_mailbox(account)
@@ -182,9 +182,8 @@ def scan_progress():
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from .adapters.store import Store
-    from .engine import Engine, open_mailbox, open_sender, state_path
     from .report import print_pass
+    from .session import AccountSession
 
     if args.as_of and not args.dry_run:
         raise UsageError("--as-of only makes sense with --dry-run (drafts are written for today)")
@@ -193,12 +192,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     failed = False
     progress = scan_progress()
     for account in _accounts(config, args.account):
-        mailbox = open_mailbox(account)
+        # The same pass as the service's: a stage with `action: send` is sent here too, else a
+        # manual scan would turn it into a draft for good.
+        session = AccountSession(config, account)
         try:
-            with Store.open(state_path(config, account)) as store:
-                # The same pass as the service's: a stage with `action: send` is sent here too,
-                # else a manual scan would turn it into a draft for good.
-                engine = Engine(config, account, mailbox, store, open_sender(account))
+            with session as engine:
+                described = engine.mailbox.describe()
                 report = engine.run_pass(now, dry_run=args.dry_run, progress=progress)
         except KeyboardInterrupt:
             # Ctrl-C: the batches read so far are committed with their checkpoints, the one
@@ -209,8 +208,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
         finally:
             progress.close()
-            mailbox.close()
-        print_pass(report, config, mailbox.describe())
+        print_pass(report, config, described)
         failed = failed or bool(report.errors)
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -219,7 +217,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     import json
 
     from .adapters.store import Store
-    from .engine import state_path
+    from .session import state_path
     from .status_report import account_document, print_status, status_document, wants_colour, width_of
 
     config = _config(args)
@@ -248,9 +246,34 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ledger(args: argparse.Namespace) -> int:
+    import json
+
+    from .adapters.store import Store
+    from .ledger_report import account_ledger, ledger_document, print_ledger
+    from .session import state_path
+
+    config = _config(args)
+    accounts = []
+    for account in _accounts(config, args.account):
+        path = state_path(config, account)
+        if not path.exists():
+            accounts.append(account_ledger(None, config, account))
+            continue
+        with Store.open(path) as store:
+            accounts.append(account_ledger(store, config, account))
+    document = ledger_document(accounts, config, _now())
+    if args.json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print_ledger(document, sys.stdout)
+    return EXIT_OK
+
+
 def cmd_mark_paid(args: argparse.Namespace) -> int:
     from .adapters.store import Store
-    from .engine import mark_paid, state_path
+    from .commands import mark_paid
+    from .session import state_path
 
     config = _config(args)
     account = config.account(args.account)
@@ -324,7 +347,7 @@ def cmd_confirm_owed(args: argparse.Namespace) -> int:
 
 def _store_of(config: Config, account_name: str | None):
     from .adapters.store import Store
-    from .engine import state_path
+    from .session import state_path
 
     account = config.account(account_name)
     path = state_path(config, account)
@@ -337,8 +360,8 @@ def _store_of(config: Config, account_name: str | None):
 
 def cmd_hold(args: argparse.Namespace) -> int:
     """pause, dispute and resume: the freelancer takes an invoice out of the ladder, or back."""
+    from .commands import command_on_invoice
     from .domain.ledger import Event
-    from .engine import command_on_invoice
 
     event = {"pause": Event.PAUSED, "dispute": Event.DISPUTED, "resume": Event.RESUMED}[args.command]
     config = _config(args)
@@ -359,8 +382,9 @@ def cmd_hold(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from .commands import find_item
+    from .domain.keys import deliverable_item, invoice_item
     from .domain.model import Invoice
-    from .engine import deliverable_item, find_item, invoice_item
     from .report import print_explanation
 
     config = _config(args)
@@ -371,26 +395,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _engine_for(config: Config, account_name: str | None):
-    """An engine on an existing state, for the commands that write one draft."""
-    from .engine import Engine, open_mailbox
+def _session_for(config: Config, account_name: str | None):
+    """A session on an existing state, for the commands that write one draft (never send)."""
+    from .session import AccountSession
 
-    store = _store_of(config, account_name)
-    account = config.account(account_name)
-    return Engine(config, account, open_mailbox(account), store)
+    _store_of(config, account_name).close()  # the same clear error when there is no state yet
+    return AccountSession(config, config.account(account_name), send=False)
 
 
 def cmd_draft_termination(args: argparse.Namespace) -> int:
     from .report import money
 
     config = _config(args)
-    engine = _engine_for(config, args.account)
-    try:
+    with _session_for(config, args.account) as engine:
         draft, case = engine.write_termination(args.client, args.reason, _now())
         last = engine.store.last_pass()
-    finally:
-        engine.mailbox.close()
-        engine.store.close()
+        tz = engine.tz
     review = config.rules.termination.review_after_hours
     print(
         f"Termination draft for {case.client} ({case.reason}) is in Drafts: {draft.subject!r} to {draft.to.email}"
@@ -405,18 +425,14 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
     print(f"  Review it, sleep on it, and send it yourself no sooner than in {review} hours (seed 004).")
     print("  The program never sends a termination email.")
     if last is not None:
-        print(f"  (ledger as of the last pass, {last.astimezone(engine.tz):%Y-%m-%d %H:%M})")
+        print(f"  (ledger as of the last pass, {last.astimezone(tz):%Y-%m-%d %H:%M})")
     return EXIT_OK
 
 
 def cmd_draft_rate_increase(args: argparse.Namespace) -> int:
     config = _config(args)
-    engine = _engine_for(config, args.account)
-    try:
+    with _session_for(config, args.account) as engine:
         draft = engine.write_rate_increase(args.client, args.rate, args.starting, _now())
-    finally:
-        engine.mailbox.close()
-        engine.store.close()
     print(f"Rate proposal for {args.client} is in Drafts: {draft.subject!r} to {draft.to.email}")
     print("  It proposes the new rate and a call to talk it over (seed 002). Review it and send it yourself.")
     return EXIT_OK
@@ -550,6 +566,13 @@ examples:
 
 Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
 pass: nothing leaves your computer.
+""",
+    "ledger": """\
+examples:
+  freelance-assistant ledger                   every invoice and deliverable, one line each
+  freelance-assistant ledger --json | jq '.accounts[].invoices[] | select(.paid_via == "bank")'
+
+The record, paid and closed items too, with the evidence of each change (docs/ledger-json.md).
 """,
     "import-statement": """\
 examples:
@@ -762,6 +785,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--json",
         action="store_true",
         help="print one JSON document for scripts instead (schema: docs/status-json.md)",
+    )
+
+    ledger = command(
+        "ledger",
+        cmd_ledger,
+        "every invoice, deliverable and client note the assistant knows, paid and closed ones too",
+    )
+    ledger.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document for scripts and spreadsheets (schema: docs/ledger-json.md)",
     )
 
     paid = command("mark-paid", cmd_mark_paid, "record that an invoice was paid so it is no longer chased")

@@ -43,10 +43,12 @@ from .adapters.credentials import warn_if_readable_by_others
 from .adapters.store import Store
 from .adapters.systemd import Notifier
 from .config import Account, Config, load_config
+from .domain.keys import DraftState
 from .domain.model import InvoiceStatus
-from .engine import Engine, PassReport, Stopped, open_mailbox, open_sender, state_path
+from .engine import Engine, PassReport, Stopped
 from .errors import AssistantError, ConfigError, MailboxError
 from .progress import ProgressLog
+from .session import AccountSession, open_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ class AccountService:
         self.account = account
         self.name = account.name
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pass-{account.name}")
-        self._engine: Engine | None = None
+        self._session: AccountSession | None = None  # mailbox, store and sender, kept open
         self._lock = asyncio.Lock()
         self._again = False
         self._again_plan = False
@@ -86,13 +88,9 @@ class AccountService:
     # ----------------------------------------------------------------- passes (worker thread)
 
     def _engine_sync(self) -> Engine:
-        if self._engine is None:
-            config = self.service.config
-            store = Store.open(state_path(config, self.account))
-            self._engine = Engine(
-                config, self.account, open_mailbox(self.account), store, open_sender(self.account)
-            )
-        return self._engine
+        if self._session is None:
+            self._session = AccountSession(self.service.config, self.account)
+        return self._session.open()
 
     def _pass_sync(self, plan: bool) -> PassReport:
         engine = self._engine_sync()
@@ -110,10 +108,9 @@ class AccountService:
         return engine.write_digest(_now(), via=schedule.digest_delivery)
 
     def _close_sync(self) -> None:
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.mailbox.close()
-            engine.store.close()
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     # ----------------------------------------------------------------- passes (loop)
 
@@ -263,7 +260,7 @@ def _counts(store: Store) -> str:
         for i in invoices
         if i.status in (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
     ]
-    waiting = [e for e in store.outbox() if e.state == "drafted"]
+    waiting = store.outbox(DraftState.DRAFTED)
     return f"{len(open_)} open invoices, {len(held)} paused, {len(waiting)} drafts waiting"
 
 

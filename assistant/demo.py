@@ -483,10 +483,10 @@ rules_dir: rules
 
 def run_demo(directory: Path, today: date | None = None) -> int:
     """Build the sample mailbox in `directory` as it would be on `today` (default: the real day) and run one pass."""
-    from .adapters.store import Store
     from .config import load_config
-    from .engine import Engine, open_mailbox, state_path
+    from .domain.keys import DraftKind
     from .report import print_pass
+    from .session import AccountSession
 
     directory = directory.expanduser().resolve()
     if directory.exists() and any(directory.iterdir()):
@@ -503,16 +503,15 @@ def run_demo(directory: Path, today: date | None = None) -> int:
     config_path = write_config(directory)
     config = load_config(config_path)
     account = config.account(None)
-    mailbox = open_mailbox(account)
-    with Store.open(state_path(config, account)) as store:
-        report = Engine(config, account, mailbox, store).run_pass(now)
-    mailbox.close()
+    with AccountSession(config, account) as engine:
+        described = engine.mailbox.describe()
+        report = engine.run_pass(now)
 
     print(f"Sample mailbox: {directory / 'Maildir'} (INBOX, Sent, Drafts)")
     print(f"Configuration:  {config_path}   rules: {directory / 'rules'}")
     print()
-    print_pass(report, config, mailbox.describe())
-    ending = next((d for d in report.drafted if d.kind == "termination"), None)
+    print_pass(report, config, described)
+    ending = next((d for d in report.drafted if d.kind == DraftKind.TERMINATION), None)
     spanish = next((d for d in report.drafted if d.key.startswith("invoice/nube/")), None)
     if spanish is not None:
         message = email.message_from_bytes(spanish.data, policy=policy.default)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from .adapters.store import Store
 from .config import Account
 from .domain import first_run
+from .domain.keys import JournalEvent
 from .domain.model import Evidence, Invoice, InvoiceStatus
 from .errors import UsageError
 
@@ -29,7 +30,7 @@ def hold_the_past(store: Store, account: Account, today: date, now: datetime) ->
     store.decide_first_run(held, account.first_run_hold_days, now)
     for invoice in held:
         store.note(
-            f"invoice/{invoice.key}", "held",
+            f"invoice/{invoice.key}", JournalEvent.HELD,
             f"first scan: {(today - invoice.due_date).days} days past due with no payment seen in the mailbox; "
             f"not chased until you confirm it is still owed (`confirm-owed`) or a bank statement pays it",
             now,
@@ -66,13 +67,13 @@ def confirm_owed(
     with store.transaction():
         for invoice in settlement.owed:
             store.settle_hold(invoice, "owed")
-            store.note(f"invoice/{invoice.key}", "confirmed owed", "confirmed still owed: back on the ladder",
+            store.note(f"invoice/{invoice.key}", JournalEvent.CONFIRMED_OWED, "confirmed still owed: back on the ladder",
                        now, Evidence(source="cli"))  # fmt: skip
         for invoice in settlement.paid:
             store.save_invoice(invoice)
             store.settle_hold(invoice, "paid")
             store.note(
-                f"invoice/{invoice.key}", "paid",
+                f"invoice/{invoice.key}", JournalEvent.PAID,
                 "confirmed paid on the command line after the first scan (payment date unknown: "
                 "the due date stands in for it until a bank statement names the day)", now, Evidence(source="cli"),
             )  # fmt: skip

@@ -15,7 +15,8 @@ from babel.numbers import format_currency
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
-from .domain import ladder
+from .domain import attention, ladder
+from .domain.keys import JournalEvent
 from .domain.model import (
     CheckIn,
     Deliverable,
@@ -96,6 +97,8 @@ def print_pass(report, config: Config, where: str) -> None:
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
                 print(f"      key {draft.key}")
+            elif planned.key in report.notified:
+                print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
             else:
                 print(f"    {planned.key}: NOT drafted ({why})")
     else:
@@ -126,7 +129,7 @@ def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry],
         if entry is not None:
             when = entry.sent_at or entry.created_at
             print(f"      {stage.name}: {entry.state} {when.astimezone(tz):%Y-%m-%d}")
-    upcoming = ladder.upcoming(stages, taken)
+    upcoming = attention.next_stage(stages, taken, today)  # what the next pass drafts, as `status` says
     if upcoming is None:
         print("      every stage has been used")
         return
@@ -240,8 +243,9 @@ def print_explanation(
 
 def _held(history: list[JournalEntry]) -> bool:
     """Held on the first scan and not settled since (issue 15)."""
-    settled = [e.event for e in history if e.event in ("held", "confirmed owed", "paid")]
-    return bool(settled) and settled[-1] == "held"
+    marks = (JournalEvent.HELD, JournalEvent.CONFIRMED_OWED, JournalEvent.PAID)
+    settled = [e.event for e in history if e.event in marks]
+    return bool(settled) and settled[-1] == JournalEvent.HELD
 
 
 def print_held(held: list[Invoice], config: Config, hold_days: int, out=None) -> None:

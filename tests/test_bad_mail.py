@@ -180,7 +180,7 @@ BOMBS = {
 }
 # Bytes traced at the peak: proportional to the input. The standard library's MIME parser
 # (under mail-parser too) keeps the message as text, as lines and as decoded parts, about
-# nine times a large message's size; passes skip messages over engine.MAX_MESSAGE_BYTES.
+# nine times a large message's size; passes skip messages over sync.MAX_MESSAGE_BYTES.
 MEMORY_PER_BYTE = 10
 MEMORY_BASE = 64 * 1024 * 1024
 
@@ -253,11 +253,11 @@ def test_a_bad_message_is_logged_without_its_body_and_the_pass_goes_on(tmp_path,
 
 
 def test_a_message_too_large_to_read_is_reported_and_left_alone(tmp_path, monkeypatch):
-    from assistant import engine
+    from assistant import sync
     from tests.support.freelancer import Freelancer
     from tests.support.mailboxes import MaildirWorld
 
-    monkeypatch.setattr(engine, "MAX_MESSAGE_BYTES", 200_000)
+    monkeypatch.setattr(sync, "MAX_MESSAGE_BYTES", 200_000)
     world = MaildirWorld(tmp_path / "Maildir")
     me = Freelancer(world, tmp_path / "config")
     world.deliver("Sent", invoice_email(pdf=b"%PDF-1.4\n" + b"0" * 300_000, message_id="<huge@x>"))

@@ -174,6 +174,19 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
     assert "PAID on 2025-05-10 (bank)" in explained
     assert "bank transaction: booked 2025-05-10, 1210.00 EUR, from ACME SOLUCIONES SL" in explained
     assert "reference 'FRA 2025-104" in explained
+    # ledger --json cites it as data: the day, the amount, the reference, the transaction id.
+    assert cli_main(me, "ledger", "--json") == 0
+    (ledger_account,) = json.loads(capsys.readouterr().out)["accounts"]
+    (paid_104,) = [i for i in ledger_account["invoices"] if i["number"] == "2025-104"]
+    (cited,) = [e for e in paid_104["evidence"] if e["source"] == "bank"]
+    assert (cited["event"], cited["booked"], cited["amount"], cited["currency"]) == (
+        "paid",
+        "2025-05-10",
+        "1210.00",
+        "EUR",
+    )
+    assert cited["reference"] == "FRA 2025-104" and cited["message_id"].startswith("n43:")
+    assert paid_104["paid_via"] == "bank" and paid_104["paid_on"] == "2025-05-10"
 
     # status: what the bank never received stays to confirm; the refund waits for a word.
     assert cli_main(me, "status") == 0

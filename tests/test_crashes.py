@@ -27,6 +27,9 @@ from tests.support.freelancer import Freelancer
 from tests.support.mailboxes import ImapWorld
 from tests.support.world import TZ, invoice_email, plain_email, write_config
 
+# Randomised trials: two thirds of the suite's time; `./tests/run -m "not trials"` skips them.
+pytestmark = pytest.mark.trials
+
 TRIALS = int(os.environ.get("FA_CRASH_TRIALS", "30"))
 SCHEDULE = (
     "schedule:\n  workday_start: '00:00'\n  workdays: [mon, tue, wed, thu, fri, sat, sun]\n  digest: ''\n"

@@ -89,12 +89,12 @@ class Out:
 
 @dataclass
 class Line:
-    """A journal line as an object with item, at, event and detail."""
+    """A journal line as an object with item, at, event and why (a termination line's triggers)."""
 
     item: str
     at: datetime
     event: str
-    detail: str = ""
+    why: tuple[str, ...] = ()
 
 
 def sent(key: str, day: date, kind: str = "reminder") -> Out:
@@ -279,7 +279,9 @@ def test_unanswered_deliverables_show_days_waiting_in_the_freelancers_time_zone(
         ("Ontwerp v1", date(2026, 5, 1), 19),
         ("Propuesta v2", date(2026, 5, 11), 9),
     ]
-    assert waiting[0]["next_follow_up"]["name"] == "feedback-request" and waiting[0]["next_follow_up"]["due"]
+    # 19 days of silence: both follow-ups are due; the next pass drafts the later one (a catch-up),
+    # so that is the next follow-up, as `status` and `explain` say (domain/attention.py).
+    assert waiting[0]["next_follow_up"]["name"] == "feedback-call" and waiting[0]["next_follow_up"]["due"]
     assert waiting[1]["next_follow_up"]["waiting"]  # its follow-up waits in Drafts
 
 
@@ -363,21 +365,22 @@ def test_the_review_delay_comes_from_termination_yaml(rules):
 
 
 def test_clients_flagged_this_year_by_a_suggested_or_held_termination(rules):
-    held_detail = (
-        "money is still owed; hold_until_paid waits until it is paid (seed 003). "
-        "3 invoices paid late or unpaid past due in the last 365 days: T-1, T-2, T-3"
-    )
+    # The triggers travel as data next to the sentence people read; nothing parses the sentence.
+    held_why = {"why": ["3 invoices paid late or unpaid past due in the last 365 days: T-1, T-2, T-3"]}
     journal = [
         (
             "client/acme",
             at(date(2026, 5, 19)),
             "termination suggested",
-            "invoice A-100 still unpaid / 3 late payments",
+            ("invoice A-100 still unpaid", "3 late payments"),
         ),
-        ("client/tulp", JournalEntry(at(date(2026, 3, 1)), "termination held", held_detail, None)),
-        Line("client/bright", at(date(2025, 12, 30)), "termination suggested", "last year"),
+        (
+            "client/tulp",
+            JournalEntry(at(date(2026, 3, 1)), "termination held", "money is still owed", None, held_why),
+        ),
+        Line("client/bright", at(date(2025, 12, 30)), "termination suggested", ("last year",)),
         Line("client/bright", at(date(2026, 4, 1)), "scope change"),
-        ("invoice/acme/A-100", at(date(2026, 5, 1)), "termination suggested", "not a client line"),
+        ("invoice/acme/A-100", at(date(2026, 5, 1)), "termination suggested", ("not a client line",)),
     ]
     outbox = [Out("termination/acme/suggested-2026", "termination", "drafted", at(date(2026, 5, 19)))]
     flagged = digest(rules, journal=journal, outbox=outbox)["flagged"]
@@ -396,8 +399,8 @@ def test_clients_flagged_this_year_by_a_suggested_or_held_termination(rules):
 
 def test_the_latest_flag_of_a_client_wins(rules):
     journal = [
-        ("client/acme", at(date(2026, 2, 1)), "termination held", "money is still owed"),
-        ("client/acme", at(date(2026, 4, 1)), "termination suggested", "paid at last"),
+        ("client/acme", at(date(2026, 2, 1)), "termination held", ("money is still owed",)),
+        ("client/acme", at(date(2026, 4, 1)), "termination suggested", ("paid at last",)),
     ]
     (flag,) = digest(rules, journal=journal)["flagged"]
     assert not flag["held"] and flag["on"] == date(2026, 4, 1)
@@ -451,7 +454,7 @@ def test_invoice_todos_is_the_one_rule_exactly_at_the_limit_included():
     assert invoice_todos([approved], 0, at(date(2026, 5, 19))) == [approved]
 
 
-def test_notify_stages_of_the_last_seven_days_are_to_dos(rules):
+def test_notify_stages_of_the_last_fourteen_days_are_to_dos_as_in_status(rules):
     outbox = [
         Out(
             "invoice/tulp/2026%2F7/final-notice",
@@ -468,14 +471,17 @@ def test_notify_stages_of_the_last_seven_days_are_to_dos(rules):
             at(date(2026, 5, 19)),
             "Re: Propuesta v1",
         ),
-        Out("invoice/acme/A-1/final-notice", "notice", "sent", at(date(2026, 5, 12))),  # 8 days ago
+        Out("invoice/acme/A-1/final-notice", "notice", "sent", at(date(2026, 5, 7))),  # 13 days ago
+        Out("invoice/acme/A-2/final-notice", "notice", "sent", at(date(2026, 5, 6), 8)),  # 14 days ago
     ]
     contact = digest(rules, outbox=outbox)["to_contact"]
+    # 14 days, as `status` lists them (domain/attention.py: one answer for every view).
     assert [(c["client_name"], c["stage"], c["invoice_number"], c["subject"]) for c in contact] == [
+        ("ACME Soluciones S.L.", "final-notice", "A-1", "Factura"),
         ("Tulp Design B.V.", "final-notice", "2026/7", "Factuur 2026/7"),
         ("ACME Soluciones S.L.", "feedback-call", "", "Propuesta v1"),
     ]
-    assert contact[0]["recipient"] == "sanne@tulp.example"
+    assert contact[1]["recipient"] == "sanne@tulp.example"
 
 
 def test_an_empty_ledger_is_a_digest_with_nothing_to_do(rules):

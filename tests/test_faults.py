@@ -22,6 +22,9 @@ from tests.support.proxy import TO_CLIENT, TO_SERVER, Fault, Proxy
 from tests.support.world import at, invoice_email, plain_email
 from tests.test_replies import reply, send_deliverable
 
+# Randomised trials: two thirds of the suite's time; `./tests/run -m "not trials"` skips them.
+pytestmark = pytest.mark.trials
+
 TRIALS = int(os.environ.get("FA_FAULT_TRIALS", "36"))
 FAULTS_PER_TRIAL = 4
 DAY = date(2026, 4, 10)

@@ -100,7 +100,9 @@ def test_a_first_scan_can_be_bounded_by_a_lookback_date(world):
     today = date.today()
     old = datetime.combine(today - timedelta(days=400), datetime.min.time(), tzinfo=TZ)
     world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="old"), when=old)
-    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="recent"))
+    # Dated by the test, not by the server's clock: the test names its own today.
+    recent = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=TZ)
+    world.deliver("Sent", plain_email(sender="a@x.example", to="b@y.example", subject="recent"), when=recent)
     _, headers = scan_all(world.mailbox(), "Sent", since=today - timedelta(days=30))
     assert [parse_header(h.header).subject for h in headers] == ["recent"]
 

@@ -138,7 +138,39 @@ def test_a_version_2_database_gains_the_contacts_table_and_keeps_the_latest_cont
         assert kept.at == later.at and kept.direction == "from"
 
 
-def test_a_version_3_database_that_was_scanned_holds_nothing_on_its_next_pass(tmp_path):
+def test_an_outbox_move_the_draft_table_forbids_raises_and_changes_nothing(tmp_path):
+    from assistant.domain.ledger import DraftEvent, IllegalTransition
+
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        claim(store, "invoice/acme/1/first-reminder")
+        store.move("invoice/acme/1/first-reminder", DraftEvent.APPENDED, at=NOW, uid="7")
+        with pytest.raises(IllegalTransition):
+            store.move("invoice/acme/1/first-reminder", DraftEvent.RELEASED, at=NOW)
+        (entry,) = store.outbox()
+        assert (entry.state, entry.uid) == ("drafted", "7")
+        assert store.mark_sent(entry.key, NOW) and not store.mark_sent(entry.key, NOW)
+        assert store.taken() == {"invoice/acme/1/first-reminder": "sent"}
+
+
+def test_a_termination_line_keeps_its_triggers_as_data_and_old_lines_still_read(tmp_path):
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        store.note(
+            "client/acme", "termination held", "money is still owed", NOW, data={"why": ["a", "b / c"]}
+        )
+        # A line written before schema 4 had its triggers only in its sentence.
+        store._db.execute(
+            "INSERT INTO journal (at, item, event, detail) VALUES (?, 'client/tulp', 'termination held', ?)",
+            (
+                NOW.isoformat(),
+                "money is still owed; hold_until_paid waits until it is paid (seed 003). x / y",
+            ),
+        )
+        lines = dict(store.journal(prefix="client/"))
+    assert lines["client/acme"].why == ("a", "b / c")
+    assert lines["client/tulp"].why == ("x", "y")
+
+
+def test_a_version_4_database_that_was_scanned_holds_nothing_on_its_next_pass(tmp_path):
     """Issue 15: the first run's hold is for new accounts; one scanned before the upgrade had its first run."""
     from assistant.adapters import store as store_module
 
@@ -146,11 +178,11 @@ def test_a_version_3_database_that_was_scanned_holds_nothing_on_its_next_pass(tm
         path = tmp_path / name
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for version in (1, 2, 3):
+        for version in (1, 2, 3, 4):
             for statement in store_module._MIGRATIONS[version].split(";"):
                 if statement.strip():
                     db.execute(statement)
-        db.execute("INSERT INTO schema_version VALUES (3)")
+        db.execute("INSERT INTO schema_version VALUES (4)")
         if scanned:
             db.execute("INSERT INTO checkpoints VALUES ('sent', '{}', '2026-03-17T09:00:00+00:00')")
         db.close()

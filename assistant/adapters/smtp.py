@@ -33,8 +33,10 @@ from .imap import tls_context
 log = logging.getLogger(__name__)
 logging.getLogger("aiosmtplib").setLevel(logging.WARNING)  # its DEBUG output carries AUTH lines
 
-# What the program may ever send by itself. Never add "termination" or "rate-increase":
-# those are the freelancer's words to send, or not, after sleeping on them.
+# The rule lives in the domain (``keys.may_send``); the engine decides with it. This is the
+# second lock, kept apart on purpose so that one mistake cannot open both: the same kinds and
+# key prefixes, spelt out again (tests/test_termination.py checks the two agree).
+# Never add "termination" or "rate-increase".
 SENDABLE_KINDS = frozenset({"reminder", "follow-up", "digest"})
 _NEVER_KEY_PREFIXES = ("termination/", "rate/")
 

@@ -8,7 +8,13 @@ actions, and a journal of what happened and why.
 The outbox is what makes drafts exactly-once: every action has a deterministic key, the
 key is UNIQUE, and a row is written *before* the draft is appended (state ``pending``)
 and completed after (``drafted``). A pending row found at start-up means the process
-died mid-append; the engine resolves it by looking for the key header in Drafts.
+died mid-append; the engine resolves it by looking for the key header in Drafts. Every
+change of an outbox row is a ``ledger.DraftEvent`` checked against
+``ledger.DRAFT_TRANSITIONS``: a move the table forbids raises and changes nothing.
+
+The journal stores structured events: the event (``keys.JournalEvent``), a sentence for
+people (``detail``, shown by ``explain``, never parsed back), the evidence, and ``data``
+(JSON) for what programs read again, such as the triggers of a termination line.
 
 The schema carries a version. A database written by a newer version is refused with a
 message, never silently downgraded.
@@ -20,14 +26,16 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..domain import ledger
 from ..domain.bank import Credit
+from ..domain.keys import DraftKind, DraftState, JournalEvent
 from ..domain.model import (
     Attachment,
     Contact,
@@ -40,7 +48,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -141,6 +149,9 @@ _MIGRATIONS: dict[int, str] = {
     );
     """,
     4: """
+    ALTER TABLE journal ADD COLUMN data TEXT NOT NULL DEFAULT '{}';  -- JSON: what programs read back
+    """,
+    5: """
     CREATE TABLE bank_transactions (
         id          TEXT PRIMARY KEY,          -- the bank's id (account/reference), or a digest of the line
         booked      TEXT NOT NULL,
@@ -183,12 +194,16 @@ _MIGRATIONS: dict[int, str] = {
     """,
 }
 
+# Before schema 4 a termination line carried its triggers in its sentence, after this opening.
+_LEGACY_HELD_PREFIX = "money is still owed; hold_until_paid waits until it is paid (seed 003). "
+_TERMINATION_LINES = (JournalEvent.TERMINATION_HELD, JournalEvent.TERMINATION_SUGGESTED)
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     key: str
-    kind: str
-    state: str  # pending, drafted, sent
+    kind: DraftKind
+    state: DraftState
     message_id: str
     subject: str
     recipient: str
@@ -204,9 +219,15 @@ class OutboxEntry:
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     at: datetime
-    event: str
-    detail: str
+    event: str  # a keys.JournalEvent value
+    detail: str  # for people; never parsed back
     evidence: Evidence | None
+    data: Mapping[str, Any] = field(default_factory=dict)  # for programs: {"why": [...]}, ...
+
+    @property
+    def why(self) -> tuple[str, ...]:
+        """The triggers a termination line names."""
+        return tuple(self.data.get("why", ()))
 
 
 class Store:
@@ -594,15 +615,16 @@ class Store:
     def _entry(row: tuple) -> OutboxEntry:
         key, kind, state, mid, subject, recipient, folder, uid, created, note, item, parent, sent = row
         return OutboxEntry(
-            key, kind, state, mid, subject, recipient, folder, uid, datetime.fromisoformat(created), note,
+            key, DraftKind(kind), DraftState(state), mid, subject, recipient, folder, uid,
+            datetime.fromisoformat(created), note,
             item, parent, datetime.fromisoformat(sent) if sent else None,
         )  # fmt: skip
 
     _OUTBOX_COLUMNS = "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note, item, parent_id, sent_at"
 
-    def taken(self) -> dict[str, str]:
+    def taken(self) -> dict[str, DraftState]:
         """Every action key ever taken, with its state (pending, drafted, sent)."""
-        return dict(self._db.execute("SELECT key, state FROM outbox"))
+        return {key: DraftState(state) for key, state in self._db.execute("SELECT key, state FROM outbox")}
 
     def taken_keys(self) -> set[str]:
         return set(self.taken())
@@ -619,44 +641,27 @@ class Store:
         )
         return [self._entry(r) for r in rows]
 
-    def mark_sent(self, key: str, at: datetime) -> bool:
-        """The draft of ``key`` was seen in Sent. True when that is news."""
-        self.generation += 1
-        cursor = self._db.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ? WHERE key = ? AND state != 'sent'",
-            (at.isoformat(), at.isoformat(), key),
-        )
-        return cursor.rowcount > 0
-
-    def record_sent(
-        self, *, key: str, kind: str, item: str, message_id: str, subject: str, recipient: str, at: datetime
-    ) -> bool:
-        """A message carrying ``key`` is in Sent but the outbox never knew it (lost state)."""
-        self.generation += 1
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO outbox (key, kind, state, message_id, subject, recipient, created_at, "
-            "updated_at, item, sent_at) VALUES (?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?)",
-            (key, kind, message_id, subject, recipient, at.isoformat(), at.isoformat(), item, at.isoformat()),
-        )
-        return cursor.rowcount > 0
-
-    def outbox(self, state: str | None = None) -> list[OutboxEntry]:
+    def outbox(self, state: DraftState | None = None) -> list[OutboxEntry]:
         query = f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"
         args: tuple = ()
         if state:
             query += " WHERE state = ?"
-            args = (state,)
+            args = (str(state),)
         return [self._entry(r) for r in self._db.execute(query + " ORDER BY created_at, key", args)]
 
     def outbox_entry(self, key: str) -> OutboxEntry | None:
         row = self._db.execute(f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?", (key,)).fetchone()
         return self._entry(row) if row else None
 
+    def _state_of(self, key: str) -> DraftState | None:
+        row = self._db.execute("SELECT state FROM outbox WHERE key = ?", (key,)).fetchone()
+        return DraftState(row[0]) if row else None
+
     def add_pending(
         self,
         *,
         key: str,
-        kind: str,
+        kind: DraftKind,
         message_id: str,
         subject: str,
         recipient: str,
@@ -666,62 +671,107 @@ class Store:
         parent_id: str = "",
         note: str = "",
     ) -> None:
-        """Claim ``key``. Raises StateError if it was already claimed: never two drafts."""
+        """Claim ``key`` (``DraftEvent.CLAIMED``). Raises StateError if it was already claimed:
+        never two drafts."""
         self.generation += 1
+        state = ledger.draft_after(key, None, ledger.DraftEvent.CLAIMED)
         try:
             self._db.execute(
                 "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, created_at, "
-                "updated_at, note, item, parent_id) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "updated_at, note, item, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    key,
-                    kind,
-                    message_id,
-                    subject,
-                    recipient,
-                    folder,
-                    at.isoformat(),
-                    at.isoformat(),
-                    note,
-                    item,
-                    parent_id,
+                    key, str(kind), str(state), message_id, subject, recipient, folder, at.isoformat(),
+                    at.isoformat(), note, item, parent_id,
                 ),
-            )
+            )  # fmt: skip
         except sqlite3.IntegrityError:
             raise StateError(f"action {key} was already taken") from None
 
-    def complete(self, key: str, *, state: str, uid: Any, at: datetime) -> None:
+    def record_sent(
+        self,
+        *,
+        key: str,
+        kind: DraftKind,
+        item: str,
+        message_id: str,
+        subject: str,
+        recipient: str,
+        at: datetime,
+        event: ledger.DraftEvent = ledger.DraftEvent.SEEN_SENT,
+    ) -> bool:
+        """A key the outbox never knew is done: its message is in Sent (lost state), or a
+        notify stage was recorded (``DraftEvent.NOTIFIED``). True when that is news."""
+        if self._state_of(key) is not None:
+            return False
+        state = ledger.draft_after(key, None, event)
         self.generation += 1
         self._db.execute(
-            "UPDATE outbox SET state = ?, uid = ?, updated_at = ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE key = ?",
-            (state, None if uid is None else str(uid), at.isoformat(), state, at.isoformat(), key),
-        )
+            "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, created_at, "
+            "updated_at, item, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key, str(kind), str(state), message_id, subject, recipient, at.isoformat(), at.isoformat(),
+                item, at.isoformat(),
+            ),
+        )  # fmt: skip
+        return True
 
-    def release(self, key: str) -> None:
-        """Give a pending key back: its draft never reached the mailbox."""
+    def mark_sent(self, key: str, at: datetime) -> bool:
+        """The message of ``key`` was seen in Sent. True when that is news."""
+        state = self._state_of(key)
+        if state is None or state is DraftState.SENT:
+            return False
+        self.move(key, ledger.DraftEvent.SEEN_SENT, at=at)
+        return True
+
+    def move(self, key: str, event: ledger.DraftEvent, *, at: datetime, uid: Any = None) -> None:
+        """Move the outbox entry of ``key`` by ``event`` (``ledger.DRAFT_TRANSITIONS``).
+
+        ``uid`` is where the message now is, when the event put it somewhere. A move the
+        table forbids raises ``ledger.IllegalTransition`` and changes nothing.
+        """
+        target = ledger.draft_after(key, self._state_of(key), event)
         self.generation += 1
-        self._db.execute("DELETE FROM outbox WHERE key = ? AND state = 'pending'", (key,))
+        if target is None:
+            self._db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+            return
+        self._db.execute(
+            "UPDATE outbox SET state = ?, uid = COALESCE(?, uid), updated_at = ?, "
+            "sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE key = ?",
+            (
+                str(target), None if uid is None else str(uid), at.isoformat(), str(target), at.isoformat(),
+                key,
+            ),
+        )  # fmt: skip
 
     # ----------------------------------------------------------------- journal
 
     def note(
-        self, item: str, event: str, detail: str, at: datetime, evidence: Evidence | None = None
+        self,
+        item: str,
+        event: JournalEvent | str,
+        detail: str,
+        at: datetime,
+        evidence: Evidence | None = None,
+        *,
+        data: Mapping[str, Any] | None = None,
     ) -> None:
         """Remember what happened to ``item`` and why, for ``explain`` and the review."""
         e = evidence
         self._db.execute(
             "INSERT INTO journal (at, item, event, detail, message_id, sender, mail_subject, mail_date, quote, "
-            "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "data, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                at.isoformat(), item, event, detail,
+                at.isoformat(), item, str(event), detail,
                 e.message_id if e else "", e.sender if e else "", e.subject if e else "",
-                e.date.isoformat() if e and e.date else None, e.quote if e else "", e.source if e else "",
+                e.date.isoformat() if e and e.date else None, e.quote if e else "",
+                json.dumps(dict(data or {}), sort_keys=True), e.source if e else "",
             ),
         )  # fmt: skip
 
     def history(self, item: str) -> list[JournalEntry]:
         rows = self._db.execute(
-            "SELECT at, event, detail, message_id, sender, mail_subject, mail_date, quote, source FROM journal "
+            "SELECT at, event, detail, message_id, sender, mail_subject, mail_date, quote, data, source "
+            "FROM journal "
             "WHERE item = ? ORDER BY id",
             (item,),
         )
@@ -730,7 +780,7 @@ class Store:
     def journal(self, *, prefix: str = "", since: datetime | None = None) -> list[tuple[str, JournalEntry]]:
         """(item, entry) for every journal line whose item starts with ``prefix``."""
         query = (
-            "SELECT item, at, event, detail, message_id, sender, mail_subject, mail_date, quote, source "
+            "SELECT item, at, event, detail, message_id, sender, mail_subject, mail_date, quote, data, source "
             "FROM journal WHERE item LIKE ? ESCAPE '\\'"
         )
         args: list = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"]
@@ -741,7 +791,7 @@ class Store:
 
     @staticmethod
     def _journal(row: tuple) -> JournalEntry:
-        at, event, detail, mid, sender, subject, mail_date, quote, source = row
+        at, event, detail, mid, sender, subject, mail_date, quote, data, source = row
         evidence = None
         if mid or sender or quote:
             evidence = Evidence(
@@ -752,7 +802,11 @@ class Store:
                 date=datetime.fromisoformat(mail_date) if mail_date else None,
                 quote=quote,
             )
-        return JournalEntry(datetime.fromisoformat(at), event, detail, evidence)
+        facts = json.loads(data)
+        if not facts and event in _TERMINATION_LINES and detail:
+            # A line written before schema 4: its triggers are the rest of its sentence.
+            facts = {"why": [w for w in detail.removeprefix(_LEGACY_HELD_PREFIX).split(" / ") if w]}
+        return JournalEntry(datetime.fromisoformat(at), event, detail, evidence, facts)
 
     # ----------------------------------------------------------------- bank statements (issue 15)
 
@@ -822,7 +876,9 @@ class Store:
             return None
         return datetime.fromisoformat(row[0]), date.fromisoformat(row[1]) if row[1] else None, row[2]
 
-    def record_bank_sync(self, provider: str, at: datetime, consent_expires: date | None, status: str) -> None:
+    def record_bank_sync(
+        self, provider: str, at: datetime, consent_expires: date | None, status: str
+    ) -> None:
         self._db.execute(
             "INSERT INTO bank_sync (provider, synced_at, consent_expires, status) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (provider) DO UPDATE SET synced_at = excluded.synced_at, "

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from . import calendar, classify, threads
+from . import calendar, classify, keys, threads
 from .model import (
     CheckIn,
     CheckInRule,
@@ -40,14 +40,9 @@ from .model import (
     Rules,
 )
 
-PREFIX = "check-in"
-# Action keys whose second part is a client id (``digest/<account>/...`` names an account).
-_CLIENT_KEYS = ("invoice", "deliverable", PREFIX, "termination", "rate")
-
 
 def key(client: Client | str, last_contact_on: date) -> str:
-    client_id = client if isinstance(client, str) else client.id
-    return f"{PREFIX}/{client_id}/{last_contact_on.isoformat()}"
+    return keys.check_in_key(client if isinstance(client, str) else client.id, last_contact_on)
 
 
 def contact_in(header: MailHeader, role: str, rules: Rules, now: datetime) -> Contact | None:
@@ -149,11 +144,11 @@ def outlook(
     last_on = last.astimezone(tz).date()
     due_on = calendar.add_business_days(last_on, after, client.country)
     this_key = key(client, last_on)
-    ours = [(k, at) for k, at in drafts if _client_of_key(k) == client.id]
+    ours = [(k, at) for k, at in drafts if keys.client_of(k) == client.id]
     held = ""
     if any(i.status is InvoiceStatus.DISPUTED for i in invoices):
         held = "an invoice is disputed: that needs a conversation, not a check-in"
-    elif any(k.startswith("termination/") for k, _ in ours):
+    elif any(keys.is_termination(k) for k, _ in ours):
         held = "a termination draft was written for this client"
     elif any(k == this_key for k, _ in ours):
         held = "the check-in for this silence was written"
@@ -204,8 +199,3 @@ def due_check_ins(
                 )
             )
     return check_ins
-
-
-def _client_of_key(action_key: str) -> str:
-    kind, _, rest = action_key.partition("/")
-    return rest.partition("/")[0] if kind in _CLIENT_KEYS else ""

@@ -30,6 +30,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
+from .keys import DraftKind
 from .model import (
     Attachment,
     CheckIn,
@@ -515,7 +516,7 @@ def reminder_draft(
         # add_attachment moved every Content-* header into the text part: the whole
         # message is in the client's language too.
         message["Content-Language"] = client.language
-    return _draft(reminder.key, "reminder", message, client, invoice.message_id)
+    return _draft(reminder.key, DraftKind.REMINDER, message, client, invoice.message_id)
 
 
 def follow_up_draft(
@@ -530,7 +531,9 @@ def follow_up_draft(
 ) -> Draft:
     """The follow-up of an unanswered deliverable: a reply in its thread."""
     body = render(template_text, follow_up_context(follow_up, client, identity, today, tz))
-    return _reply_about_work(follow_up.key, "follow-up", follow_up.deliverable, client, identity, body, now)
+    return _reply_about_work(
+        follow_up.key, DraftKind.FOLLOW_UP, follow_up.deliverable, client, identity, body, now
+    )
 
 
 def check_in_draft(
@@ -550,7 +553,7 @@ def check_in_draft(
     the conversation about the work, and lands there in every mail client (References).
     """
     body = render(template_text, check_in_context(check_in, client, identity, today, tz))
-    return _reply_about_work(check_in.key, "check-in", check_in.work, client, identity, body, now)
+    return _reply_about_work(check_in.key, DraftKind.CHECK_IN, check_in.work, client, identity, body, now)
 
 
 def _reply_about_work(
@@ -656,7 +659,7 @@ def termination_draft(
             )
     if message["Content-Language"] is None:  # moved into the text part by add_attachment
         message["Content-Language"] = client.language
-    return _draft(termination.key, "termination", message, client, "")
+    return _draft(termination.key, DraftKind.TERMINATION, message, client, "")
 
 
 def rate_increase_draft(
@@ -675,7 +678,7 @@ def rate_increase_draft(
     message = _new_thread(
         key=increase.key, client=client, identity=identity, subject=subject, body=body, now=now
     )
-    return _draft(increase.key, "rate-increase", message, client, "")
+    return _draft(increase.key, DraftKind.RATE_INCREASE, message, client, "")
 
 
 # --------------------------------------------------------------------------- the digest
@@ -708,7 +711,7 @@ def digest_draft(
     message["Content-Language"] = locale.replace("_", "-").split("-")[0]
     return Draft(
         key=key,
-        kind="digest",
+        kind=DraftKind.DIGEST,
         message_id=message["Message-ID"],
         to=me,
         subject=subject,

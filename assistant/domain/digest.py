@@ -15,7 +15,7 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
     comes first** ("90+", "61-90", "31-60", "0-30": the money most at risk leads), and
     inside a bucket the most overdue invoice first, then by client name and number. Only
     non-empty buckets are listed. Each invoice carries the last reminder stage sent and
-    the next stage of its ladder (``ladder.upcoming``).
+    the next stage of its ladder (``attention.next_stage``: what the next pass drafts).
 ``held``
     promised, disputed and paused invoices with money owed (not chased: a person
     decides), with ``hold_until`` and ``hold_note``; soonest due first.
@@ -35,7 +35,7 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
     approved deliverables not invoiced within ``deliverables.invoice_within_hours``
     (seed 002), oldest approval first; ``invoice_todos`` is the one place of that rule.
 ``to_contact``
-    ``action: notify`` stages of the last ``NOTICE_DAYS`` days (outbox kind
+    ``action: notify`` stages of the last ``attention.NOTICE_DAYS`` days (outbox kind
     ``notice``): the freelancer contacts the client themselves.
 
 Inputs are duck-typed, so the store's records and small test records both work:
@@ -43,8 +43,9 @@ Inputs are duck-typed, so the store's records and small test records both work:
 * an outbox entry (``adapters.store.OutboxEntry`` fits) is read through ``key``,
   ``kind``, ``state``, ``subject``, ``recipient``, ``created_at``, ``item``,
   ``sent_at``, and ``folder`` when it has one;
-* a journal line is an object with ``item``, ``at``, ``event`` and ``detail``, a tuple
-  ``(item, at, event, detail)`` (or ``(item, at, event)``), or the store's own
+* a journal line is an object with ``item``, ``at``, ``event`` and ``why`` (the triggers a
+  termination line names, structured: never read back from a sentence), a tuple
+  ``(item, at, event, why)`` (or ``(item, at, event)``), or the store's own
   ``(item, JournalEntry)`` pairs from ``Store.journal(prefix="client/")``.
 
 Times are shown in ``tz``. The store's timestamps are time-zone aware; a naive one is
@@ -58,9 +59,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import quote, unquote
 
-from . import ladder
+from . import attention, keys, ladder
+from .attention import HELD, SUGGESTED, invoice_todos, review_after
 from .model import (
     Client,
     Deliverable,
@@ -78,17 +79,8 @@ from .model import (
 from .review import AGEING_BUCKETS
 from .termination import owed
 
-# Journal events (on item client/<id>) that flag a client, written by engine.py.
-SUGGESTED = "termination suggested"
-HELD = "termination held"
-# The engine's note that opens a "termination held" line; the evidence follows it.
-_HELD_PREFIX = "money is still owed; hold_until_paid waits until it is paid (seed 003). "
-
-# ``action: notify`` stages stay on the to-do list this long.
-NOTICE_DAYS = 7
-
 # Outbox states of a draft the freelancer has not sent yet.
-WAITING = ("drafted", "pending")
+WAITING = keys.WAITING
 
 _HOLDS = (InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
 
@@ -133,28 +125,6 @@ def age_bucket(days_overdue: int) -> str:
     if days_overdue <= 90:
         return "61-90"
     return "90+"
-
-
-def invoice_todos(deliverables: Iterable[Deliverable], within_hours: int, now: datetime) -> list[Deliverable]:
-    """Approved deliverables not invoiced within ``within_hours`` of the approval (seed 002).
-
-    The one place of this rule: ``status`` and the digest both list these as to-dos.
-    Oldest approval first.
-    """
-    limit = timedelta(hours=within_hours)
-    found = [
-        d
-        for d in deliverables
-        if d.status is DeliverableStatus.APPROVED
-        and d.approved_at is not None
-        and now - d.approved_at >= limit
-    ]
-    return sorted(found, key=lambda d: d.approved_at or now)
-
-
-def review_after(created_at: datetime, hours: int) -> datetime:
-    """S7: a termination draft is read again, and perhaps sent, only after this moment."""
-    return created_at + timedelta(hours=hours)
 
 
 # --------------------------------------------------------------------------- the digest
@@ -242,7 +212,7 @@ def build_digest(
     drafts = []
     terminations = []
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.state not in WAITING or entry.kind in ("digest", "notice"):
+        if entry.state not in WAITING or entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
             continue
         since = local(entry.created_at)
         common = {
@@ -253,12 +223,12 @@ def build_digest(
             "folder": getattr(entry, "folder", None) or "",
             "since": since,
             "since_time": f"{since:%H:%M}",
-            "interrupted": entry.state == "pending",
+            "interrupted": entry.state == keys.DraftState.PENDING,
         }
-        if entry.kind != "termination":
+        if entry.kind != keys.DraftKind.TERMINATION:
             drafts.append(common)
             continue
-        client_id = _client_of(entry.key)
+        client_id = keys.client_of(entry.key)
         after = local(review_after(entry.created_at, rules.termination.review_after_hours))
         still_owed = owed(i for i in invoices if i.client == client_id)
         terminations.append(
@@ -277,16 +247,7 @@ def build_digest(
             }
         )
 
-    flags: dict[str, tuple[datetime, str, str]] = {}
-    for item, at, event, detail in (_journal_line(line) for line in journal):
-        kind, _, client_id = item.partition("/")
-        if kind != "client" or event not in (SUGGESTED, HELD):
-            continue
-        moment = local(at)
-        if moment.year != today.year or moment.date() > today:
-            continue
-        if client_id not in flags or moment >= flags[client_id][0]:
-            flags[client_id] = (moment, event, detail)
+    flags = attention.termination_flags(journal, today, local)
     drafted = {t["client"] for t in terminations}
     flagged = [
         {
@@ -294,10 +255,10 @@ def build_digest(
             "client_name": name_of(client_id),
             "held": event == HELD,
             "on": moment.date(),
-            "why": [w for w in detail.removeprefix(_HELD_PREFIX).split(" / ") if w],
+            "why": list(why),
             "draft_waiting": client_id in drafted,
         }
-        for client_id, (moment, event, detail) in sorted(
+        for client_id, (moment, event, why) in sorted(
             flags.items(), key=lambda kv: (name_of(kv[0]).casefold(), kv[0])
         )
     ]
@@ -316,19 +277,16 @@ def build_digest(
         )
 
     to_contact = []
-    for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.kind != "notice" or now - local(entry.created_at) >= timedelta(days=NOTICE_DAYS):
-            continue
-        kind, _, rest = entry.item.partition("/")
-        client_id, _, thing = rest.partition("/")
+    for entry in attention.contact_todos(outbox, now, local):
+        kind, client_id, thing = keys.parse(entry.item)
         to_contact.append(
             {
                 "client": client_id,
                 "client_name": name_of(client_id),
                 "recipient": entry.recipient,
                 "subject": _base_subject(entry.subject),
-                "stage": entry.key.rsplit("/", 1)[1],
-                "invoice_number": unquote(thing) if kind == "invoice" else "",
+                "stage": keys.stage_of(entry.key),
+                "invoice_number": thing if kind == keys.INVOICE else "",
                 "on": local(entry.created_at).date(),
             }
         )
@@ -377,13 +335,13 @@ def _invoice(
     local,
 ) -> dict[str, Any]:
     steps = ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country) if client else []
-    item = _invoice_item(invoice)
+    items = (keys.invoice_actions(invoice), keys.invoice_item(invoice))
     sent = [
         e
         for e in outbox
-        if e.state == ladder.SENT
-        and e.kind in ("reminder", "notice")
-        and e.item in (item, f"invoice/{invoice.key}")
+        if e.state == keys.DraftState.SENT
+        and e.kind in (keys.DraftKind.REMINDER, keys.DraftKind.NOTICE)
+        and e.item in items
     ]
     last = max(sent, key=lambda e: (e.sent_at or e.created_at, e.key), default=None)
     return {
@@ -404,9 +362,9 @@ def _invoice(
             None
             if last is None
             else {
-                "name": last.key.rsplit("/", 1)[1],
+                "name": keys.stage_of(last.key),
                 "on": local(last.sent_at or last.created_at).date(),
-                "notice": last.kind == "notice",
+                "notice": last.kind == keys.DraftKind.NOTICE,
             }
         ),
         "next_stage": _next(steps, taken, today) if invoice.status is InvoiceStatus.OPEN else None,
@@ -417,7 +375,7 @@ def _next(
     steps: list[tuple[Stage, str, date]], taken: Mapping[str, str], today: date
 ) -> dict[str, Any] | None:
     """The ladder's next stage: its name, day, whether it waits for an unsent draft, is due."""
-    found = ladder.upcoming(steps, taken)
+    found = attention.next_stage(steps, taken, today)
     if found is None:
         return None
     stage, day, waiting = found
@@ -435,23 +393,12 @@ def _next(
 def _last_sent(
     steps: list[tuple[Stage, str, date]], outbox: list[OutboxRecord], local
 ) -> dict[str, Any] | None:
-    keys = {key: stage for stage, key, _ in steps}
-    sent = [e for e in outbox if e.key in keys and e.state == ladder.SENT]
+    stage_of = {key: stage for stage, key, _ in steps}
+    sent = [e for e in outbox if e.key in stage_of and e.state == keys.DraftState.SENT]
     last = max(sent, key=lambda e: (e.sent_at or e.created_at, e.key), default=None)
     if last is None:
         return None
-    return {"name": keys[last.key].name, "on": local(last.sent_at or last.created_at).date()}
-
-
-def _invoice_item(invoice: Invoice) -> str:
-    """The outbox item of an invoice's actions: as ``ladder.action_key``, without the stage."""
-    return f"invoice/{invoice.client}/{quote(invoice.number, safe='-_.')}"
-
-
-def _client_of(key: str) -> str:
-    """``termination/<client>/<reason>`` -> ``<client>``."""
-    parts = key.split("/")
-    return parts[1] if len(parts) > 1 else ""
+    return {"name": stage_of[last.key].name, "on": local(last.sent_at or last.created_at).date()}
 
 
 def _totals(amounts: Iterable[Money | None]) -> list[Money]:
@@ -470,20 +417,6 @@ def _base_subject(subject: str) -> str:
     if colon and head.strip().lower() in ("re", "aw", "antw", "sv", "res", "rif"):
         return rest.strip()
     return subject
-
-
-def _journal_line(line: Any) -> tuple[str, datetime, str, str]:
-    """(item, at, event, detail) of any journal form the module docstring lists."""
-    if hasattr(line, "item"):
-        return line.item, line.at, line.event, getattr(line, "detail", "")
-    if len(line) == 2:
-        item, entry = line
-        return item, entry.at, entry.event, getattr(entry, "detail", "")
-    if len(line) == 3:
-        item, at, event = line
-        return item, at, event, ""
-    item, at, event, detail = line
-    return item, at, event, detail
 
 
 # --------------------------------------------------------------------------- sample
@@ -634,7 +567,7 @@ def sample() -> dict[str, Any]:
             "client/acme",
             datetime(2026, 3, 19, 9, 0, tzinfo=utc),
             SUGGESTED,
-            "invoice 2025-041 still unpaid 78 days after the final notice (sent 2026-01-01)",
+            ("invoice 2025-041 still unpaid 78 days after the final notice (sent 2026-01-01)",),
         )
     ]
     context = build_digest(

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, tzinfo
-from urllib.parse import quote
 
-from . import calendar
+from . import calendar, keys
 from .model import (
     Client,
     Deliverable,
@@ -30,19 +29,18 @@ from .model import (
     InvoiceStatus,
     Reminder,
     Stage,
-    deliverable_id,
 )
 
-SENT = "sent"
+SENT = keys.DraftState.SENT
 
 
 def action_key(invoice: Invoice, stage: Stage) -> str:
-    """``invoice/<client>/<number>/<stage>``; the number is quoted so '/' stays unambiguous."""
-    return f"invoice/{invoice.client}/{quote(invoice.number, safe='-_.')}/{stage.name}"
+    """``invoice/<client>/<number>/<stage>`` (``keys.reminder_key``)."""
+    return keys.reminder_key(invoice, stage.name)
 
 
 def follow_up_key(deliverable: Deliverable, stage: Stage) -> str:
-    return f"deliverable/{deliverable.client}/{deliverable_id(deliverable.message_id)}/{stage.name}"
+    return keys.follow_up_key(deliverable, stage.name)
 
 
 def stage_date(invoice: Invoice, stage: Stage, country: str) -> date:

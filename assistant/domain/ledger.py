@@ -1,10 +1,12 @@
-"""Ledger: the lifecycles of invoices and deliverables, each one table of legal transitions.
+"""Ledger: the lifecycles of invoices, deliverables and drafts, each one table of legal transitions.
 
 Everything that can happen to an invoice is an ``Event``; ``INVOICE_TRANSITIONS`` says,
 for each status, which events are allowed and where they lead. ``apply`` is the only way
 to change an invoice's status: an event the table does not allow raises
 ``IllegalTransition`` and changes nothing (the caller decides whether that is news).
-Deliverables have their own, smaller table.
+Deliverables have their own, smaller table, and so do the assistant's drafts (the outbox:
+``DRAFT_TRANSITIONS``, executed by ``adapters.store.Store``). Adding a state is a change to
+one table here (and its enum), nothing else.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from .keys import DraftState
 from .model import Deliverable, DeliverableSeen, DeliverableStatus, Invoice, InvoiceSeen, InvoiceStatus
 
 # A promise to pay "on Friday" is kept if the money arrives on Saturday: the chase
@@ -58,7 +61,7 @@ INVOICE_TRANSITIONS: dict[InvoiceStatus, dict[Event, InvoiceStatus]] = {
 
 
 class IllegalTransition(Exception):
-    def __init__(self, subject: str, status: str, event: Event):
+    def __init__(self, subject: str, status: str, event: StrEnum):
         super().__init__(f"{subject} is {status}; '{event}' does not apply")
         self.event = event
 
@@ -166,3 +169,38 @@ def apply_deliverable(
 
 def record_deliverable(existing: Deliverable | None, seen: DeliverableSeen) -> Deliverable | None:
     return seen.deliverable if existing is None else None
+
+
+# --------------------------------------------------------------------------- drafts (the outbox)
+
+
+class DraftEvent(StrEnum):
+    CLAIMED = "claimed"  # the key is taken before the message exists: never two drafts
+    APPENDED = "appended"  # the draft is in Drafts
+    DELIVERED = "delivered"  # sent by SMTP, the digest put in INBOX, an interrupted send settled
+    SEEN_SENT = "seen sent"  # the message is in Sent (also a key the outbox lost: lost state)
+    NOTIFIED = "notified"  # an `action: notify` stage recorded: nothing written, the freelancer acts
+    RELEASED = "released"  # the message never reached the mailbox: the key is free again
+
+
+_DS = DraftState
+# ``None`` is "no outbox entry for this key".
+DRAFT_TRANSITIONS: dict[DraftState | None, dict[DraftEvent, DraftState | None]] = {
+    None: {DraftEvent.CLAIMED: _DS.PENDING, DraftEvent.SEEN_SENT: _DS.SENT, DraftEvent.NOTIFIED: _DS.SENT},
+    _DS.PENDING: {
+        DraftEvent.APPENDED: _DS.DRAFTED,
+        DraftEvent.DELIVERED: _DS.SENT,
+        DraftEvent.SEEN_SENT: _DS.SENT,
+        DraftEvent.RELEASED: None,
+    },
+    _DS.DRAFTED: {DraftEvent.SEEN_SENT: _DS.SENT},
+    _DS.SENT: {},
+}
+
+
+def draft_after(key: str, state: DraftState | None, event: DraftEvent) -> DraftState | None:
+    """The state of the draft ``key`` after ``event``; raises IllegalTransition if the table forbids it."""
+    table = DRAFT_TRANSITIONS.get(state, {})
+    if event not in table:
+        raise IllegalTransition(f"draft {key}", state or "not in the outbox", event)
+    return table[event]

@@ -820,7 +820,7 @@ class Draft:
     """A composed message ready to be appended to Drafts."""
 
     key: str
-    kind: str  # "reminder", "follow-up", "check-in", "termination", "rate-increase", "digest"
+    kind: str  # a keys.DraftKind: reminder, follow-up, check-in, termination, rate-increase, digest
     message_id: str
     to: Address
     subject: str

@@ -19,13 +19,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
-from .ledger import Event
+from . import keys
 from .model import Client, Deliverable, DeliverableStatus, Invoice, InvoiceStatus
 
 # Journal events the review reads (written by engine.py and the commands).
-SCOPE_CHANGE = "scope change"  # on item client/<id>
-DISPUTED = str(Event.DISPUTED)  # on item invoice/<client>/<number>
-PART_PAID = str(Event.PART_PAID)  # on item invoice/<client>/<number>
+SCOPE_CHANGE = keys.JournalEvent.SCOPE_CHANGE  # on item client/<id>
+DISPUTED = keys.JournalEvent.DISPUTED  # on item invoice/<client>/<number>
+PART_PAID = keys.JournalEvent.PART_PAID  # on item invoice/<client>/<number>
 
 # Receivables ageing: days past the due date, both ends included; "90+" is 91 and more.
 AGEING_BUCKETS: tuple[str, ...] = ("0-30", "31-60", "61-90", "90+")
@@ -188,26 +188,25 @@ def review_clients(
     disputes: Counter[str] = Counter()
     for line in journal:
         kind, _, rest = line.item.partition("/")
-        if kind == "invoice" and line.event == PART_PAID:
+        if kind == keys.INVOICE and line.event == PART_PAID:
             on = day(line.at)
             last_part_paid[rest] = max(on, last_part_paid.get(rest, on))
         if day(line.at) not in period:
             continue
-        if kind == "client" and line.event == SCOPE_CHANGE:
+        if kind == keys.CLIENT and line.event == SCOPE_CHANGE:
             scope_changes[rest] += 1
-        elif kind == "invoice" and line.event == DISPUTED:
-            disputes[rest.partition("/")[0]] += 1
+        elif kind == keys.INVOICE and line.event == DISPUTED:
+            disputes[keys.client_of(line.item)] += 1
     reminders: Counter[str] = Counter()
     for action in outbox:
-        kind, _, rest = action.item.partition("/")
         if (
-            action.kind == "reminder"
-            and action.state == "sent"
+            action.kind == keys.DraftKind.REMINDER
+            and action.state == keys.DraftState.SENT
             and action.sent_at is not None
             and day(action.sent_at) in period
-            and kind == "invoice"
+            and keys.parse(action.item).kind == keys.INVOICE
         ):
-            reminders[rest.partition("/")[0]] += 1
+            reminders[keys.client_of(action.item)] += 1
 
     unsorted = []
     for client_id in ids:

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
 
-from . import calendar, ladder
-from .digest import HELD, SUGGESTED, WAITING, invoice_todos, review_after
+from . import attention, calendar, keys, ladder
+from .attention import HELD, SUGGESTED, invoice_todos, review_after
+from .keys import WAITING
 from .model import (
     Client,
     Deliverable,
@@ -44,8 +44,7 @@ from .model import (
 from .termination import UNPAID, owed
 
 RECENTLY_PAID_DAYS = 30  # paid invoices stay listed this long: the freelancer sees it noticed
-NOTICE_DAYS = 14  # an `action: notify` stage stays a to-do this long
-_HELD_PREFIX = "money is still owed; hold_until_paid waits until it is paid (seed 003). "
+NOTICE_DAYS = attention.NOTICE_DAYS  # an `action: notify` stage stays a to-do this long
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,12 +222,12 @@ def build_overview(
         if not taken_steps:
             return None
         entry = by_key[taken_steps[-1]]
-        state = "notified" if entry.kind == "notice" else entry.state
-        when = entry.sent_at if entry.state == ladder.SENT and entry.sent_at else entry.created_at
-        return Step(name=entry.key.rsplit("/", 1)[1], state=state, on=local(when).date())
+        state = "notified" if entry.kind == keys.DraftKind.NOTICE else str(entry.state)
+        when = entry.sent_at if entry.state == keys.DraftState.SENT and entry.sent_at else entry.created_at
+        return Step(name=keys.stage_of(entry.key), state=state, on=local(when).date())
 
     def next_step(steps: list[tuple[Stage, str, date]]) -> NextStep | None:
-        found = ladder.coming(steps, taken, today)
+        found = attention.next_stage(steps, taken, today)
         if found is None:
             return None
         stage, day, waits = found
@@ -289,21 +288,21 @@ def build_overview(
         )
 
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.state not in WAITING or entry.kind in ("digest", "notice"):
+        if entry.state not in WAITING or entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
             continue
-        kind, client_id, what = _parts(entry.item or entry.key.rsplit("/", 1)[0])
-        block(client_id).drafts.append(
+        about = keys.parse(entry.item or keys.item_of(entry.key))
+        block(about.client).drafts.append(
             DraftRow(
                 key=entry.key,
-                kind=entry.kind,
-                stage=entry.key.rsplit("/", 1)[1],
+                kind=str(entry.kind),
+                stage=keys.stage_of(entry.key),
                 subject=entry.subject,
                 recipient=entry.recipient,
                 folder=getattr(entry, "folder", None) or "",
                 since=local(entry.created_at),
-                interrupted=entry.state == "pending",
-                invoice=unquote(what) if kind == "invoice" and what else None,
-                deliverable=what if kind == "deliverable" and what else None,
+                interrupted=entry.state == keys.DraftState.PENDING,
+                invoice=about.invoice_number,
+                deliverable=about.deliverable,
             )
         )
 
@@ -322,29 +321,27 @@ def build_overview(
                 ),
             )
         )
-    for entry in outbox:
-        if entry.kind != "notice" or now - local(entry.created_at) >= timedelta(days=NOTICE_DAYS):
-            continue
-        kind, client_id, what = _parts(entry.item)
+    for entry in attention.contact_todos(outbox, now, local):
+        about = keys.parse(entry.item)
         todos.append(
             (
-                client_id,
+                about.client,
                 Todo(
                     kind="contact-client",
                     on=local(entry.created_at).date(),
-                    ref=unquote(what) if kind == "invoice" else what,
-                    about=kind,
+                    ref=about.what,
+                    about=about.kind,
                     subject=entry.subject,
                     recipient=entry.recipient,
-                    stage=entry.key.rsplit("/", 1)[1],
+                    stage=keys.stage_of(entry.key),
                 ),
             )
         )
-    suggested = _termination_lines(journal, SUGGESTED)
+    flags = attention.termination_flags(journal, today, local)
     for entry in outbox:
-        if entry.kind != "termination" or entry.state == ladder.SENT:
+        if entry.kind != keys.DraftKind.TERMINATION or entry.state == keys.DraftState.SENT:
             continue
-        client_id = _parts(entry.key)[1]
+        client_id = keys.client_of(entry.key)
         todos.append(
             (
                 client_id,
@@ -356,14 +353,16 @@ def build_overview(
                     recipient=entry.recipient,
                     not_before=local(review_after(entry.created_at, rules.termination.review_after_hours)),
                     owed=tuple(owed(i for i in invoices if i.client == client_id)),
-                    why=suggested[client_id][1]
-                    if "/suggested-" in entry.key and client_id in suggested
+                    why=flags[client_id][2]
+                    if keys.is_suggested_termination(entry.key)
+                    and client_id in flags
+                    and flags[client_id][1] == SUGGESTED
                     else (),
                 ),
             )
         )
-    for client_id, (at, why) in _termination_lines(journal, HELD).items():
-        if at.year != today.year:
+    for client_id, (at, event, why) in flags.items():
+        if event != HELD:
             continue
         todos.append(
             (
@@ -371,7 +370,7 @@ def build_overview(
                 Todo(
                     kind="termination-held",
                     on=local(at).date(),
-                    ref=f"client/{client_id}",
+                    ref=keys.client_item(client_id),
                     owed=tuple(owed(i for i in invoices if i.client == client_id)),
                     why=why,
                 ),
@@ -382,24 +381,3 @@ def build_overview(
 
     ordered = sorted(blocks.values(), key=lambda b: (b.name.casefold(), b.id))
     return Overview(today=today, clients=[b for b in ordered if b])
-
-
-def _parts(item: str) -> tuple[str, str, str]:
-    """``invoice/acme/2026-001`` -> (invoice, acme, 2026-001); missing parts are ''."""
-    kind, _, rest = item.partition("/")
-    client_id, _, what = rest.partition("/")
-    return kind, client_id, what
-
-
-def _termination_lines(
-    journal: Iterable[tuple[str, Any]], event: str
-) -> dict[str, tuple[datetime, tuple[str, ...]]]:
-    """The latest journal line of ``event`` per client: when, and the triggers it names."""
-    found: dict[str, tuple[datetime, tuple[str, ...]]] = {}
-    for item, entry in journal:
-        kind, client_id, _ = _parts(item)
-        if kind != "client" or entry.event != event:
-            continue
-        why = tuple(w for w in entry.detail.removeprefix(_HELD_PREFIX).split(" / ") if w)
-        found[client_id] = (entry.at, why)
-    return found

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from . import keys
 from .model import (
     Client,
     Deliverable,
@@ -184,11 +185,11 @@ def case(
 
 def suggestion_key(client: Client, today: date) -> str:
     """At most one suggested termination per client and year: it is advice, not nagging."""
-    return f"termination/{client.id}/suggested-{today.year}"
+    return keys.suggested_termination_key(client.id, today.year)
 
 
 def manual_key(client: Client, reason: str) -> str:
-    return f"termination/{client.id}/{reason}"
+    return keys.termination_key(client.id, reason)
 
 
 def held(termination: Termination, rules: Rules) -> bool:

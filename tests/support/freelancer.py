@@ -8,7 +8,8 @@ from email.utils import format_datetime
 from assistant.adapters.store import Store
 from assistant.config import load_config
 from assistant.demo import invoice_pdf
-from assistant.engine import Engine, PassReport, open_mailbox, open_sender, state_path
+from assistant.engine import PassReport
+from assistant.session import AccountSession, state_path
 from tests.support.mailboxes import parsed
 from tests.support.world import at, invoice_email, write_config
 
@@ -33,13 +34,8 @@ class Freelancer:
         return Store.open(state_path(self.config, self.account))
 
     def run(self, day: date, *, dry_run: bool = False, hour: int = 10, progress=None) -> PassReport:
-        mailbox = open_mailbox(self.account)
-        try:
-            with self.store() as store:
-                engine = Engine(self.config, self.account, mailbox, store, open_sender(self.account))
-                return engine.run_pass(at(day, hour), dry_run=dry_run, progress=progress)
-        finally:
-            mailbox.close()
+        with AccountSession(self.config, self.account) as engine:
+            return engine.run_pass(at(day, hour), dry_run=dry_run, progress=progress)
 
     def drafts(self):
         return [(flags, parsed(data)) for flags, data in self.world.messages("Drafts")]

@@ -1,0 +1,234 @@
+"""Act: the outbox protocol that writes each planned action exactly once.
+
+Acting is outside the ingest transaction and exactly-once per action key: claim the key
+(``pending``, ``DraftEvent.CLAIMED``), look for a message already carrying it, append if
+there is none, mark it ``drafted`` (``APPENDED``). A crash in between leaves a ``pending``
+key, resolved at the start of the next pass by looking in Drafts and Sent
+(``resolve_pending``). ``action: send`` claims the key before the SMTP transaction and is
+never retried blindly; ``action: notify`` composes and writes nothing and records a to-do.
+Every move of an outbox entry goes through ``ledger.DRAFT_TRANSITIONS`` (the store checks).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from .adapters.mailbox import Folders, Mailbox, Uid
+from .adapters.smtp import Sender
+from .adapters.store import Store
+from .config import Account, Config
+from .domain import compose, keys
+from .domain.keys import DraftKind, DraftState, JournalEvent
+from .domain.ledger import DraftEvent
+from .domain.model import CheckIn, Draft, FollowUp, Reminder
+from .errors import MailboxError, SendFailed, SendRefused
+from .pass_report import PassReport
+
+log = logging.getLogger(__name__)
+
+DRAFT_FLAGS = ("\\Draft",)
+
+
+class Outbox:
+    """Writes drafts to Drafts, sends what may be sent, records notices; exactly once each."""
+
+    def __init__(
+        self, config: Config, account: Account, mailbox: Mailbox, store: Store, sender: Sender | None
+    ):
+        self.config = config
+        self.account = account
+        self.mailbox = mailbox
+        self.store = store
+        self.sender = sender
+
+    # ----------------------------------------------------------------- drafts
+
+    def draft(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
+        """Append ``draft`` to Drafts, once: claim its key, look for it, append, mark it drafted."""
+        self.store.add_pending(
+            key=draft.key,
+            kind=DraftKind(draft.kind),
+            message_id=draft.message_id,
+            subject=draft.subject,
+            recipient=draft.to.email,
+            folder=folders.drafts,
+            at=now,
+            item=keys.item_of(draft.key),
+            parent_id=draft.in_reply_to,
+        )
+        try:
+            existing = self.find_ours(draft.key, folders)
+            uid = (
+                existing
+                if existing is not None
+                else self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
+            )
+        except MailboxError as exc:
+            # The key stays pending; the next pass looks for the draft and finishes the job.
+            message = f"{draft.key}: appending the draft failed: {exc}"
+            log.error("%s", message)
+            report.errors.append(message)
+            return
+        with self.store.transaction():
+            self.store.move(draft.key, DraftEvent.APPENDED, uid=uid, at=now)
+            self.store.note(
+                keys.item_of(draft.key),
+                JournalEvent.DRAFTED,
+                f"{keys.stage_of(draft.key)}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
+                now,
+            )
+        log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
+        report.drafted.append(draft)
+
+    def send(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
+        """``action: send``: at most once. The key is claimed before the SMTP transaction; a
+        crash after it is resolved by looking in Sent, never by sending again."""
+        assert self.sender is not None and keys.may_send(draft.kind, draft.key)
+        self.store.add_pending(
+            key=draft.key,
+            kind=DraftKind(draft.kind),
+            message_id=draft.message_id,
+            subject=draft.subject,
+            recipient=draft.to.email,
+            folder=folders.sent,
+            at=now,
+            item=keys.item_of(draft.key),
+            parent_id=draft.in_reply_to,
+            note="send",
+        )
+        try:
+            self.sender.send(draft, sender=self.config.identity.email, recipients=[draft.to.email])
+        except (SendFailed, SendRefused) as exc:
+            self.store.move(draft.key, DraftEvent.RELEASED, at=now)  # nothing went out: try again
+            message = f"{draft.key}: sending failed: {exc}"
+            log.error("%s", message)
+            report.errors.append(message)
+            return
+        uid = None
+        smtp = self.account.smtp
+        if smtp is not None and smtp.keeps_copy:
+            try:
+                uid = self.mailbox.append(folders.sent, draft.data, flags=("\\Seen",), when=now)
+            except MailboxError as exc:
+                log.warning(
+                    "%s was sent, but its copy could not be put in %s: %s", draft.key, folders.sent, exc
+                )
+        with self.store.transaction():
+            self.store.move(draft.key, DraftEvent.DELIVERED, uid=uid, at=now)
+            self.store.note(
+                keys.item_of(draft.key),
+                JournalEvent.SENT,
+                f"{keys.stage_of(draft.key)}: sent by SMTP to {draft.to.email}",
+                now,
+            )
+        log.info("%s sent to %s over %s", draft.key, draft.to.email, self.sender.describe())
+        report.sent_by_smtp.append(draft)
+
+    def notify(self, planned: Reminder | FollowUp | CheckIn, now: datetime, report: PassReport) -> None:
+        """``action: notify``: nothing is composed, written or sent; `status` and the digest list it."""
+        item = keys.item_of(planned.key)
+        client = self.config.rules.clients[
+            planned.client if isinstance(planned, CheckIn) else _client(planned)
+        ]
+        subject = _subject_of(planned)
+        recipient = client.contact_address.email
+        if not self.store.record_sent(
+            key=planned.key,
+            kind=DraftKind.NOTICE,
+            item=item,
+            message_id="",
+            subject=subject,
+            recipient=recipient,
+            at=now,
+            event=DraftEvent.NOTIFIED,
+        ):
+            return
+        line = f"{item}: {JournalEvent.TO_DO} ({keys.stage_of(planned.key)}: contact {recipient} yourself)"
+        self.store.note(
+            item, JournalEvent.TO_DO, f"{keys.stage_of(planned.key)}: contact {recipient} yourself", now
+        )
+        log.info("%s", line)
+        report.changes.append(line)
+        report.notified.append(planned.key)
+
+    def deliver_to_inbox(self, draft: Draft, folders: Folders, now: datetime) -> PassReport:
+        """The digest, into the freelancer's own INBOX (once: its key is claimed first)."""
+        report = PassReport(account=self.account.name)
+        self.store.add_pending(
+            key=draft.key,
+            kind=DraftKind(draft.kind),
+            message_id=draft.message_id,
+            subject=draft.subject,
+            recipient=draft.to.email,
+            folder=folders.inbox,
+            at=now,
+            item="digest",
+        )
+        try:
+            uid = self.mailbox.append(folders.inbox, draft.data, flags=(), when=now)
+        except MailboxError as exc:
+            report.errors.append(f"{draft.key}: {exc}")
+            return report
+        with self.store.transaction():
+            self.store.move(draft.key, DraftEvent.DELIVERED, uid=uid, at=now)
+        log.info("digest %s delivered into %s", draft.key, folders.inbox)
+        return report
+
+    # ----------------------------------------------------------------- interruptions
+
+    def find_ours(self, key: str, folders: Folders, *, sent_too: bool = False) -> Uid | None:
+        """A message carrying ``key`` already in the mailbox (lost state, an interruption).
+
+        Before an APPEND only Drafts is searched: a draft already sent was seen when Sent
+        was scanned. After an interruption Sent is searched too (a header search there
+        reads every message of a large folder, so it is kept for that rare case).
+        """
+        if keys.is_digest(key):
+            places = (folders.inbox,)
+        else:
+            places = (folders.drafts, folders.sent) if sent_too else (folders.drafts,)
+        for folder in places:
+            found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
+            if found:
+                return found[0]
+        return None
+
+    def resolve_pending(self, folders: Folders, now: datetime) -> None:
+        """Finish what a crash interrupted: a pending key either has its message, or never got it."""
+        for entry in self.store.outbox(DraftState.PENDING):
+            uid = self.find_ours(entry.key, folders, sent_too=True)
+            item = entry.item or keys.item_of(entry.key)
+            with self.store.transaction():
+                if entry.note == "send":
+                    # SMTP may or may not have taken it: never risk sending twice.
+                    self.store.move(entry.key, DraftEvent.DELIVERED, uid=uid, at=now)
+                    detail = (
+                        "found in Sent after an interruption"
+                        if uid is not None
+                        else "interrupted while sending; not sent again: check your Sent folder"
+                    )
+                    self.store.note(item, JournalEvent.SENT, detail, now)
+                    log.warning("%s: %s", entry.key, detail)
+                elif uid is not None:
+                    event = DraftEvent.DELIVERED if keys.is_digest(entry.key) else DraftEvent.APPENDED
+                    self.store.move(entry.key, event, uid=uid, at=now)
+                    self.store.note(
+                        item, JournalEvent.DRAFTED, "found in the mailbox after an interruption", now
+                    )
+                    log.info("draft %s found after an interruption", entry.key)
+                else:
+                    self.store.move(entry.key, DraftEvent.RELEASED, at=now)
+                    log.info("draft %s was never appended; it will be written again", entry.key)
+
+
+def _client(planned: Reminder | FollowUp) -> str:
+    return planned.invoice.client if isinstance(planned, Reminder) else planned.deliverable.client
+
+
+def _subject_of(planned: Reminder | FollowUp | CheckIn) -> str:
+    """The subject the draft would have had: a reply in the tracked email's thread."""
+    if isinstance(planned, Reminder):
+        return compose.reply_subject(planned.invoice.subject)
+    work = planned.deliverable if isinstance(planned, FollowUp) else planned.work
+    return compose.reply_subject(work.subject)

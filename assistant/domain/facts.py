@@ -1,0 +1,291 @@
+"""Facts: what one message (or the calendar) tells the ledger, as typed values.
+
+``classify`` and the sync turn each message of a pass into at most a few of these; the pure
+``fold.apply(view, fact, today)`` turns a fact and the part of the ledger it concerns (a
+``View``) into ``Change``s, which the sync writes to the store. Nothing here does anything:
+these are the nouns the fold's rules are written in, so each rule can be tested with values
+alone, no mailbox and no store.
+
+Sent folder:
+
+* ``DraftSeenSent``: a message carrying one of our action keys (or the Message-ID of one of
+  our drafts) is in Sent: the freelancer sent the draft;
+* ``InvoiceSent``: an invoice email (and whether it carries the paid tag already);
+* ``DeliverableSent``: work sent to a client for feedback;
+* ``FreelancerWrote``: the freelancer's own message in the thread of a tracked item.
+
+INBOX:
+
+* ``ClientWrote``: what a client's person wrote, with the signals of its fresh text;
+* ``AutomaticReply``: an auto-reply or a bounce in a tracked thread (never an answer);
+* ``PaymentNotice``: a payment notification naming invoice numbers or an amount.
+
+Either folder's flags: ``PaidTag`` set or cleared on an invoice email. And once a pass:
+``CalendarDay``, when promises and pauses lapse and approved work turns out invoiced.
+
+Planning produces ``PlannedAction``s: what is due, and what to do with it (``keys.Action``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any, Protocol
+
+from . import classify
+from .keys import Action, DraftState, JournalEvent
+from .model import (
+    CheckIn,
+    Deliverable,
+    DeliverableSeen,
+    Evidence,
+    FollowUp,
+    Invoice,
+    InvoiceSeen,
+    Mail,
+    Money,
+    Reminder,
+    Rules,
+    Signal,
+    SignalSeen,
+    Termination,
+)
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DraftSeenSent:
+    """One of our drafts is in Sent: ``key`` from its key header, or from the outbox entry
+    whose Message-ID it carries."""
+
+    key: str
+    message_id: str
+    subject: str
+    recipient: str
+    at: datetime  # when it was sent (its Date, else now)
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceSent:
+    seen: InvoiceSeen
+    tagged_paid: bool  # the invoice email carries the paid tag already
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliverableSent:
+    seen: DeliverableSeen
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FreelancerWrote:
+    """The freelancer's own message in the thread of ``item`` (they chased in their own words)."""
+
+    item: str  # invoice/<client>/<number> or deliverable/<client>/<id>
+    written_at: datetime | None  # its Date header; None when it has none
+    at: datetime  # when it counts as sent (its Date, else now)
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaidTag:
+    """The paid tag (``invoices.yaml`` ``paid_keyword``) is on, or no longer on, an invoice email."""
+
+    client: str
+    number: str
+    present: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutomaticReply:
+    item: str  # the tracked item whose thread it answers
+    robot: str  # what gave it away ("auto-reply", "bounce" ...)
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientWrote:
+    """A client's person wrote; ``signals`` are those of the fresh text, one per kind."""
+
+    client: str
+    signals: Mapping[Signal, SignalSeen]
+    written_on: date  # the day they wrote it, in the freelancer's time zone
+    at: datetime  # its Date, else now
+    sender: str  # their address, for the journal
+    evidence: Evidence  # without a quote; each change quotes its own signal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentNotice:
+    notifier: str  # the payment service's name (payments.yaml)
+    numbers: tuple[str, ...]  # invoice numbers it names, normalised
+    amount: Money | None  # the amount it names (currency "" when it names none)
+    written_on: date
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalendarDay:
+    """Once a pass: what the passing of days does (promises lapse, approved work is invoiced)."""
+
+    now: datetime
+
+
+Fact = (
+    DraftSeenSent
+    | InvoiceSent
+    | DeliverableSent
+    | FreelancerWrote
+    | PaidTag
+    | AutomaticReply
+    | ClientWrote
+    | PaymentNotice
+    | CalendarDay
+)
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def of_sent_mail(
+    mail: Mail,
+    rules: Rules,
+    *,
+    tz: tzinfo,
+    today: date,
+    now: datetime,
+    ours: DraftRecord | None,
+    thread: Callable[[], str | None],
+) -> DraftSeenSent | InvoiceSent | DeliverableSent | FreelancerWrote | None:
+    """Which Sent mail is what, first match wins: one of our drafts (its key header, or
+    ``ours``, the outbox entry whose Message-ID it carries); an invoice; a deliverable; the
+    freelancer writing in a tracked thread (``thread()`` names the item, or None: it is
+    asked last because finding a thread costs a lookup); else nothing of ours.
+    """
+    header = mail.header
+    at = header.date or now
+    evidence = Evidence.of(header)
+    if header.assistant_key or ours is not None:
+        return DraftSeenSent(
+            key=ours.key if ours is not None else header.assistant_key,
+            message_id=header.message_id,
+            subject=header.subject,
+            recipient=header.to[0].email if header.to else "",
+            at=at,
+            evidence=evidence,
+        )
+    seen = classify.classify_sent(mail, rules, tz=tz, seen_on=today)
+    if seen is not None:
+        tagged = classify.paid_keyword_present(header.flags, rules)
+        return InvoiceSent(seen=seen, tagged_paid=tagged, evidence=evidence)
+    delivered = classify.classify_deliverable(mail, rules)
+    if delivered is not None:
+        return DeliverableSent(seen=delivered, evidence=evidence)
+    item = thread()
+    if item is None:
+        return None
+    return FreelancerWrote(item=item, written_at=header.date, at=at, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- what the fold sees
+
+
+class DraftRecord(Protocol):
+    """An outbox entry as the fold reads it (``adapters.store.OutboxEntry`` fits)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def state(self) -> DraftState: ...
+
+    @property
+    def item(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class View:
+    """The part of the ledger a fact concerns, as the sync read it just before.
+
+    ``invoices`` and ``deliverables`` in their current state (for a payment notice, every
+    unpaid invoice; for the calendar, the held invoices, the approved deliverables and the
+    invoices of those clients); ``drafts`` the outbox entries concerned; ``seen`` the items
+    this same message changed already (a rescan reads it again: it counts once).
+    """
+
+    invoices: tuple[Invoice, ...] = ()
+    deliverables: tuple[Deliverable, ...] = ()
+    drafts: tuple[DraftRecord, ...] = ()
+    seen: frozenset[str] = frozenset()
+    paid_keyword: str = "$Paid"
+
+    def invoice(self, client: str, number: str) -> Invoice | None:
+        return next((i for i in self.invoices if i.client == client and i.number == number), None)
+
+    def draft(self, key: str) -> DraftRecord | None:
+        return next((d for d in self.drafts if d.key == key), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LostDraft:
+    """A key in Sent that the outbox never knew (lost state, another installation)."""
+
+    key: str
+    kind: str
+    item: str
+    message_id: str
+    subject: str
+    recipient: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One thing the fold decided: a journal line, and what to save with it.
+
+    ``reported`` is False for a journal line that changes nothing (a reply with no signal,
+    an answer to work already answered): ``explain`` shows it, the pass report does not.
+    """
+
+    item: str
+    event: JournalEvent
+    detail: str = ""
+    evidence: Evidence | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    invoice: Invoice | None = None  # save this invoice
+    deliverable: Deliverable | None = None  # save this deliverable
+    draft_sent: str = ""  # this outbox key is now sent
+    sent_at: datetime | None = None  # ...at this moment
+    lost_draft: LostDraft | None = None  # record this key as sent
+    reported: bool = True
+
+    @property
+    def line(self) -> str:
+        """The pass report's line for it."""
+        return f"{self.item}: {self.event}" + (f" ({self.detail})" if self.detail else "")
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedAction:
+    """Something due today, and what to do with it.
+
+    ``DRAFT``: compose it and append it to Drafts; ``SEND``: compose it and send it by SMTP
+    (only kinds ``keys.may_send`` allows); ``NOTIFY``: compose nothing, record a to-do.
+    """
+
+    what: Reminder | FollowUp | CheckIn | Termination
+    action: Action = Action.DRAFT
+
+    @property
+    def key(self) -> str:
+        return self.what.key

@@ -1,0 +1,457 @@
+"""The fold: what each fact does to the ledger. ``apply(view, fact, today) -> [Change]``.
+
+Every judgement the pass makes about mail lives here, pure: which Sent mail climbs a ladder,
+what a client's words do to an invoice (PAID > DISPUTE > PROMISE, the signal precedence),
+which invoice a payment notification pays (by number, else by an amount exactly one invoice
+still owes), what the paid tag does, when a promise or a pause lapses, when approved work
+counts as invoiced. The sync reads the ``View`` a fact concerns, calls ``apply``, and writes
+the changes; the state machines themselves are the tables of ``ledger``.
+
+A message changes an item at most once: an item in ``view.seen`` (this message changed it
+already, in an earlier pass over the same mail) is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, tzinfo
+from typing import Any
+
+from . import keys, ledger, termination
+from .facts import (
+    AutomaticReply,
+    CalendarDay,
+    Change,
+    ClientWrote,
+    DeliverableSent,
+    DraftSeenSent,
+    Fact,
+    FreelancerWrote,
+    InvoiceSent,
+    LostDraft,
+    PaidTag,
+    PaymentNotice,
+    View,
+)
+from .keys import DraftState, JournalEvent
+from .model import (
+    Client,
+    Deliverable,
+    DeliverableStatus,
+    Evidence,
+    Invoice,
+    InvoiceStatus,
+    Rules,
+    Signal,
+    Termination,
+)
+
+# Invoices a client's message can still change (paid ones only by removing the tag).
+UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)
+
+# What a client's words do to an unpaid invoice, strongest first: a message that says it was
+# paid and also grumbles is a payment; a dispute outweighs a promise. A table, so a new
+# signal is one line.
+CLIENT_SIGNALS: tuple[Signal, ...] = (Signal.PAID, Signal.DISPUTE, Signal.PROMISE)
+
+
+def apply(view: View, fact: Fact, today: date) -> list[Change]:
+    """The changes ``fact`` makes to the part of the ledger in ``view`` on ``today``."""
+    rule: Callable[[View, Fact, date], list[Change]] = _RULES[type(fact)]
+    return rule(view, fact, today)
+
+
+# --------------------------------------------------------------------------- Sent
+
+
+def draft_seen_sent(view: View, fact: DraftSeenSent, today: date) -> list[Change]:
+    """Our draft in Sent: the freelancer sent it, and the ladder may climb."""
+    entry = view.draft(fact.key)
+    if entry is None:
+        # The state was lost, or the draft came from another installation: record it as sent.
+        lost = LostDraft(
+            key=fact.key,
+            kind=keys.kind_of_key(fact.key),
+            item=keys.item_of(fact.key),
+            message_id=fact.message_id,
+            subject=fact.subject,
+            recipient=fact.recipient,
+            at=fact.at,
+        )
+        return [_sent(fact.key, lost.item, "seen in Sent (not in the outbox)", fact.evidence, lost=lost)]
+    if entry.state is DraftState.SENT:
+        return []
+    return [_sent(entry.key, entry.item, "seen in Sent", fact.evidence, at=fact.at)]
+
+
+def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Change]:
+    """The freelancer's own reply in a tracked thread after a draft was made: they chased in
+    their own words. That counts as the drafted stage being sent."""
+    return [
+        _sent(entry.key, fact.item, "the freelancer replied in the thread", fact.evidence, at=fact.at)
+        for entry in view.drafts
+        if entry.state is DraftState.DRAFTED
+        and (fact.written_at is None or fact.written_at >= entry.created_at)
+    ]
+
+
+def _sent(
+    key: str, item: str, how: str, evidence: Evidence, *, at=None, lost: LostDraft | None = None
+) -> Change:
+    event = JournalEvent.CHECK_IN_SENT if keys.is_check_in(key) else JournalEvent.REMINDER_SENT
+    return Change(
+        item=item,
+        event=event,
+        detail=f"{keys.stage_of(key)}: {how}",
+        evidence=evidence,
+        draft_sent="" if lost else key,
+        sent_at=at,
+        lost_draft=lost,
+    )
+
+
+def invoice_sent(view: View, fact: InvoiceSent, today: date) -> list[Change]:
+    """An invoice email: the first one with a number is the invoice; seeing it again changes
+    nothing. An invoice email already tagged paid is paid."""
+    seen = fact.seen
+    existing = view.invoice(seen.invoice.client, seen.invoice.number)
+    new = ledger.record(existing, seen)
+    changes = []
+    if new is not None:
+        amount = f"{new.amount.amount} {new.amount.currency}" if new.amount else "amount unknown"
+        changes.append(
+            Change(
+                item=keys.invoice_item(new),
+                event=JournalEvent.INVOICED,
+                detail=f"{amount}, issued {new.issue_date}, due {new.due_date}",
+                evidence=fact.evidence,
+                invoice=new,
+            )
+        )
+    invoice = new or existing
+    assert invoice is not None
+    if invoice.message_id == fact.evidence.message_id and fact.tagged_paid:
+        changes += _paid_tag(invoice, True, view.paid_keyword, today)
+    return changes
+
+
+def deliverable_sent(view: View, fact: DeliverableSent, today: date) -> list[Change]:
+    existing = next((d for d in view.deliverables if d.message_id == fact.seen.deliverable.message_id), None)
+    new = ledger.record_deliverable(existing, fact.seen)
+    if new is None:
+        return []
+    return [
+        Change(
+            item=keys.deliverable_item(new),
+            event=JournalEvent.DELIVERED,
+            detail=f"{new.subject!r} sent {new.sent_at:%Y-%m-%d}",
+            evidence=fact.evidence,
+            deliverable=new,
+        )
+    ]
+
+
+def paid_tag(view: View, fact: PaidTag, today: date) -> list[Change]:
+    invoice = view.invoice(fact.client, fact.number)
+    return [] if invoice is None else _paid_tag(invoice, fact.present, view.paid_keyword, today)
+
+
+def _paid_tag(invoice: Invoice, present: bool, keyword: str, today: date) -> list[Change]:
+    """The tag set pays an unpaid invoice; removed, it reopens one it had paid (and only that)."""
+    if present and invoice.status in UNPAID:
+        changed = ledger.apply(invoice, ledger.Event.PAID, on=today, via="keyword")
+        detail = f"the invoice email was tagged {keyword}"
+    elif not present and invoice.status is InvoiceStatus.PAID and invoice.paid_via == "keyword":
+        changed = ledger.apply(invoice, ledger.Event.REOPENED, on=today, via="keyword")
+        detail = f"the {keyword} tag was removed"
+    else:
+        return []
+    event = JournalEvent(changed.status.value)  # "paid", or "open" again
+    return [
+        Change(
+            item=keys.invoice_item(invoice),
+            event=event,
+            detail=detail,
+            evidence=Evidence(source="tag"),
+            invoice=changed,
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- INBOX
+
+
+def automatic_reply(view: View, fact: AutomaticReply, today: date) -> list[Change]:
+    """An auto-reply or a bounce is journaled, never read as an answer."""
+    if fact.item in view.seen:
+        return []
+    return [
+        Change(
+            item=fact.item,
+            event=JournalEvent.AUTOMATIC_REPLY,
+            detail=f"{fact.robot}; not an answer",
+            evidence=fact.evidence,
+        )
+    ]
+
+
+def client_wrote(view: View, fact: ClientWrote, today: date) -> list[Change]:
+    """A client's message: a scope change is noted on the client; an answer to a deliverable
+    moves it; each unpaid invoice it concerns (its thread, the numbers it names) hears it."""
+    changes = []
+    signals = fact.signals
+    client = keys.client_item(fact.client)
+    if Signal.SCOPE_CHANGE in signals and client not in view.seen:
+        changes.append(
+            Change(
+                item=client,
+                event=JournalEvent.SCOPE_CHANGE,
+                evidence=_quoted(fact.evidence, signals[Signal.SCOPE_CHANGE].quote),
+            )
+        )
+    for deliverable in view.deliverables:
+        changes += _deliverable_answered(view, fact, deliverable)
+    for invoice in view.invoices:
+        changes += _client_said(view, fact, invoice)
+    return changes
+
+
+def _deliverable_answered(view: View, fact: ClientWrote, deliverable) -> list[Change]:
+    item = keys.deliverable_item(deliverable)
+    if item in view.seen:
+        return []
+    approval = fact.signals.get(Signal.APPROVAL)
+    event = ledger.DeliverableEvent.APPROVED if approval else ledger.DeliverableEvent.ANSWERED
+    try:
+        changed = ledger.apply_deliverable(deliverable, event, at=fact.at)
+    except ledger.IllegalTransition:
+        return [Change(item=item, event=JournalEvent.REPLY, evidence=fact.evidence, reported=False)]
+    return [
+        Change(
+            item=item,
+            event=JournalEvent(changed.status.value),
+            detail=f"{fact.sender or '?'} replied",
+            evidence=_quoted(fact.evidence, approval.quote if approval else ""),
+            deliverable=changed,
+        )
+    ]
+
+
+def _client_said(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change]:
+    item = keys.invoice_item(invoice)
+    if item in view.seen or invoice.status not in UNPAID:
+        return []
+    said = next((fact.signals[s] for s in CLIENT_SIGNALS if s in fact.signals), None)
+    on = fact.written_on
+    if said is None:
+        return [
+            Change(
+                item=item,
+                event=JournalEvent.REPLY,
+                detail="a reply with no payment, dispute or promise in it",
+                evidence=fact.evidence,
+                reported=False,
+            )
+        ]
+    if said.signal is Signal.PAID:
+        amount = said.amount.amount if said.amount and same_currency(said.amount.currency, invoice) else None
+        event, changed = ledger.receive(invoice, amount, on=on, via="client")
+        detail = (
+            "the client says it was paid"
+            if event is ledger.Event.PAID
+            else f"the client says {amount} was paid"
+        )
+    elif said.signal is Signal.DISPUTE:
+        changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=on, note=said.quote)
+        event, detail = ledger.Event.DISPUTED, "the client disputes it; talk to them"
+    else:
+        changed = ledger.apply(invoice, ledger.Event.PROMISED, on=on, until=said.until, note=said.quote)
+        event = ledger.Event.PROMISED
+        detail = f"promised for {said.until}" if said.until else "promised, no day named"
+        detail += f"; chasing again after {changed.hold_until}"
+    return [
+        Change(
+            item=item,
+            event=JournalEvent(event),
+            detail=detail,
+            evidence=_quoted(fact.evidence, said.quote),
+            invoice=changed,
+        )
+    ]
+
+
+def payment_targets(fact: PaymentNotice, unpaid: Iterable[Invoice]) -> list[Invoice]:
+    """The unpaid invoices a payment notification pays: those it names by number; naming
+    none, the one invoice that still owes exactly its amount (two such: neither)."""
+    unpaid = [i for i in unpaid if i.status in UNPAID]
+    targets = [i for i in unpaid if i.number in fact.numbers]
+    amount = fact.amount
+    if not targets and not fact.numbers and amount is not None:
+        matching = [
+            i
+            for i in unpaid
+            if i.outstanding is not None
+            and i.outstanding.amount == amount.amount
+            and same_currency(amount.currency, i)
+        ]
+        targets = matching if len(matching) == 1 else []
+    return targets
+
+
+def payment_notice(view: View, fact: PaymentNotice, today: date) -> list[Change]:
+    changes = []
+    amount = fact.amount
+    for invoice in payment_targets(fact, view.invoices):
+        item = keys.invoice_item(invoice)
+        if item in view.seen:
+            continue
+        received = amount.amount if amount and same_currency(amount.currency, invoice) else None
+        event, changed = ledger.receive(invoice, received, on=fact.written_on, via="notification")
+        shown = f"{received} " if received is not None else ""
+        changes.append(
+            Change(
+                item=item,
+                event=JournalEvent(event),
+                detail=f"{fact.notifier} notified a payment {shown}".rstrip(),
+                evidence=fact.evidence,
+                invoice=changed,
+            )
+        )
+    return changes
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+def calendar_day(view: View, fact: CalendarDay, today: date) -> list[Change]:
+    """Promises and pauses whose day passed; approved work invoiced once an invoice followed."""
+    changes = []
+    for invoice in view.invoices:
+        if ledger.lapsed(invoice, today):
+            changes.append(
+                Change(
+                    item=keys.invoice_item(invoice),
+                    event=JournalEvent.LAPSED,
+                    detail=f"{invoice.status} until {invoice.hold_until}, not paid: chasing again",
+                    evidence=Evidence(source="calendar"),
+                    invoice=ledger.apply(invoice, ledger.Event.LAPSED, on=today),
+                )
+            )
+    for deliverable in view.deliverables:
+        if deliverable.status is not DeliverableStatus.APPROVED or deliverable.approved_at is None:
+            continue
+        approved_at = deliverable.approved_at
+        later = [i for i in view.invoices if i.client == deliverable.client and i.sent_at >= approved_at]
+        if later:
+            changed = ledger.apply_deliverable(
+                deliverable, ledger.DeliverableEvent.INVOICED, at=fact.now, invoice_number=later[0].number
+            )
+            changes.append(
+                Change(
+                    item=keys.deliverable_item(deliverable),
+                    event=JournalEvent.INVOICED,
+                    detail=f"invoice {later[0].number}",
+                    deliverable=changed,
+                )
+            )
+    return changes
+
+
+# --------------------------------------------------------------------------- termination evidence
+
+
+def suggested_termination(
+    client: Client,
+    *,
+    invoices: Sequence[Invoice],
+    deliverables: Sequence[Deliverable],
+    outbox: Mapping[str, Any],
+    history: Iterable[Any],
+    rules: Rules,
+    today: date,
+    tz: tzinfo,
+) -> tuple[Termination | None, Change | None]:
+    """Whether ``client``'s ledger trips a termination.yaml trigger today: the case to draft
+    (or None) and the journal line that says so (or None).
+
+    ``outbox`` maps action keys to entries (``key``, ``state``, ``sent_at``); ``history`` is
+    the client's journal (``client/<id>``: entries with ``at``, ``event``, ``evidence``).
+    The caller asks at most once per client and year (``keys.suggested_termination_key``).
+    With ``hold_until_paid`` and money owed, no draft: a "termination held" line, once a year.
+    """
+    history = list(history)
+    stages = rules.escalation.invoice
+    final_notices = {}
+    if stages:
+        for invoice in invoices:
+            entry = outbox.get(keys.reminder_key(invoice, stages[-1].name))
+            if entry is not None and entry.state == DraftState.SENT and entry.sent_at is not None:
+                final_notices[invoice.number] = entry.sent_at
+    scope = [
+        (e.evidence.date if e.evidence and e.evidence.date else e.at)
+        for e in history
+        if e.event == JournalEvent.SCOPE_CHANGE
+    ]
+    fired = termination.triggers(client, invoices, deliverables, final_notices, scope, rules, today, tz)
+    if not fired:
+        return None, None
+    why = tuple(t.evidence for t in fired)
+    case = termination.case(
+        client,
+        fired[0].reason,
+        key=keys.suggested_termination_key(client.id, today.year),
+        invoices=invoices,
+        deliverables=deliverables,
+        rules=rules,
+        today=today,
+        evidence=why,
+        suggested=True,
+    )
+    item = keys.client_item(client.id)
+    if termination.held(case, rules):
+        if any(e.event == JournalEvent.TERMINATION_HELD and e.at.year == today.year for e in history):
+            return None, None
+        return None, Change(
+            item=item,
+            event=JournalEvent.TERMINATION_HELD,
+            detail="money is still owed; hold_until_paid waits until it is paid (seed 003). "
+            + " / ".join(why),
+            data={"why": list(why)},
+        )
+    return case, Change(
+        item=item, event=JournalEvent.TERMINATION_SUGGESTED, detail=" / ".join(why), data={"why": list(why)}
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def same_currency(currency: str, invoice: Invoice) -> bool:
+    """An amount without a currency is taken to be in the invoice's currency."""
+    return not currency or invoice.amount is None or currency == invoice.amount.currency
+
+
+def _quoted(evidence: Evidence, quote: str) -> Evidence:
+    if not quote:
+        return evidence
+    return Evidence(
+        source=evidence.source,
+        message_id=evidence.message_id,
+        sender=evidence.sender,
+        subject=evidence.subject,
+        date=evidence.date,
+        quote=" ".join(quote.split())[:200],
+    )
+
+
+_RULES: dict[type, Callable] = {
+    DraftSeenSent: draft_seen_sent,
+    FreelancerWrote: freelancer_wrote,
+    InvoiceSent: invoice_sent,
+    DeliverableSent: deliverable_sent,
+    PaidTag: paid_tag,
+    AutomaticReply: automatic_reply,
+    ClientWrote: client_wrote,
+    PaymentNotice: payment_notice,
+    CalendarDay: calendar_day,
+}
