@@ -168,14 +168,18 @@ def folder_files(account: Account) -> list[Path]:
 
 def import_folder(store: Store, config: Config, account: Account, now: datetime) -> ImportReport:
     """The watched folder, read by a pass (inside its transaction): bad files reported, good ones applied."""
-    statements, errors = [], []
+    statements, errors, done = [], [], []
     for path in folder_files(account):
         try:
+            seen = path.stat()
+            if store.statement_file_applied(str(path), seen.st_size, seen.st_mtime_ns):
+                continue  # applied before and unchanged: a pass need not read it again
             with path.open("rb") as handle:
                 if detect(handle.read(65536)) is None:
                     log.debug("%s is not a bank statement; left alone", path)
                     continue
             statements.append(read_statement(path))
+            done.append((str(path), seen.st_size, seen.st_mtime_ns))
         except OSError as exc:
             errors.append(f"{path}: cannot read it: {exc.strerror or exc}")
             log.error("%s", errors[-1])
@@ -183,6 +187,8 @@ def import_folder(store: Store, config: Config, account: Account, now: datetime)
             errors.append(f"{exc} (the file is left out; nothing of it was applied)")
             log.error("%s", errors[-1])
     report = apply_credits(store, config, [c for s in statements for c in s.credits], now)
+    for path, size, mtime_ns in done:  # in the pass's transaction: a rollback reads them again
+        store.statement_file_done(path, size, mtime_ns, now)
     report.statements, report.errors = statements, errors
     return report
 

@@ -182,6 +182,12 @@ _MIGRATIONS: dict[int, str] = {
         state       TEXT NOT NULL CHECK (state IN ('held', 'owed', 'paid')),
         PRIMARY KEY (client, number)
     );
+    CREATE TABLE statement_files (             -- the watched folder's files already applied
+        path        TEXT PRIMARY KEY,
+        size        INTEGER NOT NULL,
+        mtime_ns    INTEGER NOT NULL,
+        imported_at TEXT NOT NULL
+    );
     CREATE TABLE bank_sync (
         provider        TEXT PRIMARY KEY,      -- gocardless
         synced_at       TEXT NOT NULL,
@@ -865,6 +871,22 @@ class Store:
             "INSERT INTO payers (key, client, learned_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET client = excluded.client, learned_at = excluded.learned_at",
             (key, client, at.isoformat()),
+        )
+
+    def statement_file_applied(self, path: str, size: int, mtime_ns: int) -> bool:
+        """True when this file, unchanged (size and modification time), was applied before."""
+        row = self._db.execute(
+            "SELECT 1 FROM statement_files WHERE path = ? AND size = ? AND mtime_ns = ?",
+            (path, size, mtime_ns),
+        ).fetchone()
+        return row is not None
+
+    def statement_file_done(self, path: str, size: int, mtime_ns: int, at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO statement_files (path, size, mtime_ns, imported_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "imported_at = excluded.imported_at",
+            (path, size, mtime_ns, at.isoformat()),
         )
 
     def bank_sync(self, provider: str) -> tuple[datetime, date | None, str] | None:

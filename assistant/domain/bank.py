@@ -20,6 +20,7 @@ it has not stored yet (``new_credits``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -136,6 +137,14 @@ def new_credits(credits: Iterable[Credit], known_ids: set[str]) -> list[Credit]:
     return fresh
 
 
+def _squash(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+_squash_number = functools.lru_cache(maxsize=8192)(_squash)
+
+
+@functools.lru_cache(maxsize=8192)
 def _number_pattern(number: str) -> re.Pattern[str] | None:
     chars = [c for c in number.upper() if c.isalnum()]
     if not chars:
@@ -148,8 +157,11 @@ def _number_pattern(number: str) -> re.Pattern[str] | None:
 def named_invoices(remittance: str, invoices: Iterable[Invoice]) -> list[Invoice]:
     """The invoices whose number the remittance text carries, separators and case aside."""
     text = unicodedata.normalize("NFKD", remittance or "").upper()
+    squashed = _squash(text)
     found = []
     for invoice in invoices:
+        if _squash_number(invoice.number) not in squashed:
+            continue  # the cheap test first: a statement meets every invoice of the ledger
         pattern = _number_pattern(invoice.number)
         if pattern is not None and pattern.search(text):
             found.append(invoice)
@@ -163,8 +175,7 @@ def named_invoices(remittance: str, invoices: Iterable[Invoice]) -> list[Invoice
 
 
 def _overlaps(short: str, long: str) -> bool:
-    squash = lambda s: "".join(c for c in s.upper() if c.isalnum())  # noqa: E731
-    return squash(short) in squash(long)
+    return _squash(short) in _squash(long)
 
 
 def client_of_payer(
