@@ -454,8 +454,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise UsageError("give --year or --since, not both")
     period = Period.since(args.since, today) if args.since else Period.year(args.year or today.year)
     locale = LOCALES.get(config.identity.language, "en_GB")
+    from .holds import waiting
+
     with _store_of(config, args.account) as store:
-        invoices = store.invoices()
+        # The first scan's held invoices are unknown, not late: left out until confirmed (issue 15).
+        held = waiting(store)
+        invoices = [i for i in store.invoices() if i not in held]
         reviews = review_clients(
             clients=config.rules.clients,
             invoices=invoices,
@@ -468,6 +472,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
     buckets = ageing(invoices, today)
     print(render_text(reviews, buckets, period_label=period.label, locale=locale))
+    if held:
+        print(
+            f"Left out until you confirm them (`confirm-owed`): {len(held)} invoice{'s' if len(held) != 1 else ''}"
+            " the first scan held, paid or not, nobody knows yet."
+        )
     if args.html:
         html = render_html(
             reviews, buckets, period_label=period.label, locale=locale, generated_at=now.astimezone(tz)

@@ -120,6 +120,10 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
     me = Freelancer(world, tmp_path / "config", rules={"clients.yaml": CLIENTS})
     send_the_year(world)
 
+    # A dry run tells what the first scan would hold and keeps nothing of it.
+    assert len(me.run(TODAY, dry_run=True).held) == 24
+    with me.store() as store:
+        assert not store.first_run_decided()
     first = me.run(TODAY)
     # The first scan chases only what fell due recently: January 2026's invoices, due on
     # 11 February, nine days ago. Nothing older is drafted, and no termination either.
@@ -137,6 +141,10 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
     shown = capsys.readouterr().out
     assert "Still owed? confirm: 24 invoices" in shown and "More than 30 days past due" in shown
     assert "2025-112" in shown and "confirm-owed" in shown
+
+    # The review does not count as late what nobody knows to be unpaid.
+    assert cli_main(me, "review", "--year", "2025") == 0
+    assert "Left out until you confirm them (`confirm-owed`): 24 invoices" in capsys.readouterr().out
 
     # The statements answer: every invoice the bank received is paid, on the booking day.
     norma43 = tmp_path / "acme.n43"
