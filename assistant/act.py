@@ -98,7 +98,8 @@ class Outbox:
             note="send",
         )
         try:
-            self.sender.send(draft, sender=self.config.identity.email, recipients=[draft.to.email])
+            recipients = [draft.to.email, *(a.email for a in draft.cc)]  # billing: in Cc gets it too
+            self.sender.send(draft, sender=self.config.identity.email, recipients=recipients)
         except (SendFailed, SendRefused) as exc:
             self.store.move(draft.key, DraftEvent.RELEASED, at=now)  # nothing went out: try again
             message = f"{draft.key}: sending failed: {exc}"

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import Config, load_config
@@ -81,6 +82,37 @@ def _warn_about_secrets(config: Config) -> None:
         warn_if_readable_by_others(config.path, "an IMAP password")
 
 
+def _getting_paid_lines(config: Config) -> list[str]:
+    """`check` on how reminders get paid: the payment details, and whether rates.yaml is current."""
+    from .domain.interest import unchecked_since
+
+    payment = config.identity.payment
+    ways = [
+        f"IBAN {payment.iban[:4]}…{payment.iban[-4:]}" if payment.iban else "",
+        "account" if payment.account else "",
+        "payment link" if payment.link else "",
+    ]
+    shown = ", ".join(w for w in ways if w)
+    own = sorted(c.id for c in config.rules.clients.values() if c.payment is not None)
+    lines = [
+        f"how to pay: {shown}" + (f" (own details: {', '.join(own)})" if own else "")
+        if shown
+        else "how to pay: not set: reminders do not say how to pay (identity.payment in config.yaml)"
+    ]
+    rates = config.rules.rates
+    if rates is not None:
+        today = datetime.now(ZoneInfo(config.identity.timezone)).date()
+        since = unchecked_since(rates, today)
+        line = f"late-payment rates: checked on {rates.checked_on.isoformat()}"
+        if since is not None:
+            line += (
+                f"; from {since.isoformat()} the last rate listed is assumed: "
+                "update rates.yaml (ECB and Bank of England rates)"
+            )
+        lines.append(line)
+    return lines
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     check(_config(args), offline=args.offline)
     return EXIT_OK
@@ -100,6 +132,8 @@ def check(config: Config, *, offline: bool) -> None:
     )
     languages = sorted({lang for lang, _ in rules.templates})
     print(f"  templates: {len(rules.templates)} in {', '.join(languages)}")
+    for line in _getting_paid_lines(config):
+        print(f"  {line}")
     print(f"  state: {config.state_dir}")
     if offline:
         return
@@ -576,13 +610,6 @@ examples:
 Builds a sample Maildir with three clients, a config and rules in DIR, and runs one
 pass: nothing leaves your computer.
 """,
-    "ledger": """\
-examples:
-  freelance-assistant ledger                   every invoice and deliverable, one line each
-  freelance-assistant ledger --json | jq '.accounts[].invoices[] | select(.paid_via == "bank")'
-
-The record, paid and closed items too, with the evidence of each change (docs/ledger-json.md).
-""",
     "import-statement": """\
 examples:
   freelance-assistant import-statement ~/Downloads/extracto-2026-03.n43
@@ -657,6 +684,12 @@ examples:
   freelance-assistant review                          this calendar year
   freelance-assistant review --year 2025 --html ~/review-2025.html
   freelance-assistant review --since 2026-01-01
+""",
+    "ledger": """\
+examples:
+  freelance-assistant ledger                          every invoice, deliverable and client note
+  freelance-assistant ledger --json > ledger.json     for a script, a spreadsheet, an accountant
+  freelance-assistant ledger --json | jq '.invoices[] | select(.state == "open")'
 """,
     "explain": """\
 examples:

@@ -25,15 +25,19 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 import pydantic
 import yaml
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError as NumberInvalid
 
-from .domain import compose
+from .domain import calendar, compose
+from .domain.interest import ReferenceRates
 from .domain.model import (
     LANGUAGES,
     Client,
@@ -44,6 +48,7 @@ from .domain.model import (
     Identity,
     InvoiceRules,
     Language,
+    PaymentDetails,
     PaymentRules,
     Rules,
     Signals,
@@ -620,7 +625,36 @@ def load_settings(stream: TextIO | str, filename: str = "config.yaml") -> Settin
     located = _load_yaml(stream, filename)
     if not isinstance(located.data, dict):
         raise ConfigError(Problem(filename, 1, 1, "", "the file must be a mapping of settings"))
-    return _validate(Settings, located.data, located, filename)
+    settings = _validate(Settings, located.data, located, filename)
+    where = ("identity", "payment")
+    payment, problems = _checked_payment(settings.identity.payment, where, located, filename)
+    if problems:
+        raise ConfigError(problems)
+    return dataclasses.replace(settings, identity=dataclasses.replace(settings.identity, payment=payment))
+
+
+def _checked_payment(
+    details: PaymentDetails, where: tuple, located: _Located, filename: str
+) -> tuple[PaymentDetails, list[Problem]]:
+    """The IBAN and BIC checked (python-stdnum) and made compact, or the problems, located.
+
+    stdnum checks the country's length and format, the IBAN check digits and, where a
+    country has them (Spain's CCC, for one), the national check digits inside it.
+    """
+    problems = []
+    changes = {}
+    for name, module in (("iban", stdnum_iban), ("bic", stdnum_bic)):
+        value = getattr(details, name)
+        if not value:
+            continue
+        try:
+            changes[name] = module.validate(value)
+        except NumberInvalid as exc:
+            line, column = located.values.get((*where, name), (0, 0))
+            what = "IBAN" if name == "iban" else "BIC"
+            message = f"not a valid {what}: {exc}"
+            problems.append(Problem(filename, line, column, _dotted((*where, name)), message))
+    return dataclasses.replace(details, **changes), problems
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
@@ -735,15 +769,25 @@ def load_rules(
     termination = attempt(_load_file, termination_file, TerminationRules)
     escalation_file = find("escalation.yaml")
     escalation = attempt(_load_file, escalation_file, Escalation)
+    rates = attempt(_load_file, find("rates.yaml"), ReferenceRates)
     templates: dict[tuple[str, str], TemplateSource] = {}
     for folder in reversed(folders):  # the freelancer's own templates win
         if (folder / "templates").is_dir():
             templates.update(attempt(_load_templates, folder / "templates") or {})
+    if escalation is not None and clients:
+        problems.extend(_check_client_ladders(clients, find("clients.yaml"), escalation))
     if escalation is not None:
         languages = {c.language for c in (clients or {}).values()} or set(LANGUAGES)
         problems.extend(
             _check_templates(
-                escalation, escalation_file, termination, termination_file, templates, languages, identity
+                escalation,
+                escalation_file,
+                termination,
+                termination_file,
+                templates,
+                languages,
+                identity,
+                _getting_paid_templates(escalation, escalation_file, (clients or {}).values()),
             )
         )
     if problems:
@@ -757,6 +801,7 @@ def load_rules(
         payments=payments,
         deliverables=deliverables,
         termination=termination,
+        rates=rates,
     )
 
 
@@ -812,7 +857,27 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
     if data["clients"] is None:
         data["clients"] = {}
     parsed = _validate(_ClientsFile, data, located, str(path))
+    checked = {}
     for client in parsed.clients.values():
+        if client.subdivision:
+            known = calendar.subdivisions(client.country)
+            if client.subdivision.upper() not in {k.upper() for k in known}:
+                where = ("clients", client.id, "subdivision")
+                line, column = located.values.get(where, (0, 0))
+                listed = ", ".join(known) if known else "none"
+                problems.append(
+                    Problem(
+                        str(path), line, column, _dotted(where),
+                        f"{client.subdivision!r} is not a subdivision of {client.country.upper()} "
+                        f"whose public holidays are known (known: {listed})",
+                    )
+                )  # fmt: skip
+        if client.payment is not None:
+            where = ("clients", client.id, "payment")
+            payment, trouble = _checked_payment(client.payment, where, located, str(path))
+            problems.extend(trouble)
+            client = dataclasses.replace(client, payment=payment)
+        checked[client.id] = client
         trouble = compose.locale_problem(client.babel_locale)
         if trouble:
             where = ("clients", client.id, "locale")
@@ -823,7 +888,23 @@ def _load_clients(path: Path, defaults: Defaults) -> dict[str, Client]:
             problems.append(Problem(str(path), line, column, _dotted(where), trouble))
     if problems:
         raise ConfigError(problems)
-    return dict(parsed.clients)
+    return checked
+
+
+def _check_client_ladders(clients: Mapping[str, Client], path: Path, escalation: Escalation) -> list[Problem]:
+    """A client's ``ladder:`` names one of escalation.yaml's ``ladders:``."""
+    wrong = [c for c in clients.values() if c.ladder and c.ladder not in escalation.ladders]
+    if not wrong:
+        return []
+    located = _load_yaml(io.StringIO(_read(path)), str(path))
+    known = ", ".join(sorted(escalation.ladders)) or "none; add them under `ladders:` in escalation.yaml"
+    problems = []
+    for client in wrong:
+        where = ("clients", client.id, "ladder")
+        line, column = located.values.get(where, (0, 0))
+        message = f"no ladder named {client.ladder!r} in escalation.yaml (ladders: {known})"
+        problems.append(Problem(str(path), line, column, _dotted(where), message))
+    return problems
 
 
 _TEMPLATE_NAME = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*)\.txt\.j2$")
@@ -853,6 +934,24 @@ def _load_templates(root: Path) -> dict[tuple[str, str], TemplateSource]:
     return templates
 
 
+def _getting_paid_templates(
+    escalation: Escalation, escalation_file: Path, clients: Iterable[Client]
+) -> list[tuple[str, str, Path, tuple]]:
+    """The templates of the statement, the note before the due date and the thank-you, each
+    needed once something uses it: a language of your own (templates/de/) keeps working
+    without them until you turn one on, and `check` then asks for it."""
+    clients = list(clients)
+    wanted = []
+    if any(c.statement for c in clients):
+        wanted.append((compose.STATEMENT_TEMPLATE, "statement", escalation_file, ()))
+    before, thanks = escalation.before_due, escalation.thank_you
+    if any(before.days_for(c) is not None for c in clients):
+        wanted.append((before.template, "invoice", escalation_file, ("before_due", "template")))
+    if any(thanks.wanted(c) for c in clients):
+        wanted.append((thanks.template, "invoice", escalation_file, ("thank_you", "template")))
+    return wanted
+
+
 def _check_templates(
     escalation: Escalation,
     escalation_file: Path,
@@ -861,13 +960,17 @@ def _check_templates(
     templates: Mapping[tuple[str, str], TemplateSource],
     languages: set[Language],
     identity: Identity | None,
+    also: Sequence[tuple[str, str, Path, tuple]] = (),
 ) -> list[Problem]:
     """Every template in use exists in every language in use, compiles and renders."""
     problems: list[Problem] = []
-    wanted: list[tuple[str, str, Path, tuple]] = []  # (template, kind, file, key path)
+    wanted: list[tuple[str, str, Path, tuple]] = list(also)  # (template, kind, file, key path)
     for ladder in ("invoice", "deliverable"):
         for i, stage in enumerate(getattr(escalation, ladder)):
             wanted.append((stage.template, ladder, escalation_file, (ladder, i, "template")))
+    for name, stages in escalation.ladders.items():
+        for i, stage in enumerate(stages):
+            wanted.append((stage.template, "invoice", escalation_file, ("ladders", name, i, "template")))
     # Checked even while check-ins are off: turning them on must not reveal a broken template.
     wanted.append((escalation.check_in.template, "check-in", escalation_file, ("check_in", "template")))
     wanted.append(("digest", "digest", termination_file, ()))  # the daily digest (identity.language)

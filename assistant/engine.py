@@ -198,9 +198,17 @@ class Engine:
         self._held = self.store.held_invoices()  # first run: not chased until confirmed
         taken = self.store.taken()
         escalation = self.rules.escalation
-        owed = [i for i in self.store.invoices(InvoiceStatus.OPEN) if (i.client, i.number) not in self._held]
+        clients, chasing = self.rules.clients, escalation.chasing
+        unpaid = [i for i in self.store.invoices(InvoiceStatus.OPEN) if not holds.is_held(i, self._held)]
+        last_reminded = ladder.last_reminder_days(((e.key, e.created_at) for e in self.store.outbox()), self.tz)
         ladders: list[Reminder | FollowUp] = [
-            *ladder.due_reminders(owed, escalation.invoice, self.rules.clients, taken, today),
+            *ladder.due_reminders(
+                unpaid, escalation.invoice, clients, taken, today,
+                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded,
+            ),  # fmt: skip
+            # Before and after the ladder (both off unless turned on).
+            *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
+            *ladder.due_thanks(self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today),
             *ladder.due_follow_ups(
                 self.store.deliverables(DeliverableStatus.OPEN),
                 escalation.deliverable,
@@ -277,7 +285,7 @@ class Engine:
             )
             return compose.reminder_draft(
                 planned, client=client, identity=identity, template_text=template.text,
-                attachment=attachment, now=now, today=today,
+                attachment=attachment, now=now, today=today, rates=self.rules.rates,
             )  # fmt: skip
         except (KeyError, compose.TemplateError) as exc:
             message = f"{planned.key}: cannot compose the draft: {exc}"
@@ -290,12 +298,10 @@ class Engine:
     def _suggested_terminations(
         self, now: datetime, today: date, report: PassReport, taken
     ) -> list[Termination]:
-        """Clients whose ledger trips a termination.yaml trigger this pass (once a year each)."""
+        """Clients whose ledger trips a termination.yaml trigger this pass (once in 365 days each)."""
         outbox = {e.key: e for e in self.store.outbox()}
         cases = []
         for client in self.rules.clients.values():
-            if keys.suggested_termination_key(client.id, today.year) in taken:
-                continue
             case, change = fold.suggested_termination(
                 client,
                 invoices=[i for i in self.store.invoices(client=client.id) if not holds.is_held(i, self._held)],

@@ -188,13 +188,13 @@ def print_explanation(
         if item.status is InvoiceStatus.PAID and item.paid_on:
             state += f" on {item.paid_on} ({item.paid_via or '?'})"
         print(f"  state: {state}{_partial(item, config)}")
-        stages = ladder.invoice_ladder(item, rules.escalation.invoice, client.country) if client else []
+        stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar) if client else []
     else:
         print(f"Deliverable {deliverable_id(item.message_id)} to {item.client}: {item.subject!r}")
         print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
         print(f"  state: {item.status.value.upper()}")
         stages = (
-            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.country, tz)
+            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.calendar, tz)
             if client
             else []
         )

@@ -363,8 +363,9 @@ class Sync:
             return invoice_item(item) if isinstance(item, Invoice) else deliverable_item(item)
 
         fact = facts.of_sent_mail(
-            mail, self.rules, tz=self.tz, today=today, now=now, ours=entry, thread=thread
-        )
+            mail, self.rules, tz=self.tz, today=today, now=now, ours=entry, thread=thread,
+            signature=self.config.identity.signature,
+        )  # fmt: skip
         if isinstance(fact, DraftSeenSent):
             self.fold(self._view(drafts=(entry,) if entry else ()), fact, today, now, report)
         elif isinstance(fact, InvoiceSent):

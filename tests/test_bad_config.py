@@ -83,7 +83,7 @@ _check_in_days, _check_in_days_line = replaced(
     "escalation.yaml", "  active_within_days: 30", "  active_within_days: 0"
 )
 _bytes, _bytes_line = replaced(
-    "deliverables.yaml", "min_attachment_bytes: 20000", "min_attachment_bytes: big"
+    "deliverables.yaml", "min_attachment_bytes: 0", "min_attachment_bytes: big"
 )
 
 CATALOGUE = [

@@ -125,3 +125,31 @@ def test_unreadable_pdfs_give_no_text_and_no_error():
     assert pdf_text(b"%PDF-1.4\n garbage \x00\x01") == ""
     assert pdf_text(b"not a pdf") == ""
     assert pdf_text(b"%PDF-1.7\n" + b"1 0 obj << /Length 99999999 >> stream\n" + b"\x00" * 1000) == ""
+
+
+def _with_signature_logo() -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Lucía Romero <lucia@freelancer.example>"
+    message["To"] = "marta@acme.example"
+    message["Subject"] = "Logo"
+    message.set_content("Hola Marta, te paso el logo.")
+    message.add_alternative('<p>Hola Marta, te paso el logo.</p><img src="cid:sig@lucia">', subtype="html")
+    html = message.get_payload()[1]
+    # As Outlook writes a logo in a signature: inline, with the Content-ID the HTML shows.
+    html.add_related(
+        b"\x89PNG logo", maintype="image", subtype="png", cid="<sig@lucia>", filename="image001.png",
+        disposition="inline",
+    )  # fmt: skip
+    message.add_attachment(b"<svg/>", maintype="image", subtype="svg+xml", filename="logo.svg")
+    return message.as_bytes()
+
+
+@pytest.mark.parametrize("parser", ["mail-parser", "stdlib"])
+def test_a_picture_shown_in_the_signature_is_inline_and_a_file_sent_is_not(parser, monkeypatch):
+    if parser == "stdlib":
+        monkeypatch.setattr(parse, "_with_mailparser", parse._with_stdlib)
+    mail = parse_mail(_with_signature_logo(), uid=1)
+    shown = {a.filename: a.inline for a in mail.attachments}
+    assert shown == {"image001.png": True, "logo.svg": False}

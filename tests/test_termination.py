@@ -59,13 +59,16 @@ def test_an_invoice_unpaid_30_days_after_the_final_notice_suggests_a_spanish_ter
     )
     ((flags, draft),) = terminations(me)
     assert "\\Draft" in flags
-    assert draft[KEY_HEADER] == "termination/acme/suggested-2026"
+    assert draft[KEY_HEADER] == "termination/acme/suggested-2026-05-06"
     assert draft["To"] == "Marta López <marta@acme.example>" and draft["Subject"] == "Nuestra colaboración"
     assert draft["In-Reply-To"] is None  # a message of its own, on the usual channel
     text = body(draft)
     assert "he decidido poner fin a nuestra colaboración" in text
     assert "condiciones de pago" in text  # one general reason, no criticism
-    assert "durante los próximos 14 días: mi último día será el 20 de mayo de 2026" in text
+    # The final notice paused the work: no promise to "keep working as usual" now.
+    assert "el trabajo sigue en pausa hasta que se abonen las facturas pendientes" in text
+    assert "terminará el 20 de mayo de 2026, dentro de 14 días" in text
+    assert "seguiré trabajando con normalidad" not in text
     assert "[qué queda por entregar y cuándo]" in text
     assert "- Factura 2026-001: 1.210,00\xa0€, vencida el 16 de marzo de 2026" in text
     assert "con vencimiento a 15 días" in text
@@ -133,9 +136,9 @@ def tulp_invoice(world, number: str, sent: date, *, paid_days_late: int | None):
 def test_three_late_payments_in_a_year_suggest_a_dutch_termination(world, me):
     for number, sent in (("2026-001", date(2026, 1, 5)), ("2026-004", date(2026, 2, 2))):
         tulp_invoice(world, number, sent, paid_days_late=10)
-    tulp_invoice(world, "2026-007", date(2026, 3, 2), paid_days_late=0)  # on time: not late
+    tulp_invoice(world, "2026-007", date(2026, 3, 2), paid_days_late=2)  # within the grace: not late
     assert me.run(date(2026, 4, 1)).terminations == []
-    tulp_invoice(world, "2026-009", date(2026, 3, 9), paid_days_late=3)
+    tulp_invoice(world, "2026-009", date(2026, 3, 9), paid_days_late=6)
     report = me.run(date(2026, 4, 1), hour=12)
     (case,) = report.terminations
     assert case.reason == "non-payment" and "2026-001, 2026-004, 2026-009" in case.evidence[0]
@@ -174,9 +177,13 @@ def test_hold_until_paid_waits_for_the_money_then_drafts(world, tmp_path, capsys
         tmp_path / "config",
         rules=termination_rules(**{"hold_until_paid: false": "hold_until_paid: true"}),
     )
-    for number, sent in (("2026-001", date(2026, 1, 5)), ("2026-004", date(2026, 2, 2))):
+    for number, sent in (
+        ("2026-001", date(2026, 1, 5)),
+        ("2026-004", date(2026, 2, 2)),
+        ("2026-006", date(2026, 2, 16)),
+    ):
         tulp_invoice(world, number, sent, paid_days_late=10)
-    tulp_invoice(world, "2026-009", date(2026, 3, 2), paid_days_late=None)  # unpaid, overdue: late too
+    tulp_invoice(world, "2026-009", date(2026, 3, 2), paid_days_late=None)  # unpaid, overdue: owed
     report = me.run(date(2026, 4, 1))
     assert report.terminations == [] and terminations(me) == []
     assert any("termination held" in c for c in report.changes)
@@ -237,7 +244,7 @@ def test_nothing_is_ever_sent_but_what_may_be_sent(dovecot, imap_user, tmp_path,
     assert not any(r.message[KEY_HEADER].startswith("termination/") for r in smtp_server.received)
     assert not any("colaboración" in (r.message["Subject"] or "") for r in smtp_server.received)
     ((_, draft),) = terminations(me)
-    assert draft[KEY_HEADER] == "termination/acme/suggested-2026"
+    assert draft[KEY_HEADER] == "termination/acme/suggested-2026-05-06"
     sent_copies = [m for _, m in me.world.messages("Sent") if KEY_HEADER.encode() in m]
     assert len(sent_copies) == 5  # the copies of what SMTP took, nothing else
 

@@ -287,9 +287,24 @@ def _with_mailparser(raw: bytes) -> tuple[str, list[Attachment]]:
                     filename=decode_words(item.get("filename") or ""),
                     content_type=(item.get("mail_content_type") or "application/octet-stream").lower(),
                     data=data,
+                    inline=_shown_inline(
+                        item.get("mail_content_type") or "", item.get("content-disposition"), item.get("content-id")
+                    ),
                 )
             )
     return text, attachments
+
+
+def _shown_inline(content_type: str, disposition: object, content_id: object) -> bool:
+    """A picture shown inside the message (a logo in a signature), not a file sent: an image
+    with a Content-ID the HTML refers to, not marked as an attachment. Apple Mail marks
+    every file "inline" and gives it a Content-ID, so any other type is a file."""
+    disposition = str(disposition or "").strip().lower()
+    return (
+        content_type.lower().startswith("image/")
+        and bool(content_id)
+        and not disposition.startswith("attachment")
+    )
 
 
 def _with_stdlib(raw: bytes) -> tuple[str, list[Attachment]]:
@@ -306,7 +321,12 @@ def _with_stdlib(raw: bytes) -> tuple[str, list[Attachment]]:
         disposition = (part.get("Content-Disposition") or "").lower()
         if filename or disposition.startswith("attachment") or not content_type.startswith("text/"):
             attachments.append(
-                Attachment(filename=decode_words(filename or ""), content_type=content_type, data=payload)
+                Attachment(
+                    filename=decode_words(filename or ""),
+                    content_type=content_type,
+                    data=payload,
+                    inline=_shown_inline(content_type, disposition, part.get("Content-ID")),
+                )
             )
             continue
         charset = part.get_content_charset() or "utf-8"

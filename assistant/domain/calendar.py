@@ -2,6 +2,11 @@
 
 A stage "5 business days after" skips weekends and the public holidays of the client's
 country (the ``holidays`` package knows them; it computes, it does not read or fetch).
+
+A country is named by its ISO 3166 code, optionally with a subdivision as in ISO 3166-2
+(``ES-MD``, ``GB-SCT``): some countries keep most of their public holidays per region.
+Great Britain's national calendar lacks Easter Monday and the August bank holiday, which
+every nation of it but one observes, so a bare ``GB`` means England's calendar.
 """
 
 from __future__ import annotations
@@ -17,11 +22,34 @@ def due_date(issue_date: date, payment_terms_days: int) -> date:
     return issue_date + timedelta(days=payment_terms_days)
 
 
+# The subdivision whose calendar a bare country code means, where the national one misses
+# holidays that most of the country observes.
+DEFAULT_SUBDIVISIONS = {"GB": "ENG"}
+
+
+def region(country: str, subdivision: str = "") -> str:
+    """``GB`` -> ``GB-ENG``; ``ES`` + ``MD`` -> ``ES-MD``: the calendar a client works by."""
+    country = country.upper()
+    subdivision = subdivision or DEFAULT_SUBDIVISIONS.get(country, "")
+    return f"{country}-{subdivision}" if subdivision else country
+
+
+def subdivisions(country: str) -> tuple[str, ...]:
+    """The subdivisions the holiday calendar of ``country`` knows (empty if none or unknown)."""
+    try:
+        return tuple(holiday_calendars.country_holidays(country.upper()).subdivisions)
+    except NotImplementedError:
+        return ()
+
+
 @lru_cache(maxsize=64)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    code, _, subdivision = region(country).partition("-")
     try:
-        return frozenset(holiday_calendars.country_holidays(country.upper(), years=year))
-    except NotImplementedError:  # a country the package does not know: weekends only
+        return frozenset(
+            holiday_calendars.country_holidays(code, subdiv=subdivision or None, years=year)
+        )
+    except NotImplementedError:  # a country (or region) the package does not know: weekends only
         return frozenset()
 
 

@@ -142,7 +142,7 @@ def outlook(
         ]
     )
     last_on = last.astimezone(tz).date()
-    due_on = calendar.add_business_days(last_on, after, client.country)
+    due_on = calendar.add_business_days(last_on, after, client.calendar)
     this_key = key(client, last_on)
     ours = [(k, at) for k, at in drafts if keys.client_of(k) == client.id]
     held = ""

@@ -233,8 +233,45 @@ def paid_keyword_present(flags: Collection[str], rules: Rules) -> bool:
 # --------------------------------------------------------------------------- deliverables
 
 
-def classify_deliverable(mail: Mail, rules: Rules) -> DeliverableSeen | None:
-    """A deliverable, when ``mail`` (from Sent, and not an invoice) carries work for a client."""
+_LINK = re.compile(r"""(?i)\b(?:https?://|www\.)[^\s<>"')\]]+""")
+
+
+def own_new_words(text: str, signature: str = "") -> str:
+    """What the freelancer wrote in this message: not what it quotes, not her signature."""
+    words = fresh_text(text)
+    if signature.strip():
+        mine = {line.strip() for line in signature.splitlines() if line.strip()}
+        words = "\n".join(line for line in words.splitlines() if line.strip() not in mine)
+    return words
+
+
+def work_attachments(mail: Mail, rules: Rules) -> list[Attachment]:
+    """The files attached as work: real attachments of any size, not inline pictures, not
+    signatures, invitations or contact cards (deliverables.yaml's ``ignore_attachments``)."""
+    wanted = rules.deliverables
+    return [
+        a
+        for a in mail.attachments
+        if not a.inline
+        and len(a.data) >= max(wanted.min_attachment_bytes, 1)
+        and not _any(wanted.ignore_attachments, f"{a.filename} {a.content_type}")
+    ]
+
+
+def work_links(text: str, rules: Rules) -> list[str]:
+    """Links in ``text`` (the freelancer's own words) that may carry work."""
+    return [m.group(0) for m in _LINK.finditer(text) if not _any(rules.deliverables.ignore_links, m.group(0))]
+
+
+def classify_deliverable(mail: Mail, rules: Rules, *, signature: str = "") -> DeliverableSeen | None:
+    """A deliverable, when ``mail`` (from Sent, and not an invoice) carries work for a client.
+
+    Work is a file attached (any size; not an inline picture, not a signature), or a link
+    in the freelancer's own new words (never one she only quotes) that is a known share or
+    comes with words that say "here is the work". ``signature`` is the freelancer's, whose
+    links (her website) are not work. The caller has already ruled out that the message is
+    her reply in a thread the assistant tracks: a nudge is never new work.
+    """
     header = mail.header
     if header.assistant_key:
         return None
@@ -242,12 +279,13 @@ def classify_deliverable(mail: Mail, rules: Rules) -> DeliverableSeen | None:
     if client is None:
         return None
     wanted = rules.deliverables
-    material = any(len(a.data) >= wanted.min_attachment_bytes for a in mail.attachments) or _any(
-        wanted.links, mail.text
-    )
-    if wanted.require_material and not material:
-        return None
-    if not (_any(wanted.words, header.subject) or _any(wanted.words, fresh_text(mail.text))):
+    words = own_new_words(mail.text, signature)
+    says_so = _any(wanted.words, header.subject) or _any(wanted.words, words)
+    links = work_links(words, rules)
+    material = bool(work_attachments(mail, rules)) or any(_any(wanted.links, link) for link in links)
+    if not material and links and says_so:
+        material = True  # her own share server, a staging site: the words say it is the work
+    if not material and (wanted.require_material or not says_so):
         return None
     return DeliverableSeen(
         deliverable=Deliverable(

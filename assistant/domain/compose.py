@@ -12,6 +12,7 @@ key, so the same action always yields the same message identity.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from babel import Locale, UnknownLocaleError
@@ -31,6 +33,7 @@ from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
 from .keys import DraftKind
+from .interest import EU_COUNTRIES, Claim, RateChange, ReferenceRates, late_payment_claim
 from .model import (
     Attachment,
     CheckIn,
@@ -41,48 +44,17 @@ from .model import (
     Identity,
     Invoice,
     Money,
+    PaymentDetails,
     RateIncrease,
     Reminder,
     Stage,
+    Statement,
     Termination,
 )
 
 KEY_HEADER = "X-Freelance-Assistant-Key"
 
-# Countries whose B2B late-payment law implements EU directive 2011/7/EU (interest at
-# the reference rate + 8 points and a fixed 40 EUR recovery cost); templates use it to
-# word the final notice.
-EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+STATEMENT_TEMPLATE = "invoice-statement"  # one letter for everything a client owes
 
 
 class TemplateError(Exception):
@@ -183,6 +155,7 @@ def _client_context(client: Client) -> dict[str, Any]:
         "greeting_name": display.split()[0] if contact.name else client.name,
         "country": client.country.upper(),
         "eu": client.country.upper() in EU_COUNTRIES,
+        "consumer": client.consumer,
         "language": client.language,
     }
 
@@ -200,6 +173,65 @@ def _freelancer_context(identity: Identity) -> dict[str, Any]:
         "signature": signature,
         "contact_line": " · ".join(details),
     }
+
+
+def payment_details(client: Client, identity: Identity) -> PaymentDetails:
+    """How ``client`` pays: their own details on top of the freelancer's."""
+    return client.payment.over(identity.payment) if client.payment else identity.payment
+
+
+def _payment_context(client: Client, identity: Identity, numbers: list[str]) -> dict[str, Any]:
+    """How to pay, for a reminder of the invoices ``numbers`` (one, or a statement's)."""
+    details = payment_details(client, identity)
+    template = details.reference or "{number}"
+    # One reference per invoice, so the bank statement names each; a statement lists them all.
+    reference = ", ".join(dict.fromkeys(template.replace("{number}", n) for n in numbers))
+    # A link naming {number} pays one invoice: a statement of several shows none.
+    link = details.link
+    if "{number}" in link:
+        link = link.replace("{number}", quote(numbers[0], safe="-_.")) if len(numbers) == 1 else ""
+    return {
+        "any": details.bank or bool(link),
+        "holder": (details.holder or identity.name) if details.bank else "",
+        "iban": " ".join(details.iban[i : i + 4] for i in range(0, len(details.iban), 4)),
+        "bic": details.bic,
+        "account": details.account,
+        "link": link,
+        "reference": reference,
+    }
+
+
+def _claim_context(claim: Claim | None) -> dict[str, Any] | None:
+    if claim is None:
+        return None
+    return {
+        "law": claim.law,
+        "rate": claim.rate,
+        "periods": [
+            {"start": p.start, "end": p.end, "days": p.days, "rate": p.rate, "interest": p.interest}
+            for p in claim.periods
+        ],
+        "days": claim.days,
+        "principal": claim.principal,
+        "interest": claim.interest,
+        "compensation": claim.compensation,
+        "total": claim.total,
+        "provisional": claim.provisional,
+    }
+
+
+def claim_for(invoice: Invoice, client: Client, rates: ReferenceRates | None, today: date) -> Claim | None:
+    """The statutory late-payment claim on ``invoice`` today, if the law gives one."""
+    if rates is None:
+        return None
+    return late_payment_claim(
+        invoice.outstanding,
+        due_date=invoice.due_date,
+        today=today,
+        country=client.country,
+        consumer=client.consumer,
+        rates=rates,
+    )
 
 
 def _invoice_context(invoice: Invoice, today: date) -> dict[str, Any]:
@@ -228,7 +260,12 @@ def _deliverable_context(deliverable: Deliverable, today: date, tz: tzinfo | Non
 
 
 def reminder_context(
-    reminder: Reminder, client: Client, identity: Identity, today: date, attached: bool
+    reminder: Reminder,
+    client: Client,
+    identity: Identity,
+    today: date,
+    attached: bool,
+    claim: Claim | None = None,
 ) -> dict[str, Any]:
     return {
         "locale": client.babel_locale,
@@ -237,6 +274,63 @@ def reminder_context(
         "invoice": _invoice_context(reminder.invoice, today),
         "stage": {"name": reminder.stage.name, "skipped": list(reminder.skipped)},
         "attached": attached,
+        "payment": _payment_context(client, identity, [reminder.invoice.number]),
+        "claim": _claim_context(claim),
+        "today": today,
+    }
+
+
+def statement_context(
+    statement: Statement,
+    client: Client,
+    identity: Identity,
+    today: date,
+    attached: bool,
+    claims: Mapping[str, Claim] | None = None,
+) -> dict[str, Any]:
+    """A statement of account: every invoice due a reminder today, oldest first, with totals
+    per currency (what is owed, and the statutory interest where a final notice is due)."""
+    claims = claims or {}
+    invoices = []
+    owed: dict[str, Decimal] = {}
+    for reminder in statement.reminders:
+        invoice = reminder.invoice
+        claim = claims.get(invoice.number)
+        invoices.append(
+            {
+                **_invoice_context(invoice, today),
+                "stage": reminder.stage.name,
+                "final": reminder.stage.name == statement.final_stage,
+                "claim": _claim_context(claim),
+            }
+        )
+        if invoice.outstanding is not None:
+            currency = invoice.outstanding.currency
+            owed[currency] = owed.get(currency, Decimal(0)) + invoice.outstanding.amount
+    interest: dict[str, Decimal] = {}
+    for claim in claims.values():
+        for money in (claim.interest, claim.compensation):
+            interest[money.currency] = interest.get(money.currency, Decimal(0)) + money.amount
+    return {
+        "locale": client.babel_locale,
+        "client": _client_context(client),
+        "freelancer": _freelancer_context(identity),
+        "invoices": invoices,
+        "totals": [Money(amount=a, currency=c) for c, a in sorted(owed.items())],
+        "interest_totals": [Money(amount=a, currency=c) for c, a in sorted(interest.items())],
+        "firmest": statement.firmest.stage.name,
+        # The tone of the letter: "first" (the documented wording, in the plural), "final"
+        # (work paused, interest), or "again" (firmer, a call) in between.
+        "tone": (
+            "final"
+            if any(i["final"] for i in invoices)
+            else "first"
+            if all(r.stage.name == statement.first_stage for r in statement.reminders)
+            else "again"
+        ),
+        "unknown_amounts": any(i["amount"] is None for i in invoices),
+        "attached": attached,
+        "payment": _payment_context(client, identity, [r.invoice.number for r in statement.reminders]),
         "today": today,
     }
 
@@ -285,6 +379,8 @@ def termination_context(
         "reason": termination.reason,
         "notice_days": termination.notice_days,
         "final_day": termination.final_day,
+        "work_paused": termination.work_paused,
+        "discussed_on": termination.discussed_on,
         "invoices": [_invoice_context(i, today) for i in termination.invoices],
         "deliverables": [_deliverable_context(d, today, tz) for d in termination.deliverables],
         "handover": list(client.handover),
@@ -325,7 +421,20 @@ def _likely_country(language: str) -> str:
 
 
 _SAMPLE_STAGE = Stage(name="sample", after_days=1, template="sample")
-_SAMPLE_IDENTITY = Identity(name="Sample Freelancer", email="me@example.com")
+_SAMPLE_PAYMENT = PaymentDetails(
+    iban="ES9121000418450200051332",
+    bic="CAIXESBBXXX",
+    link="https://pay.example/{number}",
+    reference="{number}",
+)
+_SAMPLE_IDENTITY = Identity(name="Sample Freelancer", email="me@example.com", payment=_SAMPLE_PAYMENT)
+# A rates table that gives every sample client a claim, so a template's interest block is
+# rendered (and its mistakes found) by `check`.
+_SAMPLE_RATES = ReferenceRates(
+    checked_on=date(2026, 1, 1),
+    ecb_main_refinancing=(RateChange(since=date(2025, 6, 11), rate=Decimal("2.15")),),
+    boe_bank_rate=(RateChange(since=date(2025, 8, 7), rate=Decimal("4.00")),),
+)
 
 
 def _sample_invoice() -> Invoice:
@@ -346,6 +455,8 @@ def sample_context(kind: str, identity: Identity | None, language: str) -> dict[
     """Realistic values for every variable a template of ``kind`` receives."""
     client = _sample_client(language)
     identity = identity or _SAMPLE_IDENTITY
+    if not identity.payment.bank:  # render the how-to-pay lines even before they are set up
+        identity = dataclasses.replace(identity, payment=_SAMPLE_PAYMENT)
     today = date(2026, 3, 20)
     deliverable = Deliverable(
         client="sample",
@@ -395,7 +506,27 @@ def sample_context(kind: str, identity: Identity | None, language: str) -> dict[
     reminder = Reminder(
         key="invoice/sample/2026-001/sample", invoice=_sample_invoice(), stage=_SAMPLE_STAGE, due_on=today
     )
-    return reminder_context(reminder, client, identity, today, attached=True)
+    claim = claim_for(reminder.invoice, client, _SAMPLE_RATES, today)
+    if kind == "statement":
+        second = dataclasses.replace(
+            _sample_invoice(), number="2026-002", amount=Money(amount=Decimal(800), currency="USD")
+        )
+        final = Stage(name="final", after_days=21, template="sample")
+        later = Reminder(key="invoice/sample/2026-002/final", invoice=second, stage=final, due_on=today)
+        statement = Statement(
+            key="statement/sample/2026-03-20",
+            client="sample",
+            reminders=(reminder, later),
+            due_on=today,
+            first_stage="sample",
+            final_stage="final",
+        )
+        claims = {"2026-001": claim} if claim else {}
+        return statement_context(statement, client, identity, today, True, claims)
+    return reminder_context(reminder, client, identity, today, attached=True, claim=claim)
+
+
+_KINDS = ("invoice", "statement", "deliverable", "check-in", "termination", "rate-increase", "digest")
 
 
 def check_template(
@@ -406,7 +537,7 @@ def check_template(
     Returns (line, message) for the first problem, or None when the template is sound.
     """
     try:
-        if kind in ("invoice", "deliverable", "check-in", "termination", "rate-increase", "digest"):
+        if kind in _KINDS:
             render(text, sample_context(kind, identity, language))
         else:
             _compile(text)  # syntax only: we do not know which variables it will get
@@ -489,10 +620,17 @@ def reminder_draft(
     attachment: Attachment | None,
     now: datetime,
     today: date,
+    rates: ReferenceRates | None = None,
 ) -> Draft:
-    """The reminder email for ``reminder``, as a Draft with the bytes to append."""
+    """The reminder email for ``reminder``, as a Draft with the bytes to append.
+
+    With ``rates`` (rates.yaml), the template also gets the statutory late-payment claim
+    to date (``claim``, None for a consumer or where no law gives one); the final notice
+    shows it.
+    """
     attach = reminder.stage.attach_invoice and attachment is not None
-    body = render(template_text, reminder_context(reminder, client, identity, today, attach))
+    claim = claim_for(reminder.invoice, client, rates, today)
+    body = render(template_text, reminder_context(reminder, client, identity, today, attach, claim))
     invoice = reminder.invoice
     message = _threaded(
         key=reminder.key,
@@ -504,19 +642,78 @@ def reminder_draft(
         body=body,
         now=now,
     )
+    _copy_billing(message, client)
     if attach:
         assert attachment is not None
-        maintype, _, subtype = (attachment.content_type or "application/pdf").partition("/")
-        message.add_attachment(
-            attachment.data,
-            maintype=maintype or "application",
-            subtype=subtype or "pdf",
-            filename=attachment.filename or f"{invoice.number}.pdf",
-        )
+        _attach(message, attachment, invoice, client.language)
+    return _draft(reminder.key, DraftKind.REMINDER, message, client, invoice.message_id)
+
+
+def statement_draft(
+    statement: Statement,
+    *,
+    client: Client,
+    identity: Identity,
+    template_text: str,
+    attachments: Mapping[str, Attachment],
+    now: datetime,
+    today: date,
+    rates: ReferenceRates | None = None,
+) -> Draft:
+    """One letter for every reminder due to a client today: a reply under the oldest invoice's
+    email, every invoice listed with totals per currency, every PDF attached (``attachments``
+    maps invoice numbers to them), the statutory claim on the invoices at the final stage.
+
+    Its key is ``statement.key``; the engine records the draft under every reminder's key.
+    """
+    claims = {}
+    for reminder in statement.reminders:
+        if reminder.stage.name == statement.final_stage:
+            claim = claim_for(reminder.invoice, client, rates, today)
+            if claim is not None:
+                claims[reminder.invoice.number] = claim
+    wanted = [
+        (r.invoice, attachments[r.invoice.number])
+        for r in statement.reminders
+        if r.stage.attach_invoice and r.invoice.number in attachments
+    ]
+    context = statement_context(statement, client, identity, today, bool(wanted), claims)
+    body = render(template_text, context)
+    oldest = statement.oldest.invoice
+    message = _threaded(
+        key=statement.key,
+        client=client,
+        identity=identity,
+        subject=oldest.subject,
+        parent_id=oldest.message_id,
+        parent_references=oldest.references,
+        body=body,
+        now=now,
+    )
+    _copy_billing(message, client)
+    for invoice, attachment in wanted:
+        _attach(message, attachment, invoice, client.language)
+    return _draft(statement.key, DraftKind.REMINDER, message, client, oldest.message_id)
+
+
+def _copy_billing(message: EmailMessage, client: Client) -> None:
+    """The client's accounts-payable addresses in Cc: the people who actually pay."""
+    if client.billing:
+        message["Cc"] = ", ".join(str(a) for a in client.billing_addresses)
+
+
+def _attach(message: EmailMessage, attachment: Attachment, invoice: Invoice, language: str) -> None:
+    maintype, _, subtype = (attachment.content_type or "application/pdf").partition("/")
+    message.add_attachment(
+        attachment.data,
+        maintype=maintype or "application",
+        subtype=subtype or "pdf",
+        filename=attachment.filename or f"{invoice.number}.pdf",
+    )
+    if message["Content-Language"] is None:
         # add_attachment moved every Content-* header into the text part: the whole
         # message is in the client's language too.
-        message["Content-Language"] = client.language
-    return _draft(reminder.key, DraftKind.REMINDER, message, client, invoice.message_id)
+        message["Content-Language"] = language
 
 
 def follow_up_draft(
@@ -582,6 +779,7 @@ def _draft(key: str, kind: str, message: EmailMessage, client: Client, parent_id
         subject=message["Subject"],
         data=message.as_bytes(),
         in_reply_to=parent_id,
+        cc=client.billing_addresses if message["Cc"] else (),
     )
 
 

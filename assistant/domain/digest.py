@@ -193,7 +193,7 @@ def build_digest(
         sent_on = local(deliverable.sent_at).date()
         client = clients.get(deliverable.client)
         steps = (
-            ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.country, tz)
+            ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.calendar, tz)
             if client
             else []
         )
@@ -334,7 +334,7 @@ def _invoice(
     today: date,
     local,
 ) -> dict[str, Any]:
-    steps = ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country) if client else []
+    steps = ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar) if client else []
     items = (keys.invoice_actions(invoice), keys.invoice_item(invoice))
     sent = [
         e

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from . import classify
+from . import classify, keys
 from .keys import Action, DraftState, JournalEvent
 from .model import (
     CheckIn,
@@ -160,11 +160,13 @@ def of_sent_mail(
     now: datetime,
     ours: DraftRecord | None,
     thread: Callable[[], str | None],
+    signature: str = "",
 ) -> DraftSeenSent | InvoiceSent | DeliverableSent | FreelancerWrote | None:
     """Which Sent mail is what, first match wins: one of our drafts (its key header, or
-    ``ours``, the outbox entry whose Message-ID it carries); an invoice; a deliverable; the
-    freelancer writing in a tracked thread (``thread()`` names the item, or None: it is
-    asked last because finding a thread costs a lookup); else nothing of ours.
+    ``ours``, the outbox entry whose Message-ID it carries); the freelancer writing in a
+    tracked thread (``thread()`` names the item, or None), unless it carries a new invoice
+    or new work; an invoice; a deliverable (``signature``: hers, whose links are not work);
+    else nothing of ours.
     """
     header = mail.header
     at = header.date or now
@@ -178,14 +180,22 @@ def of_sent_mail(
             at=at,
             evidence=evidence,
         )
+    # A message in a thread the assistant follows is a reply first: a reminder she wrote
+    # herself re-attaches the invoice (never a new invoice), a nudge quotes the work's link
+    # (never new work). Only an invoice of another number, or work of her own new words in
+    # a deliverable's thread (a new version), is something new.
+    item = thread()
+    followed = keys.parse(item) if item is not None else None
     seen = classify.classify_sent(mail, rules, tz=tz, seen_on=today)
-    if seen is not None:
+    if seen is not None and not (
+        followed is not None and followed.kind == keys.INVOICE and followed.what == seen.invoice.number
+    ):
         tagged = classify.paid_keyword_present(header.flags, rules)
         return InvoiceSent(seen=seen, tagged_paid=tagged, evidence=evidence)
-    delivered = classify.classify_deliverable(mail, rules)
-    if delivered is not None:
-        return DeliverableSent(seen=delivered, evidence=evidence)
-    item = thread()
+    if followed is None or followed.kind != keys.INVOICE:
+        delivered = classify.classify_deliverable(mail, rules, signature=signature)
+        if delivered is not None:
+            return DeliverableSent(seen=delivered, evidence=evidence)
     if item is None:
         return None
     return FreelancerWrote(item=item, written_at=header.date, at=at, evidence=evidence)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from . import keys, ledger, termination
+from . import keys, ladder, ledger, termination
 from .facts import (
     AutomaticReply,
     CalendarDay,
@@ -376,15 +376,23 @@ def suggested_termination(
 
     ``outbox`` maps action keys to entries (``key``, ``state``, ``sent_at``); ``history`` is
     the client's journal (``client/<id>``: entries with ``at``, ``event``, ``evidence``).
-    The caller asks at most once per client and year (``keys.suggested_termination_key``).
+    At most one suggestion per client in any 365 days, none while one waits unsent
+    (``termination.may_suggest`` over the client's termination drafts in ``outbox``).
     With ``hold_until_paid`` and money owed, no draft: a "termination held" line, once a year.
     """
+    earlier = [
+        (e.created_at.astimezone(tz).date(), e.state in keys.WAITING)
+        for e in outbox.values()
+        if keys.is_termination(e.key) and keys.client_of(e.key) == client.id
+    ]
+    if not termination.may_suggest(earlier, today):
+        return None, None
     history = list(history)
-    stages = rules.escalation.invoice
+    final = ladder.final_stage(rules.escalation.invoice_stages(client))
     final_notices = {}
-    if stages:
+    if final is not None:
         for invoice in invoices:
-            entry = outbox.get(keys.reminder_key(invoice, stages[-1].name))
+            entry = outbox.get(keys.reminder_key(invoice, final.name))
             if entry is not None and entry.state == DraftState.SENT and entry.sent_at is not None:
                 final_notices[invoice.number] = entry.sent_at
     scope = [
@@ -399,13 +407,14 @@ def suggested_termination(
     case = termination.case(
         client,
         fired[0].reason,
-        key=keys.suggested_termination_key(client.id, today.year),
+        key=keys.suggested_termination_key(client.id, today),
         invoices=invoices,
         deliverables=deliverables,
         rules=rules,
         today=today,
         evidence=why,
         suggested=True,
+        final_notices=final_notices,
     )
     item = keys.client_item(client.id)
     if termination.held(case, rules):

@@ -8,7 +8,7 @@ are slash-separated paths whose first part says what they are about:
 ``invoice/<client>/<number>/<stage>``          a reminder (or a notify to-do) of a ladder stage
 ``deliverable/<client>/<id>/<stage>``          a follow-up (or a notify to-do) of a ladder stage
 ``check-in/<client>/<day of last contact>``    a check-in during ongoing work
-``termination/<client>/<reason>``              a termination draft (``suggested-<year>`` when the
+``termination/<client>/<reason>``              a termination draft (``suggested-<day>`` when the
                                                assistant suggested it)
 ``rate/<client>/<day>``                        a rate-increase proposal
 ``digest/<account>/<day>``                     the daily digest
@@ -198,9 +198,9 @@ def termination_key(client_id: str, reason: str) -> str:
     return f"{TERMINATION}/{client_id}/{reason}"
 
 
-def suggested_termination_key(client_id: str, year: int) -> str:
-    """At most one suggestion per client and year."""
-    return termination_key(client_id, f"suggested-{year}")
+def suggested_termination_key(client_id: str, day: date) -> str:
+    """A suggestion made on ``day`` (``termination.may_suggest``: one in any 365 days)."""
+    return termination_key(client_id, f"suggested-{day.isoformat()}")
 
 
 def rate_key(client_id: str, day: date) -> str:

@@ -17,8 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from email.utils import formataddr, parseaddr
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .calendar import region as calendar_region
+
+if TYPE_CHECKING:  # interest.py builds on these types; Rules only carries its table
+    from .interest import ReferenceRates
 
 # An ISO 639 code. The program ships templates and wording for these three; any other
 # language works once its templates are in the rules folder (templates/<code>/).
@@ -124,6 +129,9 @@ class Attachment:
     content_type: str
     data: bytes = field(repr=False)
     text: str = field(default="", repr=False)
+    # Shown in the body rather than attached (Content-Disposition: inline with a
+    # Content-ID): a logo or a picture in a signature, not a file sent.
+    inline: bool = False
 
     @property
     def is_pdf(self) -> bool:
@@ -144,6 +152,59 @@ class Mail:
 # --------------------------------------------------------------------------- rules
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentDetails:
+    """How to pay the freelancer, shown in every reminder (config.yaml's identity, or a client).
+
+    The IBAN and BIC are checked by ``assistant.config`` (python-stdnum: country format,
+    check digits, and the national check digits where a country has them) and kept in
+    compact form; the domain only formats them. ``link`` and ``reference`` may name the
+    invoice as ``{number}``: a payment page per invoice, a reference the bank statement
+    carries back.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    holder: str = ""  # the account holder; empty: the freelancer's name
+    iban: str = ""
+    bic: str = ""
+    account: str = ""  # domestic details without an IBAN: "sort code 12-34-56, account 12345678"
+    link: str = ""  # a payment page (Stripe, PayPal.me, the bank's request-to-pay link)
+    reference: str = ""  # what the transfer should say; empty: the invoice number
+
+    def __post_init__(self) -> None:
+        if self.link and not re.match(r"https?://[^\s/]+\S*$", self.link):
+            raise FieldError("link", "link must be a web address starting with https:// (no spaces)")
+        for name in ("link", "reference"):
+            for word in _PLACEHOLDER.findall(getattr(self, name)):
+                if word != "number":
+                    raise FieldError(name, f"{{{word}}} is not known; {name} may only use {{number}}")
+
+    @property
+    def bank(self) -> bool:
+        """Whether these details say where to transfer to (an IBAN or a domestic account)."""
+        return bool(self.iban or self.account)
+
+    def over(self, base: PaymentDetails) -> PaymentDetails:
+        """These details (a client's) on top of ``base`` (the freelancer's).
+
+        The bank account is one unit: a client's IBAN comes with its own BIC and holder,
+        never the BIC of the freelancer's other bank. Link and reference override alone.
+        """
+        bank = self if self.bank else base
+        return PaymentDetails(
+            holder=bank.holder,
+            iban=bank.iban,
+            bic=bank.bic,
+            account=bank.account,
+            link=self.link or base.link,
+            reference=self.reference or base.reference,
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Identity:
     """The freelancer: who drafts are from and how they sign."""
@@ -157,6 +218,7 @@ class Identity:
     signature: str = ""
     language: Language = "es"
     timezone: str = "UTC"
+    payment: PaymentDetails = PaymentDetails()  # shown in every reminder
 
     def __post_init__(self) -> None:
         try:
@@ -204,6 +266,9 @@ class Client:
     domains: tuple[str, ...] = ()  # any address at these domains is the client
     language: Language = "es"
     country: str = "ES"
+    # A region of the country whose public holidays apply (ISO 3166-2 without the country:
+    # "SCT", "MD"); empty: the national calendar (England's for GB).
+    subdivision: str = ""
     currency: str = "EUR"
     payment_terms_days: int = 14
     locale: str = ""  # Babel locale for dates and money; derived when empty
@@ -214,6 +279,22 @@ class Client:
     # escalation.yaml; false: never for this client; true: on; a number: on, after that
     # many business days of silence.
     check_in: bool | int | None = None
+    # Getting paid (issue 18). How this client pays, on top of the identity's details.
+    payment: PaymentDetails | None = None
+    # Accounts payable: in Cc of every reminder, and their mail is the client's mail.
+    billing: tuple[str, ...] = ()
+    # A private person: no statutory late-payment interest or compensation (those laws
+    # are for business debts).
+    consumer: bool = False
+    # false: their mail is still read (payments, replies), nothing is chased.
+    chase: bool = True
+    ladder: str = ""  # a named ladder of escalation.yaml's `ladders:`; empty: the `invoice` one
+    min_amount: Decimal | None = None  # owed less than this (client's currency): not chased
+    min_gap_days: int | None = None  # at least this many days between two reminders to them
+    statement: bool = True  # several reminders due the same day: one letter listing them all
+    # A friendly note before the due date: true, false or how many days before.
+    before_due: bool | int | None = None
+    thank_you: bool | None = None  # a "thank you, payment received" draft
     # Bank statements (issue 15): the account the client pays from and the names its bank
     # writes, so a transfer without the invoice number is still theirs.
     iban: str = ""
@@ -224,6 +305,17 @@ class Client:
             Address.parse(self.contact)
         except ValueError as exc:
             raise FieldError("contact", str(exc)) from None
+        for i, address in enumerate(self.billing):
+            try:
+                Address.parse(address)
+            except ValueError as exc:
+                raise FieldError(("billing", i), str(exc)) from None
+        if self.min_amount is not None and self.min_amount < 0:
+            raise FieldError("min_amount", "min_amount cannot be negative")
+        if self.min_gap_days is not None and self.min_gap_days < 0:
+            raise FieldError("min_gap_days", "min_gap_days cannot be negative")
+        if not isinstance(self.before_due, bool) and self.before_due is not None and self.before_due < 1:
+            raise FieldError("before_due", "before_due is true, false or a number of days (at least 1)")
         check_language(self.language)
         if self.payment_terms_days < 0:
             raise FieldError("payment_terms_days", "payment_terms_days cannot be negative")
@@ -237,6 +329,10 @@ class Client:
         return Address.parse(self.contact)
 
     @property
+    def billing_addresses(self) -> tuple[Address, ...]:
+        return tuple(Address.parse(a) for a in self.billing)
+
+    @property
     def ibans(self) -> tuple[str, ...]:
         return (self.iban,) if self.iban else ()
 
@@ -244,10 +340,17 @@ class Client:
     def babel_locale(self) -> str:
         return self.locale or f"{self.language}_{self.country.upper()}"
 
+    @property
+    def calendar(self) -> str:
+        """The calendar of the client's business days: ``GB-ENG``, ``ES-MD``, ``NL``."""
+        return calendar_region(self.country, self.subdivision)
+
     def owns(self, address: Address) -> bool:
         """Whether mail to or from ``address`` is mail with this client."""
         email = address.email
         if email == self.contact_address.email or email in {a.lower() for a in self.addresses}:
+            return True
+        if any(email == a.email for a in self.billing_addresses):
             return True
         domain = address.domain
         return any(
@@ -270,6 +373,9 @@ class Stage:
     days: Literal["calendar", "business"] = "calendar"
     attach_invoice: bool = True
     action: Action = "draft"
+    # The final notice: the stage that pauses the work, from which "unpaid after the final
+    # notice" counts. Unmarked, the last stage of the ladder is the final notice.
+    final: bool = False
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.name):
@@ -310,6 +416,71 @@ class CheckInRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Chasing:
+    """escalation.yaml's ``chasing``: what is not worth a reminder, and how often one client
+    may get one. A client's own ``min_amount`` and ``min_gap_days`` win."""
+
+    __pydantic_config__ = _STRICT
+
+    # Per currency: an invoice owing less than this is not chased ({EUR: 20}).
+    min_amount: Mapping[str, Decimal] = field(default_factory=dict)
+    # Days between two reminders to the same client (0: no limit). A reminder due sooner
+    # waits; it is never dropped.
+    min_gap_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.min_gap_days < 0:
+            raise FieldError("min_gap_days", "min_gap_days cannot be negative")
+        for currency, amount in self.min_amount.items():
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                raise FieldError(("min_amount", currency), "currencies are ISO 4217 codes like EUR or GBP")
+            if amount < 0:
+                raise FieldError(("min_amount", currency), "min_amount cannot be negative")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BeforeDueRule:
+    """A friendly note a few days before an invoice is due. Off unless turned on."""
+
+    __pydantic_config__ = _STRICT
+
+    enabled: bool = False
+    days: int = 3  # calendar days before the due date
+    template: str = "invoice-before-due"
+
+    def __post_init__(self) -> None:
+        if self.days < 1:
+            raise FieldError("days", "days must be at least 1")
+
+    def days_for(self, client: Client) -> int | None:
+        """Days before the due date for ``client``'s note; None: no note."""
+        if client.before_due is None:
+            return self.days if self.enabled else None
+        if isinstance(client.before_due, bool):
+            return self.days if client.before_due else None
+        return client.before_due
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThankYouRule:
+    """A "thank you, payment received" draft once an invoice is confirmed paid. Off by default."""
+
+    __pydantic_config__ = _STRICT
+
+    enabled: bool = False
+    # Only invoices paid this recently: turning it on must not thank for last year's.
+    within_days: int = 7
+    template: str = "invoice-thank-you"
+
+    def __post_init__(self) -> None:
+        if self.within_days < 1:
+            raise FieldError("within_days", "within_days must be at least 1")
+
+    def wanted(self, client: Client) -> bool:
+        return self.enabled if client.thank_you is None else client.thank_you
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Escalation:
     """The ladders of escalation.yaml, and the check-in rule next to them."""
 
@@ -319,20 +490,40 @@ class Escalation:
     # Follow-ups of an unanswered deliverable, relative to the day it was sent.
     deliverable: tuple[Stage, ...] = ()
     check_in: CheckInRule = CheckInRule()
+    # Further invoice ladders, by name, for the clients whose `ladder:` names one.
+    ladders: Mapping[str, tuple[Stage, ...]] = field(default_factory=dict)
+    chasing: Chasing = Chasing()
+    before_due: BeforeDueRule = BeforeDueRule()
+    thank_you: ThankYouRule = ThankYouRule()
+
+    def invoice_stages(self, client: Client) -> tuple[Stage, ...]:
+        """The invoice ladder ``client`` is chased with."""
+        return self.ladders.get(client.ladder, self.invoice) if client.ladder else self.invoice
 
     def __post_init__(self) -> None:
         for name in ("invoice", "deliverable"):
-            ladder = getattr(self, name)
-            seen: set[str] = set()
-            for i, stage in enumerate(ladder):
-                if stage.name in seen:
-                    raise FieldError((name, i, "name"), "stage names must be unique within a ladder")
-                seen.add(stage.name)
-                if i and stage.after_days < ladder[i - 1].after_days:
-                    raise FieldError(
-                        (name, i, "after_days"),
-                        "stages must be listed in the order they happen (after_days ascending)",
-                    )
+            self._check_ladder(name, getattr(self, name))
+        for name, ladder in self.ladders.items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+                message = "ladder names are lower-case letters, digits, '_' and '-'"
+                raise FieldError(("ladders", name), message)
+            if not ladder:
+                raise FieldError(("ladders", name), "a ladder needs at least one stage")
+            self._check_ladder(("ladders", name), ladder)
+
+    @staticmethod
+    def _check_ladder(name: str | tuple, ladder: tuple[Stage, ...]) -> None:
+        where = name if isinstance(name, tuple) else (name,)
+        seen: set[str] = set()
+        for i, stage in enumerate(ladder):
+            if stage.name in seen:
+                raise FieldError((*where, i, "name"), "stage names must be unique within a ladder")
+            seen.add(stage.name)
+            if i and stage.after_days < ladder[i - 1].after_days:
+                raise FieldError(
+                    (*where, i, "after_days"),
+                    "stages must be listed in the order they happen (after_days ascending)",
+                )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -449,12 +640,19 @@ class DeliverableRules:
 
     __pydantic_config__ = _STRICT
 
-    # Words that say "here is the work": searched in the subject and the body.
+    # Words that say "here is the work": searched in the subject and the freelancer's own
+    # words. A link needs them (not every link is work); a file attached does not.
     words: tuple[re.Pattern[str], ...] = ()
-    # Links to where the work lives (file shares, design tools, repositories).
+    # Links that are work whatever the words (file shares, design tools, repositories).
+    # Any other link in the freelancer's own words counts when the words say so, her own
+    # share server included.
     links: tuple[re.Pattern[str], ...] = ()
-    # Attachments smaller than this are logos and signatures, not work.
-    min_attachment_bytes: int = 20_000
+    # Links that are never work: meetings, calendars, unsubscribe pages.
+    ignore_links: tuple[re.Pattern[str], ...] = ()
+    # Attached files that are never work: signatures, calendar invitations, contact cards.
+    ignore_attachments: tuple[re.Pattern[str], ...] = ()
+    # Attachments smaller than this are not work (0: any size; inline pictures never are).
+    min_attachment_bytes: int = 0
     # Without an attachment or a link, words alone do not make a deliverable.
     require_material: bool = True
     # Seed 002: invoice 24 hours after the final version. An approved deliverable with no
@@ -499,6 +697,29 @@ class CountWithin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LatePayments:
+    """At least ``count`` late payments among the invoices due in the last ``days`` days.
+
+    Late is paid more than ``grace_days`` after the due date (a transfer takes a day or
+    two to arrive), or still unpaid after its final notice was sent: an invoice merely
+    overdue is being chased, not yet paid late.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    count: int
+    days: int
+    grace_days: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("count", "days"):
+            if getattr(self, name) < 1:
+                raise FieldError(name, "count and days must be at least 1")
+        if self.grace_days < 0:
+            raise FieldError("grace_days", "grace_days cannot be negative")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Triggers:
     """When a relationship should end (seeds 000, 001, 003, 004). ``null`` disables one."""
 
@@ -507,7 +728,7 @@ class Triggers:
     unpaid_after_final_notice: UnpaidAfterFinalNotice | None = UnpaidAfterFinalNotice()
     # Deliverables unanswered for ``days`` days, at least ``count`` of them at once.
     unanswered_deliverables: CountWithin | None = CountWithin(count=2, days=21)
-    late_payments: CountWithin | None = CountWithin(count=3, days=365)
+    late_payments: LatePayments | None = LatePayments(count=3, days=365)
     scope_changes: CountWithin | None = CountWithin(count=3, days=90)
 
 
@@ -554,6 +775,7 @@ class Rules:
     payments: PaymentRules = PaymentRules()
     deliverables: DeliverableRules = DeliverableRules()
     termination: TerminationRules = TerminationRules()
+    rates: ReferenceRates | None = None  # rates.yaml: late-payment interest
     _by_email: Mapping[str, Client] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_domain: Mapping[str, Client] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -566,7 +788,8 @@ class Rules:
         by_email: dict[str, Client] = {}
         by_domain: dict[str, Client] = {}
         for client in self.clients.values():
-            for email in (client.contact_address.email, *(a.lower() for a in client.addresses)):
+            billing = (a.email for a in client.billing_addresses)
+            for email in (client.contact_address.email, *(a.lower() for a in client.addresses), *billing):
                 by_email.setdefault(email, client)
             for domain in client.domains:
                 by_domain.setdefault(domain.lower().lstrip("@."), client)
@@ -754,6 +977,35 @@ class Reminder:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Statement:
+    """Several reminders to one client due the same day, as one letter: a statement of account.
+
+    Each reminder keeps its own key: the one draft stands for all of them, and each
+    invoice's ladder advances when that draft is sent.
+    """
+
+    key: str  # statement/<client>/<day>
+    client: str
+    reminders: tuple[Reminder, ...]  # the oldest invoice first: the letter threads under it
+    due_on: date
+    first_stage: str  # the ladder's first stage: all at it, the letter uses the gentle wording
+    final_stage: str  # the ladder's last stage: its invoices carry the statutory interest
+
+    @property
+    def oldest(self) -> Reminder:
+        return self.reminders[0]
+
+    @property
+    def firmest(self) -> Reminder:
+        """The reminder furthest up its ladder: the letter's tone follows it."""
+        return max(self.reminders, key=lambda r: r.stage.after_days)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(r.key for r in self.reminders)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FollowUp:
     """A ladder stage that is due for an unanswered deliverable."""
 
@@ -797,8 +1049,14 @@ class Termination:
     invoices: tuple[Invoice, ...]  # still owed: listed and attached
     deliverables: tuple[Deliverable, ...]  # sent, waiting for the client's feedback
     notice_days: int
-    final_day: date  # the last working day
+    final_day: date  # the last working day, a business day of the client's country
     suggested: bool  # by a trigger, rather than asked for on the command line
+    # The final notice sent to the client paused the work: the email must not promise to
+    # "keep working as usual" during the notice.
+    work_paused: bool = False
+    # The freelancer talked to the client first (seed 003: talk, then put it in writing):
+    # the email opens as the written confirmation of that conversation.
+    discussed_on: date | None = None
 
     @property
     def money_owed(self) -> bool:
@@ -827,3 +1085,4 @@ class Draft:
     data: bytes = field(repr=False)
     # The tracked message this draft answers (the invoice or deliverable email).
     in_reply_to: str = ""
+    cc: tuple[Address, ...] = ()  # the client's accounts payable (`billing:`), on reminders

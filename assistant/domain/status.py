@@ -254,7 +254,7 @@ def build_overview(
     for invoice in listed:
         client = clients.get(invoice.client)
         chased = client is not None and invoice.status is InvoiceStatus.OPEN
-        steps = ladder.invoice_ladder(invoice, rules.escalation.invoice, client.country) if client else []
+        steps = ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar) if client else []
         block(invoice.client).invoices.append(
             InvoiceRow(
                 invoice=invoice,
@@ -269,10 +269,10 @@ def build_overview(
         (d for d in deliverables if d.status is DeliverableStatus.OPEN), key=lambda d: local(d.sent_at)
     ):
         client = clients.get(deliverable.client)
-        country = client.country if client else ""
+        country = client.calendar if client else ""
         sent_on = local(deliverable.sent_at).date()
         steps = (
-            ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.country, tz)
+            ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.calendar, tz)
             if client
             else []
         )

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from . import keys
+from . import calendar, keys
 from .model import (
     Client,
     Deliverable,
@@ -51,12 +51,23 @@ def owed(invoices: Iterable[Invoice]) -> list[Invoice]:
     )
 
 
-def late_payments(invoices: Iterable[Invoice], since: date, today: date) -> list[Invoice]:
-    """Invoices due in [since, today] and paid after their due date, or still unpaid past it.
+def late_payments(
+    invoices: Iterable[Invoice],
+    since: date,
+    today: date,
+    *,
+    final_notices: Mapping[str, datetime] | None = None,
+    grace_days: int = 0,
+) -> list[Invoice]:
+    """Invoices due in [since, today] that were paid late: paid more than ``grace_days``
+    after their due date, or still unpaid after their final notice was sent
+    (``final_notices``: invoice number -> when). An invoice merely overdue is being chased
+    by the ladder; it is not a late payment yet.
 
     A payment known only from the Paid tag has no date (the tag says paid, not when), so
     it never counts as late.
     """
+    final_notices = final_notices or {}
     late = []
     for invoice in invoices:
         if not since <= invoice.due_date <= today:
@@ -65,12 +76,21 @@ def late_payments(invoices: Iterable[Invoice], since: date, today: date) -> list
             if (
                 invoice.paid_via != "keyword"
                 and invoice.paid_on is not None
-                and invoice.paid_on > invoice.due_date
+                and (invoice.paid_on - invoice.due_date).days > grace_days
             ):
                 late.append(invoice)
-        elif today > invoice.due_date:
+        elif invoice.status in UNPAID and invoice.number in final_notices:
             late.append(invoice)
     return late
+
+
+def last_working_day(start: date, notice_days: int, client: Client) -> date:
+    """``notice_days`` after ``start``, moved forward to a business day of the client's
+    country: a notice never ends on a Sunday or on Epiphany in Spain."""
+    day = start + timedelta(days=notice_days)
+    while not calendar.is_business_day(day, client.calendar):
+        day += timedelta(days=1)
+    return day
 
 
 def triggers(
@@ -129,13 +149,20 @@ def triggers(
 
     if config.late_payments is not None:
         since = today - timedelta(days=config.late_payments.days)
-        late = late_payments((i for i in invoices if i.client == client.id), since, today)
+        late = late_payments(
+            (i for i in invoices if i.client == client.id),
+            since,
+            today,
+            final_notices=final_notices,
+            grace_days=config.late_payments.grace_days,
+        )
         if len(late) >= config.late_payments.count:
             fired.append(
                 Trigger(
                     "late-payments",
                     "non-payment",
-                    f"{len(late)} invoices paid late or unpaid past due in the last {config.late_payments.days} days: "
+                    f"{len(late)} invoices paid late or unpaid after the final notice in the last "
+                    f"{config.late_payments.days} days: "
                     + ", ".join(i.number for i in late),
                 )
             )
@@ -165,27 +192,51 @@ def case(
     today: date,
     evidence: tuple[str, ...] = (),
     suggested: bool = False,
+    final_notices: Mapping[str, datetime] | None = None,
+    discussed_on: date | None = None,
 ) -> Termination:
-    """The termination email's facts for ``client``: notice, last day, what is owed and pending."""
+    """The termination email's facts for ``client``: notice, last day, what is owed and pending.
+
+    ``final_notices`` (invoice number -> when its final notice was sent) tells whether the
+    work is paused: a final notice of an invoice still owed said so.
+    """
     notice = rules.notice_days(client)
+    outstanding = owed(i for i in invoices if i.client == client.id)
+    paused = any(i.number in (final_notices or {}) for i in outstanding)
     return Termination(
         key=key,
         client=client.id,
         reason=reason,
         evidence=evidence,
-        invoices=tuple(owed(i for i in invoices if i.client == client.id)),
+        invoices=tuple(outstanding),
         deliverables=tuple(
             d for d in deliverables if d.client == client.id and d.status is DeliverableStatus.OPEN
         ),
         notice_days=notice,
-        final_day=today + timedelta(days=notice),
+        final_day=last_working_day(today, notice, client),
         suggested=suggested,
+        work_paused=paused,
+        discussed_on=discussed_on,
     )
 
 
+SUGGESTION_GAP_DAYS = 365
+
+
 def suggestion_key(client: Client, today: date) -> str:
-    """At most one suggested termination per client and year: it is advice, not nagging."""
-    return keys.suggested_termination_key(client.id, today.year)
+    """The key of a suggestion made on ``today`` (``may_suggest`` says whether one may be)."""
+    return keys.suggested_termination_key(client.id, today)
+
+
+def may_suggest(earlier: Iterable[tuple[date, bool]], today: date) -> bool:
+    """Whether a termination may be suggested today, given the client's earlier termination
+    drafts as (the day written, still waiting unsent in Drafts): at most one in any
+    365 days, a rolling year (23 December and 1 January are a week apart, not two years),
+    and never while one waits to be sent: it is advice, not nagging."""
+    for written_on, waiting in earlier:
+        if waiting or (today - written_on).days < SUGGESTION_GAP_DAYS:
+            return False
+    return True
 
 
 def manual_key(client: Client, reason: str) -> str:

@@ -341,7 +341,7 @@ def test_an_invoice_unpaid_30_days_after_its_final_notice_suggests_a_termination
 
     assert suggest(test_rules, {}) == (None, None)
     case, change = suggest(test_rules, {key: sent})
-    assert case.key == "termination/acme/suggested-2026" and case.reason == "non-payment"
+    assert case.key == "termination/acme/suggested-2026-04-10" and case.reason == "non-payment"
     assert change.event is JournalEvent.TERMINATION_SUGGESTED
     assert change.data["why"] == list(case.evidence) and change.detail == " / ".join(case.evidence)
     # hold_until_paid: no draft while money is owed; a held line once a year.

@@ -54,7 +54,7 @@ def test_every_kind_of_key_names_its_client_except_the_digest():
     assert keys.parse(keys.item_of(follow_up)).deliverable == follow_up.split("/")[2]
     assert keys.client_of(follow_up) == "tulp"
     assert keys.client_of(keys.check_in_key("acme", date(2026, 3, 2))) == "acme"
-    assert keys.client_of(keys.suggested_termination_key("acme", 2026)) == "acme"
+    assert keys.client_of(keys.suggested_termination_key("acme", date(2026, 4, 10))) == "acme"
     assert keys.client_of(keys.rate_key("acme", date(2026, 3, 2))) == "acme"
     assert keys.client_of(keys.client_item("acme")) == "acme"
     assert keys.client_of(keys.digest_key("work", date(2026, 3, 2))) == ""

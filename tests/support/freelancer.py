@@ -20,11 +20,20 @@ INVOICE_ID = "<inv-2026-001@freelancer.example>"
 class Freelancer:
     """Runs passes the way the service does: config from disk, state in SQLite."""
 
-    def __init__(self, world, directory, *, account_extra: str = "", rules: dict[str, str] | None = None):
+    def __init__(
+        self,
+        world,
+        directory,
+        *,
+        account_extra: str = "",
+        rules: dict[str, str] | None = None,
+        identity_extra: str = "",
+    ):
         """``account_extra`` is added to the account's YAML (an smtp: section); ``rules``
-        maps rules file names to their text, next to the test clients.yaml."""
+        maps rules file names to their text, next to the test clients.yaml;
+        ``identity_extra`` is added under ``identity:`` (payment details)."""
         self.world = world
-        path = write_config(directory, world.account_yaml() + account_extra)
+        path = write_config(directory, world.account_yaml() + account_extra, identity_extra=identity_extra)
         for name, text in (rules or {}).items():
             (directory / "rules" / name).write_text(text, encoding="utf-8")
         self.config = load_config(path)

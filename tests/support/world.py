@@ -59,8 +59,10 @@ def rules(tmp_path: Path) -> Rules:
     return load_rules(write_rules(tmp_path / "rules"), Defaults(), IDENTITY)
 
 
-def write_config(directory: Path, account_yaml: str, *, extra: str = "") -> Path:
-    """A config.yaml with the test identity, the test clients and one account."""
+def write_config(directory: Path, account_yaml: str, *, extra: str = "", identity_extra: str = "") -> Path:
+    """A config.yaml with the test identity, the test clients and one account.
+
+    ``identity_extra`` is YAML added under ``identity:`` (payment details, say)."""
     write_rules(directory / "rules")
     path = directory / "config.yaml"
     path.write_text(
@@ -74,6 +76,11 @@ def write_config(directory: Path, account_yaml: str, *, extra: str = "") -> Path
                 +34 600 123 456
               language: es
               timezone: Europe/Madrid
+            """
+        )
+        + textwrap.indent(identity_extra, "  ")
+        + textwrap.dedent(
+            """\
             state_dir: state
             rules_dir: rules
             accounts:
