@@ -173,6 +173,16 @@ def _first_run_and_bank_lines(
     if imported:
         latest = max(t.credit.booked for t in imported)
         lines += ["", f"Bank statements: {len(imported)} credits imported, the latest booked {latest}."]
+        # The transfers of the last weeks and what they paid: the evidence, in a line each.
+        recent = [
+            t for t in imported if t.state == "matched" and (today - t.credit.booked).days <= RECENT_CREDIT_DAYS
+        ][-RECENT_CREDIT_LINES:]
+        for t in recent:
+            c = t.credit
+            lines.append(
+                f"  {c.booked} {money(Money(amount=c.amount, currency=c.currency), config):>12}  "
+                f"{_clip(c.name or c.iban or '?', 24)}  {_clip(c.reference, 28)!r} -> {', '.join(t.invoices)}"
+            )
     if account.bank_sync is not None:
         synced = store.bank_sync(account.bank_sync.provider)
         if synced is None:
@@ -189,6 +199,9 @@ def _first_run_and_bank_lines(
     return lines
 
 
+# Status shows the bank credits of the last weeks that paid something, at most this many.
+RECENT_CREDIT_DAYS = 30
+RECENT_CREDIT_LINES = 10
 # Renew the consent before it lapses: two weeks' notice in status and the digest.
 CONSENT_WARNING_DAYS = 14
 
