@@ -143,3 +143,18 @@ def test_something_else_is_not_a_statement(tmp_path: Path):
                 b"<Document><BkToCstmrStmt/></Document>",
             )
         )
+
+
+def test_the_german_mt940_subfields_give_payer_account_and_purpose(tmp_path: Path):
+    """Banks in Germany and Austria structure :86: as ?nn subfields with SEPA tags (SVWZ+...)."""
+    text = (
+        ":20:STARTUMSE\r\n:25:10020030/1234567890\r\n:28C:00001/001\r\n:60F:C260301EUR1000,00\r\n"
+        ":61:2603050305CR1210,00NTRFNONREF//000042\r\n"
+        ":86:166?00SEPA-GUTSCHRIFT?109310?20EREF+NOTPROVIDED?21SVWZ+Rechnung 2026-0\r\n"
+        "01 Maerz?30COBADEFFXXX?31DE89370400440532013000?32ACME GMBH\r\n"
+        ":62F:C260305EUR2210,00\r\n"
+    ).encode("latin-1")
+    (credit,) = read_statement(write(tmp_path, "mt940.sta", text)).credits
+    assert (credit.name, credit.iban) == ("ACME GMBH", "DE89370400440532013000")
+    assert credit.remittance == "Rechnung 2026-001 Maerz"
+    assert credit.amount == Decimal("1210.00") and credit.booked == date(2026, 3, 5)

@@ -422,7 +422,9 @@ _MT_KEYS = re.compile(
 
 
 def _mt86(details: str) -> tuple[str, str, str]:
-    """(name, iban, remittance) from an :86: field: the /KEY/value/ layout, else the text itself."""
+    """(name, iban, remittance) from an :86: field: the Dutch /KEY/value/ layout, else the text itself.
+
+    (The German ?nn subfields are split by mt-940 itself: see ``_mt86_parsed``.)"""
     flat = details.replace("\r", "").replace("\n", "")
     if not _MT_KEYS.search(flat):
         plain = " ".join(details.split())
@@ -437,6 +439,25 @@ def _mt86(details: str) -> tuple[str, str, str]:
     if not remittance:
         remittance = values.get("USTD", "") or values.get("CDTRREF", "")
     return values.get("NAME", ""), values.get("IBAN", ""), remittance.strip()
+
+
+def _mt86_parsed(values: dict) -> tuple[str, str, str]:
+    """(name, iban, remittance) of a German/Austrian :86: that mt-940 split into its ?nn fields.
+
+    mt-940 puts the account (?31) in front of the name (?32, ?33) in ``applicant_name``.
+    """
+    holder = " ".join(str(values.get("applicant_name") or "").split())
+    iban = str(values.get("gvc_applicant_iban") or "")
+    if re.match(r"[A-Z]{2}\d{2}", holder):
+        from stdnum import iban as stdnum_iban
+
+        # The name follows the IBAN without a space: the valid IBAN's own length says where.
+        for end in range(min(34, len(holder)), 14, -1):
+            if stdnum_iban.is_valid(holder[:end]):
+                iban, holder = iban or holder[:end], holder[end:].strip()
+                break
+    purpose = " ".join(str(p) for p in (values.get("purpose"), values.get("additional_purpose")) if p)
+    return holder, iban, " ".join(purpose.split())
 
 
 def _read_mt940(data: bytes, name: str) -> Statement:
@@ -478,7 +499,10 @@ def _read_mt940(data: bytes, name: str) -> Statement:
             debits += 1
             continue
         booked = date(values["date"].year, values["date"].month, values["date"].day)
-        payer, iban, remittance = _mt86(values.get("transaction_details") or "")
+        if values.get("transaction_code") is not None and "purpose" in values:
+            payer, iban, remittance = _mt86_parsed(values)
+        else:
+            payer, iban, remittance = _mt86(values.get("transaction_details") or "")
         ref = next(
             (
                 r
