@@ -158,3 +158,49 @@ def test_the_german_mt940_subfields_give_payer_account_and_purpose(tmp_path: Pat
     assert (credit.name, credit.iban) == ("ACME GMBH", "DE89370400440532013000")
     assert credit.remittance == "Rechnung 2026-001 Maerz"
     assert credit.amount == Decimal("1210.00") and credit.booked == date(2026, 3, 5)
+
+
+def test_a_batched_camt_entry_gives_one_credit_per_transaction(tmp_path: Path):
+    """One booking (Ntry) can carry several transfers (TxDtls), each with its own amount."""
+    document = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">
+  <BkToCstmrDbtCdtNtfctn>
+    <GrpHdr><MsgId>N1</MsgId><CreDtTm>2026-03-05T08:00:00</CreDtTm></GrpHdr>
+    <Ntfctn>
+      <Id>N1</Id>
+      <Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id><Ccy>EUR</Ccy></Acct>
+      <Ntry>
+        <NtryRef>BATCH-7</NtryRef>
+        <Amt Ccy="EUR">1815.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><DtTm>2026-03-05T10:00:00</DtTm></BookgDt>
+        <NtryDtls>
+          <TxDtls>
+            <Amt Ccy="EUR">1210.00</Amt>
+            <RltdPties><Dbtr><Nm>ACME</Nm></Dbtr></RltdPties>
+            <RmtInf><Strd><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>
+          </TxDtls>
+          <TxDtls>
+            <Refs><AcctSvcrRef>TX-2</AcctSvcrRef></Refs>
+            <Amt Ccy="EUR">605.50</Amt>
+            <RltdPties><Dbtr><Nm>Initech</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-7</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Ntfctn>
+  </BkToCstmrDbtCdtNtfctn>
+</Document>
+"""
+    statement = read_statement(write(tmp_path, "n.xml", document))
+    assert statement.format == "camt.054"
+    assert [(c.transaction_id, c.amount, c.name, c.remittance) for c in statement.credits] == [
+        ("NL91ABNA0417164300/BATCH-7/1", Decimal("1210.00"), "ACME", "RF18539007547034"),
+        ("NL91ABNA0417164300/TX-2", Decimal("605.50"), "Initech", "INV-7"),
+    ]
+    assert {c.booked for c in statement.credits} == {date(2026, 3, 5)}
+
+
+def test_an_ofx_amount_with_a_decimal_comma_is_read(tmp_path: Path):
+    data = files.ofx(MOVEMENTS[:1]).replace(b"<TRNAMT>1210.00", b"<TRNAMT>1210,00")
+    (credit,) = read_statement(write(tmp_path, "comma.ofx", data)).credits
+    assert credit.amount == Decimal("1210.00")
