@@ -32,8 +32,10 @@ from .errors import StatementError, UsageError
 log = logging.getLogger(__name__)
 
 # Files a bank lets its customers download; anything else in the folder is left alone.
-SUFFIXES = frozenset({".xml", ".053", ".052", ".054", ".sta", ".mt940", ".940", ".txt", ".ofx", ".qfx", ".n43",
-                      ".aeb43", ".csb", ".c43", ".q43"})  # fmt: skip
+SUFFIXES = frozenset(
+    {".xml", ".053", ".052", ".054", ".sta", ".mt940", ".940", ".txt", ".ofx", ".qfx"}
+    | {".n43", ".aeb43", ".csb", ".c43", ".q43"}
+)
 
 
 @dataclass
@@ -70,7 +72,8 @@ def payment_line(payment: bank.Payment) -> str:
         ledger.Event.PART_PAID: f"part-paid {payment.amount} {payment.credit.currency}",
         None: "bank evidence",
     }[payment.event]
-    return f"invoice/{payment.invoice.key}: {what} (bank transfer {credit_line(payment.credit)}; by {payment.how})"
+    transfer = credit_line(payment.credit)
+    return f"invoice/{payment.invoice.key}: {what} (bank transfer {transfer}; by {payment.how})"
 
 
 def _evidence(credit: bank.Credit) -> Evidence:
@@ -104,7 +107,8 @@ def _record(store: Store, payment: bank.Payment, held: set[tuple[str, str]], now
     event = JournalEvent(str(payment.event)) if payment.event is not None else JournalEvent.BANK_EVIDENCE
     how = {"number": "its number in the remittance", "iban": "the payer's IBAN and the exact amount",
            "name": "the payer's name and the exact amount", "confirmed": "confirm-credit"}[payment.how]  # fmt: skip
-    detail = f"bank transfer booked {payment.credit.booked}: {payment.amount} {payment.credit.currency}, matched by {how}"
+    credit = payment.credit
+    detail = f"bank transfer booked {credit.booked}: {payment.amount} {credit.currency}, matched by {how}"
     if payment.event is None:
         detail = f"the bank confirms the payment: {payment.credit.amount} {payment.credit.currency} booked " \
             f"{payment.credit.booked}"  # fmt: skip

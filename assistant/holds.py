@@ -67,15 +67,18 @@ def confirm_owed(
     with store.transaction():
         for invoice in settlement.owed:
             store.settle_hold(invoice, "owed")
-            store.note(f"invoice/{invoice.key}", JournalEvent.CONFIRMED_OWED, "confirmed still owed: back on the ladder",
-                       now, Evidence(source="cli"))  # fmt: skip
+            store.note(
+                f"invoice/{invoice.key}", JournalEvent.CONFIRMED_OWED,
+                "confirmed still owed: back on the ladder", now, Evidence(source="cli"),
+            )  # fmt: skip
         for invoice in settlement.paid:
             store.save_invoice(invoice)
             store.settle_hold(invoice, "paid")
             store.note(
                 f"invoice/{invoice.key}", JournalEvent.PAID,
                 "confirmed paid on the command line after the first scan (payment date unknown: "
-                "the due date stands in for it until a bank statement names the day)", now, Evidence(source="cli"),
+                "the due date stands in for it until a bank statement names the day)",
+                now, Evidence(source="cli"),
             )  # fmt: skip
     return settlement
 

@@ -69,7 +69,9 @@ def test_the_sync_pays_the_invoice_once_reports_the_consent_and_never_logs_the_s
     out = capsys.readouterr().out
     assert "the bank's consent ends on 2026-04-01: link the bank again" in out
     # ...and cites the transfer that paid the invoice: day, amount, payer, reference.
-    assert re.search(r"2026-03-20 +1\.210,00\xa0€ +ACME SOLUCIONES SL +'Factura 2026-001' -> acme/2026-001", out)
+    assert re.search(
+        r"2026-03-20 +1\.210,00\xa0€ +ACME SOLUCIONES SL +'Factura 2026-001' -> acme/2026-001", out
+    )
 
 
 def test_a_refused_secret_is_a_pass_error_that_names_no_secret_and_keeps_the_mail_pass(
