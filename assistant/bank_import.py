@@ -124,6 +124,12 @@ def apply_credits(store: Store, config: Config, credits: list[bank.Credit], now:
     report = ImportReport()
     known = store.bank_transaction_ids()
     fresh = bank.new_credits(credits, known)
+    if fresh:  # the same transfer read before from another format of the same statement
+        twins = {
+            c.transaction_id
+            for c in bank.seen_elsewhere(fresh, [t.credit for t in store.bank_transactions()])
+        }
+        fresh = [c for c in fresh if c.transaction_id not in twins]
     report.new, report.known = len(fresh), len(credits) - len(fresh)
     # Credits that matched nothing before are tried again: the invoice they pay may have
     # been read since (a payment in advance), or the payer learned from a newer transfer.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -70,6 +71,10 @@ def paid_day(issued: date) -> date:
 
 def acme_norma43() -> bytes:
     """ACME pays January to November 2025 with the number in the concept; December is never paid."""
+    return files.norma43(_acme_movements())
+
+
+def _acme_movements() -> list[Movement]:
     moves = [
         Movement(paid_day(issued), AMOUNT["acme"], f"{index:010d}", "ACME SOLUCIONES SL", ACME_IBAN,
                  f"FRA {number('acme', index)}")
@@ -78,7 +83,7 @@ def acme_norma43() -> bytes:
     moves.append(
         Movement(date(2026, 1, 5), Decimal("-80.00"), "9999999999", "COMISION", "", "Comision mantenimiento")
     )
-    return files.norma43(moves)
+    return moves
 
 
 def tulp_camt053() -> bytes:
@@ -216,6 +221,14 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
     # Importing the same statements again adds nothing.
     assert cli_main(me, "import-statement", str(norma43), str(camt)) == 0
     assert "new transactions: 0; imported before (unchanged): 25" in capsys.readouterr().out
+    with me.store() as store:
+        assert len(store.journal()) == journal_lines
+    # ...and so does the same account's statement in another format (other ids, same transfers).
+    as_camt = tmp_path / "acme.xml"
+    movements = [m for m in _acme_movements() if m.amount > 0]
+    as_camt.write_bytes(files.camt([replace(m, reference=f"CAMT-{m.reference}") for m in movements]))
+    assert cli_main(me, "import-statement", str(as_camt)) == 0
+    assert "new transactions: 0; imported before (unchanged): 11" in capsys.readouterr().out
     with me.store() as store:
         assert len(store.journal()) == journal_lines
 

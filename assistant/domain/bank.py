@@ -137,6 +137,25 @@ def new_credits(credits: Iterable[Credit], known_ids: set[str]) -> list[Credit]:
     return fresh
 
 
+def same_transfer(a: Credit, b: Credit) -> bool:
+    """The same money seen through two files (the CAMT.053 and the Norma 43 of one account
+    carry different ids): the same day, amount, currency and payer."""
+    if (a.booked, a.amount, a.currency) != (b.booked, b.amount, b.currency):
+        return False
+    if a.iban and b.iban:
+        return normalise_iban(a.iban) == normalise_iban(b.iban)
+    x, y = normalise_name(a.name), normalise_name(b.name)
+    return bool(x and y) and (x.startswith(y) or y.startswith(x))
+
+
+def seen_elsewhere(fresh: Iterable[Credit], stored: Iterable[Credit]) -> list[Credit]:
+    """The fresh credits that are a stored credit under another id (see ``same_transfer``)."""
+    by_day: dict[tuple[date, Decimal], list[Credit]] = {}
+    for credit in stored:
+        by_day.setdefault((credit.booked, credit.amount), []).append(credit)
+    return [c for c in fresh if any(same_transfer(c, o) for o in by_day.get((c.booked, c.amount), []))]
+
+
 def _squash(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -149,3 +150,16 @@ def test_new_credits_leaves_out_what_was_imported_before_and_repeats():
 def test_names_are_compared_without_accents_punctuation_or_legal_form():
     assert bank.normalise_name("Acmé Soluciones, S.L.") == "ACME SOLUCIONES"
     assert bank.normalise_name("Initech B.V.") == "INITECH"
+
+
+def test_the_same_transfer_from_two_formats_is_seen_once_and_two_payers_are_two():
+    camt = credit(
+        "1210.00", remittance="Factura 2026-001", iban="ES76 2077 0024 0031 0257 5766", tid="ES91/R1"
+    )
+    n43 = credit("1210.00", remittance="FRA 2026-001", iban="ES7620770024003102575766", tid="n43:abc")
+    other = credit("1210.00", remittance="Factura 2026-004", iban="DE89370400440532013000", tid="n43:def")
+    by_name = credit("1210.00", name="ACME SOLUCIONES TEC", tid="n43:ghi")
+    stored = [dataclasses.replace(camt, name="ACME SOLUCIONES TECNOLOGICAS SL", iban="")]
+    assert bank.seen_elsewhere([n43, other], [camt]) == [n43]
+    assert bank.seen_elsewhere([by_name], stored) == [by_name]
+    assert bank.seen_elsewhere([credit("1210.00", tid="n43:x")], [camt]) == []  # no payer to compare
