@@ -420,6 +420,61 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_statement(args: argparse.Namespace) -> int:
+    """Bank statements as payment evidence (issue 15)."""
+    from .bank_import import import_statements
+    from .report import print_import
+
+    config = _config(args)
+    with _store_of(config, args.account) as store:
+        report = import_statements(store, config, args.files, _now())
+    print_import(report, config)
+    return EXIT_OK
+
+
+def cmd_confirm_credit(args: argparse.Namespace) -> int:
+    from .bank_import import confirm_credit, payment_line
+    from .engine import find_invoice
+
+    if args.number is None and not args.not_an_invoice:
+        raise UsageError("name the invoice the credit pays, or say --not-an-invoice")
+    config = _config(args)
+    with _store_of(config, args.account) as store:
+        payment = confirm_credit(store, args.id, args.number, args.client, _now(), find_invoice=find_invoice)
+    print(payment_line(payment) if payment else f"Bank credit {args.id} set aside: not an invoice payment.")
+    return EXIT_OK
+
+
+def cmd_confirm_owed(args: argparse.Namespace) -> int:
+    from .holds import confirm_owed, waiting
+    from .report import money
+
+    config = _config(args)
+    rest = "paid" if args.rest_paid else "owed" if args.rest_owed else None
+    if not (args.numbers or args.paid or args.paid_before or rest):
+        with _store_of(config, args.account) as store:
+            from .report import print_held
+
+            held = waiting(store)
+        if not held:
+            print("No invoice is waiting for confirmation.")
+        print_held(held, config, config.account(args.account).first_run_hold_days)
+        return EXIT_OK
+    with _store_of(config, args.account) as store:
+        settled = confirm_owed(
+            store, owed=args.numbers, paid=args.paid, paid_before=args.paid_before, rest=rest, now=_now()
+        )
+    for invoice in settled.owed:
+        print(
+            f"Still owed, back on the reminder ladder: {invoice.key} ({money(invoice.outstanding, config)})"
+        )
+    for invoice in settled.paid:
+        print(f"Paid, not chased: {invoice.key} ({money(invoice.amount, config)})")
+    if settled.still_held:
+        print(f"Still waiting for your word: {', '.join(i.key for i in settled.still_held)}")
+    return EXIT_OK
+
+
 def _store_of(config: Config, account_name: str | None):
     from .adapters.store import Store
     from .session import state_path
@@ -531,8 +586,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise UsageError("give --year or --since, not both")
     period = Period.since(args.since, today) if args.since else Period.year(args.year or today.year)
     locale = LOCALES.get(config.identity.language, "en_GB")
+    from .holds import waiting
+
     with _store_of(config, args.account) as store:
-        invoices = store.invoices()
+        # The first scan's held invoices are unknown, not late: left out until confirmed (issue 15).
+        held = waiting(store)
+        invoices = [i for i in store.invoices() if i not in held]
         reviews = review_clients(
             clients=config.rules.clients,
             invoices=invoices,
@@ -545,6 +604,21 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
     buckets = ageing(invoices, today)
     print(render_text(reviews, buckets, period_label=period.label, locale=locale))
+    if held:
+        language = config.identity.language
+        count = len(held)
+        print(
+            {
+                "es": f"Fuera de la revisión hasta que las confirmes (`confirm-owed`): {count} factura(s)\n"
+                "que el primer escaneo dejó en espera; nadie sabe aún si están pagadas.",
+                "nl": f"Buiten de terugblik tot je ze bevestigt (`confirm-owed`): {count} factuur/facturen\n"
+                "die de eerste scan vasthield; of ze betaald zijn, weet nog niemand.",
+            }.get(
+                language,
+                f"Left out until you confirm them (`confirm-owed`): {count} invoice(s) the\n"
+                "first scan held; nobody knows yet whether they were paid.",
+            )
+        )
     if args.html:
         html = render_html(
             reviews, buckets, period_label=period.label, locale=locale, generated_at=now.astimezone(tz)
@@ -668,6 +742,36 @@ examples:
   freelance-assistant ledger                             every invoice and deliverable, one line each
   freelance-assistant ledger --json > ledger.json        for scripts and spreadsheets (docs/ledger-json.md)
   freelance-assistant ledger --json | jq -r '.accounts[].invoices[] | [.number, .state, .amount] | @csv'
+""",
+    "import-statement": """\
+examples:
+  freelance-assistant import-statement ~/Downloads/extracto-2026-03.n43
+  freelance-assistant import-statement camt053-march.xml camt053-april.xml
+
+CAMT.053/052/054, MT940, OFX and Norma 43 are recognised by their content. A credit pays
+the invoice its reference names, else the exact amount a client owes from their IBAN or
+name (clients.yaml `iban:`, `payer_names:`, or learned); what is left waits in `status`.
+Importing a file again changes nothing; a malformed file is refused with its line and
+nothing of it is applied. Files are read, never changed.
+""",
+    "confirm-credit": """\
+examples:
+  freelance-assistant confirm-credit TAX-REFUND --not-an-invoice    set it aside
+  freelance-assistant confirm-credit 7Q2 2026-014                   it pays invoice 2026-014
+
+The ID is the one `status` shows under "Bank credits to confirm" (its end is enough).
+The payer is remembered: their next transfer of an exact amount is matched by itself.
+""",
+    "confirm-owed": """\
+examples:
+  freelance-assistant confirm-owed                              list what waits
+  freelance-assistant confirm-owed 2025-112 2025-118 --rest-paid  these two are owed, the rest paid
+  freelance-assistant confirm-owed --paid-before 2025-10-01     all issued before October were paid
+  freelance-assistant confirm-owed --rest-owed                  chase them all
+
+On an account's first scan, invoices more than first_run_hold_days (30) past due with no
+payment seen in the mailbox are held instead of chased. Paid here, an invoice's payment
+day is unknown: a bank statement naming it later puts the real day in.
 """,
     "mark-paid": """\
 examples:
@@ -939,6 +1043,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD", help="review from this day to today")
     review.add_argument("--html", metavar="FILE", help="also write an offline HTML report with charts")
+
+    statement = command(
+        "import-statement",
+        cmd_import_statement,
+        "read bank statements (CAMT.053/052/054, MT940, OFX, Norma 43): credits pay invoices",
+    )
+    statement.add_argument("files", nargs="+", metavar="FILE", help="statement files, read and never changed")
+
+    credit = command(
+        "confirm-credit", cmd_confirm_credit, "say which invoice an unmatched bank credit (see `status`) pays"
+    )
+    credit.add_argument("id", metavar="ID", help="the transaction id `status` shows (its end is enough)")
+    credit.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice it pays")
+    credit.add_argument("--client", metavar="ID", help="the client id, when several clients have that number")
+    credit.add_argument("--not-an-invoice", action="store_true", help="set it aside: not an invoice payment")
+
+    owed = command(
+        "confirm-owed",
+        cmd_confirm_owed,
+        "settle the old invoices the first scan held: which are still owed, which were paid",
+    )
+    owed.add_argument("numbers", nargs="*", metavar="NUMBER", help="still owed: back on the reminder ladder")
+    owed.add_argument("--paid", nargs="+", default=[], metavar="NUMBER", help="these were paid")
+    owed.add_argument(
+        "--paid-before",
+        type=_date_arg,
+        metavar="YYYY-MM-DD",
+        help="every held invoice issued before was paid",
+    )
+    rest = owed.add_mutually_exclusive_group()
+    rest.add_argument("--rest-paid", action="store_true", help="every other held invoice was paid")
+    rest.add_argument("--rest-owed", action="store_true", help="every other held invoice is still owed")
 
     explain = command(
         "explain", cmd_explain, "why an invoice or deliverable is where it is, and what comes next"

@@ -13,6 +13,7 @@ import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from . import holds
 from .adapters.store import Store
 from .domain import compose, fold, keys, ledger, termination
 from .domain.keys import JournalEvent, invoice_item
@@ -211,10 +212,18 @@ def digest_draft(engine: Engine, now: datetime) -> Draft:
     key = keys.digest_key(engine.account.name, today)
     store = engine.store
     identity = engine.config.identity
+    held = holds.waiting(store)  # the first run's holds: listed to confirm, not as overdue
     context = digest.build_digest(
-        clients=engine.rules.clients, invoices=store.invoices(), deliverables=store.deliverables(),
-        outbox=store.outbox(), journal=store.journal(prefix="client/"), rules=engine.rules, today=today,
-        now=now, tz=engine.tz,
+        clients=engine.rules.clients, invoices=[i for i in store.invoices() if i not in held],
+        deliverables=store.deliverables(), outbox=store.outbox(), journal=store.journal(prefix="client/"),
+        rules=engine.rules, today=today, now=now, tz=engine.tz,
+    )  # fmt: skip
+    sync = engine.account.bank_sync
+    synced = store.bank_sync(sync.provider) if sync is not None else None
+    context = digest.with_confirmations(
+        context, held=held, credits=[t.credit for t in store.bank_transactions("unmatched")],
+        clients=engine.rules.clients, hold_days=engine.account.first_run_hold_days,
+        consent_expires=synced[1] if synced else None, today=today,
     )  # fmt: skip
     template = engine.rules.template(identity.language, "digest")
     return compose.digest_draft(

@@ -214,6 +214,58 @@ class MaildirAccount:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Statements:
+    """Where the freelancer (or a bank sync job) drops bank statement files for this account."""
+
+    __pydantic_config__ = _STRICT
+
+    # CAMT.053/052/054, MT940, OFX and Norma 43 files found here are imported by each pass
+    # and by `import-statement`; they are read, never moved or changed.
+    folder: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BankSync:
+    """Optional: the account's transactions fetched from an open-banking aggregator (issue 15).
+
+    Only the GoCardless Bank Account Data API (PSD2, EU and UK banks) is known. You link
+    your bank once on their side (a *requisition*, whose consent lasts up to 90 days, or
+    180 where the bank allows it) and give its id here; the secret key comes from one
+    source, like the IMAP password.
+    """
+
+    __pydantic_config__ = _STRICT
+
+    provider: Literal["gocardless"] = "gocardless"
+    url: str = "https://bankaccountdata.gocardless.com"
+    secret_id: str
+    secret_key_command: tuple[str, ...] = ()
+    secret_key_env: str = ""
+    secret_key_credential: str = ""  # a systemd credential ($CREDENTIALS_DIRECTORY)
+    requisition: str
+    days: int = 90  # how far back each fetch reads
+    # The aggregator allows a few transaction fetches a day per account: at most this often.
+    every_hours: int = 6
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        ways = sum(
+            bool(w) for w in (self.secret_key_command, self.secret_key_env, self.secret_key_credential)
+        )
+        if ways != 1:
+            raise ValueError("set exactly one of secret_key_command, secret_key_env, secret_key_credential")
+        host = self.url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if not self.url.startswith("https://") and not (
+            self.url.startswith("http://") and _is_loopback(host)
+        ):
+            raise FieldError(
+                "url", "the aggregator is reached over https (plain http only to a loopback address)"
+            )
+        if self.days < 1 or self.every_hours < 1 or self.timeout <= 0:
+            raise FieldError("days", "days, every_hours and timeout must be positive")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Account:
     """One mailbox the assistant watches, with its own state database."""
 
@@ -225,6 +277,11 @@ class Account:
     smtp: SmtpAccount | None = None  # only for stages with `action: send`
     # A first scan reads this far back; older mail is history, not work.
     lookback_days: int = 540
+    # The first scan drafts nothing for invoices already overdue by more than this many
+    # days: they are listed as "still owed? confirm" until `confirm-owed` settles them.
+    first_run_hold_days: int = 30
+    statements: Statements | None = None
+    bank_sync: BankSync | None = None  # off unless configured
 
     def __post_init__(self) -> None:
         if (self.imap is None) == (self.maildir is None):
@@ -233,6 +290,8 @@ class Account:
             raise FieldError("name", "account names are letters, digits, '.', '_' and '-'")
         if self.lookback_days < 0:
             raise FieldError("lookback_days", "lookback_days cannot be negative (0 means all mail)")
+        if self.first_run_hold_days < 0:
+            raise FieldError("first_run_hold_days", "first_run_hold_days cannot be negative")
 
 
 _TIME = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -663,6 +722,10 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
         if account.imap is not None and account.imap.ca_file:
             account = dataclasses.replace(
                 account, imap=dataclasses.replace(account.imap, ca_file=resolve(account.imap.ca_file))
+            )
+        if account.statements is not None:
+            account = dataclasses.replace(
+                account, statements=Statements(folder=resolve(account.statements.folder))
             )
         if account.smtp is not None and account.smtp.ca_file:
             account = dataclasses.replace(

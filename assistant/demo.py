@@ -101,6 +101,9 @@ INVOICES = (
     _Invoice("tulp", "2026-017", "€ 1.650,00", 45, "Huisstijl en logo", paid_tag=True),
     _Invoice("tulp", "2026-021", "€ 850,00", 16, "Iconenset voor de app"),
     _Invoice("tulp", "2026-023", "€ 720,00", 20, "Extra iconen"),
+    # Long past due and never mentioned again: the first scan holds it as "still owed? confirm"
+    # instead of chasing it (issue 15); the bank statement in bank/ does not show it paid.
+    _Invoice("nube", "F-2025-118", "363,00 €", 75, "Banners de campaña"),
 )
 
 _MONTHS = {
@@ -393,6 +396,34 @@ def build_mailbox(root: Path, today: date) -> None:
         _deliver(folders[folder], data, datetime.combine(today - timedelta(days=1), time(12, 0), TZ))
 
 
+def write_statement(folder: Path, today: date) -> None:
+    """A bank statement (CAMT.053) in the watched folder: a tax refund no invoice explains."""
+    folder.mkdir(parents=True, exist_ok=True)
+    booked = (today - timedelta(days=3)).isoformat()
+    (folder / "extracto.xml").write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>DEMO-1</MsgId><CreDtTm>{booked}T08:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>DEMO-1</Id>
+      <Acct><Id><IBAN>ES9121000418450200051332</IBAN></Id><Ccy>EUR</Ccy></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">431.17</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+        <BookgDt><Dt>{booked}</Dt></BookgDt><AcctSvcrRef>DEMO-TAX-REFUND</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <RltdPties><Dbtr><Pty><Nm>AGENCIA TRIBUTARIA</Nm></Pty></Dbtr></RltdPties>
+          <RmtInf><Ustrd>DEVOLUCION IRPF</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+""",
+        encoding="utf-8",
+    )
+
+
 def write_config(directory: Path) -> Path:
     from .config import packaged_rules_dir
 
@@ -443,6 +474,8 @@ accounts:
   - name: demo
     maildir:
       path: Maildir
+    statements:
+      folder: bank
 
 state_dir: state
 rules_dir: rules
@@ -510,6 +543,7 @@ def run_demo(directory: Path, today: date | None = None) -> int:
         # The pass runs at ten in the morning of that day, inside the working day.
         now = datetime.combine(today, time(10, 0), TZ).astimezone(UTC)
     build_mailbox(directory / "Maildir", today)
+    write_statement(directory / "bank", today)
     config_path = write_config(directory)
     config = load_config(config_path)
     account = config.account(None)

@@ -34,13 +34,14 @@ import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from . import bank_import, holds
 from .act import DRAFT_FLAGS, Outbox
 from .adapters.mailbox import Mailbox
 from .adapters.smtp import Sender
 from .adapters.store import Store
 from .commands import command_on_invoice, find_invoice, find_item, mark_paid
 from .config import Account, Config
-from .domain import checkin, compose, fold, keys, ladder
+from .domain import checkin, compose, fold, keys, ladder, ledger
 from .domain.facts import PlannedAction
 from .domain.keys import Action
 from .domain.model import (
@@ -54,6 +55,7 @@ from .domain.model import (
     Reminder,
     Termination,
 )
+from .errors import BankSyncError, CredentialError
 from .pass_report import PassReport, Progress, ScanProgress, Stopped
 from .session import AccountSession, open_mailbox, open_sender, state_path
 from .sync import MAX_MESSAGE_BYTES, Sync
@@ -98,6 +100,7 @@ class Engine:
         self.tz = ZoneInfo(config.identity.timezone)
         self.sync = Sync(config, account, mailbox, store)
         self.outbox = Outbox(config, account, mailbox, store, sender)
+        self._held: set[tuple[str, str]] = set()  # first run: (client, number) not chased until confirmed
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -139,6 +142,7 @@ class Engine:
                 sync.apply_overrides(now, today, report)
                 sync.ingest(FolderRole.INBOX, folders.inbox, now, today, report)
                 sync.save_contacts()
+                self._import_statements(now, report)
                 sync.settle_calendar(now, today, report)
                 if plan:
                     actions = self._plan(now, today, report)
@@ -168,16 +172,35 @@ class Engine:
         else:
             self.outbox.draft(draft, folders, now, report)
 
+    # ----------------------------------------------------------------- bank statements (issue 15)
+
+    def _import_statements(self, now: datetime, report: PassReport) -> None:
+        """The watched statements folder and the optional bank sync: bank credits as evidence."""
+        reports = []
+        if self.account.statements is not None:
+            reports.append(bank_import.import_folder(self.store, self.config, self.account, now))
+        try:
+            reports.append(bank_import.sync_bank(self.store, self.config, self.account, now))
+        except (BankSyncError, CredentialError) as exc:  # the mail pass goes on; the next one retries
+            log.error("%s", exc)
+            report.errors.append(str(exc))
+        for imported in filter(None, reports):
+            report.paid.extend(p.invoice for p in imported.payments if p.event is ledger.Event.PAID)
+            report.changes.extend(imported.changes)
+            report.errors.extend(imported.errors)
+
     # ----------------------------------------------------------------- plan
 
     def _plan(
         self, now: datetime, today: date, report: PassReport
     ) -> list[tuple[PlannedAction, Draft | None]]:
         """What is due today, each with what to do with it, composed only when it will be used."""
+        report.held = holds.hold_the_past(self.store, self.account, today, now) or []
+        self._held = self.store.held_invoices()  # first run: not chased until confirmed
         taken = self.store.taken()
         escalation = self.rules.escalation
         clients, chasing = self.rules.clients, escalation.chasing
-        unpaid = self.store.invoices(InvoiceStatus.OPEN)
+        unpaid = [i for i in self.store.invoices(InvoiceStatus.OPEN) if not holds.is_held(i, self._held)]
         outbox = self.store.outbox()
         last_reminded = ladder.last_reminder_days(((e.key, e.created_at) for e in outbox), self.tz)
         sent_on = ladder.sent_days(outbox, self.tz)  # the ladder climbs from what was really sent
@@ -285,7 +308,8 @@ class Engine:
         cases = []
         for client in self.rules.clients.values():
             case, change = fold.suggested_termination(
-                client, invoices=self.store.invoices(client=client.id),
+                client,
+                invoices=[i for i in self.store.invoices(client=client.id) if not holds.is_held(i, self._held)],
                 deliverables=self.store.deliverables(client=client.id), outbox=outbox,
                 history=self.store.history(keys.client_item(client.id)), rules=self.rules, today=today,
                 tz=self.tz,

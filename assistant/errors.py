@@ -16,6 +16,8 @@ so the CLI and the daemon only ever need to know this tree::
     │   └── StateLocked          another process holds the state (the service, a scan)
     ├── SendRefused          a message kind that may never be sent reached the sender
     ├── SendFailed           SMTP delivery failed (transient or permanent)
+    ├── StatementError       a bank statement file cannot be read; names the file and line
+    ├── BankSyncError        the open-banking aggregator could not be used (transient or not)
     └── UsageError           the command line asked for something that cannot be done
 
 Messages never contain a secret: adapters build them from host names, folder names and
@@ -103,6 +105,18 @@ class SendFailed(AssistantError):
     def __init__(self, message: str, *, transient: bool):
         super().__init__(message)
         self.transient = transient
+
+
+class StatementError(AssistantError):
+    """A bank statement file is malformed: nothing of it is applied. Says file and line."""
+
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line = file, line
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+class BankSyncError(AssistantError):
+    """The open-banking aggregator refused or could not be reached; the message names no secret."""
 
 
 class UsageError(AssistantError):

@@ -67,6 +67,7 @@ def account_ledger(store: Store | None, config: Config, account: Account) -> dic
                 "at": when(entry.at),
                 "source": entry.evidence.source if entry.evidence else "assistant",
                 "message_id": (entry.evidence.message_id or None) if entry.evidence else None,
+                **_bank(entry.data.get("bank")),
             }
             for entry in journal.get(item, [])
         ]
@@ -94,6 +95,17 @@ def account_ledger(store: Store | None, config: Config, account: Account) -> dic
         ],
         "invoices": [_invoice(i, when, evidence(keys.invoice_item(i))) for i in invoices],
         "deliverables": [_deliverable(d, when, evidence(keys.deliverable_item(d))) for d in deliverables],
+    }
+
+
+def _bank(transaction: dict[str, Any] | None) -> dict[str, Any]:
+    """The bank transaction a journal line cites (issue 15), or nulls."""
+    transaction = transaction or {}
+    return {
+        "booked": transaction.get("booked"),
+        "amount": transaction.get("amount"),
+        "currency": transaction.get("currency"),
+        "reference": transaction.get("reference"),
     }
 
 

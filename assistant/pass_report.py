@@ -34,6 +34,7 @@ class PassReport:
     sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
     skipped_messages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    held: list[Invoice] = field(default_factory=list)  # first run: old invoices held to confirm (issue 15)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ the freelancer at a terminal.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
@@ -16,6 +17,7 @@ from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
 from .domain import attention, ladder
 from .domain.classify import reading_of
+from .domain.keys import JournalEvent
 from .domain.model import (
     CheckIn,
     Deliverable,
@@ -112,6 +114,9 @@ def print_pass(report, config: Config, where: str) -> None:
         print(f"  messages skipped (unreadable or too large): {len(report.skipped_messages)}")
         for line in report.skipped_messages[:20]:
             print(f"    {line}")
+    if report.held:
+        print()
+        print_held(report.held, config, config.account(report.account).first_run_hold_days)
     for error in report.errors:
         print(f"  ERROR {error}")
 
@@ -182,6 +187,8 @@ def print_explanation(
             state += f" ({_open_state(item, today)})"
         if item.hold_until:
             state += f" until {item.hold_until}"
+        if item.status is InvoiceStatus.PAID and item.paid_on:
+            state += f" on {item.paid_on} ({item.paid_via or '?'})"
         print(f"  state: {state}{_partial(item, config)}")
         stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
     else:
@@ -201,12 +208,17 @@ def print_explanation(
             + (f": {entry.detail}" if entry.detail else "")
         )
         evidence = entry.evidence
-        if evidence is not None and (evidence.message_id or evidence.sender):
+        if evidence is not None and evidence.source == "bank":  # issue 15: the bank transaction
+            print(
+                f"      bank transaction: booked {evidence.date:%Y-%m-%d}, {evidence.quote}, "
+                f"from {evidence.sender or '?'}, reference {evidence.subject!r}, id {evidence.message_id}"
+            )
+        elif evidence is not None and (evidence.message_id or evidence.sender):
             when = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
             print(
                 f"      evidence: {when} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}"
             )
-        if evidence is not None and evidence.quote:
+        if evidence is not None and evidence.quote and evidence.source != "bank":
             print(f"      “{evidence.quote}”")
     print()
     print("What happens next:")
@@ -221,10 +233,69 @@ def print_explanation(
                 InvoiceStatus.DISPUTED: "  nothing until you `resume` it: talk to the client about the dispute",
             }[item.status]
         )
+    elif isinstance(item, Invoice) and _held(history):
+        print(
+            "  nothing until you confirm it: held on the first scan (`confirm-owed`), or a bank statement pays it"
+        )
     elif isinstance(item, Deliverable) and item.status is not DeliverableStatus.OPEN:
         print(f"  no follow-up: the client answered{' and approved it' if item.approved_at else ''}")
     else:
         _print_ladder(stages, taken, by_key, today, tz)
+
+
+def _held(history: list[JournalEntry]) -> bool:
+    """Held on the first scan and not settled since (issue 15)."""
+    marks = (JournalEvent.HELD, JournalEvent.CONFIRMED_OWED, JournalEvent.PAID)
+    settled = [e.event for e in history if e.event in marks]
+    return bool(settled) and settled[-1] == JournalEvent.HELD
+
+
+def print_held(held: list[Invoice], config: Config, hold_days: int, out=None) -> None:
+    """The first run's "still owed? confirm" list, with what to do about it."""
+    if not held:
+        return
+    total = ", ".join(money(m, config) for m in _totals(held))
+    print(f"Still owed? confirm: {len(held)} invoice{'s' if len(held) != 1 else ''} ({total})", file=out)
+    print(
+        f"  More than {hold_days} days past due when the assistant first read this mailbox, with no payment\n"
+        "  seen in it: nothing is drafted for them until you say which are still owed.",
+        file=out,
+    )
+    for invoice in held:
+        print(f"    {_invoice_line(invoice, config)}  issued {invoice.issue_date}", file=out)
+    print(
+        "  e.g. `freelance-assistant confirm-owed NUMBER... --rest-paid` (these are owed, the rest paid),\n"
+        "       `freelance-assistant confirm-owed --paid-before YYYY-MM-DD`, or import a bank statement\n"
+        "       (`freelance-assistant import-statement FILE`): it marks paid what the bank received.",
+        file=out,
+    )
+
+
+def _totals(invoices: list[Invoice]) -> list[Money]:
+    sums: dict[str, Decimal] = {}
+    for invoice in invoices:
+        if invoice.outstanding is not None:
+            sums[invoice.outstanding.currency] = sums.get(invoice.outstanding.currency, Decimal(0)) + (
+                invoice.outstanding.amount
+            )
+    return [Money(amount=a, currency=c) for c, a in sorted(sums.items())]
+
+
+def print_import(report, config: Config) -> None:
+    """What `import-statement` read and did (issue 15)."""
+    for statement in report.statements:
+        print(
+            f"{statement.path}: {statement.format}, account {statement.account or '?'}: "
+            f"{len(statement.credits)} credits ({statement.debits} debits left out)"
+        )
+    print(f"  new transactions: {report.new}; imported before (unchanged): {report.known}")
+    for line in report.changes:
+        print(f"  {line}")
+    if report.unmatched:
+        print(
+            "  Confirm each unmatched credit: `freelance-assistant confirm-credit ID NUMBER` (or ID alone: not an"
+        )
+        print("  invoice payment).")
 
 
 # --------------------------------------------------------------------------- check

@@ -23,7 +23,7 @@ from .config import Account, Config
 from .domain import checkin, keys
 from .domain.classify import guesses_of
 from .domain.ledger import HOLDS
-from .domain.model import InvoiceStatus, Money
+from .domain.model import Invoice, InvoiceStatus, Money
 from .domain.status import (
     ClientStatus,
     DraftRow,
@@ -44,15 +44,18 @@ _PAID_VIA = {
     "client": "the client wrote that it was paid",
     "notification": "a payment notification named it",
     "cli": "you marked it paid",
+    "bank": "a bank statement shows the transfer",
+    "confirmed": "you confirmed it was paid after the first scan",
 }
 
 
 def overview(store: Store, config: Config, now: datetime) -> Overview:
     """The overview of one account's state at ``now``."""
     tz = ZoneInfo(config.identity.timezone)
+    held = set(_waiting(store))  # issue 15: listed apart, "still owed? confirm", not chased
     return build_overview(
         clients=config.rules.clients,
-        invoices=store.invoices(),
+        invoices=[i for i in store.invoices() if i not in held],
         deliverables=store.deliverables(),
         outbox=store.outbox(),
         journal=store.journal(prefix="client/"),
@@ -133,9 +136,76 @@ def print_status(
     if seen:
         lines.append("")
         lines.extend(_check_in_lines(seen, config, view.today, paint, width))
+    lines.extend(_first_run_and_bank_lines(store, config, account, paint, view.today))
     lines.append("")
     lines.extend(_total_lines(view, config, paint, width))
     out.write("\n".join(lines) + "\n")
+
+
+def _first_run_and_bank_lines(
+    store: Store, config: Config, account: Account, paint, today: date
+) -> list[str]:
+    """Issue 15: the held invoices to confirm, the bank credits nobody matched, the last statement."""
+    import io
+
+    from .holds import waiting
+    from .report import print_held
+
+    lines: list[str] = []
+    held = waiting(store)
+    if held:
+        text = io.StringIO()
+        print_held(held, config, account.first_run_hold_days, out=text)
+        lines += [
+            "",
+            *(paint(x, "bold") if i == 0 else x for i, x in enumerate(text.getvalue().splitlines())),
+        ]
+    unmatched = store.bank_transactions("unmatched")
+    if unmatched:
+        lines += ["", paint(f"Bank credits to confirm: {len(unmatched)}", "bold")]
+        for t in unmatched:
+            c = t.credit
+            payer = c.name or c.iban or "unknown payer"
+            lines.append(f"  {c.booked} {money(Money(amount=c.amount, currency=c.currency), config):>12}  "
+                         f"{_clip(payer, 24)}  {_clip(c.reference, 28)!r}  id …{c.transaction_id[-12:]}")  # fmt: skip
+        lines.append(
+            "  `freelance-assistant confirm-credit ID NUMBER` pays that invoice with it (ID: the end shown)"
+        )
+    imported = store.bank_transactions()
+    if imported:
+        latest = max(t.credit.booked for t in imported)
+        lines += ["", f"Bank statements: {len(imported)} credits imported, the latest booked {latest}."]
+        # The transfers of the last weeks and what they paid: the evidence, in a line each.
+        recent = [
+            t for t in imported if t.state == "matched" and (today - t.credit.booked).days <= RECENT_CREDIT_DAYS
+        ][-RECENT_CREDIT_LINES:]
+        for t in recent:
+            c = t.credit
+            lines.append(
+                f"  {c.booked} {money(Money(amount=c.amount, currency=c.currency), config):>12}  "
+                f"{_clip(c.name or c.iban or '?', 24)}  {_clip(c.reference, 28)!r} -> {', '.join(t.invoices)}"
+            )
+    if account.bank_sync is not None:
+        synced = store.bank_sync(account.bank_sync.provider)
+        if synced is None:
+            lines.append("Bank sync: on, not run yet (the next pass fetches the transactions).")
+        else:
+            at, expires, _ = synced
+            line = f"Bank sync: last {at.astimezone(ZoneInfo(config.identity.timezone)):%Y-%m-%d %H:%M}"
+            if expires is not None:
+                left = (expires - today).days
+                line += f"; the bank's consent {'ended' if left < 0 else 'ends'} on {expires}"
+                if left <= CONSENT_WARNING_DAYS:
+                    line = paint(line + ": link the bank again at the aggregator to keep it going", "bold")
+            lines.append(line)
+    return lines
+
+
+# Status shows the bank credits of the last weeks that paid something, at most this many.
+RECENT_CREDIT_DAYS = 30
+RECENT_CREDIT_LINES = 10
+# Renew the consent before it lapses: two weeks' notice in status and the digest.
+CONSENT_WARNING_DAYS = 14
 
 
 def check_ins(store: Store, config: Config, now: datetime) -> list[checkin.Outlook]:
@@ -514,6 +584,12 @@ def account_document(store: Store | None, config: Config, account: Account, now:
         "check_ins": [
             _check_in_json(o, tz) for o in (check_ins(store, config, now) if store is not None else [])
         ],
+        # Issue 15: the first scan's held invoices and the bank credits waiting for a word.
+        "still_owed_confirm": [_held_json(i) for i in (_waiting(store) if store is not None else [])],
+        "unmatched_credits": [
+            _credit_json(t.credit)
+            for t in (store.bank_transactions("unmatched") if store is not None else [])
+        ],
         "totals": {
             "outstanding": _money_list(view.outstanding if view else []),
             "overdue": _money_list(view.overdue if view else []),
@@ -524,6 +600,35 @@ def account_document(store: Store | None, config: Config, account: Account, now:
             "drafts_waiting": sum(len(c.drafts) for c in clients),
             "todos": sum(len(c.todos) for c in clients),
         },
+    }
+
+
+def _waiting(store: Store) -> list[Invoice]:
+    from .holds import waiting
+
+    return waiting(store)
+
+
+def _held_json(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "client": invoice.client,
+        "number": invoice.number,
+        "amount": _decimal(invoice.amount.amount) if invoice.amount else None,
+        "currency": invoice.amount.currency if invoice.amount else None,
+        "issued": invoice.issue_date.isoformat(),
+        "due": invoice.due_date.isoformat(),
+    }
+
+
+def _credit_json(credit) -> dict[str, Any]:
+    return {
+        "id": credit.transaction_id,
+        "booked": credit.booked.isoformat(),
+        "amount": _decimal(credit.amount),
+        "currency": credit.currency,
+        "payer": credit.name,
+        "iban": credit.iban,
+        "reference": credit.remittance,
     }
 
 

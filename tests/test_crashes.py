@@ -50,7 +50,9 @@ def fill(world) -> None:
         to = ("Marta <marta@acme.example>", "Oliver <oliver@bright.example>", "Sanne <sanne@tulp.example>")[
             n % 3
         ]
-        sent = datetime.combine(today - timedelta(days=60 + n), datetime.min.time(), TZ)
+        # 35 to 42 days ago: past due for the 30-day client too, yet no more than 30 days past
+        # due for the 14-day ones, so the first scan chases them all (none held, issue 15).
+        sent = datetime.combine(today - timedelta(days=35 + n), datetime.min.time(), TZ)
         world.deliver(
             "Sent",
             invoice_email(to=to, subject=f"Factura 2026-1{n:02d}", sent=sent, message_id=f"<crash-{n}@x>"),

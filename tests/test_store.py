@@ -195,3 +195,28 @@ def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_rea
 
         store.save_invoice(replace(old, number="2026-002", read_from=(("number", "PDF label"),)))
         assert store.invoice("acme", "2026-002").source_of("number") == "PDF label"
+
+
+def test_a_version_4_database_that_was_scanned_holds_nothing_on_its_next_pass(tmp_path):
+    """The first run's hold is for new accounts; one scanned before the upgrade had its first run."""
+    from assistant.adapters import store as store_module
+
+    def database(name: str, scanned: bool):
+        path = tmp_path / name
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for version in (1, 2, 3, 4):
+            for statement in store_module._MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        db.execute("INSERT INTO schema_version VALUES (4)")
+        if scanned:
+            db.execute("INSERT INTO checkpoints VALUES ('sent', '{}', '2026-03-17T09:00:00+00:00')")
+        db.close()
+        return path
+
+    with Store.open(database("old.sqlite3", scanned=True)) as store:
+        assert store.first_run_decided()
+        assert store.bank_transaction_ids() == set() and store.payers() == {}
+    with Store.open(database("new.sqlite3", scanned=False)) as store:
+        assert not store.first_run_decided()

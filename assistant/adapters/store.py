@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import ledger
+from ..domain.bank import Credit
 from ..domain.keys import DraftKind, DraftState, JournalEvent
 from ..domain.model import (
     Attachment,
@@ -48,7 +49,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -159,6 +160,53 @@ _MIGRATIONS: dict[int, str] = {
         message_id  TEXT PRIMARY KEY,          -- a message the freelancer or the assistant sent
         words       TEXT NOT NULL              -- its own words (quotes left out), for provenance
     );
+    """,
+    7: """
+    CREATE TABLE bank_transactions (
+        id          TEXT PRIMARY KEY,          -- the bank's id (account/reference), or a digest of the line
+        booked      TEXT NOT NULL,
+        amount      TEXT NOT NULL,             -- Decimal as text: exact
+        currency    TEXT NOT NULL,
+        name        TEXT NOT NULL DEFAULT '',
+        iban        TEXT NOT NULL DEFAULT '',
+        remittance  TEXT NOT NULL DEFAULT '',
+        source      TEXT NOT NULL DEFAULT '',  -- file name and format
+        imported_at TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('matched', 'unmatched', 'dismissed')),
+        invoices    TEXT NOT NULL DEFAULT '[]' -- JSON list of client/number it paid
+    );
+    CREATE INDEX bank_transactions_by_state ON bank_transactions (state, booked);
+    CREATE TABLE payers (
+        key         TEXT PRIMARY KEY,          -- iban:ES76..., name:ACME SOLUCIONES
+        client      TEXT NOT NULL,
+        learned_at  TEXT NOT NULL
+    );
+    CREATE TABLE first_run (
+        decided_at  TEXT NOT NULL,
+        hold_days   INTEGER NOT NULL
+    );
+    CREATE TABLE held_invoices (
+        client      TEXT NOT NULL,
+        number      TEXT NOT NULL,
+        held_at     TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('held', 'owed', 'paid')),
+        PRIMARY KEY (client, number)
+    );
+    CREATE TABLE statement_files (             -- the watched folder's files already applied
+        path        TEXT PRIMARY KEY,
+        size        INTEGER NOT NULL,
+        mtime_ns    INTEGER NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE bank_sync (
+        provider        TEXT PRIMARY KEY,      -- gocardless
+        synced_at       TEXT NOT NULL,
+        consent_expires TEXT,                  -- the day the bank's consent ends
+        status          TEXT NOT NULL DEFAULT ''
+    );
+    ALTER TABLE journal ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    -- An account scanned before this version had its first run already: nothing is held.
+    INSERT INTO first_run (decided_at, hold_days) SELECT MIN(updated_at), -1 FROM checkpoints HAVING COUNT(*) > 0;
     """,
 }
 
@@ -795,18 +843,19 @@ class Store:
         e = evidence
         self._db.execute(
             "INSERT INTO journal (at, item, event, detail, message_id, sender, mail_subject, mail_date, quote, "
-            "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "data, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at.isoformat(), item, str(event), detail,
                 e.message_id if e else "", e.sender if e else "", e.subject if e else "",
                 e.date.isoformat() if e and e.date else None, e.quote if e else "",
-                json.dumps(dict(data or {}), sort_keys=True),
+                json.dumps(dict(data or {}), sort_keys=True), e.source if e else "",
             ),
         )  # fmt: skip
 
     def history(self, item: str) -> list[JournalEntry]:
         rows = self._db.execute(
-            "SELECT at, event, detail, message_id, sender, mail_subject, mail_date, quote, data FROM journal "
+            "SELECT at, event, detail, message_id, sender, mail_subject, mail_date, quote, data, source "
+            "FROM journal "
             "WHERE item = ? ORDER BY id",
             (item,),
         )
@@ -815,7 +864,7 @@ class Store:
     def journal(self, *, prefix: str = "", since: datetime | None = None) -> list[tuple[str, JournalEntry]]:
         """(item, entry) for every journal line whose item starts with ``prefix``."""
         query = (
-            "SELECT item, at, event, detail, message_id, sender, mail_subject, mail_date, quote, data "
+            "SELECT item, at, event, detail, message_id, sender, mail_subject, mail_date, quote, data, source "
             "FROM journal WHERE item LIKE ? ESCAPE '\\'"
         )
         args: list = [prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"]
@@ -826,11 +875,11 @@ class Store:
 
     @staticmethod
     def _journal(row: tuple) -> JournalEntry:
-        at, event, detail, mid, sender, subject, mail_date, quote, data = row
+        at, event, detail, mid, sender, subject, mail_date, quote, data, source = row
         evidence = None
         if mid or sender or quote:
             evidence = Evidence(
-                source="mail",
+                source="bank" if source == "bank" else "mail",
                 message_id=mid,
                 sender=sender,
                 subject=subject,
@@ -862,3 +911,131 @@ class Store:
             f"SELECT words FROM our_words WHERE message_id IN ({', '.join('?' * len(wanted))})", wanted
         )
         return [r[0] for r in rows]
+
+    # ----------------------------------------------------------------- bank statements (issue 15)
+
+    def bank_transaction_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT id FROM bank_transactions")}
+
+    def save_bank_transaction(self, credit: Credit, state: str, invoices: list[str], at: datetime) -> None:
+        """Store one imported credit; its id is the key, so importing it again is a no-op."""
+        self._db.execute(
+            "INSERT INTO bank_transactions (id, booked, amount, currency, name, iban, remittance, source, "
+            "imported_at, state, invoices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (
+                credit.transaction_id, credit.booked.isoformat(), str(credit.amount), credit.currency,
+                credit.name, credit.iban, credit.remittance, credit.source, at.isoformat(), state,
+                json.dumps(invoices),
+            ),
+        )  # fmt: skip
+
+    def settle_bank_transaction(self, transaction_id: str, state: str, invoices: list[str]) -> None:
+        self._db.execute(
+            "UPDATE bank_transactions SET state = ?, invoices = ? WHERE id = ?",
+            (state, json.dumps(invoices), transaction_id),
+        )
+
+    def bank_transactions(self, state: str | None = None) -> list[BankTransaction]:
+        query = (
+            "SELECT id, booked, amount, currency, name, iban, remittance, source, imported_at, state, invoices "
+            "FROM bank_transactions"
+        )
+        rows = self._db.execute(query + (" WHERE state = ?" if state else "") + " ORDER BY booked, id",
+                                (state,) if state else ())  # fmt: skip
+        return [
+            BankTransaction(
+                credit=Credit(
+                    transaction_id=r[0],
+                    booked=date.fromisoformat(r[1]),
+                    amount=Decimal(r[2]),
+                    currency=r[3],
+                    name=r[4],
+                    iban=r[5],
+                    remittance=r[6],
+                    source=r[7],
+                ),
+                imported_at=datetime.fromisoformat(r[8]),
+                state=r[9],
+                invoices=tuple(json.loads(r[10])),
+            )
+            for r in rows
+        ]
+
+    def payers(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, client FROM payers"))
+
+    def learn_payer(self, key: str, client: str, at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO payers (key, client, learned_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET client = excluded.client, learned_at = excluded.learned_at",
+            (key, client, at.isoformat()),
+        )
+
+    def statement_file_applied(self, path: str, size: int, mtime_ns: int) -> bool:
+        """True when this file, unchanged (size and modification time), was applied before."""
+        row = self._db.execute(
+            "SELECT 1 FROM statement_files WHERE path = ? AND size = ? AND mtime_ns = ?",
+            (path, size, mtime_ns),
+        ).fetchone()
+        return row is not None
+
+    def statement_file_done(self, path: str, size: int, mtime_ns: int, at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO statement_files (path, size, mtime_ns, imported_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "imported_at = excluded.imported_at",
+            (path, size, mtime_ns, at.isoformat()),
+        )
+
+    def bank_sync(self, provider: str) -> tuple[datetime, date | None, str] | None:
+        """(last sync, the day the consent expires, the requisition's status), or None: never synced."""
+        row = self._db.execute(
+            "SELECT synced_at, consent_expires, status FROM bank_sync WHERE provider = ?", (provider,)
+        ).fetchone()
+        if row is None:
+            return None
+        return datetime.fromisoformat(row[0]), date.fromisoformat(row[1]) if row[1] else None, row[2]
+
+    def record_bank_sync(
+        self, provider: str, at: datetime, consent_expires: date | None, status: str
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO bank_sync (provider, synced_at, consent_expires, status) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (provider) DO UPDATE SET synced_at = excluded.synced_at, "
+            "consent_expires = excluded.consent_expires, status = excluded.status",
+            (provider, at.isoformat(), consent_expires.isoformat() if consent_expires else None, status),
+        )
+
+    # ----------------------------------------------------------------- the first run's holds (issue 15)
+
+    def first_run_decided(self) -> bool:
+        return self._db.execute("SELECT 1 FROM first_run").fetchone() is not None
+
+    def decide_first_run(self, held: list[Invoice], hold_days: int, at: datetime) -> None:
+        """Once per account: the invoices the first planning pass leaves for the freelancer to confirm."""
+        self._db.execute(
+            "INSERT INTO first_run (decided_at, hold_days) VALUES (?, ?)", (at.isoformat(), hold_days)
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO held_invoices (client, number, held_at, state) VALUES (?, ?, ?, 'held')",
+            [(i.client, i.number, at.isoformat()) for i in held],
+        )
+
+    def held_invoices(self, state: str = "held") -> set[tuple[str, str]]:
+        """(client, number) of the invoices in that state: held (waiting), owed or paid (settled)."""
+        return {(r[0], r[1]) for r in self._db.execute(
+            "SELECT client, number FROM held_invoices WHERE state = ?", (state,))}  # fmt: skip
+
+    def settle_hold(self, invoice: Invoice, state: str) -> None:
+        self._db.execute(
+            "UPDATE held_invoices SET state = ? WHERE client = ? AND number = ? AND state = 'held'",
+            (state, invoice.client, invoice.number),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BankTransaction:
+    credit: Credit
+    imported_at: datetime
+    state: str  # matched, unmatched, dismissed
+    invoices: tuple[str, ...]  # client/number of what it paid

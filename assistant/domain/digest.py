@@ -311,6 +311,11 @@ def build_digest(
         "overdue_totals": _totals(i.outstanding for i in late),
         "review_after_hours": rules.termination.review_after_hours,
         "nothing_to_do": not any(sections.values()),
+        # Filled by with_confirmations (issue 15); empty here so every template renders without it.
+        "to_confirm": [],
+        "credits_to_confirm": [],
+        "hold_days": 0,
+        "consent_expires": None,
     }
 
 
@@ -581,7 +586,7 @@ def sample() -> dict[str, Any]:
             ("invoice 2025-041 still unpaid 78 days after the final notice (sent 2026-01-01)",),
         )
     ]
-    return build_digest(
+    context = build_digest(
         clients=clients,
         invoices=invoices,
         deliverables=deliverables,
@@ -592,3 +597,59 @@ def sample() -> dict[str, Any]:
         now=now,
         tz=utc,
     )
+    from .bank import Credit
+
+    refund = Credit(
+        transaction_id="ES91/TAX-1", booked=date(2026, 3, 18), amount=Decimal("431.17"), currency="EUR",
+        name="AGENCIA TRIBUTARIA", remittance="DEVOLUCION IRPF",
+    )  # fmt: skip
+    held = [invoice("acme", "2025-012", "363.00", "EUR", date(2025, 9, 30))]
+    return with_confirmations(
+        context, held=held, credits=[refund], clients=clients, hold_days=30,
+        consent_expires=date(2026, 3, 30), today=today,
+    )  # fmt: skip
+
+
+def with_confirmations(
+    context: dict[str, Any],
+    *,
+    held: Iterable[Invoice],
+    credits: Iterable[Any],
+    clients: Mapping[str, Client],
+    hold_days: int,
+    consent_expires: date | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The digest with what waits for the freelancer's word (issue 15): the invoices the first
+    scan held ("still owed? confirm") and the bank credits no invoice explained.
+
+    ``build_digest`` should be given the invoices without the held ones, so they are not
+    listed as overdue and chased as well.
+    """
+    to_confirm = [
+        {
+            "client": i.client,
+            "client_name": clients[i.client].name if i.client in clients else i.client,
+            "number": i.number,
+            "amount": i.outstanding,
+            "issue_date": i.issue_date,
+            "due_date": i.due_date,
+        }
+        for i in held
+    ]
+    credits_to_confirm = [
+        {"booked": c.booked, "amount": Money(amount=c.amount, currency=c.currency), "payer": c.name or c.iban,
+         "reference": c.remittance, "id": c.transaction_id}
+        for c in credits
+    ]  # fmt: skip
+    return {
+        **context,
+        "to_confirm": to_confirm,
+        "hold_days": hold_days,
+        "credits_to_confirm": credits_to_confirm,
+        # The open-banking consent, named in its last two weeks (and after it ended).
+        "consent_expires": consent_expires
+        if consent_expires is not None and today is not None and (consent_expires - today).days <= 14
+        else None,
+        "nothing_to_do": context["nothing_to_do"] and not to_confirm and not credits_to_confirm,
+    }

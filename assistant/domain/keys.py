@@ -127,6 +127,11 @@ class JournalEvent(StrEnum):
     CHECK_IN_SENT = "check-in sent"
     TO_DO = "to do"  # an `action: notify` stage
     RESCAN = "rescan"
+    # bank statements and the first run (issue 15)
+    BANK_EVIDENCE = "bank evidence"  # a transfer confirms an invoice already paid
+    HELD = "held"  # the first scan held an old unpaid invoice: "still owed? confirm"
+    CONFIRMED_OWED = "confirmed owed"  # `confirm-owed`: back on the ladder
+    DISMISSED = "dismissed"  # `confirm-credit --not-an-invoice`
 
 
 class Key(NamedTuple):

@@ -376,6 +376,10 @@ class Client:
     # The Spanish wording for this client; left out: identity's (see Identity).
     grammatical_gender: GrammaticalGender | None = None
     form_of_address: FormOfAddress | None = None
+    # Bank statements (issue 15): the account the client pays from and the names its bank
+    # writes, so a transfer without the invoice number is still theirs.
+    iban: str = ""
+    payer_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -414,6 +418,10 @@ class Client:
     @property
     def billing_addresses(self) -> tuple[Address, ...]:
         return tuple(Address.parse(a) for a in self.billing)
+
+    @property
+    def ibans(self) -> tuple[str, ...]:
+        return (self.iban,) if self.iban else ()
 
     @property
     def babel_locale(self) -> str:
