@@ -228,6 +228,11 @@ def print_explanation(
         print(
             {
                 InvoiceStatus.PAID: "  nothing: it is paid",
+                InvoiceStatus.CLAIMED: (
+                    f"  nothing: the client says it is paid; unconfirmed until the money is seen (a "
+                    f"notification, a bank statement, the Paid tag or `mark-paid {item.number}`). If your "
+                    f"bank shows nothing, `resume {item.number}` chases it again."
+                ),
                 InvoiceStatus.PROMISED: f"  nothing until {item.hold_until}; then the ladder resumes if it is still unpaid",
                 InvoiceStatus.PAUSED: f"  nothing {'until ' + str(item.hold_until) if item.hold_until else 'until you `resume` it'}",
                 InvoiceStatus.DISPUTED: "  nothing until you `resume` it: talk to the client about the dispute",

@@ -400,6 +400,14 @@ def _invoice_detail(row: InvoiceRow, config: Config, today: date) -> list[tuple[
     elif invoice.status is InvoiceStatus.PROMISED:
         until = f" until {invoice.hold_until}" if invoice.hold_until else ""
         parts.append((f"promised, not chased{until}{why}", ()))
+    elif invoice.status is InvoiceStatus.CLAIMED:
+        parts.append(
+            (
+                f"the client says it is paid (on {invoice.paid_on}){why}: not chased, UNCONFIRMED until a "
+                f"payment notification, a bank statement, the Paid tag or `mark-paid {invoice.number}`",
+                (),
+            )
+        )
     elif invoice.status is InvoiceStatus.DISPUTED:
         parts.append(
             (
@@ -464,6 +472,11 @@ def _todo_texts(todo: Todo, config: Config) -> list[str]:
     why = [f"why: {line}" for line in todo.why]
     if todo.kind == "invoice-work":
         return [f"Invoice the approved work “{todo.subject}” ({todo.ref}, approved {todo.on})."]
+    if todo.kind == "confirm-payment":
+        return [
+            f"Check your bank for invoice {todo.ref}: the client said it was paid on {todo.on} and nothing "
+            f"has confirmed it. Then `mark-paid {todo.ref}`, or `resume {todo.ref}` to chase it again."
+        ]
     if todo.kind == "contact-client":
         about = f"invoice {todo.ref}" if todo.about == "invoice" else f"the work {todo.ref}"
         return [f"Contact {todo.recipient} yourself: {todo.stage} of {about} is due (since {todo.on})."]

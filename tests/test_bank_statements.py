@@ -149,7 +149,7 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
 
     # The review does not count as late what nobody knows to be unpaid.
     assert cli_main(me, "review", "--year", "2025") == 0
-    assert "Left out until you confirm them (`confirm-owed`): 24 invoices" in capsys.readouterr().out
+    assert "Fuera de la revisión hasta que las confirmes (`confirm-owed`): 24 factura(s)" in capsys.readouterr().out
 
     # The statements answer: every invoice the bank received is paid, on the booking day.
     norma43 = tmp_path / "acme.n43"

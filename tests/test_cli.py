@@ -143,7 +143,8 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "invoices found: 11" in out and "deliverables found: 2" in out
     assert "Still owed? confirm: 1 invoice" in out and "F-2025-118" in out  # held, not chased (issue 15)
     assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
-    assert "paid: brightside/INV-0112 (client)" in out  # "we have paid this today"
+    # "we have paid this today": not chased, and not taken for paid until the money is seen
+    assert "invoice/brightside/INV-0112: claimed (the client says it was paid" in out
     assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
     assert "invoice/tulp/2026-023: disputed" in out
     assert "deliverable/brightside/" in out and ": approved" in out

@@ -75,13 +75,14 @@ def test_the_ledger_lists_paid_and_open_invoices_work_and_client_notes_as_docume
     (account,) = document["accounts"]
     by_number = {i["number"]: i for i in account["invoices"]}
     acme = by_number["2026-001"]
+    # The client's word: not chased, not paid until the money is seen ("claimed").
     assert (acme["state"], acme["paid_via"], acme["paid_on"], acme["outstanding"]) == (
-        "paid",
+        "claimed",
         "client",
         "2026-03-20",
-        "0.00",
+        "1210.00",
     )
-    said = [e for e in acme["evidence"] if e["event"] == "paid"]
+    said = [e for e in acme["evidence"] if e["event"] == "claimed"]
     assert said and said[0]["source"] == "mail" and said[0]["message_id"].endswith("@client.example>")
     assert acme["evidence"][0]["event"] == "invoiced"
     assert by_number["INV-0042"]["state"] == "open" and by_number["INV-0042"]["currency"] == "GBP"

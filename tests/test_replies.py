@@ -96,9 +96,55 @@ def test_a_spanish_paid_reply_stops_the_ladder(world, me):
         ),
     )
     report = me.run(date(2026, 3, 30))
-    assert [i.key for i in report.paid] == ["acme/2026-001"] and report.drafted == []
+    assert report.drafted == [] and report.paid == []  # not chased, and not taken for paid either
+    assert any("claimed (the client says it was paid; not chased, unconfirmed" in c for c in report.changes)
     invoice = status_of(me, "acme", "2026-001")
-    assert invoice.status is InvoiceStatus.PAID and invoice.paid_via == "client"
+    assert invoice.status is InvoiceStatus.CLAIMED and invoice.paid_via == "client"
+    assert invoice.paid_on == date(2026, 3, 18)
+
+
+def test_a_clients_paid_stays_unconfirmed_until_the_money_is_seen_then_becomes_a_todo(world, me, capsys):
+    from assistant import cli
+
+    send_invoice(world)
+    world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Factura 2026-001",
+            body="Hola Lucía:\n\nYa está pagada.\n\nMarta\n",
+            day=date(2026, 3, 18),
+        ),
+    )
+    me.run(date(2026, 3, 20))
+    path = str(me.config.path)
+    capsys.readouterr()
+    assert cli.main(["status", "--config", path, "--json"]) == 0
+    import json
+
+    document = json.loads(capsys.readouterr().out)
+    (client,) = [c for a in document["accounts"] for c in a["clients"] if c["id"] == "acme"]
+    assert [i["state"] for i in client["invoices"]] == ["claimed"]
+    # `status` runs on the real clock, months after: nothing confirmed it in ten days, a to-do.
+    assert [t["ref"] for t in client["todos"] if t["kind"] == "confirm-payment"] == ["2026-001"]
+    assert cli.main(["status", "--config", path]) == 0
+    out = capsys.readouterr().out
+    assert "the client says it is paid" in out and "UNCONFIRMED" in out
+    assert "Check your bank for invoice 2026-001" in out and "mark-paid 2026-001" in out
+    # A payment notification confirms it: paid at last.
+    world.deliver(
+        "INBOX",
+        reply(
+            sender="PayPal <service@paypal.es>",
+            subject="Has recibido un pago de ACME Soluciones",
+            body="Has recibido 1.210,00 EUR de ACME Soluciones S.L.\nNota: factura 2026-001\n",
+            day=date(2026, 3, 30),
+            in_reply_to="",
+        ),
+    )
+    report = me.run(date(2026, 3, 31))
+    assert [i.key for i in report.paid] == ["acme/2026-001"]
+    assert status_of(me, "acme", "2026-001").status is InvoiceStatus.PAID
 
 
 def test_an_out_of_office_reply_does_not_stop_the_ladder(world, me):
@@ -188,8 +234,8 @@ def test_a_reply_that_only_names_the_invoice_number_counts(world, me):
             in_reply_to="",
         ),
     )
-    report = me.run(date(2026, 3, 20))
-    assert [i.key for i in report.paid] == ["acme/2026-001"]
+    me.run(date(2026, 3, 20))
+    assert status_of(me, "acme", "2026-001").status is InvoiceStatus.CLAIMED
 
 
 def test_the_reminder_quoted_in_a_reply_is_not_the_clients_word(world, me):

@@ -296,9 +296,9 @@ def test_the_demo_status_json_uses_every_documented_object(capsys, tmp_path):
     assert validate(document) == set(documented_schema())
     assert [c["client"] for a in document["accounts"] for c in a["check_ins"]] == ["nube"]
     kinds = {t["kind"] for a in document["accounts"] for c in a["clients"] for t in c["todos"]}
-    assert kinds == {"invoice-work", "review-termination"}
+    assert kinds == {"invoice-work", "review-termination", "confirm-payment"}
     states = {i["state"] for a in document["accounts"] for c in a["clients"] for i in c["invoices"]}
-    assert states == {"open", "disputed", "paid"}
+    assert states == {"open", "disputed", "claimed", "paid"}
 
 
 def test_an_account_never_scanned_is_in_the_document_with_no_clients(capsys, tmp_path, monkeypatch):

@@ -307,6 +307,7 @@ def build_digest(
     return {
         "today": today,
         **sections,
+        "claim_days": rules.escalation.chasing.claims_unconfirmed_days,
         "overdue_count": sum(len(b["invoices"]) for b in overdue),
         "overdue_totals": _totals(i.outstanding for i in late),
         "review_after_hours": rules.termination.review_after_hours,
@@ -372,6 +373,9 @@ def _invoice(
         "status": invoice.status.value,
         "hold_until": invoice.hold_until,
         "hold_note": invoice.hold_note,
+        "paid_on": invoice.paid_on,
+        # The client said it was paid and nothing confirmed it in time: check the bank.
+        "claim_overdue": ledger.claim_unconfirmed(invoice, today, rules.escalation.chasing.claims_unconfirmed_days),
         "chased": client is not None and invoice.status is InvoiceStatus.OPEN,
         "last_stage": (
             None

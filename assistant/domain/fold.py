@@ -306,11 +306,14 @@ def _client_said(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change
     if said.signal is Signal.PAID:
         amount = said.amount.amount if said.amount and same_currency(said.amount.currency, invoice) else None
         event, changed = ledger.receive(invoice, amount, on=on, via="client")
-        detail = (
-            "the client says it was paid"
-            if event is ledger.Event.PAID
-            else f"the client says {amount} was paid"
-        )
+        if event is ledger.Event.PAID:
+            # Their word stops the chase, never the money: unconfirmed until a notification,
+            # a bank statement, the Paid tag or `mark-paid` says so.
+            event = ledger.Event.CLAIMED
+            changed = ledger.apply(invoice, event, on=on, via="client", note=said.quote)
+            detail = "the client says it was paid; not chased, unconfirmed until the money is seen"
+        else:
+            detail = f"the client says {amount} was paid"
     elif said.signal is Signal.DISPUTE:
         changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=on, note=said.quote)
         event, detail = ledger.Event.DISPUTED, "the client disputes it; talk to them"

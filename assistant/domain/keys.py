@@ -100,6 +100,7 @@ class JournalEvent(StrEnum):
     # invoices (the ledger events keep their names: ``ledger.Event`` values are journal events too)
     INVOICED = "invoiced"  # an invoice email seen in Sent; a deliverable invoiced after approval
     PAID = "paid"
+    CLAIMED = "claimed"  # the client says it was paid: unconfirmed
     PART_PAID = "part-paid"
     PROMISED = "promised"
     DISPUTED = "disputed"

@@ -27,7 +27,8 @@ VAGUE_PROMISE_DAYS = 7
 
 
 class Event(StrEnum):
-    PAID = "paid"  # the paid tag, a client's word, a payment notification, `mark-paid`
+    PAID = "paid"  # the paid tag, a payment notification, a bank statement, `mark-paid`
+    CLAIMED = "claimed"  # the client says it was paid: unconfirmed, not chased
     PART_PAID = "part-paid"  # money arrived, less than owed: chase the rest
     PROMISED = "promised"  # the client promised a day
     DISPUTED = "disputed"  # the client disputes the invoice
@@ -44,6 +45,7 @@ UNPAID: tuple[InvoiceStatus, ...] = tuple(s for s in InvoiceStatus if s is not _
 HOLDS: tuple[InvoiceStatus, ...] = tuple(s for s in UNPAID if s is not _S.OPEN)
 _ANY_HOLD = {
     Event.PAID: _S.PAID,
+    Event.CLAIMED: _S.CLAIMED,
     Event.PROMISED: _S.PROMISED,
     Event.DISPUTED: _S.DISPUTED,
     Event.PAUSED: _S.PAUSED,
@@ -52,6 +54,7 @@ _ANY_HOLD = {
 INVOICE_TRANSITIONS: dict[InvoiceStatus, dict[Event, InvoiceStatus]] = {
     _S.OPEN: {
         Event.PAID: _S.PAID,
+        Event.CLAIMED: _S.CLAIMED,
         Event.PART_PAID: _S.OPEN,
         Event.PROMISED: _S.PROMISED,
         Event.DISPUTED: _S.DISPUTED,
@@ -60,6 +63,8 @@ INVOICE_TRANSITIONS: dict[InvoiceStatus, dict[Event, InvoiceStatus]] = {
     _S.PROMISED: {**_ANY_HOLD, Event.PART_PAID: _S.PROMISED, Event.LAPSED: _S.OPEN},
     _S.DISPUTED: {**_ANY_HOLD, Event.PART_PAID: _S.DISPUTED},
     _S.PAUSED: {**_ANY_HOLD, Event.PART_PAID: _S.PAUSED, Event.LAPSED: _S.OPEN},
+    # What confirms a claim makes it paid; `resume` (the bank shows nothing) chases again.
+    _S.CLAIMED: {**{e: s for e, s in _ANY_HOLD.items() if e is not Event.CLAIMED}, Event.PART_PAID: _S.CLAIMED},
     _S.PAID: {Event.REOPENED: _S.OPEN},
 }
 
@@ -93,6 +98,9 @@ def apply(
         changes.update(paid_on=on, paid_via=via, hold_until=None, hold_note="")
         if invoice.amount is not None:
             changes["paid_amount"] = invoice.amount.amount
+    elif event is Event.CLAIMED:
+        # The day the client says it was paid, and their words: shown until confirmed.
+        changes.update(paid_on=on, paid_via=via, hold_until=None, hold_note=note)
     elif event is Event.PART_PAID:
         changes["paid_amount"] = invoice.paid_amount + (amount or Decimal(0))
         changes["paid_via"] = via
@@ -103,6 +111,8 @@ def apply(
         changes.update(hold_until=until, hold_note=note)
     elif event in (Event.RESUMED, Event.LAPSED):
         changes.update(hold_until=None, hold_note="")
+        if invoice.status is _S.CLAIMED:
+            changes.update(paid_on=None, paid_via="")
     elif event is Event.REOPENED:
         changes.update(paid_on=None, paid_via="", paid_amount=Decimal(0))
     return dataclasses.replace(invoice, **changes)
@@ -114,6 +124,15 @@ def receive(invoice: Invoice, amount: Decimal | None, *, on: date, via: str) -> 
     if amount is not None and outstanding is not None and amount < outstanding.amount:
         return Event.PART_PAID, apply(invoice, Event.PART_PAID, on=on, via=via, amount=amount)
     return Event.PAID, apply(invoice, Event.PAID, on=on, via=via)
+
+
+def claim_unconfirmed(invoice: Invoice, today: date, days: int) -> bool:
+    """The client said it was paid more than ``days`` ago and nothing confirmed it: a to-do."""
+    return (
+        invoice.status is _S.CLAIMED
+        and invoice.paid_on is not None
+        and (today - invoice.paid_on).days > days
+    )
 
 
 def lapsed(invoice: Invoice, today: date) -> bool:

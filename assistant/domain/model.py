@@ -514,6 +514,9 @@ class Chasing:
     # Days between two reminders to the same client (0: no limit). A reminder due sooner
     # waits; it is never dropped.
     min_gap_days: int = 0
+    # Days a client's "it is paid" may stay unconfirmed before it becomes a to-do: check
+    # your bank, then `mark-paid` or `resume`.
+    claims_unconfirmed_days: int = 10
     # Days at least between two stages of one invoice's ladder, counted from the day the
     # previous one was really sent: a first reminder sent late does not bring the second
     # the next morning.
@@ -1029,6 +1032,10 @@ class InvoiceStatus(StrEnum):
     PROMISED = "promised"  # the client promised to pay by a date: wait until then (+ a grace day)
     DISPUTED = "disputed"  # the client disputes it: a person must talk to them, not a template
     PAUSED = "paused"  # the freelancer paused it (`pause`), until a date or until `resume`
+    # The client says it is paid; nothing confirms it yet (a payment notification, a bank
+    # statement, the Paid tag or `mark-paid`). Not chased, never taken for paid: after
+    # ``chasing.claims_unconfirmed_days`` it becomes a to-do (check the bank).
+    CLAIMED = "claimed"
     PAID = "paid"
 
 

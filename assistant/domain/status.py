@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from . import attention, calendar, keys, ladder
+from . import attention, calendar, keys, ladder, ledger
 from .attention import HELD, SUGGESTED, invoice_todos, review_after
 from .keys import WAITING
 from .model import (
@@ -109,7 +109,7 @@ class DraftRow:
 class Todo:
     """Something only the freelancer can do."""
 
-    kind: str  # "invoice-work", "contact-client", "review-termination", "termination-held"
+    kind: str  # "invoice-work", "contact-client", "review-termination", "termination-held", "confirm-payment"
     on: date  # when it arose
     ref: str  # the deliverable id, invoice number or draft key it is about
     subject: str = ""  # the work or the email it is about
@@ -309,6 +309,17 @@ def build_overview(
 
     # To-dos, oldest first within a client.
     todos: list[tuple[str, Todo]] = []
+    # The client said it was paid and nothing confirmed it in time: only the bank can tell.
+    claim_days = rules.escalation.chasing.claims_unconfirmed_days
+    for invoice in invoices:
+        if ledger.claim_unconfirmed(invoice, today, claim_days):
+            assert invoice.paid_on is not None
+            todos.append(
+                (
+                    invoice.client,
+                    Todo(kind="confirm-payment", on=invoice.paid_on, ref=invoice.number, subject=invoice.subject),
+                )
+            )
     for deliverable in invoice_todos(deliverables, rules.deliverables.invoice_within_hours, now):
         approved = local(deliverable.approved_at or deliverable.sent_at)
         todos.append(

@@ -44,9 +44,16 @@ class Trigger:
 
 
 def owed(invoices: Iterable[Invoice]) -> list[Invoice]:
-    """Invoices with money still owed, oldest due first."""
+    """Invoices with money still owed, oldest due first. One the client says is paid is not
+    listed as owed to them (it is unconfirmed, for the freelancer to check, not to claim)."""
     return sorted(
-        (i for i in invoices if i.status in UNPAID and (i.outstanding is None or i.outstanding.amount > 0)),
+        (
+            i
+            for i in invoices
+            if i.status in UNPAID
+            and i.status is not InvoiceStatus.CLAIMED
+            and (i.outstanding is None or i.outstanding.amount > 0)
+        ),
         key=lambda i: i.due_date,
     )
 
@@ -72,7 +79,8 @@ def late_payments(
     for invoice in invoices:
         if not since <= invoice.due_date <= today:
             continue
-        if invoice.status is InvoiceStatus.PAID:
+        if invoice.status in (InvoiceStatus.PAID, InvoiceStatus.CLAIMED):
+            # A client who says they paid on a day dates the payment themselves.
             if (
                 invoice.paid_via != "keyword"
                 and invoice.paid_on is not None

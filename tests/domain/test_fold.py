@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.adapters.parse import parse_mail
-from assistant.domain import facts, keys
+from assistant.domain import facts, keys, ledger
 from assistant.domain.facts import (
     AutomaticReply,
     CalendarDay,
@@ -246,7 +246,7 @@ def test_the_paid_tag_pays_and_its_removal_reopens_only_what_the_tag_paid():
     ("signals", "status"),
     [
         ((PAID, DISPUTE, PROMISE), InvoiceStatus.DISPUTED),  # issue 13: a conflict is a dispute
-        ((PAID, PROMISE), InvoiceStatus.PAID),
+        ((PAID, PROMISE), InvoiceStatus.CLAIMED),  # their word: not chased, never taken for paid
         ((DISPUTE, PROMISE), InvoiceStatus.DISPUTED),
         ((PROMISE,), InvoiceStatus.PROMISED),
     ],
@@ -389,3 +389,17 @@ def test_an_invoice_unpaid_30_days_after_its_final_notice_suggests_a_termination
         evidence: Evidence | None = None
 
     assert suggest(holding, {key: sent}, [Line(NOW, "termination held")]) == (None, None)
+
+
+def test_a_clients_paid_is_unconfirmed_until_the_money_is_seen_and_a_todo_after_ten_days():
+    (change,) = apply(View(invoices=(invoice(),)), said(PAID), TODAY)
+    claimed = change.invoice
+    assert claimed.status is InvoiceStatus.CLAIMED and claimed.paid_on == TODAY and claimed.paid_via == "client"
+    assert change.event == "claimed" and "unconfirmed" in change.detail
+    # Not chased, not paid: a notification, the tag, the bank or mark-paid confirms it...
+    assert ledger.apply(claimed, ledger.Event.PAID, on=TODAY, via="notification").status is InvoiceStatus.PAID
+    # ...or the freelancer finds nothing in the bank and chases it again.
+    reopened = ledger.apply(claimed, ledger.Event.RESUMED, on=TODAY)
+    assert reopened.status is InvoiceStatus.OPEN and reopened.paid_on is None
+    assert not ledger.claim_unconfirmed(claimed, TODAY + timedelta(days=10), 10)
+    assert ledger.claim_unconfirmed(claimed, TODAY + timedelta(days=11), 10)
