@@ -87,6 +87,16 @@ def test_the_draft_lifecycle_claims_then_drafts_then_sees_it_sent():
     assert draft_after("k", DraftState.PENDING, DraftEvent.RELEASED) is None
 
 
+def test_a_draft_that_became_wrong_is_withdrawn_or_left_flagged_and_only_from_drafted():
+    assert draft_after("k", DraftState.DRAFTED, DraftEvent.WITHDRAWN) is DraftState.WITHDRAWN
+    assert draft_after("k", DraftState.DRAFTED, DraftEvent.OUTDATED) is DraftState.OBSOLETE
+    # She sent her copy anyway: Sent is the truth.
+    assert draft_after("k", DraftState.OBSOLETE, DraftEvent.SEEN_SENT) is DraftState.SENT
+    # Withdrawn and its item open again: the stage may be drafted afresh (nothing of it is left).
+    assert draft_after("k", DraftState.WITHDRAWN, DraftEvent.RELEASED) is None
+    assert set(keys.NO_LONGER_NEEDED).isdisjoint(keys.WAITING)
+
+
 @pytest.mark.parametrize(
     ("state", "event"),
     [
@@ -94,6 +104,11 @@ def test_the_draft_lifecycle_claims_then_drafts_then_sees_it_sent():
         (DraftState.SENT, DraftEvent.APPENDED),
         (DraftState.DRAFTED, DraftEvent.CLAIMED),
         (None, DraftEvent.APPENDED),
+        (DraftState.SENT, DraftEvent.WITHDRAWN),  # what was sent is never "withdrawn"
+        (DraftState.PENDING, DraftEvent.WITHDRAWN),  # not known to be in Drafts yet
+        (DraftState.OBSOLETE, DraftEvent.WITHDRAWN),  # hers: never removed
+        (DraftState.WITHDRAWN, DraftEvent.APPENDED),  # never a draft twice
+        (DraftState.OBSOLETE, DraftEvent.RELEASED),  # hers may still be in Drafts
     ],
 )
 def test_a_move_the_draft_table_does_not_hold_raises(state, event):
