@@ -17,6 +17,7 @@ from assistant import cli
 from assistant.domain.compose import KEY_HEADER
 from assistant.domain.keys import DraftState
 from assistant.engine import mark_paid
+from assistant.session import AccountSession
 from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
 from tests.support.mailboxes import parsed
 from tests.support.world import at, plain_email
@@ -61,6 +62,12 @@ def state_of(me, key: str) -> DraftState:
         return store.outbox_entry(key).state
 
 
+def digest_text(me, day: date) -> str:
+    with AccountSession(me.config, me.account) as engine:
+        draft = engine.digest_draft(at(day, 18))
+    return parsed(draft.data).get_body(("plain",)).get_content()
+
+
 def status_of(me, monkeypatch, capsys, day: date, *extra: str) -> str:
     monkeypatch.setattr(cli, "_now", lambda: datetime.combine(day, datetime.min.time(), UTC).replace(hour=12))
     capsys.readouterr()
@@ -89,6 +96,11 @@ def test_mark_paid_after_a_reminder_draft_withdraws_it_and_nothing_else_changes(
     text = status_of(me, monkeypatch, capsys, date(2026, 3, 18))
     assert "Drafts waiting for you to send" not in text
     assert "withdrawn from Drafts" in text and "first-reminder" in text
+    # The next digest says so, and lists nothing to send.
+    digest = digest_text(me, date(2026, 3, 18))
+    assert "BORRADORES POR REVISAR" not in digest
+    assert "BORRADORES QUE YA NO HACEN FALTA:" in digest
+    assert "(la factura está pagada): retirado de Drafts, tal como lo escribió el programa." in digest
     # Once only: the next pass neither withdraws nor drafts anything.
     again = me.run(date(2026, 3, 25))
     assert again.withdrawn == [] and again.drafted == [] and everything(world) == after
