@@ -207,7 +207,10 @@ class Outbox:
                 with self.store.transaction():
                     self.store.move(entry.key, DraftEvent.RELEASED, at=now)
                     self.store.note(
-                        item, JournalEvent.DUE_AGAIN, f"{keys.stage_of(entry.key)}: withdrawn before, due again", now
+                        item,
+                        JournalEvent.DUE_AGAIN,
+                        f"{keys.stage_of(entry.key)}: withdrawn before, due again",
+                        now,
                     )
                 log.info("%s: %s was withdrawn; due again, it will be drafted afresh", item, entry.key)
         for entry in self.store.outbox(DraftState.DRAFTED):
@@ -231,14 +234,17 @@ class Outbox:
                 detail = f"{stage}: {entry.subject!r} to {entry.recipient} withdrawn from {folder} ({why})"
             else:
                 event, journal = DraftEvent.OUTDATED, JournalEvent.NO_LONGER_NEEDED
-                detail = f"{stage}: {entry.subject!r} to {entry.recipient} is no longer needed ({why}); " + {
-                    WithdrawOutcome.CHANGED: f"you changed it, so it stays in {folder}: delete it yourself",
-                    WithdrawOutcome.GONE: f"it is no longer in {folder}",
-                    WithdrawOutcome.UNSUPPORTED: (
-                        f"left in {folder}: the server cannot remove one message alone (no UIDPLUS); "
-                        "delete it yourself"
-                    ),
-                }[outcome]
+                detail = (
+                    f"{stage}: {entry.subject!r} to {entry.recipient} is no longer needed ({why}); "
+                    + {
+                        WithdrawOutcome.CHANGED: f"you changed it, so it stays in {folder}: delete it yourself",
+                        WithdrawOutcome.GONE: f"it is no longer in {folder}",
+                        WithdrawOutcome.UNSUPPORTED: (
+                            f"left in {folder}: the server cannot remove one message alone (no UIDPLUS); "
+                            "delete it yourself"
+                        ),
+                    }[outcome]
+                )
             left = attention.no_longer_needed_note(why, str(outcome))
             with self.store.transaction():
                 self.store.move(entry.key, event, at=now, note=left)

@@ -144,13 +144,17 @@ def _our_draft(mailbox, key="invoice/a/1/first"):
     draft = plain_email(
         sender="me@x.example", to="c@y.example", subject="Re: Factura 1", X_Freelance_Assistant_Key=key
     )
-    uid = mailbox.append("Drafts", draft, flags=("\\Draft", "\\Seen"), when=datetime(2026, 3, 17, 9, tzinfo=TZ))
+    uid = mailbox.append(
+        "Drafts", draft, flags=("\\Draft", "\\Seen"), when=datetime(2026, 3, 17, 9, tzinfo=TZ)
+    )
     return uid, draft_sha256(draft)
 
 
 def test_withdraw_removes_our_untouched_draft_and_nothing_else(world):
     # Her own draft, and one of hers she marked deleted but did not expunge: both must stay.
-    world.deliver("Drafts", plain_email(sender="me@x.example", to="z@y.example", subject="mine"), flags=("\\Draft",))
+    world.deliver(
+        "Drafts", plain_email(sender="me@x.example", to="z@y.example", subject="mine"), flags=("\\Draft",)
+    )
     world.deliver(
         "Drafts",
         plain_email(sender="me@x.example", to="z@y.example", subject="marked deleted"),
@@ -175,7 +179,7 @@ def test_withdraw_leaves_a_draft_with_other_bytes_or_no_longer_a_draft(world):
     edited = draft_sha256(b"Subject: Re: Factura 1\n\nsomething she wrote\n")
     assert mailbox.withdraw("Drafts", uid, sha256=edited) is WithdrawOutcome.CHANGED
     mailbox.close()
-    (_, data), = world.messages("Drafts")
+    ((_, data),) = world.messages("Drafts")
     world.tag("Drafts", parsed(data)["Message-ID"], "\\Draft", present=False)
     assert world.mailbox().withdraw("Drafts", uid, sha256=sha) is WithdrawOutcome.CHANGED
     assert len(world.messages("Drafts")) == 1

@@ -77,7 +77,9 @@ def status_of(me, monkeypatch, capsys, day: date, *extra: str) -> str:
     return out if "--json" in extra else " ".join(out.split())  # the tables wrap at 80 columns
 
 
-def test_mark_paid_after_a_reminder_draft_withdraws_it_and_nothing_else_changes(world, me, monkeypatch, capsys):
+def test_mark_paid_after_a_reminder_draft_withdraws_it_and_nothing_else_changes(
+    world, me, monkeypatch, capsys
+):
     send_invoice(world)
     hers_in_drafts(world)
     me.run(date(2026, 3, 17))
@@ -134,9 +136,23 @@ def test_a_promise_after_the_final_notice_draft_withdraws_it(world, me, monkeypa
     (acme,) = [c for c in document["accounts"][0]["clients"] if c["id"] == "acme"]
     assert acme["drafts_waiting"] == []
     (gone,) = acme["drafts_no_longer_needed"]
-    assert (gone["key"], gone["state"], gone["why"], gone["left"]) == (FINAL, "withdrawn", "promised", "withdrawn")
+    assert (gone["key"], gone["state"], gone["why"], gone["left"]) == (
+        FINAL,
+        "withdrawn",
+        "promised",
+        "withdrawn",
+    )
     totals = document["accounts"][0]["totals"]
     assert (totals["drafts_waiting"], totals["drafts_no_longer_needed"]) == (0, 1)
+    monkeypatch.setattr(cli, "_now", lambda: at(date(2026, 4, 7), 12))
+    capsys.readouterr()
+    assert cli.main(["ledger", "--json", "--config", str(me.path)]) == 0
+    (invoice,) = json.loads(capsys.readouterr().out)["accounts"][0]["invoices"]
+    assert [(d["stage"], d["state"], d["why"]) for d in invoice["drafts"]] == [
+        ("first-reminder", "sent", None),
+        ("second-reminder", "sent", None),
+        ("final-notice", "withdrawn", "promised"),
+    ]
     # The promise lapses unpaid: the final notice is due again, drafted afresh, once.
     me.run(date(2026, 4, 12))
     report = me.run(date(2026, 4, 13))

@@ -652,7 +652,9 @@ class ImapMailbox:
         self._selected = None
         self.round_trips += 1
         try:
-            rows = self._guard(f"reading {folder}", lambda: client.fetch([int(uid)], ["FLAGS", "BODY.PEEK[]"]))
+            rows = self._guard(
+                f"reading {folder}", lambda: client.fetch([int(uid)], ["FLAGS", "BODY.PEEK[]"])
+            )
             self.round_trips += 1
             row = rows.get(int(uid))
             if row is None or b"BODY[]" not in row:

@@ -316,7 +316,9 @@ class MaildirMailbox:
         except FileNotFoundError:
             return WithdrawOutcome.GONE  # renamed (a flag changed) meanwhile: hers now
         except OSError as exc:
-            raise MailboxError(f"{self.describe()}: cannot withdraw a draft from {folder}: {exc.strerror}") from exc
+            raise MailboxError(
+                f"{self.describe()}: cannot withdraw a draft from {folder}: {exc.strerror}"
+            ) from exc
         return WithdrawOutcome.WITHDRAWN
 
     def search_header(self, folder: str, name: str, value: str) -> list[Uid]:

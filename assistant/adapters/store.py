@@ -673,7 +673,9 @@ class Store:
 
     @staticmethod
     def _entry(row: tuple) -> OutboxEntry:
-        key, kind, state, mid, subject, recipient, folder, uid, created, note, item, parent, sent, sha, up = row
+        key, kind, state, mid, subject, recipient, folder, uid, created, note, item, parent, sent, sha, up = (
+            row
+        )
         return OutboxEntry(
             key, DraftKind(kind), DraftState(state), mid, subject, recipient, folder, uid,
             datetime.fromisoformat(created), note,

@@ -286,7 +286,9 @@ def build_digest(
         )
 
     # Drafts that became wrong since the digest before this one (the digests are in the outbox).
-    earlier = [local(e.created_at) for e in outbox if e.kind == keys.DraftKind.DIGEST and local(e.created_at) < now]
+    earlier = [
+        local(e.created_at) for e in outbox if e.kind == keys.DraftKind.DIGEST and local(e.created_at) < now
+    ]
     last_digest = max(earlier, default=None)
     no_longer_needed = []
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
