@@ -120,3 +120,30 @@ def test_every_draft_state_has_a_row_in_the_table():
     assert set(DRAFT_TRANSITIONS) == {None, *DraftState}
     assert all(t is None or t in DraftState for row in DRAFT_TRANSITIONS.values() for t in row.values())
     assert ledger.DraftEvent.NOTIFIED in DRAFT_TRANSITIONS[None]
+
+
+def test_a_waiting_draft_is_no_longer_needed_once_its_item_is_no_longer_open():
+    from dataclasses import replace
+
+    from assistant.domain.attention import no_longer_needed
+    from assistant.domain.model import DeliverableStatus, InvoiceStatus
+
+    bill = invoice()
+    work = Deliverable(
+        client="acme", message_id="<w@x>", subject="Propuesta", sent_at=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    reminder = "invoice/acme/2026-001/first-reminder"
+    assert no_longer_needed(reminder, DraftKind.REMINDER, bill, None) is None  # open: still right
+    for status in (InvoiceStatus.PAID, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED):
+        assert no_longer_needed(reminder, DraftKind.REMINDER, replace(bill, status=status), None) == status
+    paid = replace(bill, status=InvoiceStatus.PAID)
+    assert no_longer_needed("invoice/acme/2026-001/thank-you", DraftKind.REMINDER, paid, None) is None
+    follow_up = "deliverable/acme/d1234567/feedback-request"
+    assert no_longer_needed(follow_up, DraftKind.FOLLOW_UP, None, work) is None
+    for status in (DeliverableStatus.ANSWERED, DeliverableStatus.APPROVED):
+        assert no_longer_needed(follow_up, DraftKind.FOLLOW_UP, None, replace(work, status=status)) == status
+    # A check-in or a termination is about the client, not an item's state.
+    assert no_longer_needed("check-in/acme/2026-03-02", DraftKind.CHECK_IN, paid, None) is None
+    assert (
+        no_longer_needed("termination/acme/suggested-2026-03-20", DraftKind.TERMINATION, paid, None) is None
+    )
