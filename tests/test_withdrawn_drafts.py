@@ -22,7 +22,7 @@ from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
 from tests.support.mailboxes import parsed
 from tests.support.world import at, plain_email
 from tests.test_chasing import clients_with
-from tests.test_replies import reply
+from tests.test_replies import DELIVERY_ID, reply, send_deliverable
 
 FIRST = "invoice/acme/2026-001/first-reminder"
 FINAL = "invoice/acme/2026-001/final-notice"
@@ -157,6 +157,26 @@ def test_a_promise_after_the_final_notice_draft_withdraws_it(world, me, monkeypa
     me.run(date(2026, 4, 12))
     report = me.run(date(2026, 4, 13))
     assert [d.key for d in report.drafted] == [FINAL] and our_drafts(me) == [FINAL]
+
+
+def test_work_approved_after_its_follow_up_was_drafted_withdraws_the_follow_up(world, me):
+    send_deliverable(world, date(2026, 4, 2))
+    (draft,) = me.run(date(2026, 4, 8)).drafted  # business day 3 (Good Friday skipped)
+    assert our_drafts(me) == [draft.key]
+    world.deliver(
+        "INBOX",
+        reply(
+            sender="Marta López <marta@acme.example>",
+            subject="Re: Propuesta de diseño v2",
+            body="Está perfecta, aprobado. ¡Gracias!\n",
+            day=date(2026, 4, 9),
+            in_reply_to=DELIVERY_ID,
+        ),
+    )
+    report = me.run(date(2026, 4, 9), hour=12)
+    assert report.withdrawn == [draft.key] and our_drafts(me) == []
+    with me.store() as store:
+        assert store.outbox_entry(draft.key).note == "approved/withdrawn"
 
 
 def test_a_draft_the_freelancer_edited_is_kept_and_only_flagged(world, me, monkeypatch, capsys):
