@@ -7,6 +7,12 @@ key, resolved at the start of the next pass by looking in Drafts and Sent
 (``resolve_pending``). ``action: send`` claims the key before the SMTP transaction and is
 never retried blindly; ``action: notify`` composes and writes nothing and records a to-do.
 Every move of an outbox entry goes through ``ledger.DRAFT_TRANSITIONS`` (the store checks).
+
+A draft whose item changed after it was written (paid, held, answered, approved:
+``attention.no_longer_needed``) is never left "waiting to be sent": if it is still exactly
+what was appended (its UID, ``\\Draft``, the sha256 kept at APPEND) it is withdrawn from
+Drafts (``Mailbox.withdraw``: that message alone); if the freelancer touched it, it is hers
+and is only marked ``obsolete`` (``withdraw_outdated``).
 """
 
 from __future__ import annotations
@@ -14,14 +20,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from .adapters.mailbox import Folders, Mailbox, Uid
+from .adapters.mailbox import Folders, Mailbox, Uid, WithdrawOutcome, draft_sha256
 from .adapters.smtp import Sender
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import compose, keys
+from .domain import attention, compose, keys
 from .domain.keys import DraftKind, DraftState, JournalEvent
 from .domain.ledger import DraftEvent
-from .domain.model import CheckIn, Draft, FollowUp, Reminder
+from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, deliverable_id
 from .errors import MailboxError, SendFailed, SendRefused
 from .pass_report import PassReport
 
@@ -71,8 +77,11 @@ class Outbox:
             log.error("%s", message)
             report.errors.append(message)
             return
+        # The fingerprint of what we wrote, only when we wrote it now: what a lost state finds
+        # may have other bytes, and a draft not known to be ours as written is never withdrawn.
+        sha256 = draft_sha256(draft.data) if existing is None else ""
         with self.store.transaction():
-            self.store.move(draft.key, DraftEvent.APPENDED, uid=uid, at=now)
+            self.store.move(draft.key, DraftEvent.APPENDED, uid=uid, at=now, sha256=sha256)
             self.store.note(
                 keys.item_of(draft.key),
                 JournalEvent.DRAFTED,
@@ -184,6 +193,91 @@ class Outbox:
             self.store.move(draft.key, DraftEvent.DELIVERED, uid=uid, at=now)
         log.info("digest %s delivered into %s", draft.key, folders.inbox)
         return report
+
+    # ----------------------------------------------------------------- drafts that became wrong
+
+    def withdraw_outdated(self, folders: Folders, now: datetime, report: PassReport) -> None:
+        """Every waiting draft whose item changed since it was written: withdrawn from Drafts
+        when it is still exactly as written, else (hers now) marked no longer needed."""
+        for entry in self.store.outbox(DraftState.WITHDRAWN):
+            # Withdrawn, and its item is open again (a promise lapsed, the paid tag removed):
+            # nothing of the draft is left, so the stage is free to be drafted afresh.
+            item = entry.item or keys.item_of(entry.key)
+            if attention.no_longer_needed(entry.key, entry.kind, *self._item(item)) is None:
+                with self.store.transaction():
+                    self.store.move(entry.key, DraftEvent.RELEASED, at=now)
+                    self.store.note(
+                        item,
+                        JournalEvent.DUE_AGAIN,
+                        f"{keys.stage_of(entry.key)}: withdrawn before, due again",
+                        now,
+                    )
+                log.info("%s: %s was withdrawn; due again, it will be drafted afresh", item, entry.key)
+        for entry in self.store.outbox(DraftState.DRAFTED):
+            item = entry.item or keys.item_of(entry.key)
+            invoice, deliverable = self._item(item)
+            why = attention.no_longer_needed(entry.key, entry.kind, invoice, deliverable)
+            if why is None:
+                continue
+            folder = entry.folder or folders.drafts
+            try:
+                outcome = self._withdraw(entry.key, folder, entry.uid, entry.sha256)
+            except MailboxError as exc:
+                # Still drafted: the next pass tries again; nothing was removed.
+                message = f"{entry.key}: withdrawing the draft that is no longer needed failed: {exc}"
+                log.error("%s", message)
+                report.errors.append(message)
+                continue
+            stage = keys.stage_of(entry.key)
+            if outcome is WithdrawOutcome.WITHDRAWN:
+                event, journal = DraftEvent.WITHDRAWN, JournalEvent.WITHDRAWN
+                detail = f"{stage}: {entry.subject!r} to {entry.recipient} withdrawn from {folder} ({why})"
+            else:
+                event, journal = DraftEvent.OUTDATED, JournalEvent.NO_LONGER_NEEDED
+                detail = (
+                    f"{stage}: {entry.subject!r} to {entry.recipient} is no longer needed ({why}); "
+                    + {
+                        WithdrawOutcome.CHANGED: f"you changed it, so it stays in {folder}: delete it yourself",
+                        WithdrawOutcome.GONE: f"it is no longer in {folder}",
+                        WithdrawOutcome.UNSUPPORTED: (
+                            f"left in {folder}: the server cannot remove one message alone (no UIDPLUS); "
+                            "delete it yourself"
+                        ),
+                    }[outcome]
+                )
+            left = attention.no_longer_needed_note(why, str(outcome))
+            with self.store.transaction():
+                self.store.move(entry.key, event, at=now, note=left)
+                self.store.note(item, journal, detail, now, data={"draft": entry.key, "why": [why]})
+            log.info("%s: %s", item, detail)
+            report.changes.append(f"{item}: {journal} ({detail})")
+            (report.withdrawn if outcome is WithdrawOutcome.WITHDRAWN else report.obsolete).append(entry.key)
+
+    def _item(self, item: str) -> tuple[Invoice | None, Deliverable | None]:
+        found = keys.parse(item)
+        if found.kind == keys.INVOICE:
+            return self.store.invoice(found.client, found.what), None
+        if found.kind == keys.DELIVERABLE:
+            for deliverable in self.store.deliverables(client=found.client):
+                if deliverable_id(deliverable.message_id) == found.what:
+                    return None, deliverable
+        return None, None
+
+    def _withdraw(self, key: str, folder: str, uid: str | None, sha256: str) -> WithdrawOutcome:
+        """Withdraw our draft if it is untouched; a draft not known as written (no fingerprint:
+        written before schema 6, or found after a lost state) counts as touched."""
+        if not sha256:
+            return WithdrawOutcome.CHANGED
+        if uid is None:  # APPEND did not say where (no UIDPLUS): the key header does
+            found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
+            if len(found) != 1:
+                return WithdrawOutcome.GONE if not found else WithdrawOutcome.CHANGED
+            uid = str(found[0])
+        outcome = self.mailbox.withdraw(folder, uid, sha256=sha256)
+        if outcome is WithdrawOutcome.GONE and self.mailbox.search_header(folder, compose.KEY_HEADER, key):
+            # A mail client that edits a draft stores it anew (IMAP: a new UID): her version.
+            return WithdrawOutcome.CHANGED
+        return outcome
 
     # ----------------------------------------------------------------- interruptions
 

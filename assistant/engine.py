@@ -7,7 +7,8 @@ turns each message into typed facts and folds them into the ledger with the pure
 ``domain.fold.apply``. Then the calendar has its say (promises lapse, approved work is
 invoiced), planning returns the due reminders, follow-ups, check-ins and suggested
 terminations, each with what to do with it (draft, send, notify), and, unless it is a dry
-run, ``act.Outbox`` carries each out exactly once. Only what will be drafted or sent is
+run, ``act.Outbox`` withdraws the drafts that became wrong and carries each action out
+exactly once. Only what will be drafted or sent is
 composed; a notify stage is recorded as a to-do.
 
 Ingestion (checkpoints, ledger, journal) is one SQLite transaction: a pass that fails
@@ -154,6 +155,8 @@ class Engine:
         finally:
             sync.end()
         if not dry_run:
+            # What this pass learnt (paid, promised, approved...) may make a waiting draft wrong.
+            self.outbox.withdraw_outdated(folders, now, report)
             for planned, draft in actions:
                 if stop is not None and stop.is_set():
                     break

@@ -60,6 +60,22 @@ def account_ledger(store: Store | None, config: Config, account: Account) -> dic
     def when(moment: datetime | None) -> str | None:
         return moment.astimezone(tz).isoformat(timespec="seconds") if moment is not None else None
 
+    drafts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in store.outbox():
+        if entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
+            continue
+        why = entry.note.partition("/")[0] if entry.state in keys.NO_LONGER_NEEDED else ""
+        drafts[entry.item or keys.item_of(entry.key)].append(
+            {
+                "key": entry.key,
+                "stage": keys.stage_of(entry.key),
+                "state": str(entry.state),
+                "why": why or None,
+                "written_at": when(entry.created_at),
+                "changed_at": when(entry.updated_at),
+            }
+        )
+
     def evidence(item: str) -> list[dict[str, Any]]:
         return [
             {
@@ -93,8 +109,20 @@ def account_ledger(store: Store | None, config: Config, account: Account) -> dic
             }
             for client_id in ids
         ],
-        "invoices": [_invoice(i, when, evidence(keys.invoice_item(i))) for i in invoices],
-        "deliverables": [_deliverable(d, when, evidence(keys.deliverable_item(d))) for d in deliverables],
+        "invoices": [
+            {
+                **_invoice(i, when, evidence(keys.invoice_item(i))),
+                "drafts": drafts.get(keys.invoice_actions(i), []),
+            }
+            for i in invoices
+        ],
+        "deliverables": [
+            {
+                **_deliverable(d, when, evidence(keys.deliverable_item(d))),
+                "drafts": drafts.get(keys.deliverable_item(d), []),
+            }
+            for d in deliverables
+        ],
     }
 
 

@@ -32,6 +32,8 @@ class PassReport:
     notified: list[str] = field(default_factory=list)  # keys of `action: notify` stages recorded
     terminations: list[Termination] = field(default_factory=list)  # suggested this pass
     sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
+    withdrawn: list[str] = field(default_factory=list)  # keys of drafts that became wrong, withdrawn
+    obsolete: list[str] = field(default_factory=list)  # ...and of those left to the freelancer, flagged
     skipped_messages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     held: list[Invoice] = field(default_factory=list)  # first run: old invoices held to confirm (issue 15)

@@ -323,8 +323,8 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
     The costs are those of adapters/imap.py and daemon.py: without IDLE the service's
     watchers cannot wait on INBOX and Sent, so a change is seen by the poll; without
     CONDSTORE (or ENABLE to switch it on) a pass re-reads the flags of every watched
-    invoice email instead of asking for changes; without UIDPLUS an APPEND does not say
-    the new UID, which nothing needs (drafts are found again by their key header).
+    invoice email instead of asking for changes; without UIDPLUS there is no UID EXPUNGE,
+    so a draft that became wrong is left in Drafts (flagged) rather than withdrawn.
     """
     folders = profile.folders
     found = {
@@ -385,8 +385,10 @@ def mailbox_lines(profile: MailboxProfile, *, poll_minutes: int, maildir_look: f
         )
     if not offered["UIDPLUS"]:
         costs.append(
-            "no UIDPLUS: the server does not say which UID a new draft got; nothing depends on "
-            "it, the assistant finds its drafts by their X-Freelance-Assistant-Key header"
+            "no UIDPLUS: the server cannot remove one message alone (UID EXPUNGE), so a draft of "
+            "the assistant's that became wrong (the invoice paid, a promise) is left in Drafts and "
+            "flagged in status and the digest for you to delete; drafts are still found by their "
+            "X-Freelance-Assistant-Key header"
         )
     usual = [role for role in ("sent", "drafts") if profile.found[role] in ("usual name", "evidence")]
     if not offered["SPECIAL-USE"] and usual:

@@ -344,6 +344,12 @@ def _client_lines(
         for draft in block.drafts:
             lines.append(_wrap(_draft_text(draft), width, "  - ", paint, subsequent="    "))
 
+    if block.no_longer_needed:
+        lines.append("")
+        lines.append(paint("  Drafts no longer needed", "bold"))
+        for draft in block.no_longer_needed:
+            lines.append(_wrap(no_longer_needed_text(draft), width, "  - ", paint, "dim", subsequent="    "))
+
     if block.todos:
         lines.append("")
         lines.append(paint("  To do", "bold"))
@@ -436,6 +442,8 @@ def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: 
         said.append(
             {
                 "drafted": f"{last.name} waits in Drafts since {last.on}",
+                "withdrawn": f"{last.name} of {last.on} withdrawn from Drafts, no longer needed",
+                "obsolete": f"{last.name} of {last.on} no longer needed (yours in Drafts: not sent by us)",
                 "pending": f"{last.name} was being written on {last.on} (the next pass finishes it)",
                 "sent": f"{last.name} sent {last.on}",
                 "notified": f"{last.name}: you were to contact them yourself on {last.on}",
@@ -465,6 +473,34 @@ def _draft_text(draft: DraftRow) -> str:
     if draft.interrupted:
         text += " (interrupted; the next pass settles it)"
     return text
+
+
+# What made a draft wrong, as the freelancer says it.
+_BECAUSE = {
+    "paid": "the invoice is paid",
+    "promised": "the client promised to pay",
+    "disputed": "the client disputes the invoice",
+    "paused": "you paused the invoice",
+    "answered": "the client answered",
+    "approved": "the client approved the work",
+    "invoiced": "the work is invoiced",
+}
+
+
+def no_longer_needed_text(draft: DraftRow) -> str:
+    """One line of a draft that became wrong: what it was, why, and where it is now."""
+    because = _BECAUSE.get(draft.why, draft.why or "its item changed")
+    text = f"{_draft_text(draft)}: no longer needed ({because}); "
+    folder = draft.folder or "Drafts"
+    when = f"{draft.until:%Y-%m-%d %H:%M}" if draft.until else ""
+    return text + {
+        "withdrawn": f"withdrawn from {folder} on {when}",
+        "changed": f"you changed it, so it stays in {folder}: delete it or keep it, it is yours",
+        "gone": f"no longer in {folder}",
+        "unsupported": (
+            f"still in {folder}: the server cannot remove one message alone (no UIDPLUS); delete it yourself"
+        ),
+    }.get(draft.left, f"left in {folder}")
 
 
 def _todo_texts(todo: Todo, config: Config) -> list[str]:
@@ -611,6 +647,7 @@ def account_document(store: Store | None, config: Config, account: Account, now:
             "amounts_unknown": view.unknown_amounts if view else 0,
             "deliverables_waiting": sum(len(c.deliverables) for c in clients),
             "drafts_waiting": sum(len(c.drafts) for c in clients),
+            "drafts_no_longer_needed": sum(len(c.no_longer_needed) for c in clients),
             "todos": sum(len(c.todos) for c in clients),
         },
     }
@@ -676,22 +713,28 @@ def _client_json(block: ClientStatus, config: Config) -> dict[str, Any]:
             }
             for item in block.deliverables
         ],
-        "drafts_waiting": [
-            {
-                "key": draft.key,
-                "kind": draft.kind,
-                "stage": draft.stage,
-                "subject": draft.subject,
-                "to": draft.recipient,
-                "folder": draft.folder,
-                "since": draft.since.isoformat(timespec="seconds"),
-                "interrupted": draft.interrupted,
-                "invoice": draft.invoice,
-                "deliverable": draft.deliverable,
-            }
-            for draft in block.drafts
-        ],
+        "drafts_waiting": [_draft_json(draft) for draft in block.drafts],
+        "drafts_no_longer_needed": [_draft_json(draft) for draft in block.no_longer_needed],
         "todos": [_todo_json(todo, config) for todo in block.todos],
+    }
+
+
+def _draft_json(draft: DraftRow) -> dict[str, Any]:
+    return {
+        "key": draft.key,
+        "kind": draft.kind,
+        "stage": draft.stage,
+        "subject": draft.subject,
+        "to": draft.recipient,
+        "folder": draft.folder,
+        "since": draft.since.isoformat(timespec="seconds"),
+        "interrupted": draft.interrupted,
+        "invoice": draft.invoice,
+        "deliverable": draft.deliverable,
+        "state": draft.state,
+        "why": draft.why or None,
+        "left": draft.left or None,
+        "no_longer_needed_at": draft.until.isoformat(timespec="seconds") if draft.until else None,
     }
 
 

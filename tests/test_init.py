@@ -506,7 +506,7 @@ def test_check_on_a_server_without_idle_condstore_uidplus_and_special_use_says_w
     assert "server offers: IDLE no, CONDSTORE no, UIDPLUS no, SPECIAL-USE no" in out
     assert "no IDLE: changes are seen at the poll interval (20 min), not within seconds" in out
     assert "no CONDSTORE: flag changes (your 'Paid' tag) cannot be asked for since the last pass" in out
-    assert "no UIDPLUS: the server does not say which UID a new draft got; nothing depends on it" in out
+    assert "no UIDPLUS: the server cannot remove one message alone (UID EXPUNGE), so a draft" in out
     assert "no SPECIAL-USE: Sent and Drafts found by the usual name only" in out
     assert "nothing missing" not in out
 

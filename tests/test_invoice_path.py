@@ -200,7 +200,9 @@ def test_a_uidvalidity_change_causes_no_duplicate(dovecot, imap_user, tmp_path):
     assert len(me.drafts()) == 1
     world.tag("Sent", "<inv-2026-001@freelancer.example>", "$Paid")  # the new UID is watched again
     report = me.run(date(2026, 3, 24))
-    assert [i.key for i in report.paid] == ["acme/2026-001"] and len(me.drafts()) == 1
+    assert [i.key for i in report.paid] == ["acme/2026-001"] and report.drafted == []
+    # Paid after its reminder was drafted: the untouched draft is withdrawn, not written again.
+    assert report.withdrawn == ["invoice/acme/2026-001/first-reminder"] and me.drafts() == []
 
 
 # --------------------------------------------------------------------------- invoices as the tools write them

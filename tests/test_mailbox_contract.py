@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from assistant.adapters.mailbox import WithdrawOutcome, draft_sha256
 from assistant.adapters.parse import parse_header
 from tests.support.mailboxes import parsed
 from tests.support.world import TZ, invoice_email, plain_email
@@ -134,3 +135,65 @@ def test_reading_bodies_and_writing_between_header_batches_loses_nothing(world, 
     assert len(world.messages("Drafts")) == batches
     if world.kind == "imap":
         assert batches == 6
+
+
+# ----------------------------------------------------------------------------- withdraw
+
+
+def _our_draft(mailbox, key="invoice/a/1/first"):
+    draft = plain_email(
+        sender="me@x.example", to="c@y.example", subject="Re: Factura 1", X_Freelance_Assistant_Key=key
+    )
+    uid = mailbox.append(
+        "Drafts", draft, flags=("\\Draft", "\\Seen"), when=datetime(2026, 3, 17, 9, tzinfo=TZ)
+    )
+    return uid, draft_sha256(draft)
+
+
+def test_withdraw_removes_our_untouched_draft_and_nothing_else(world):
+    # Her own draft, and one of hers she marked deleted but did not expunge: both must stay.
+    world.deliver(
+        "Drafts", plain_email(sender="me@x.example", to="z@y.example", subject="mine"), flags=("\\Draft",)
+    )
+    world.deliver(
+        "Drafts",
+        plain_email(sender="me@x.example", to="z@y.example", subject="marked deleted"),
+        flags=("\\Draft", "\\Deleted"),
+    )
+    mailbox = world.mailbox()
+    uid, sha = _our_draft(mailbox)
+    other, _ = _our_draft(mailbox, key="invoice/a/2/first")
+    assert mailbox.withdraw("Drafts", uid, sha256=sha) is WithdrawOutcome.WITHDRAWN
+    assert mailbox.search_header("Drafts", "X-Freelance-Assistant-Key", "invoice/a/1/first") == []
+    assert mailbox.search_header("Drafts", "X-Freelance-Assistant-Key", "invoice/a/2/first") == [other]
+    mailbox.close()
+    left = sorted(parsed(data)["Subject"] for _, data in world.messages("Drafts"))
+    assert left == ["Re: Factura 1", "marked deleted", "mine"]
+    # Withdrawing again finds nothing to remove.
+    assert world.mailbox().withdraw("Drafts", uid, sha256=sha) is WithdrawOutcome.GONE
+
+
+def test_withdraw_leaves_a_draft_with_other_bytes_or_no_longer_a_draft(world):
+    mailbox = world.mailbox()
+    uid, sha = _our_draft(mailbox)
+    edited = draft_sha256(b"Subject: Re: Factura 1\n\nsomething she wrote\n")
+    assert mailbox.withdraw("Drafts", uid, sha256=edited) is WithdrawOutcome.CHANGED
+    mailbox.close()
+    ((_, data),) = world.messages("Drafts")
+    world.tag("Drafts", parsed(data)["Message-ID"], "\\Draft", present=False)
+    assert world.mailbox().withdraw("Drafts", uid, sha256=sha) is WithdrawOutcome.CHANGED
+    assert len(world.messages("Drafts")) == 1
+
+
+def test_withdraw_without_uidplus_leaves_the_draft(world, monkeypatch):
+    mailbox = world.mailbox()
+    uid, sha = _our_draft(mailbox)
+    if world.kind != "imap":
+        assert mailbox.withdraw("Drafts", uid, sha256=sha) is WithdrawOutcome.WITHDRAWN
+        return
+    mailbox.folders()  # signs in: the capabilities are known
+    monkeypatch.setattr(mailbox, "_capabilities", mailbox._capabilities - {"UIDPLUS"})
+    assert mailbox.withdraw("Drafts", uid, sha256=sha) is WithdrawOutcome.UNSUPPORTED
+    mailbox.close()
+    ((flags, _),) = world.messages("Drafts")
+    assert "\\Deleted" not in flags

@@ -180,6 +180,7 @@ def test_status_json_follows_the_documented_schema_and_tells_the_ledger(ledger, 
         "amounts_unknown": 0,
         "deliverables_waiting": 1,
         "drafts_waiting": 1,
+        "drafts_no_longer_needed": 0,
         "todos": 0,
     }
     acme, bright = account["clients"]  # by name: ACME Soluciones, Brightside Media

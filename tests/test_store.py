@@ -220,3 +220,35 @@ def test_a_version_4_database_that_was_scanned_holds_nothing_on_its_next_pass(tm
         assert store.bank_transaction_ids() == set() and store.payers() == {}
     with Store.open(database("new.sqlite3", scanned=False)) as store:
         assert not store.first_run_decided()
+
+
+def test_a_version_5_outbox_keeps_its_drafts_and_accepts_the_states_of_drafts_no_longer_needed(tmp_path):
+    from assistant.adapters import store as store_module
+    from assistant.domain.keys import DraftState
+    from assistant.domain.ledger import DraftEvent, IllegalTransition
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in range(1, 6):
+        for statement in store_module._MIGRATIONS[version].split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("INSERT INTO schema_version VALUES (5)")
+    db.execute(
+        "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, uid, created_at, "
+        "updated_at, item) VALUES ('invoice/acme/1/first-reminder', 'reminder', 'drafted', '<m@x>', 'Re: x', "
+        "'a@b', 'Drafts', '7', '2026-03-17T09:00:00+00:00', '2026-03-17T09:00:00+00:00', 'invoice/acme/1')"
+    )
+    db.close()
+    with Store.open(path) as store:
+        (entry,) = store.outbox()
+        assert (entry.key, entry.state, entry.uid, entry.item, entry.sha256) == (
+            "invoice/acme/1/first-reminder", DraftState.DRAFTED, "7", "invoice/acme/1", "",
+        )  # fmt: skip
+        # A draft from before schema 6 has no fingerprint: it can only be found obsolete.
+        store.move(entry.key, DraftEvent.OUTDATED, at=NOW, note="paid/changed")
+        (entry,) = store.outbox()
+        assert (entry.state, entry.note, entry.updated_at) == (DraftState.OBSOLETE, "paid/changed", NOW)
+        with pytest.raises(IllegalTransition):
+            store.move(entry.key, DraftEvent.WITHDRAWN, at=NOW)

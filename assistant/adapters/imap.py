@@ -43,6 +43,8 @@ from .mailbox import (
     MailboxProfile,
     RawHeader,
     Uid,
+    WithdrawOutcome,
+    draft_sha256,
     pick_folder,
     usual_folders,
 )
@@ -632,6 +634,44 @@ class ImapMailbox:
         # imapclient returns the raw text; UIDPLUS puts [APPENDUID validity uid] in it.
         match = _APPENDUID.search(response if isinstance(response, bytes) else str(response).encode())
         return int(match.group(2)) if match else None
+
+    def withdraw(self, folder: str, uid: Uid, *, sha256: str) -> WithdrawOutcome:
+        """Remove our draft ``uid`` from ``folder`` if it is still exactly as appended.
+
+        An IMAP message never changes once stored: a client that edits a draft stores a
+        new one under a new UID. So the UID with our bytes (``sha256``) and still
+        ``\\Draft`` is our untouched draft. It goes by UID STORE ``\\Deleted`` and
+        UID EXPUNGE of that UID alone (UIDPLUS); a plain EXPUNGE would also remove what the
+        freelancer marked deleted there, so without UIDPLUS nothing is flagged or expunged.
+        The folder is SELECTed (read-write) for this only, and EXAMINEd again right after:
+        never CLOSE, which would expunge the rest.
+        """
+        client = self._connect()
+        self._quiet(client)
+        self._guard(f"opening {folder}", lambda: client.select_folder(folder, readonly=False))
+        self._selected = None
+        self.round_trips += 1
+        try:
+            rows = self._guard(
+                f"reading {folder}", lambda: client.fetch([int(uid)], ["FLAGS", "BODY.PEEK[]"])
+            )
+            self.round_trips += 1
+            row = rows.get(int(uid))
+            if row is None or b"BODY[]" not in row:
+                return WithdrawOutcome.GONE
+            flags = {f.decode() if isinstance(f, bytes) else str(f) for f in row.get(b"FLAGS", ())}
+            if "\\Draft" not in flags or draft_sha256(row[b"BODY[]"]) != sha256:
+                return WithdrawOutcome.CHANGED
+            if "UIDPLUS" not in self._capabilities:
+                return WithdrawOutcome.UNSUPPORTED
+            what = f"withdrawing a draft from {folder}"
+            self._guard(what, lambda: client.add_flags([int(uid)], [b"\\Deleted"], silent=True))
+            self._guard(what, lambda: client.uid_expunge([int(uid)]))
+            self.round_trips += 2
+            return WithdrawOutcome.WITHDRAWN
+        finally:
+            if self._client is client:  # back to read-only; a failure above dropped the connection
+                self._select(folder)
 
     def search_header(self, folder: str, name: str, value: str) -> list[Uid]:
         if folder in self._sessions:

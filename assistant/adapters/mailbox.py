@@ -13,22 +13,45 @@ The contract, in short:
   processed. ``reset`` is true when earlier locations (UIDs) are no longer valid.
   ``partial(n)`` is the checkpoint after the first ``n`` batches alone, so a long first
   scan can be stored batch by batch and an interrupted one continued.
-* ``fetch`` returns whole messages; ``append`` adds a message (the only write there
-  is); ``search_header`` finds messages by a header value (to find our own drafts).
+* ``fetch`` returns whole messages; ``append`` adds a message; ``search_header`` finds
+  messages by a header value (to find our own drafts).
+* ``withdraw(folder, uid, sha256=...)`` removes one of the assistant's own drafts that
+  became wrong, and only if it is still exactly what was appended (the same UID, still
+  ``\\Draft``, the same bytes by ``draft_sha256``): on IMAP that UID alone, by UID STORE
+  ``\\Deleted`` and UID EXPUNGE (UIDPLUS); on a Maildir that one file. Anything else is
+  the freelancer's and stays as it is (``WithdrawOutcome`` says why).
 * ``profile()`` says what ``check`` explains: how Sent and Drafts were found, and what
   the server can do (IMAP capabilities, the way of signing in).
 
-Nothing in this interface can delete, move or change a message.
+Besides ``withdraw`` of the assistant's own untouched draft, nothing in this interface can
+delete, move or change a message.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 Uid = int | str
+
+
+class WithdrawOutcome(StrEnum):
+    """What ``Mailbox.withdraw`` found and did."""
+
+    WITHDRAWN = "withdrawn"  # it was exactly our draft: removed, nothing else
+    CHANGED = "changed"  # other bytes, or no longer \Draft: the freelancer's now, left alone
+    GONE = "gone"  # no message at that UID (sent, moved or deleted by her)
+    UNSUPPORTED = "unsupported"  # ours, but the server cannot remove one UID alone (no UIDPLUS): left
+
+
+def draft_sha256(message: bytes) -> str:
+    """The fingerprint of a draft as appended, whatever line ending the mailbox stores
+    (a Maildir file has LF, IMAP gives CRLF back)."""
+    return hashlib.sha256(message.replace(b"\r\n", b"\n")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +134,8 @@ class Mailbox(Protocol):
     def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None: ...
 
     def search_header(self, folder: str, name: str, value: str) -> list[Uid]: ...
+
+    def withdraw(self, folder: str, uid: Uid, *, sha256: str) -> WithdrawOutcome: ...
 
     def describe(self) -> str: ...
 

@@ -36,6 +36,8 @@ from .mailbox import (
     MailboxProfile,
     RawHeader,
     Uid,
+    WithdrawOutcome,
+    draft_sha256,
     pick_folder,
     usual_folders,
 )
@@ -293,6 +295,31 @@ class MaildirMailbox:
         except OSError as exc:
             raise MailboxError(f"{self.describe()}: cannot add to {folder}: {exc.strerror}") from exc
         return key
+
+    def withdraw(self, folder: str, uid: Uid, *, sha256: str) -> WithdrawOutcome:
+        """Remove our draft ``uid`` (its file) if it is still exactly as appended: the same
+        key, the ``D`` flag, the same bytes. A client that edits a draft writes a new file,
+        and one that only changes flags renames it: either way it is hers, left alone."""
+        path = self._folder_path(folder)
+        entry = self._listing(path).get(str(uid))
+        if entry is None:
+            return WithdrawOutcome.GONE
+        file = path / entry[0]
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            return WithdrawOutcome.GONE
+        if "D" not in entry[1] or draft_sha256(data) != sha256:
+            return WithdrawOutcome.CHANGED
+        try:
+            file.unlink()
+        except FileNotFoundError:
+            return WithdrawOutcome.GONE  # renamed (a flag changed) meanwhile: hers now
+        except OSError as exc:
+            raise MailboxError(
+                f"{self.describe()}: cannot withdraw a draft from {folder}: {exc.strerror}"
+            ) from exc
+        return WithdrawOutcome.WITHDRAWN
 
     def search_header(self, folder: str, name: str, value: str) -> list[Uid]:
         path = self._folder_path(folder)

@@ -49,7 +49,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -208,6 +208,34 @@ _MIGRATIONS: dict[int, str] = {
     -- An account scanned before this version had its first run already: nothing is held.
     INSERT INTO first_run (decided_at, hold_days) SELECT MIN(updated_at), -1 FROM checkpoints HAVING COUNT(*) > 0;
     """,
+    # Drafts that became wrong: 'withdrawn' (removed from Drafts, untouched) and 'obsolete' (the
+    # freelancer's now, only flagged), and the sha256 of what was appended, to know untouched.
+    # SQLite cannot change a CHECK constraint: the table is copied into a new one.
+    8: """
+    CREATE TABLE outbox_v8 (
+        key         TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'drafted', 'sent', 'withdrawn', 'obsolete')),
+        message_id  TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        recipient   TEXT NOT NULL,
+        folder      TEXT,
+        uid         TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        note        TEXT NOT NULL DEFAULT '',
+        item        TEXT NOT NULL DEFAULT '',
+        parent_id   TEXT NOT NULL DEFAULT '',
+        sent_at     TEXT,
+        sha256      TEXT NOT NULL DEFAULT ''   -- mailbox.draft_sha256 of the appended draft
+    );
+    INSERT INTO outbox_v8 (key, kind, state, message_id, subject, recipient, folder, uid, created_at,
+        updated_at, note, item, parent_id, sent_at)
+        SELECT key, kind, state, message_id, subject, recipient, folder, uid, created_at,
+        updated_at, note, item, parent_id, sent_at FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v8 RENAME TO outbox;
+    """,
 }
 
 # Before schema 4 a termination line carried its triggers in its sentence, after this opening.
@@ -288,6 +316,8 @@ class OutboxEntry:
     item: str  # invoice/<client>/<number> or deliverable/<client>/<id>
     parent_id: str  # the freelancer's email the draft answers
     sent_at: datetime | None
+    sha256: str = ""  # mailbox.draft_sha256 of the draft as appended ("" before schema 6)
+    updated_at: datetime | None = None  # the last move (withdrawn or found obsolete: when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -697,14 +727,19 @@ class Store:
 
     @staticmethod
     def _entry(row: tuple) -> OutboxEntry:
-        key, kind, state, mid, subject, recipient, folder, uid, created, note, item, parent, sent = row
+        key, kind, state, mid, subject, recipient, folder, uid, created, note, item, parent, sent, sha, up = (
+            row
+        )
         return OutboxEntry(
             key, DraftKind(kind), DraftState(state), mid, subject, recipient, folder, uid,
             datetime.fromisoformat(created), note,
-            item, parent, datetime.fromisoformat(sent) if sent else None,
+            item, parent, datetime.fromisoformat(sent) if sent else None, sha, datetime.fromisoformat(up),
         )  # fmt: skip
 
-    _OUTBOX_COLUMNS = "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note, item, parent_id, sent_at"
+    _OUTBOX_COLUMNS = (
+        "key, kind, state, message_id, subject, recipient, folder, uid, created_at, note, item, parent_id, "
+        "sent_at, sha256, updated_at"
+    )
 
     def taken(self) -> dict[str, DraftState]:
         """Every action key ever taken, with its state (pending, drafted, sent)."""
@@ -807,11 +842,22 @@ class Store:
         self.move(key, ledger.DraftEvent.SEEN_SENT, at=at)
         return True
 
-    def move(self, key: str, event: ledger.DraftEvent, *, at: datetime, uid: Any = None) -> None:
+    def move(
+        self,
+        key: str,
+        event: ledger.DraftEvent,
+        *,
+        at: datetime,
+        uid: Any = None,
+        sha256: str = "",
+        note: str | None = None,
+    ) -> None:
         """Move the outbox entry of ``key`` by ``event`` (``ledger.DRAFT_TRANSITIONS``).
 
-        ``uid`` is where the message now is, when the event put it somewhere. A move the
-        table forbids raises ``ledger.IllegalTransition`` and changes nothing.
+        ``uid`` is where the message now is, when the event put it somewhere, ``sha256``
+        the fingerprint of what was put there, ``note`` what the move leaves to say (a draft
+        no longer needed: ``attention.no_longer_needed_note``). A move the table forbids raises
+        ``ledger.IllegalTransition`` and changes nothing.
         """
         target = ledger.draft_after(key, self._state_of(key), event)
         self.generation += 1
@@ -820,10 +866,11 @@ class Store:
             return
         self._db.execute(
             "UPDATE outbox SET state = ?, uid = COALESCE(?, uid), updated_at = ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE key = ?",
+            "sent_at = CASE WHEN ? = 'sent' THEN COALESCE(sent_at, ?) ELSE sent_at END, "
+            "sha256 = CASE WHEN ? != '' THEN ? ELSE sha256 END, note = COALESCE(?, note) WHERE key = ?",
             (
                 str(target), None if uid is None else str(uid), at.isoformat(), str(target), at.isoformat(),
-                key,
+                sha256, sha256, note, key,
             ),
         )  # fmt: skip
 

@@ -16,6 +16,9 @@ answered here, once, so they cannot disagree:
   `status` kept it for 14: the same to-do was there in one view and gone from the other.)
 * **approved work not invoiced** (``invoice_todos``), **when a termination draft may be
   sent** (``review_after``), **which clients a termination line flags** (``termination_flags``).
+* **which waiting draft became wrong** (``no_longer_needed``): a reminder of an invoice
+  since paid or held, a follow-up of work since answered or approved. It is never "waiting to
+  be sent" again: the pass withdraws it when it is untouched, or flags it when it is hers.
 
 Pure, like the rest of ``domain``: values in, values out.
 """
@@ -27,11 +30,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import ladder
-from .keys import CLIENT, DraftKind, JournalEvent, parse
-from .model import Deliverable, DeliverableStatus, Stage
+from .keys import CLIENT, DraftKind, JournalEvent, parse, stage_of
+from .model import Deliverable, DeliverableStatus, Invoice, InvoiceStatus, Stage
 
 # An `action: notify` stage stays a to-do this long, in every view (see the module docstring).
 NOTICE_DAYS = 14
+# A draft that became wrong stays listed this long after it was found so (status, digest).
+NO_LONGER_NEEDED_DAYS = 14
 
 # Journal events (on item client/<id>) that flag a client.
 SUGGESTED = JournalEvent.TERMINATION_SUGGESTED
@@ -117,3 +122,42 @@ def _journal_line(line: Any) -> tuple[str, datetime, str, tuple[str, ...]]:
         return item, at, event, ()
     item, at, event, why = line
     return item, at, event, tuple(why)
+
+
+# Only drafts about an item's state can be made wrong by it: a check-in is about a silence,
+# a termination or rate proposal about the client as a whole, the digest about a day.
+_ITEM_DRAFTS = (DraftKind.REMINDER, DraftKind.FOLLOW_UP)
+
+
+def no_longer_needed(
+    key: str, kind: str, invoice: Invoice | None, deliverable: Deliverable | None
+) -> str | None:
+    """Why the waiting draft ``key`` became wrong ("paid", "promised", "answered"...), or None.
+
+    ``invoice`` or ``deliverable`` is the item the draft is about, as it is now. A draft is
+    written only for an open item, so an item no longer open changed after it was written.
+    A thank-you is written because the invoice was paid: being paid never makes it wrong.
+    """
+    if kind not in _ITEM_DRAFTS or stage_of(key) == ladder.THANK_YOU:
+        return None
+    if invoice is not None and invoice.status is not InvoiceStatus.OPEN:
+        return str(invoice.status)
+    if deliverable is not None and deliverable.status is not DeliverableStatus.OPEN:
+        return str(deliverable.status)
+    return None
+
+
+def no_longer_needed_note(why: str, left: str) -> str:
+    """What the outbox keeps of a draft that became wrong: ``<why>/<left>`` (``paid/withdrawn``)."""
+    return f"{why}/{left}"
+
+
+def found_no_longer_needed(entry: Any, now: datetime, local) -> tuple[str, str, datetime] | None:
+    """(why, left, when) of an outbox entry withdrawn or obsolete within the last
+    ``NO_LONGER_NEEDED_DAYS`` at ``now``; None for older ones. ``left`` is "withdrawn" or why
+    it stayed in Drafts ("changed", "gone", "unsupported")."""
+    when = local(getattr(entry, "updated_at", None) or entry.created_at)
+    if now - when >= timedelta(days=NO_LONGER_NEEDED_DAYS):
+        return None
+    why, _, left = (entry.note or "").partition("/")
+    return why, left, when

@@ -37,6 +37,12 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
 ``to_contact``
     ``action: notify`` stages of the last ``attention.NOTICE_DAYS`` days (outbox kind
     ``notice``): the freelancer contacts the client themselves.
+``no_longer_needed``
+    the assistant's drafts that became wrong since the last digest (within
+    ``attention.NO_LONGER_NEEDED_DAYS``): the invoice paid or held, the work answered or
+    approved after the draft was written. ``withdrawn`` is true when the assistant removed
+    it from Drafts (it was untouched); false when it was left there because she touched it
+    (``left``: ``changed``, ``gone``, ``unsupported``). Never listed under ``drafts``.
 
 Inputs are duck-typed, so the store's records and small test records both work:
 
@@ -279,6 +285,37 @@ def build_digest(
             }
         )
 
+    # Drafts that became wrong since the digest before this one (the digests are in the outbox).
+    earlier = [
+        local(e.created_at) for e in outbox if e.kind == keys.DraftKind.DIGEST and local(e.created_at) < now
+    ]
+    last_digest = max(earlier, default=None)
+    no_longer_needed = []
+    for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
+        if entry.state not in keys.NO_LONGER_NEEDED:
+            continue
+        found = attention.found_no_longer_needed(entry, now, local)
+        if found is None or (last_digest is not None and found[2] <= last_digest):
+            continue
+        why, left, when = found
+        client_id = keys.client_of(entry.key)
+        no_longer_needed.append(
+            {
+                "key": entry.key,
+                "kind": entry.kind,
+                "stage": keys.stage_of(entry.key),
+                "client": client_id,
+                "client_name": name_of(client_id),
+                "subject": entry.subject,
+                "recipient": entry.recipient,
+                "folder": getattr(entry, "folder", None) or "Drafts",
+                "why": why,
+                "left": left,
+                "withdrawn": entry.state == keys.DraftState.WITHDRAWN,
+                "on": when.date(),
+            }
+        )
+
     to_contact = []
     for entry in attention.contact_todos(outbox, now, local):
         kind, client_id, thing = keys.parse(entry.item)
@@ -303,6 +340,7 @@ def build_digest(
         "flagged": flagged,
         "to_invoice": to_invoice,
         "to_contact": to_contact,
+        "no_longer_needed": no_longer_needed,
     }
     return {
         "today": today,
@@ -521,7 +559,9 @@ def sample() -> dict[str, Any]:
     ]
 
     class Entry:
-        def __init__(self, key: str, kind: str, state: str, subject: str, recipient: str, at: datetime):
+        def __init__(
+            self, key: str, kind: str, state: str, subject: str, recipient: str, at: datetime, note: str = ""
+        ):
             self.key, self.kind, self.state, self.subject, self.recipient = (
                 key,
                 kind,
@@ -531,6 +571,7 @@ def sample() -> dict[str, Any]:
             )
             self.created_at, self.item, self.folder = at, key.rsplit("/", 1)[0], "Drafts"
             self.sent_at = at if state == "sent" else None
+            self.note, self.updated_at = note, at + timedelta(days=1) if note else at
 
     outbox = [
         Entry(
@@ -572,6 +613,24 @@ def sample() -> dict[str, Any]:
             "Nuestra colaboración",
             "marta@acme.example",
             datetime(2026, 3, 19, 9, 0, tzinfo=utc),
+        ),
+        Entry(
+            "invoice/bright/INV-0039/first-reminder",
+            "reminder",
+            "withdrawn",
+            "Re: Invoice INV-0039",
+            "oliver@bright.example",
+            datetime(2026, 3, 18, 9, 0, tzinfo=utc),
+            note="paid/withdrawn",
+        ),
+        Entry(
+            "invoice/acme/2026-002/second-reminder",
+            "reminder",
+            "obsolete",
+            "Re: Factura 2026-002",
+            "marta@acme.example",
+            datetime(2026, 3, 18, 9, 0, tzinfo=utc),
+            note="promised/changed",
         ),
         Entry(
             "deliverable/acme/d1234567/feedback-request",

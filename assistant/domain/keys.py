@@ -69,6 +69,9 @@ class DraftState(StrEnum):
     PENDING = "pending"  # claimed; the message may or may not be in the mailbox yet
     DRAFTED = "drafted"  # waits in Drafts for the freelancer
     SENT = "sent"  # sent (seen in Sent, sent by SMTP, delivered, or a notice recorded)
+    # No longer needed (its item was paid, held, answered or approved after it was written):
+    WITHDRAWN = "withdrawn"  # still exactly as written, so the assistant removed it from Drafts
+    OBSOLETE = "obsolete"  # the freelancer touched it (edited, re-flagged, moved): hers, only flagged
 
 
 class Action(StrEnum):
@@ -92,6 +95,8 @@ def may_send(kind: str, *action_keys: str) -> bool:
 
 # Outbox states of a draft the freelancer has not sent yet.
 WAITING = (DraftState.DRAFTED, DraftState.PENDING)
+# Outbox states of a draft that became wrong before it was sent: never "waiting to be sent".
+NO_LONGER_NEEDED = (DraftState.WITHDRAWN, DraftState.OBSOLETE)
 
 
 class JournalEvent(StrEnum):
@@ -126,6 +131,9 @@ class JournalEvent(StrEnum):
     SENT = "sent"  # sent by SMTP (or an interrupted send settled)
     REMINDER_SENT = "reminder sent"  # the freelancer sent a reminder or follow-up draft
     CHECK_IN_SENT = "check-in sent"
+    WITHDRAWN = "withdrawn"  # a draft that became wrong, removed from Drafts untouched
+    NO_LONGER_NEEDED = "no longer needed"  # ...or left there, because the freelancer touched it
+    DUE_AGAIN = "due again"  # a withdrawn draft's item is open again: the stage will be drafted afresh
     TO_DO = "to do"  # an `action: notify` stage
     RESCAN = "rescan"
     # bank statements and the first run (issue 15)

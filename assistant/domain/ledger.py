@@ -204,6 +204,8 @@ class DraftEvent(StrEnum):
     SEEN_SENT = "seen sent"  # the message is in Sent (also a key the outbox lost: lost state)
     NOTIFIED = "notified"  # an `action: notify` stage recorded: nothing written, the freelancer acts
     RELEASED = "released"  # the message never reached the mailbox: the key is free again
+    WITHDRAWN = "withdrawn"  # it became wrong and was still exactly as written: removed from Drafts
+    OUTDATED = "outdated"  # it became wrong but the freelancer touched it: left to her, flagged
 
 
 _DS = DraftState
@@ -216,8 +218,17 @@ DRAFT_TRANSITIONS: dict[DraftState | None, dict[DraftEvent, DraftState | None]] 
         DraftEvent.SEEN_SENT: _DS.SENT,
         DraftEvent.RELEASED: None,
     },
-    _DS.DRAFTED: {DraftEvent.SEEN_SENT: _DS.SENT},
+    _DS.DRAFTED: {
+        DraftEvent.SEEN_SENT: _DS.SENT,
+        DraftEvent.WITHDRAWN: _DS.WITHDRAWN,
+        DraftEvent.OUTDATED: _DS.OBSOLETE,
+    },
     _DS.SENT: {},
+    # Sent anyway (her edited copy, or a copy of it): what was sent is the truth. A withdrawn
+    # draft is no longer anywhere: when its item is open again (a promise lapsed, the paid tag
+    # removed) the key is released and the stage drafted afresh, still one draft at a time.
+    _DS.WITHDRAWN: {DraftEvent.SEEN_SENT: _DS.SENT, DraftEvent.RELEASED: None},
+    _DS.OBSOLETE: {DraftEvent.SEEN_SENT: _DS.SENT},
 }
 
 

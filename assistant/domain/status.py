@@ -13,6 +13,9 @@ What a client's block holds:
 * the deliverables sent and not answered, with business days waiting (weekends and the
   client country's holidays do not count) and their follow-up ladder;
 * the assistant's drafts waiting in Drafts for the freelancer to send;
+* its drafts that became wrong in the last ``NO_LONGER_NEEDED_DAYS`` days (the item was paid,
+  held, answered or approved): withdrawn from Drafts, or left there because she touched them;
+  never counted as waiting;
 * the to-dos: approved work not invoiced, ``action: notify`` stages to act on, termination
   drafts to review, terminations held until paid.
 
@@ -44,6 +47,7 @@ from .model import (
 from .termination import UNPAID, owed
 
 RECENTLY_PAID_DAYS = 30  # paid invoices stay listed this long: the freelancer sees it noticed
+NO_LONGER_NEEDED_DAYS = attention.NO_LONGER_NEEDED_DAYS  # a draft that became wrong stays listed
 NOTICE_DAYS = attention.NOTICE_DAYS  # an `action: notify` stage stays a to-do this long
 
 
@@ -103,6 +107,10 @@ class DraftRow:
     interrupted: bool  # a pass was interrupted while writing it; the next pass settles it
     invoice: str | None  # the invoice number it is about
     deliverable: str | None  # the deliverable id it is about
+    state: str = "drafted"  # "drafted"/"pending", or no longer needed: "withdrawn", "obsolete"
+    why: str = ""  # what made it wrong: "paid", "promised", "disputed", "paused", "answered"...
+    left: str = ""  # an obsolete draft: why it was left ("changed", "gone", "unsupported")
+    until: datetime | None = None  # when it was found no longer needed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +137,7 @@ class ClientStatus:
     invoices: list[InvoiceRow] = field(default_factory=list)
     deliverables: list[DeliverableRow] = field(default_factory=list)
     drafts: list[DraftRow] = field(default_factory=list)
+    no_longer_needed: list[DraftRow] = field(default_factory=list)
     todos: list[Todo] = field(default_factory=list)
 
     @property
@@ -140,7 +149,7 @@ class ClientStatus:
         return totals(r.invoice.outstanding for r in self.invoices if _overdue(r))
 
     def __bool__(self) -> bool:
-        return bool(self.invoices or self.deliverables or self.drafts or self.todos)
+        return bool(self.invoices or self.deliverables or self.drafts or self.no_longer_needed or self.todos)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -289,7 +298,34 @@ def build_overview(
         )
 
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
-        if entry.state not in WAITING or entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
+        if entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
+            continue
+        if entry.state in keys.NO_LONGER_NEEDED:
+            found = attention.found_no_longer_needed(entry, now, local)
+            if found is None:
+                continue
+            about = keys.parse(entry.item or keys.item_of(entry.key))
+            why, left, until = found
+            block(about.client).no_longer_needed.append(
+                DraftRow(
+                    key=entry.key,
+                    kind=str(entry.kind),
+                    stage=keys.stage_of(entry.key),
+                    subject=entry.subject,
+                    recipient=entry.recipient,
+                    folder=getattr(entry, "folder", None) or "",
+                    since=local(entry.created_at),
+                    interrupted=False,
+                    invoice=about.invoice_number,
+                    deliverable=about.deliverable,
+                    state=str(entry.state),
+                    why=why,
+                    left=left,
+                    until=until,
+                )
+            )
+            continue
+        if entry.state not in WAITING:
             continue
         about = keys.parse(entry.item or keys.item_of(entry.key))
         block(about.client).drafts.append(
@@ -304,6 +340,7 @@ def build_overview(
                 interrupted=entry.state == keys.DraftState.PENDING,
                 invoice=about.invoice_number,
                 deliverable=about.deliverable,
+                state=str(entry.state),
             )
         )
 

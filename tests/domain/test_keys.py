@@ -89,6 +89,16 @@ def test_the_draft_lifecycle_claims_then_drafts_then_sees_it_sent():
     assert draft_after("k", DraftState.PENDING, DraftEvent.RELEASED) is None
 
 
+def test_a_draft_that_became_wrong_is_withdrawn_or_left_flagged_and_only_from_drafted():
+    assert draft_after("k", DraftState.DRAFTED, DraftEvent.WITHDRAWN) is DraftState.WITHDRAWN
+    assert draft_after("k", DraftState.DRAFTED, DraftEvent.OUTDATED) is DraftState.OBSOLETE
+    # She sent her copy anyway: Sent is the truth.
+    assert draft_after("k", DraftState.OBSOLETE, DraftEvent.SEEN_SENT) is DraftState.SENT
+    # Withdrawn and its item open again: the stage may be drafted afresh (nothing of it is left).
+    assert draft_after("k", DraftState.WITHDRAWN, DraftEvent.RELEASED) is None
+    assert set(keys.NO_LONGER_NEEDED).isdisjoint(keys.WAITING)
+
+
 @pytest.mark.parametrize(
     ("state", "event"),
     [
@@ -96,6 +106,11 @@ def test_the_draft_lifecycle_claims_then_drafts_then_sees_it_sent():
         (DraftState.SENT, DraftEvent.APPENDED),
         (DraftState.DRAFTED, DraftEvent.CLAIMED),
         (None, DraftEvent.APPENDED),
+        (DraftState.SENT, DraftEvent.WITHDRAWN),  # what was sent is never "withdrawn"
+        (DraftState.PENDING, DraftEvent.WITHDRAWN),  # not known to be in Drafts yet
+        (DraftState.OBSOLETE, DraftEvent.WITHDRAWN),  # hers: never removed
+        (DraftState.WITHDRAWN, DraftEvent.APPENDED),  # never a draft twice
+        (DraftState.OBSOLETE, DraftEvent.RELEASED),  # hers may still be in Drafts
     ],
 )
 def test_a_move_the_draft_table_does_not_hold_raises(state, event):
@@ -115,3 +130,30 @@ def test_a_new_invoice_state_is_unpaid_unless_it_is_paid_one_table_decides():
     assert set(ledger.UNPAID) == set(InvoiceStatus) - {InvoiceStatus.PAID}
     assert set(ledger.HOLDS) == set(ledger.UNPAID) - {InvoiceStatus.OPEN}
     assert set(ledger.INVOICE_TRANSITIONS) == set(InvoiceStatus)
+
+
+def test_a_waiting_draft_is_no_longer_needed_once_its_item_is_no_longer_open():
+    from dataclasses import replace
+
+    from assistant.domain.attention import no_longer_needed
+    from assistant.domain.model import DeliverableStatus, InvoiceStatus
+
+    bill = invoice()
+    work = Deliverable(
+        client="acme", message_id="<w@x>", subject="Propuesta", sent_at=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    reminder = "invoice/acme/2026-001/first-reminder"
+    assert no_longer_needed(reminder, DraftKind.REMINDER, bill, None) is None  # open: still right
+    for status in (InvoiceStatus.PAID, InvoiceStatus.PROMISED, InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED):
+        assert no_longer_needed(reminder, DraftKind.REMINDER, replace(bill, status=status), None) == status
+    paid = replace(bill, status=InvoiceStatus.PAID)
+    assert no_longer_needed("invoice/acme/2026-001/thank-you", DraftKind.REMINDER, paid, None) is None
+    follow_up = "deliverable/acme/d1234567/feedback-request"
+    assert no_longer_needed(follow_up, DraftKind.FOLLOW_UP, None, work) is None
+    for status in (DeliverableStatus.ANSWERED, DeliverableStatus.APPROVED):
+        assert no_longer_needed(follow_up, DraftKind.FOLLOW_UP, None, replace(work, status=status)) == status
+    # A check-in or a termination is about the client, not an item's state.
+    assert no_longer_needed("check-in/acme/2026-03-02", DraftKind.CHECK_IN, paid, None) is None
+    assert (
+        no_longer_needed("termination/acme/suggested-2026-03-20", DraftKind.TERMINATION, paid, None) is None
+    )

@@ -34,6 +34,7 @@ class Freelancer:
         ``identity_extra`` is added under ``identity:`` (payment details)."""
         self.world = world
         path = write_config(directory, world.account_yaml() + account_extra, identity_extra=identity_extra)
+        self.path = path  # config.yaml, for the commands a test runs by name
         for name, text in (rules or {}).items():
             (directory / "rules" / name).write_text(text, encoding="utf-8")
         self.config = load_config(path)

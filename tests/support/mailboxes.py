@@ -184,7 +184,7 @@ class MaildirWorld:
     def tag(self, folder: str, message_id: str, keyword: str, present: bool = True) -> None:
         path = self._file_with(folder, message_id)
         key, _, info = path.name.partition(":2,")
-        letter = self._keyword_letter(folder, keyword)
+        letter = _LETTERS.get(keyword) or self._keyword_letter(folder, keyword)
         info = "".join(sorted(set(info) | {letter})) if present else info.replace(letter, "")
         path.rename(path.with_name(f"{key}:2,{info}"))
 
