@@ -24,6 +24,8 @@ from .domain.model import (
     Invoice,
     InvoiceStatus,
     Money,
+    Reminder,
+    Statement,
     deliverable_id,
 )
 
@@ -89,9 +91,12 @@ def print_pass(report, config: Config, where: str) -> None:
                 )
             elif isinstance(planned, FollowUp):
                 why = f"{planned.stage.name} due on {planned.due_on} (no answer since {planned.deliverable.sent_at:%Y-%m-%d})"
+            elif isinstance(planned, Statement):
+                listed = ", ".join(f"{r.invoice.number} {r.stage.name}" for r in planned.reminders)
+                why = f"statement of account due on {planned.due_on}: one letter for {listed}"
             else:
                 why = f"{planned.stage.name} due on {planned.due_on} (invoice due {planned.invoice.due_date})"
-            if not isinstance(planned, CheckIn) and planned.skipped:
+            if isinstance(planned, (Reminder, FollowUp)) and planned.skipped:
                 why += f"; catch-up for {', '.join(planned.skipped)}"
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
@@ -183,13 +188,30 @@ def print_explanation(
         if item.hold_until:
             state += f" until {item.hold_until}"
         print(f"  state: {state}{_partial(item, config)}")
-        stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
+        stages = (
+            ladder.invoice_ladder(
+                item,
+                rules.escalation.invoice_stages(client),
+                client.calendar,
+                ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
+            if client
+            else []
+        )
     else:
         print(f"Deliverable {deliverable_id(item.message_id)} to {item.client}: {item.subject!r}")
         print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
         print(f"  state: {item.status.value.upper()}")
         stages = (
-            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days)
+            ladder.deliverable_ladder(
+                item,
+                rules.escalation.deliverable,
+                client.calendar,
+                tz,
+                ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
             if client
             else []
         )

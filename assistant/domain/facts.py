@@ -50,6 +50,7 @@ from .model import (
     Rules,
     Signal,
     SignalSeen,
+    Statement,
     Termination,
 )
 
@@ -229,6 +230,9 @@ class DraftRecord(Protocol):
     @property
     def created_at(self) -> datetime: ...
 
+    @property
+    def message_id(self) -> str: ...  # a statement of account and its reminders share one
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class View:
@@ -306,7 +310,7 @@ class PlannedAction:
     (only kinds ``keys.may_send`` allows); ``NOTIFY``: compose nothing, record a to-do.
     """
 
-    what: Reminder | FollowUp | CheckIn | Termination
+    what: Reminder | Statement | FollowUp | CheckIn | Termination
     action: Action = Action.DRAFT
 
     @property

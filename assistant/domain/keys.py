@@ -6,6 +6,8 @@ are slash-separated paths whose first part says what they are about:
 
 =============================================  ==============================================
 ``invoice/<client>/<number>/<stage>``          a reminder (or a notify to-do) of a ladder stage
+``statement/<client>/<day>``                   one letter for several reminders due that day; each
+                                               reminder's own key is claimed with it
 ``deliverable/<client>/<id>/<stage>``          a follow-up (or a notify to-do) of a ladder stage
 ``check-in/<client>/<day of last contact>``    a check-in during ongoing work
 ``termination/<client>/<reason>``              a termination draft (``suggested-<day>`` when the
@@ -37,6 +39,7 @@ from urllib.parse import quote, unquote
 from .model import Deliverable, Invoice, deliverable_id
 
 INVOICE = "invoice"
+STATEMENT = "statement"
 DELIVERABLE = "deliverable"
 CHECK_IN = "check-in"
 TERMINATION = "termination"
@@ -143,7 +146,7 @@ class Key(NamedTuple):
 
 
 # Kinds of key whose second part is a client id.
-CLIENT_KINDS = (INVOICE, DELIVERABLE, CHECK_IN, TERMINATION, RATE)
+CLIENT_KINDS = (INVOICE, STATEMENT, DELIVERABLE, CHECK_IN, TERMINATION, RATE)
 
 
 # --------------------------------------------------------------------------- building
@@ -179,6 +182,11 @@ def folder_item(role: str) -> str:
 def reminder_key(invoice: Invoice, stage: str) -> str:
     """``invoice/<client>/<number>/<stage>``; the number is quoted so '/' stays unambiguous."""
     return f"{invoice_actions(invoice)}/{stage}"
+
+
+def statement_key(client_id: str, day: date) -> str:
+    """One statement of account per client and day."""
+    return f"{STATEMENT}/{client_id}/{day.isoformat()}"
 
 
 def follow_up_key(deliverable: Deliverable, stage: str) -> str:
@@ -251,6 +259,10 @@ def kind_of_key(key: str) -> DraftKind:
 
 def is_digest(key: str) -> bool:
     return key.startswith(f"{DIGEST}/")
+
+
+def is_statement(key: str) -> bool:
+    return key.startswith(f"{STATEMENT}/")
 
 
 def is_check_in(key: str) -> bool:

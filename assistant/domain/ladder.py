@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from urllib.parse import quote
 
 from . import calendar, keys
 from .model import (
@@ -46,7 +45,6 @@ from .model import (
     Stage,
     Statement,
     ThankYouRule,
-    deliverable_id,
 )
 
 SENT = keys.DraftState.SENT
@@ -231,7 +229,7 @@ def group_statements(
         group.sort(key=lambda r: (r.invoice.issue_date, r.invoice.sent_at, r.invoice.number))
         out.append(
             Statement(
-                key=f"statement/{client_id}/{today.isoformat()}",
+                key=keys.statement_key(client_id, today),
                 client=client_id,
                 reminders=tuple(group),
                 due_on=today,

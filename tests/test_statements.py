@@ -1,0 +1,99 @@
+"""One letter per client (issue 18, point 2): several invoices of one client due a reminder the
+same day become one statement of account in Drafts, and each invoice's ladder advances when
+that one letter is sent. On a real Dovecot and on a Maildir (the `world` fixture).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
+from tests.support.world import CLIENTS_YAML, at, invoice_email
+
+SECOND_ID = "<inv-2026-002@freelancer.example>"
+THIRD_ID = "<inv-2026-003@freelancer.example>"
+NUMBERS = ("2026-001", "2026-002", "2026-003")
+
+
+def three_invoices(world) -> None:
+    """2026-001 (1,210 EUR), 2026-002 (500 EUR) and 2026-003 (300 USD) to ACME, sent on 2 March
+    2026 an hour apart: all due on 16 March, 2026-001 the oldest."""
+    send_invoice(world)
+    for hour, number, message_id, total in (
+        (11, "2026-002", SECOND_ID, "500,00 €"),
+        (12, "2026-003", THIRD_ID, "300,00 USD"),
+    ):
+        sent = at(date(2026, 3, 2), hour)
+        data = invoice_email(
+            subject=f"Factura {number}", sent=sent, message_id=message_id,
+            body=f"Hola Marta:\n\nTe envío la factura {number}.\n\nImporte total: {total}\n",
+            pdf_lines=(f"FACTURA {number}", f"Total: {total}"), filename=f"Factura_{number}.pdf",
+        )  # fmt: skip
+        world.deliver("Sent", data, when=sent)
+
+
+def clients(statement: bool = True) -> dict[str, str]:
+    extra = "" if statement else "    statement: false\n"
+    return {"clients.yaml": CLIENTS_YAML.replace("    country: ES\n", "    country: ES\n" + extra, 1)}
+
+
+def test_three_invoices_due_the_same_day_make_one_letter_with_three_pdfs(world, tmp_path):
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    report = me.run(date(2026, 3, 17))
+    assert [d.key for d in report.drafted] == ["statement/acme/2026-03-17"]
+    ((flags, draft),) = me.drafts()
+    assert "\\Draft" in flags
+    assert draft["To"] == "Marta López <marta@acme.example>"
+    assert draft["Subject"] == "Re: Factura 2026-001"
+    assert draft["In-Reply-To"] == INVOICE_ID  # threaded under the oldest
+    assert [a.get_filename() for a in draft.iter_attachments()] == [f"Factura_{n}.pdf" for n in NUMBERS]
+    text = draft.get_body(("plain",)).get_content()
+    assert "Estoy un poco preocupado por no haber tenido noticias suyas sobre mis facturas" in text
+    for number in NUMBERS:
+        assert f"- Factura {number} del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 días)" in text
+    assert "Total pendiente: 1.710,00\xa0€ + 300,00\xa0US$" in text
+    # Each invoice knows its first reminder was drafted, in that letter: nothing more today.
+    with me.store() as store:
+        drafted = {e.key: (e.state, e.message_id, e.parent_id) for e in store.outbox()}
+    for number, parent in zip(NUMBERS, (INVOICE_ID, SECOND_ID, THIRD_ID), strict=True):
+        state, message_id, parent_id = drafted[f"invoice/acme/{number}/first-reminder"]
+        assert (state, message_id, parent_id) == ("drafted", draft["Message-ID"], parent)
+    assert me.run(date(2026, 3, 17), hour=15).drafted == []
+    assert len(me.drafts()) == 1
+
+
+def test_sending_the_letter_advances_the_ladder_of_all_three_invoices(world, tmp_path):
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    me.run(date(2026, 3, 17))
+    me.send_drafts(date(2026, 3, 17))
+    me.run(date(2026, 3, 18))
+    with me.store() as store:
+        states = {e.key: e.state for e in store.outbox()}
+    assert states == {
+        "statement/acme/2026-03-17": "sent",
+        **{f"invoice/acme/{n}/first-reminder": "sent" for n in NUMBERS},
+    }
+    # A week later the second stage of all three is due: one letter again, the firmer one.
+    report = me.run(date(2026, 3, 23))
+    assert [d.key for d in report.drafted] == ["statement/acme/2026-03-23"]
+    (_, draft) = me.drafts()[-1]
+    assert "Le escribo de nuevo en relación con las facturas siguientes" in (
+        draft.get_body(("plain",)).get_content()
+    )
+
+
+def test_a_letter_not_sent_holds_every_ladder_it_carries(world, tmp_path):
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    me.run(date(2026, 3, 17))
+    assert me.run(date(2026, 3, 23)).drafted == []  # the first letter still waits in Drafts
+
+
+def test_with_statement_false_each_invoice_gets_its_own_draft(world, tmp_path):
+    me = Freelancer(world, tmp_path / "config", rules=clients(statement=False))
+    three_invoices(world)
+    report = me.run(date(2026, 3, 17))
+    assert sorted(d.key for d in report.drafted) == [f"invoice/acme/{n}/first-reminder" for n in NUMBERS]
+    assert sorted(d["In-Reply-To"] for _, d in me.drafts()) == sorted((INVOICE_ID, SECOND_ID, THIRD_ID))
