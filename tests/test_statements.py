@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
+from tests.support.mailboxes import parsed
 from tests.support.world import CLIENTS_YAML, at, invoice_email
 
 SECOND_ID = "<inv-2026-002@freelancer.example>"
@@ -97,3 +98,45 @@ def test_with_statement_false_each_invoice_gets_its_own_draft(world, tmp_path):
     report = me.run(date(2026, 3, 17))
     assert sorted(d.key for d in report.drafted) == [f"invoice/acme/{n}/first-reminder" for n in NUMBERS]
     assert sorted(d["In-Reply-To"] for _, d in me.drafts()) == sorted((INVOICE_ID, SECOND_ID, THIRD_ID))
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+def digest_text(me: Freelancer, day: date) -> str:
+    from assistant.session import AccountSession
+
+    with AccountSession(me.config, me.account) as engine:
+        draft = engine.digest_draft(at(day, 8))
+    return parsed(draft.data).get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_the_digest_lists_the_letter_once_with_the_invoices_it_chases(world, tmp_path):
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    me.run(date(2026, 3, 17))
+    text = digest_text(me, date(2026, 3, 18))
+    drafts = text[text.index("BORRADORES POR REVISAR Y ENVIAR:") :].split("\n\n")[0].splitlines()[1:]
+    assert drafts == [
+        "- «Re: Factura 2026-001» para marta@acme.example, desde el 17 de marzo de 2026 "
+        "(estado de cuenta: facturas 2026-001, 2026-002, 2026-003)"
+    ]
+
+
+def test_the_digest_shows_the_interest_to_date_once_the_final_notice_went_out(world, tmp_path):
+    rates = "checked_on: 2026-06-30\necb_main_refinancing:\n  - {since: 2025-06-11, rate: 2.15}\n"
+    me = Freelancer(world, tmp_path / "config", rules={**clients(statement=False), "rates.yaml": rates})
+    send_invoice(world)
+    for day in (date(2026, 3, 17), date(2026, 3, 23)):
+        me.run(day)
+        me.send_drafts(day)
+    assert "intereses" not in digest_text(me, date(2026, 3, 24)).lower()  # not before the final notice
+    me.run(date(2026, 4, 6))
+    me.send_drafts(date(2026, 4, 6))
+    # 1,210 EUR from 17 March to 10 April 2026: 25 days at 10.15 % (the worked example of
+    # test_getting_paid gives 7.07 EUR for 21 days): 1210 x 10.15 % x 25/365 = 8.41.
+    me.run(date(2026, 4, 10))  # the pass sees it in Sent
+    assert (
+        "  Intereses de demora a día de hoy: 8,41\xa0€ (10,15 % anual, 25 días), más 40,00\xa0€ de indemnización."
+        in digest_text(me, date(2026, 4, 10))
+    )
