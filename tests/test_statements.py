@@ -6,14 +6,17 @@ that one letter is sent. On a real Dovecot and on a Maildir (the `world` fixture
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
 from tests.support.mailboxes import parsed
-from tests.support.world import CLIENTS_YAML, at, invoice_email
+from tests.support.world import CLIENTS_YAML, TZ, at, invoice_email
 
 SECOND_ID = "<inv-2026-002@freelancer.example>"
 THIRD_ID = "<inv-2026-003@freelancer.example>"
 NUMBERS = ("2026-001", "2026-002", "2026-003")
+# The test's own rates (the shipped table grows as the banks move): the ECB rate since June 2025.
+RATES = "checked_on: 2026-06-30\necb_main_refinancing:\n  - {since: 2025-06-11, rate: 2.15}\n"
 
 
 def three_invoices(world) -> None:
@@ -124,8 +127,7 @@ def test_the_digest_lists_the_letter_once_with_the_invoices_it_chases(world, tmp
 
 
 def test_the_digest_shows_the_interest_to_date_once_the_final_notice_went_out(world, tmp_path):
-    rates = "checked_on: 2026-06-30\necb_main_refinancing:\n  - {since: 2025-06-11, rate: 2.15}\n"
-    me = Freelancer(world, tmp_path / "config", rules={**clients(statement=False), "rates.yaml": rates})
+    me = Freelancer(world, tmp_path / "config", rules={**clients(statement=False), "rates.yaml": RATES})
     send_invoice(world)
     for day in (date(2026, 3, 17), date(2026, 3, 23)):
         me.run(day)
@@ -139,4 +141,38 @@ def test_the_digest_shows_the_interest_to_date_once_the_final_notice_went_out(wo
     assert (
         "  Intereses de demora a día de hoy: 8,41\xa0€ (10,15 % anual, 25 días), más 40,00\xa0€ de indemnización."
         in digest_text(me, date(2026, 4, 10))
+    )
+
+
+# --------------------------------------------------------------------------- the review
+
+
+def test_the_review_counts_a_statement_as_one_letter_and_shows_the_interest_owed(world, tmp_path):
+    from assistant.domain.review import Period, review_clients
+    from assistant.review_report import render_text
+
+    me = Freelancer(world, tmp_path / "config", rules={**clients(), "rates.yaml": RATES})
+    three_invoices(world)
+    me.run(date(2026, 3, 17))
+    me.send_drafts(date(2026, 3, 17))
+    me.run(date(2026, 3, 18))
+    today = date(2026, 4, 15)
+    with me.store() as store:
+        reviews = review_clients(
+            clients=me.config.rules.clients, invoices=store.invoices(), deliverables=store.deliverables(),
+            outbox=store.outbox(), journal=[], period=Period.year(2026), today=today, tz=TZ,
+            rates=me.config.rules.rates,
+        )  # fmt: skip
+    acme = next(r for r in reviews if r.client == "acme")
+    assert (acme.reminders, acme.statements) == (1, 1)  # three invoices, one letter
+    # Spain, Ley 3/2004, 30 days (17 March to 15 April) at 2.15 + 8 = 10.15 %: 1,710 EUR gives
+    # 14.26 EUR, 300 USD gives 2.50 USD; and 40 EUR of compensation for each of the three.
+    assert acme.interest == {"EUR": Decimal("134.26"), "USD": Decimal("2.50")}
+    text = " ".join(render_text(reviews, {}, period_label="2026", locale="en_GB").split())
+    assert (
+        "Statements of account (one letter for several invoices, one reminder each): ACME Soluciones S.L. 1."
+        in text
+    )
+    assert (
+        "Statutory interest and compensation claimable today: ACME Soluciones S.L. €134.26 + US$2.50." in text
     )
