@@ -40,16 +40,18 @@ from .adapters.smtp import Sender
 from .adapters.store import Store
 from .commands import command_on_invoice, find_invoice, find_item, mark_paid
 from .config import Account, Config
-from .domain import checkin, compose, fold, keys, ladder
+from .domain import checkin, compose, fold, keys, ladder, recipients
 from .domain.facts import PlannedAction
 from .domain.keys import Action
 from .domain.model import (
+    Address,
     CheckIn,
     Client,
     DeliverableStatus,
     Draft,
     FolderRole,
     FollowUp,
+    Invoice,
     InvoiceStatus,
     Reminder,
     Statement,
@@ -286,6 +288,7 @@ class Engine:
                 return compose.statement_draft(
                     planned, client=client, identity=identity, template_text=template.text,
                     attachments=attachments, now=now, today=today, rates=self.rules.rates,
+                    send_to=self._send_to(*(r.invoice for r in planned.reminders)),
                 )  # fmt: skip
             if isinstance(planned, FollowUp):
                 return compose.follow_up_draft(
@@ -299,12 +302,26 @@ class Engine:
             return compose.reminder_draft(
                 planned, client=client, identity=identity, template_text=template.text,
                 attachment=attachment, now=now, today=today, rates=self.rules.rates,
+                send_to=self._send_to(invoice),
             )  # fmt: skip
         except (KeyError, compose.TemplateError) as exc:
             message = f"{planned.key}: cannot compose the draft: {exc}"
             log.error("%s", message)
             report.errors.append(message)
             return None
+
+    def _send_to(self, *invoices: Invoice) -> Address | None:
+        """The address the client last asked for any of ``invoices`` at (journal ``send to``)."""
+        asked = sorted(
+            (
+                entry
+                for invoice in invoices
+                for entry in self.store.history(keys.invoice_item(invoice))
+                if entry.event == keys.JournalEvent.SEND_TO
+            ),
+            key=lambda entry: entry.at,
+        )
+        return recipients.send_to((entry.event, entry.data) for entry in asked)
 
     # ----------------------------------------------------------------- termination
 

@@ -14,8 +14,9 @@ from babel.numbers import format_currency
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
-from .domain import attention, ladder
+from .domain import attention, ladder, recipients
 from .domain.classify import reading_of
+from .domain.keys import JournalEvent
 from .domain.model import (
     CheckIn,
     Deliverable,
@@ -188,6 +189,9 @@ def print_explanation(
         if item.hold_until:
             state += f" until {item.hold_until}"
         print(f"  state: {state}{_partial(item, config)}")
+        asked = recipients.send_to((e.event, e.data) for e in history if e.event == JournalEvent.SEND_TO)
+        if asked is not None and client is not None and asked.email != client.contact_address.email:
+            print(f"  reminders go to: {asked.email} (the client asked; {client.contact_address.email} in Cc)")
         stages = (
             ladder.invoice_ladder(
                 item,

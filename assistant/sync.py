@@ -22,7 +22,7 @@ from .adapters.mailbox import Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin, classify, facts, fold, keys, ladder, threads
+from .domain import checkin, classify, facts, fold, keys, ladder, recipients, threads
 from .domain.facts import (
     AutomaticReply,
     CalendarDay,
@@ -517,6 +517,9 @@ class Sync:
             at=header.date or now,
             sender=header.sender.email if header.sender else "",
             evidence=evidence,
+            asked=recipients.asked_address(
+                text, known=(client.contact_address.email, self.config.identity.email)
+            ),
         )
         self.fold(view, fact, today, now, report)
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
 from tests.support.mailboxes import parsed
-from tests.support.world import CLIENTS_YAML, TZ, at, invoice_email
+from tests.support.world import CLIENTS_YAML, TZ, at, invoice_email, plain_email
 
 SECOND_ID = "<inv-2026-002@freelancer.example>"
 THIRD_ID = "<inv-2026-003@freelancer.example>"
@@ -176,3 +178,76 @@ def test_the_review_counts_a_statement_as_one_letter_and_shows_the_interest_owed
     assert (
         "Statutory interest and compensation claimable today: ACME Soluciones S.L. €134.26 + US$2.50." in text
     )
+
+
+# --------------------------------------------------------------------------- "send it to accounts@..."
+
+
+@pytest.mark.parametrize(
+    ("words", "asked"),
+    [
+        (
+            "Hola Lucía, por favor envíala a facturas@acme-group.example. Gracias.",
+            "facturas@acme-group.example",
+        ),
+        (
+            "Hi Lucía, could you send it to accounts@acme-group.example instead? Thanks",
+            "accounts@acme-group.example",
+        ),
+        (
+            "Dag Lucía, stuur de factuur naar administratie@acme-group.example alsjeblieft.",
+            "administratie@acme-group.example",
+        ),
+        ("Kun je hem naar administratie@acme-group.example sturen?", "administratie@acme-group.example"),
+        ("Please send future invoices to ap@acme-group.example", "ap@acme-group.example"),
+        # Not a request: a question about themselves, what they did, an address in passing.
+        ("Can I send it to ap@acme-group.example?", None),
+        ("I sent it to ap@acme-group.example yesterday.", None),
+        ("Le he reenviado la factura a pagos@acme-group.example.", None),
+        ("Nuestra dirección es pagos@acme-group.example.", None),
+        # Their own contact address, or the freelancer's, changes nothing.
+        ("Envíala a marta@acme.example, por favor.", None),
+    ],
+)
+def test_the_address_a_client_asks_for_is_read_from_their_own_words(words, asked):
+    from assistant.domain.recipients import asked_address
+
+    found = asked_address(words, known=("marta@acme.example", "lucia@freelancer.example"))
+    assert (found.address if found else None) == asked
+    if found:  # the sentence that asks
+        assert found.quote in words and found.address in found.quote
+
+
+def test_the_next_reminder_goes_to_the_address_the_client_asked_for(world, tmp_path, capsys):
+    from assistant.cli import main
+
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    send_invoice(world)
+    me.run(date(2026, 3, 5))
+    written = at(date(2026, 3, 10), 9)
+    world.deliver(
+        "INBOX",
+        plain_email(
+            sender="Marta López <marta@acme.example>",
+            to="lucia@freelancer.example",
+            subject="Re: Factura 2026-001",
+            body="Hola Lucía, por favor envíala a facturas@acme-group.example. Gracias.\n\n> Te envío la factura\n",
+            sent=written,
+            In_Reply_To=INVOICE_ID,
+        ),
+        when=written,
+    )
+    report = me.run(date(2026, 3, 10))
+    assert report.drafted == []  # a request, not a payment: the invoice is still owed
+    report = me.run(date(2026, 3, 17))
+    assert [d.key for d in report.drafted] == ["invoice/acme/2026-001/first-reminder"]
+    ((_, draft),) = me.drafts()
+    assert draft["To"] == "facturas@acme-group.example"
+    assert draft["Cc"] == "Marta López <marta@acme.example>"
+    assert draft["In-Reply-To"] == INVOICE_ID
+    capsys.readouterr()
+    assert main(["explain", "--config", str(tmp_path / "config" / "config.yaml"), "2026-001"]) == 0
+    out = capsys.readouterr().out
+    assert "reminders go to: facturas@acme-group.example (the client asked; marta@acme.example in Cc)" in out
+    assert "send to: marta@acme.example asked for it at facturas@acme-group.example" in out
+    assert "“Hola Lucía, por favor envíala a facturas@acme-group.example.”" in out

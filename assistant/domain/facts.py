@@ -53,6 +53,7 @@ from .model import (
     Statement,
     Termination,
 )
+from .recipients import AskedAddress
 
 # --------------------------------------------------------------------------- facts
 
@@ -119,6 +120,7 @@ class ClientWrote:
     at: datetime  # its Date, else now
     sender: str  # their address, for the journal
     evidence: Evidence  # without a quote; each change quotes its own signal
+    asked: AskedAddress | None = None  # "please send it to accounts@...": where reminders go now
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from . import classify, keys, ladder, ledger, termination
+from . import classify, keys, ladder, ledger, recipients, termination
 from .facts import (
     AutomaticReply,
     CalendarDay,
@@ -281,7 +281,25 @@ def client_wrote(view: View, fact: ClientWrote, today: date) -> list[Change]:
         changes += _deliverable_answered(view, fact, deliverable)
     for invoice in view.invoices:
         changes += _client_said(view, fact, invoice)
+        changes += _send_elsewhere(view, fact, invoice)
     return changes
+
+
+def _send_elsewhere(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change]:
+    """The client asked for the invoice at another address: the next reminder goes there."""
+    item = keys.invoice_item(invoice)
+    if fact.asked is None or item in view.seen or invoice.status not in UNPAID:
+        return []
+    address = fact.asked.address
+    return [
+        Change(
+            item=item,
+            event=JournalEvent.SEND_TO,
+            detail=f"{fact.sender or 'the client'} asked for it at {address}: the next reminder goes there",
+            evidence=_quoted(fact.evidence, fact.asked.quote),
+            data={recipients.SEND_TO: address},
+        )
+    ]
 
 
 def _deliverable_answered(view: View, fact: ClientWrote, deliverable) -> list[Change]:

@@ -115,6 +115,7 @@ class JournalEvent(StrEnum):
     # what the client wrote that changed nothing
     AUTOMATIC_REPLY = "automatic reply"
     REPLY = "reply"
+    SEND_TO = "send to"  # the client asked for the invoice at another address (data: send_to)
     # the client as a whole
     SCOPE_CHANGE = "scope change"
     TERMINATION_HELD = "termination held"
