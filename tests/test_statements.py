@@ -57,7 +57,7 @@ def test_three_invoices_due_the_same_day_make_one_letter_with_three_pdfs(world, 
     text = draft.get_body(("plain",)).get_content()
     assert "Estoy un poco preocupado por no haber tenido noticias suyas sobre mis facturas" in text
     for number in NUMBERS:
-        assert f"- Factura {number} del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 días)" in text
+        assert f"- Factura {number} del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 día)" in text
     assert "Total pendiente: 1.710,00\xa0€ + 300,00\xa0US$" in text
     # Each invoice knows its first reminder was drafted, in that letter: nothing more today.
     with me.store() as store:
