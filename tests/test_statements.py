@@ -251,3 +251,100 @@ def test_the_next_reminder_goes_to_the_address_the_client_asked_for(world, tmp_p
     assert "reminders go to: facturas@acme-group.example (the client asked; marta@acme.example in Cc)" in out
     assert "send to: marta@acme.example asked for it at facturas@acme-group.example" in out
     assert "“Hola Lucía, por favor envíala a facturas@acme-group.example.”" in out
+
+
+# --------------------------------------------------------------------------- sent by the program, interrupted
+
+
+def test_a_statement_sent_by_smtp_goes_once_and_advances_every_ladder(
+    dovecot, imap_user, tmp_path, smtp_server
+):
+    from assistant.config import packaged_rules_dir
+    from tests.support.mailboxes import ImapWorld
+
+    world = ImapWorld(dovecot, imap_user)
+    escalation = (
+        (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    )
+    smtp = (
+        f"  smtp:\n    host: {smtp_server.host}\n    port: {smtp_server.port}\n    security: plain\n"
+        '    username: ""\n    copy_to_sent: true\n'
+    )
+    me = Freelancer(
+        world, tmp_path / "config", account_extra=smtp, rules={**clients(), "escalation.yaml": escalation}
+    )
+    three_invoices(world)
+    report = me.run(date(2026, 3, 17))
+    assert [d.key for d in report.sent_by_smtp] == ["statement/acme/2026-03-17"]
+    (received,) = smtp_server.received
+    assert received.recipients == ["marta@acme.example"]
+    assert len(list(received.message.iter_attachments())) == 3
+    with me.store() as store:
+        assert {e.key: e.state for e in store.outbox()} == {
+            "statement/acme/2026-03-17": "sent",
+            **{f"invoice/acme/{n}/first-reminder": "sent" for n in NUMBERS},
+        }
+    me.run(date(2026, 3, 18))  # its copy in Sent is ours: nothing new, nothing sent again
+    assert len(smtp_server.received) == 1
+    assert [d.key for d in me.run(date(2026, 3, 23)).sent_by_smtp] == ["statement/acme/2026-03-23"]
+
+
+def test_a_statement_whose_append_failed_is_written_whole_on_the_next_pass(world, tmp_path, monkeypatch):
+    from assistant.errors import MailboxError
+    from assistant.session import AccountSession
+
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    with AccountSession(me.config, me.account) as engine:
+        mailbox_type = type(engine.mailbox)
+
+    def failing_append(self, folder, message, *, flags, when):
+        raise MailboxError("the server went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(mailbox_type, "append", failing_append)
+        report = me.run(date(2026, 3, 17))
+    assert report.drafted == [] and report.errors
+    with me.store() as store:  # the letter and its three reminders wait, claimed together
+        assert sorted((e.key, e.state) for e in store.outbox()) == sorted(
+            [("statement/acme/2026-03-17", "pending")]
+            + [(f"invoice/acme/{n}/first-reminder", "pending") for n in NUMBERS]
+        )
+    report = me.run(date(2026, 3, 17), hour=15)  # it was never written: written now, once
+    assert [d.key for d in report.drafted] == ["statement/acme/2026-03-17"]
+    assert len(me.drafts()) == 1
+    with me.store() as store:
+        assert {e.key: e.state for e in store.outbox()} == {
+            "statement/acme/2026-03-17": "drafted",
+            **{f"invoice/acme/{n}/first-reminder": "drafted" for n in NUMBERS},
+        }
+
+
+def test_a_statement_appended_just_before_a_crash_is_settled_whole_and_not_written_again(
+    world, tmp_path, monkeypatch
+):
+    from assistant.adapters.store import Store
+    from assistant.domain.ledger import DraftEvent
+
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    real_move = Store.move
+
+    def crash_after_append(self, key, event, **kwargs):
+        if event is DraftEvent.APPENDED:
+            raise KeyboardInterrupt  # the process dies between the APPEND and its record
+        return real_move(self, key, event, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "move", crash_after_append)
+        with pytest.raises(KeyboardInterrupt):
+            me.run(date(2026, 3, 17))
+    assert len(me.drafts()) == 1
+    report = me.run(date(2026, 3, 17), hour=15)
+    assert report.drafted == [] and report.errors == []
+    assert len(me.drafts()) == 1
+    with me.store() as store:
+        assert {e.key: e.state for e in store.outbox()} == {
+            "statement/acme/2026-03-17": "drafted",
+            **{f"invoice/acme/{n}/first-reminder": "drafted" for n in NUMBERS},
+        }
