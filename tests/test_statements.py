@@ -348,3 +348,20 @@ def test_a_statement_appended_just_before_a_crash_is_settled_whole_and_not_writt
             "statement/acme/2026-03-17": "drafted",
             **{f"invoice/acme/{n}/first-reminder": "drafted" for n in NUMBERS},
         }
+
+
+def test_a_statement_at_a_notify_stage_is_a_to_do_for_each_invoice_and_no_draft(world, tmp_path):
+    from assistant.config import packaged_rules_dir
+
+    escalation = (packaged_rules_dir() / "escalation.yaml").read_text(encoding="utf-8")
+    notify_first = escalation.replace("    action: draft\n", "    action: notify\n", 1)
+    assert notify_first != escalation
+    me = Freelancer(world, tmp_path / "config", rules={**clients(), "escalation.yaml": notify_first})
+    three_invoices(world)
+    report = me.run(date(2026, 3, 17))
+    assert report.drafted == [] and me.drafts() == []
+    assert sorted(report.notified) == [f"invoice/acme/{n}/first-reminder" for n in NUMBERS]
+    with me.store() as store:
+        assert {(e.key, e.kind, e.state) for e in store.outbox()} == {
+            (f"invoice/acme/{n}/first-reminder", "notice", "sent") for n in NUMBERS
+        }
