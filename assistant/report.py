@@ -102,7 +102,9 @@ def print_pass(report, config: Config, where: str) -> None:
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
                 print(f"      key {draft.key}")
-            elif planned.key in report.notified:
+            elif planned.key in report.notified or (
+                isinstance(planned, Statement) and set(planned.keys) <= set(report.notified)
+            ):
                 print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
             else:
                 print(f"    {planned.key}: NOT drafted ({why})")
@@ -191,7 +193,9 @@ def print_explanation(
         print(f"  state: {state}{_partial(item, config)}")
         asked = recipients.send_to((e.event, e.data) for e in history if e.event == JournalEvent.SEND_TO)
         if asked is not None and client is not None and asked.email != client.contact_address.email:
-            print(f"  reminders go to: {asked.email} (the client asked; {client.contact_address.email} in Cc)")
+            print(
+                f"  reminders go to: {asked.email} (the client asked; {client.contact_address.email} in Cc)"
+            )
         stages = (
             ladder.invoice_ladder(
                 item,

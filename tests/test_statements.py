@@ -350,8 +350,9 @@ def test_a_statement_appended_just_before_a_crash_is_settled_whole_and_not_writt
         }
 
 
-def test_a_statement_at_a_notify_stage_is_a_to_do_for_each_invoice_and_no_draft(world, tmp_path):
+def test_a_statement_at_a_notify_stage_is_a_to_do_for_each_invoice_and_no_draft(world, tmp_path, capsys):
     from assistant.config import packaged_rules_dir
+    from assistant.report import print_pass
 
     escalation = (packaged_rules_dir() / "escalation.yaml").read_text(encoding="utf-8")
     notify_first = escalation.replace("    action: draft\n", "    action: notify\n", 1)
@@ -361,7 +362,33 @@ def test_a_statement_at_a_notify_stage_is_a_to_do_for_each_invoice_and_no_draft(
     report = me.run(date(2026, 3, 17))
     assert report.drafted == [] and me.drafts() == []
     assert sorted(report.notified) == [f"invoice/acme/{n}/first-reminder" for n in NUMBERS]
+    print_pass(report, me.config, "test")
+    assert (
+        "statement/acme/2026-03-17: to do, contact the client yourself (action: notify; statement of account"
+        in (capsys.readouterr().out)
+    )
     with me.store() as store:
         assert {(e.key, e.kind, e.state) for e in store.outbox()} == {
             (f"invoice/acme/{n}/first-reminder", "notice", "sent") for n in NUMBERS
         }
+
+
+def test_the_letter_sent_from_a_client_that_drops_our_headers_moves_every_ladder(world, tmp_path):
+    from assistant.domain.compose import KEY_HEADER
+
+    me = Freelancer(world, tmp_path / "config", rules=clients())
+    three_invoices(world)
+    me.run(date(2026, 3, 17))
+    ((_, draft),) = me.drafts()
+    # Webmail sends the draft as a new message: new Message-ID, no header of ours.
+    sent = parsed(draft.as_bytes())
+    del sent[KEY_HEADER]
+    del sent["Message-ID"]
+    sent["Message-ID"] = "<webmail-456@mail.example>"
+    world.deliver("Sent", sent.as_bytes(), when=at(date(2026, 3, 18), 9))
+    world.delete("Drafts", draft["Message-ID"])
+    report = me.run(date(2026, 3, 19))
+    assert sorted(report.sent) == sorted(
+        ["statement/acme/2026-03-17", *(f"invoice/acme/{n}/first-reminder" for n in NUMBERS)]
+    )
+    assert [d.key for d in me.run(date(2026, 3, 23)).drafted] == ["statement/acme/2026-03-23"]
