@@ -27,7 +27,7 @@ from .config import Account, Config
 from .domain import attention, compose, keys
 from .domain.keys import DraftKind, DraftState, JournalEvent
 from .domain.ledger import DraftEvent
-from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, deliverable_id
+from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, Statement, deliverable_id
 from .errors import MailboxError, SendFailed, SendRefused
 from .pass_report import PassReport
 
@@ -51,19 +51,20 @@ class Outbox:
 
     # ----------------------------------------------------------------- drafts
 
-    def draft(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
-        """Append ``draft`` to Drafts, once: claim its key, look for it, append, mark it drafted."""
-        self.store.add_pending(
-            key=draft.key,
-            kind=DraftKind(draft.kind),
-            message_id=draft.message_id,
-            subject=draft.subject,
-            recipient=draft.to.email,
-            folder=folders.drafts,
-            at=now,
-            item=keys.item_of(draft.key),
-            parent_id=draft.in_reply_to,
-        )
+    def draft(
+        self,
+        draft: Draft,
+        folders: Folders,
+        now: datetime,
+        report: PassReport,
+        statement: Statement | None = None,
+    ) -> None:
+        """Append ``draft`` to Drafts, once: claim its key, look for it, append, mark it drafted.
+
+        A ``statement`` of account claims each of its reminders' keys with the same Message-ID
+        (each under its invoice, threaded under that invoice's email), so each invoice's ladder
+        knows its stage was drafted, and advances when the one letter is sent."""
+        self._claim(draft, folders.drafts, now, statement)
         try:
             existing = self.find_ours(draft.key, folders)
             uid = (
@@ -88,6 +89,15 @@ class Outbox:
                 f"{keys.stage_of(draft.key)}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
                 now,
             )
+            for reminder in statement.reminders if statement else ():
+                self.store.move(reminder.key, DraftEvent.APPENDED, uid=uid, at=now)
+                self.store.note(
+                    keys.item_of(reminder.key),
+                    JournalEvent.DRAFTED,
+                    f"{reminder.stage.name}: in the statement of account {draft.subject!r} to "
+                    f"{draft.to.email} in {folders.drafts}",
+                    now,
+                )
         if existing is not None:  # written before (an interruption, a lost state): not again
             log.info(
                 "draft %s found already in %s (to %s); not appended again",
@@ -99,27 +109,25 @@ class Outbox:
             log.info("draft %s appended to %s (to %s)", draft.key, folders.drafts, draft.to.email)
         report.drafted.append(draft)
 
-    def send(self, draft: Draft, folders: Folders, now: datetime, report: PassReport) -> None:
+    def send(
+        self,
+        draft: Draft,
+        folders: Folders,
+        now: datetime,
+        report: PassReport,
+        statement: Statement | None = None,
+    ) -> None:
         """``action: send``: at most once. The key is claimed before the SMTP transaction; a
         crash after it is resolved by looking in Sent, never by sending again."""
-        assert self.sender is not None and keys.may_send(draft.kind, draft.key)
-        self.store.add_pending(
-            key=draft.key,
-            kind=DraftKind(draft.kind),
-            message_id=draft.message_id,
-            subject=draft.subject,
-            recipient=draft.to.email,
-            folder=folders.sent,
-            at=now,
-            item=keys.item_of(draft.key),
-            parent_id=draft.in_reply_to,
-            note="send",
-        )
+        riders = statement.keys if statement else ()
+        assert self.sender is not None and keys.may_send(draft.kind, draft.key, *riders)
+        self._claim(draft, folders.sent, now, statement, note="send")
         try:
             recipients = [draft.to.email, *(a.email for a in draft.cc)]  # billing: in Cc gets it too
             self.sender.send(draft, sender=self.config.identity.email, recipients=recipients)
         except (SendFailed, SendRefused) as exc:
-            self.store.move(draft.key, DraftEvent.RELEASED, at=now)  # nothing went out: try again
+            for key in (draft.key, *riders):
+                self.store.move(key, DraftEvent.RELEASED, at=now)  # nothing went out: try again
             message = f"{draft.key}: sending failed: {exc}"
             log.error("%s", message)
             report.errors.append(message)
@@ -134,18 +142,43 @@ class Outbox:
                     "%s was sent, but its copy could not be put in %s: %s", draft.key, folders.sent, exc
                 )
         with self.store.transaction():
-            self.store.move(draft.key, DraftEvent.DELIVERED, uid=uid, at=now)
-            self.store.note(
-                keys.item_of(draft.key),
-                JournalEvent.SENT,
-                f"{keys.stage_of(draft.key)}: sent by SMTP to {draft.to.email}",
-                now,
-            )
+            for key in (draft.key, *riders):
+                self.store.move(key, DraftEvent.DELIVERED, uid=uid, at=now)
+                self.store.note(
+                    keys.item_of(key),
+                    JournalEvent.SENT,
+                    f"{keys.stage_of(key)}: sent by SMTP to {draft.to.email}",
+                    now,
+                )
         log.info("%s sent to %s over %s", draft.key, draft.to.email, self.sender.describe())
         report.sent_by_smtp.append(draft)
 
-    def notify(self, planned: Reminder | FollowUp | CheckIn, now: datetime, report: PassReport) -> None:
-        """``action: notify``: nothing is composed, written or sent; `status` and the digest list it."""
+    def _claim(
+        self, draft: Draft, folder: str, now: datetime, statement: Statement | None, note: str = ""
+    ) -> None:
+        """Claim the draft's key, and a statement's reminders' keys with it, in one transaction."""
+        with self.store.transaction():
+            self.store.add_pending(
+                key=draft.key, kind=DraftKind(draft.kind), message_id=draft.message_id, subject=draft.subject,
+                recipient=draft.to.email, folder=folder, at=now, item=keys.item_of(draft.key),
+                parent_id=draft.in_reply_to, note=note,
+            )  # fmt: skip
+            for reminder in statement.reminders if statement else ():
+                self.store.add_pending(
+                    key=reminder.key, kind=DraftKind.REMINDER, message_id=draft.message_id,
+                    subject=draft.subject, recipient=draft.to.email, folder=folder, at=now,
+                    item=keys.item_of(reminder.key), parent_id=reminder.invoice.message_id, note=note,
+                )  # fmt: skip
+
+    def notify(
+        self, planned: Reminder | Statement | FollowUp | CheckIn, now: datetime, report: PassReport
+    ) -> None:
+        """``action: notify``: nothing is composed, written or sent; `status` and the digest list it.
+        A statement is a to-do for each of its invoices."""
+        if isinstance(planned, Statement):
+            for reminder in planned.reminders:
+                self.notify(reminder, now, report)
+            return
         item = keys.item_of(planned.key)
         client = self.config.rules.clients[
             planned.client if isinstance(planned, CheckIn) else _client(planned)
@@ -300,8 +333,17 @@ class Outbox:
 
     def resolve_pending(self, folders: Folders, now: datetime) -> None:
         """Finish what a crash interrupted: a pending key either has its message, or never got it."""
-        for entry in self.store.outbox(DraftState.PENDING):
-            uid = self.find_ours(entry.key, folders, sent_too=True)
+        pending = self.store.outbox(DraftState.PENDING)
+        # A statement's reminders share its Message-ID and carry no header of their own:
+        # they end as the letter does.
+        found: dict[str, Uid | None] = {}
+        for entry in sorted(pending, key=lambda e: not keys.is_statement(e.key)):
+            if entry.message_id and entry.message_id in found and not keys.is_statement(entry.key):
+                uid = found[entry.message_id]
+            else:
+                uid = self.find_ours(entry.key, folders, sent_too=True)
+                if entry.message_id:
+                    found.setdefault(entry.message_id, uid)
             item = entry.item or keys.item_of(entry.key)
             with self.store.transaction():
                 if entry.note == "send":

@@ -601,6 +601,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             period=period,
             today=today,
             tz=tz,
+            rates=config.rules.rates,
         )
     buckets = ageing(invoices, today)
     print(render_text(reviews, buckets, period_label=period.label, locale=locale))

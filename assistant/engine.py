@@ -42,18 +42,21 @@ from .adapters.smtp import Sender
 from .adapters.store import Store
 from .commands import command_on_invoice, find_invoice, find_item, mark_paid
 from .config import Account, Config
-from .domain import checkin, compose, fold, keys, ladder, ledger
+from .domain import checkin, compose, fold, keys, ladder, ledger, recipients
 from .domain.facts import PlannedAction
 from .domain.keys import Action
 from .domain.model import (
+    Address,
     CheckIn,
     Client,
     DeliverableStatus,
     Draft,
     FolderRole,
     FollowUp,
+    Invoice,
     InvoiceStatus,
     Reminder,
+    Statement,
     Termination,
 )
 from .errors import BankSyncError, CredentialError
@@ -170,10 +173,12 @@ class Engine:
             self.outbox.notify(planned.what, now, report)
         elif draft is None:
             return  # it could not be composed; the error is in the report
-        elif planned.action is Action.SEND:
-            self.outbox.send(draft, folders, now, report)
         else:
-            self.outbox.draft(draft, folders, now, report)
+            statement = planned.what if isinstance(planned.what, Statement) else None
+            if planned.action is Action.SEND:
+                self.outbox.send(draft, folders, now, report, statement)
+            else:
+                self.outbox.draft(draft, folders, now, report, statement)
 
     # ----------------------------------------------------------------- bank statements (issue 15)
 
@@ -207,14 +212,20 @@ class Engine:
         outbox = self.store.outbox()
         last_reminded = ladder.last_reminder_days(((e.key, e.created_at) for e in outbox), self.tz)
         sent_on = ladder.sent_days(outbox, self.tz)  # the ladder climbs from what was really sent
-        ladders: list[Reminder | FollowUp] = [
-            *ladder.due_reminders(
-                unpaid, escalation.invoice, clients, taken, today,
-                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded, sent_on=sent_on,
-            ),  # fmt: skip
+        reminders = ladder.due_reminders(
+            unpaid, escalation.invoice, clients, taken, today,
+            ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded, sent_on=sent_on,
+        )  # fmt: skip
+        ladders: list[Reminder | Statement | FollowUp] = [
+            # Several invoices of one client due today: one letter (unless `statement: false`).
+            *ladder.group_statements(
+                reminders, clients, escalation.invoice, today, ladders=escalation.ladders
+            ),
             # Before and after the ladder (both off unless turned on).
             *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
-            *ladder.due_thanks(self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today),
+            *ladder.due_thanks(
+                self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today
+            ),
             *ladder.due_follow_ups(
                 self.store.deliverables(DeliverableStatus.OPEN),
                 escalation.deliverable,
@@ -244,15 +255,19 @@ class Engine:
                 actions.append((PlannedAction(what=case), draft))
         return actions
 
-    def _action_of(self, planned: Reminder | FollowUp) -> Action:
-        """The stage's ``action:``; ``send`` only with a sender and for what may be sent."""
-        action = Action(planned.stage.action)
-        kind = keys.DraftKind.REMINDER if isinstance(planned, Reminder) else keys.DraftKind.FOLLOW_UP
+    def _action_of(self, planned: Reminder | Statement | FollowUp) -> Action:
+        """The stage's ``action:`` (a statement's: its firmest reminder's); ``send`` only with a
+        sender and for what may be sent."""
+        stage = planned.firmest.stage if isinstance(planned, Statement) else planned.stage
+        action = Action(stage.action)
+        kind = keys.DraftKind.FOLLOW_UP if isinstance(planned, FollowUp) else keys.DraftKind.REMINDER
         if action is Action.SEND and (self.sender is None or not keys.may_send(kind, planned.key)):
             return Action.DRAFT
         return action
 
-    def _check_ins(self, ladders: list[Reminder | FollowUp], now: datetime, today: date) -> list[CheckIn]:
+    def _check_ins(
+        self, ladders: list[Reminder | Statement | FollowUp], now: datetime, today: date
+    ) -> list[CheckIn]:
         """Check-ins due today. A reminder or follow-up planned in this same pass counts as a
         draft already written to that client: one message to them a day is enough."""
         rule = self.rules.escalation.check_in
@@ -265,11 +280,18 @@ class Engine:
         )  # fmt: skip
 
     def _compose(
-        self, planned: Reminder | FollowUp | CheckIn, now: datetime, today: date, report: PassReport
+        self,
+        planned: Reminder | Statement | FollowUp | CheckIn,
+        now: datetime,
+        today: date,
+        report: PassReport,
     ) -> Draft | None:
         if isinstance(planned, CheckIn):
             client: Client = self.rules.clients[planned.client]
             name = self.rules.escalation.check_in.template
+        elif isinstance(planned, Statement):
+            client = self.rules.clients[planned.client]
+            name = compose.STATEMENT_TEMPLATE
         else:
             item = planned.invoice if isinstance(planned, Reminder) else planned.deliverable
             client = self.rules.clients[item.client]
@@ -281,6 +303,18 @@ class Engine:
                 return compose.check_in_draft(
                     planned, client=client, identity=identity, template_text=template.text, now=now,
                     today=today, tz=self.tz,
+                )  # fmt: skip
+            if isinstance(planned, Statement):
+                attachments = {
+                    r.invoice.number: a
+                    for r in planned.reminders
+                    if r.invoice.attachment_sha256
+                    and (a := self.store.attachment(r.invoice.attachment_sha256)) is not None
+                }
+                return compose.statement_draft(
+                    planned, client=client, identity=identity, template_text=template.text,
+                    attachments=attachments, now=now, today=today, rates=self.rules.rates,
+                    send_to=self._send_to(*(r.invoice for r in planned.reminders)),
                 )  # fmt: skip
             if isinstance(planned, FollowUp):
                 return compose.follow_up_draft(
@@ -294,12 +328,26 @@ class Engine:
             return compose.reminder_draft(
                 planned, client=client, identity=identity, template_text=template.text,
                 attachment=attachment, now=now, today=today, rates=self.rules.rates,
+                send_to=self._send_to(invoice),
             )  # fmt: skip
         except (KeyError, compose.TemplateError) as exc:
             message = f"{planned.key}: cannot compose the draft: {exc}"
             log.error("%s", message)
             report.errors.append(message)
             return None
+
+    def _send_to(self, *invoices: Invoice) -> Address | None:
+        """The address the client last asked for any of ``invoices`` at (journal ``send to``)."""
+        asked = sorted(
+            (
+                entry
+                for invoice in invoices
+                for entry in self.store.history(keys.invoice_item(invoice))
+                if entry.event == keys.JournalEvent.SEND_TO
+            ),
+            key=lambda entry: entry.at,
+        )
+        return recipients.send_to((entry.event, entry.data) for entry in asked)
 
     # ----------------------------------------------------------------- termination
 

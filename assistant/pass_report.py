@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, Termination
+from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, Statement, Termination
 
 
 @dataclass
@@ -25,7 +25,7 @@ class PassReport:
     changes: list[str] = field(default_factory=list)  # one line per state change
     paid: list[Invoice] = field(default_factory=list)
     reopened: list[Invoice] = field(default_factory=list)
-    planned: list[Reminder | FollowUp | CheckIn] = field(default_factory=list)
+    planned: list[Reminder | Statement | FollowUp | CheckIn] = field(default_factory=list)
     composed: list[Draft] = field(default_factory=list)
     drafted: list[Draft] = field(default_factory=list)
     sent_by_smtp: list[Draft] = field(default_factory=list)  # stages with `action: send`

@@ -15,7 +15,7 @@ from babel.numbers import format_currency
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
-from .domain import attention, ladder
+from .domain import attention, ladder, recipients
 from .domain.classify import reading_of
 from .domain.keys import JournalEvent
 from .domain.model import (
@@ -26,6 +26,8 @@ from .domain.model import (
     Invoice,
     InvoiceStatus,
     Money,
+    Reminder,
+    Statement,
     deliverable_id,
 )
 
@@ -91,14 +93,19 @@ def print_pass(report, config: Config, where: str) -> None:
                 )
             elif isinstance(planned, FollowUp):
                 why = f"{planned.stage.name} due on {planned.due_on} (no answer since {planned.deliverable.sent_at:%Y-%m-%d})"
+            elif isinstance(planned, Statement):
+                listed = ", ".join(f"{r.invoice.number} {r.stage.name}" for r in planned.reminders)
+                why = f"statement of account due on {planned.due_on}: one letter for {listed}"
             else:
                 why = f"{planned.stage.name} due on {planned.due_on} (invoice due {planned.invoice.due_date})"
-            if not isinstance(planned, CheckIn) and planned.skipped:
+            if isinstance(planned, (Reminder, FollowUp)) and planned.skipped:
                 why += f"; catch-up for {', '.join(planned.skipped)}"
             if draft is not None:
                 print(f"    {draft.subject!r} to {draft.to.email}: {why}")
                 print(f"      key {draft.key}")
-            elif planned.key in report.notified:
+            elif planned.key in report.notified or (
+                isinstance(planned, Statement) and set(planned.keys) <= set(report.notified)
+            ):
                 print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
             else:
                 print(f"    {planned.key}: NOT drafted ({why})")
@@ -190,13 +197,35 @@ def print_explanation(
         if item.status is InvoiceStatus.PAID and item.paid_on:
             state += f" on {item.paid_on} ({item.paid_via or '?'})"
         print(f"  state: {state}{_partial(item, config)}")
-        stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
+        asked = recipients.send_to((e.event, e.data) for e in history if e.event == JournalEvent.SEND_TO)
+        if asked is not None and client is not None and asked.email != client.contact_address.email:
+            print(
+                f"  reminders go to: {asked.email} (the client asked; {client.contact_address.email} in Cc)"
+            )
+        stages = (
+            ladder.invoice_ladder(
+                item,
+                rules.escalation.invoice_stages(client),
+                client.calendar,
+                ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
+            if client
+            else []
+        )
     else:
         print(f"Deliverable {deliverable_id(item.message_id)} to {item.client}: {item.subject!r}")
         print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
         print(f"  state: {item.status.value.upper()}")
         stages = (
-            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days)
+            ladder.deliverable_ladder(
+                item,
+                rules.escalation.deliverable,
+                client.calendar,
+                tz,
+                ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
             if client
             else []
         )

@@ -57,6 +57,8 @@ WORDS: dict[str, dict[str, str]] = {
         "|scope changes|disputes|outstanding|trouble",
         "money_columns": "#|client|invoices|invoiced|paid|outstanding",
         "trouble_columns": "#|client|avg late|late|remind.|unansw.|scope|disp.|trouble",
+        "interest": "Statutory interest and compensation claimable today: {list}.",
+        "statements": "Statements of account (one letter for several invoices, one reminder each): {list}.",
         "text_key": "avg late: average days late; remind.: reminders sent; unansw.: work unanswered;"
         " scope: scope changes; disp.: disputes",
     },
@@ -93,6 +95,8 @@ WORDS: dict[str, dict[str, str]] = {
         "|sin respuesta|cambios de alcance|disputas|pendiente|problemas",
         "money_columns": "#|cliente|facturas|facturado|cobrado|pendiente",
         "trouble_columns": "#|cliente|retraso|tarde|record.|s. resp.|alcance|disp.|puntos",
+        "interest": "Intereses de demora e indemnizaciones reclamables hoy: {list}.",
+        "statements": "Estados de cuenta (una carta por varias facturas, un recordatorio cada uno): {list}.",
         "text_key": "retraso: media de días de retraso; tarde: pagos con retraso; record.: recordatorios;"
         " s. resp.: entregas sin respuesta; alcance: cambios de alcance; disp.: disputas;"
         " puntos: puntuación de problemas",
@@ -129,6 +133,8 @@ WORDS: dict[str, dict[str, str]] = {
         "|onbeantwoord|scopewijzigingen|geschillen|open|moeite",
         "money_columns": "#|klant|facturen|gefactureerd|betaald|open",
         "trouble_columns": "#|klant|gem. laat|laat|herinn.|onbeantw.|scope|gesch.|moeite",
+        "interest": "Wettelijke rente en vergoedingen die vandaag te vorderen zijn: {list}.",
+        "statements": "Rekeningoverzichten (één brief voor meerdere facturen, één herinnering elk): {list}.",
         "text_key": "gem. laat: gemiddeld dagen te laat; herinn.: herinneringen; onbeantw.: onbeantwoorde"
         " opleveringen; scope: scopewijzigingen; gesch.: geschillen",
     },
@@ -284,12 +290,25 @@ def render_text(
         else:
             lines.append(words["no_trouble"])
         lines += _wrap(words["formula"])
+        lines += [line for text in _extras(ordered, words, locale) for line in _wrap(text)]
     else:
         lines.append(words["no_clients"])
     lines += ["", *_wrap(words["owed_by_age_text"])]
     for bucket in AGEING_BUCKETS:
         lines.append(f"  {words['days'].format(bucket=bucket):<12} {_money(ageing.get(bucket, {}), locale)}")
     return "\n".join(lines) + "\n"
+
+
+def _extras(ordered: Sequence[ClientReview], words: Mapping[str, str], locale: str) -> list[str]:
+    """A line for the statements of account sent, and one for the statutory interest owed."""
+    lines = []
+    sent = [f"{r.name} {r.statements}" for r in ordered if r.statements]
+    if sent:
+        lines.append(words["statements"].format(list=", ".join(sent)))
+    owed = [f"{r.name} {_money(r.interest, locale, ' + ')}" for r in ordered if r.interest]
+    if owed:
+        lines.append(words["interest"].format(list="; ".join(owed)))
+    return lines
 
 
 # --------------------------------------------------------------------------- HTML
@@ -645,6 +664,7 @@ def render_html(
             *rows,
             "</tbody></table></div>",
             f'<p class="formula">{_e(words["formula"])}</p>',
+            *(f'<p class="formula">{_e(line)}</p>' for line in _extras(ordered, words, locale)),
             f"<h2>{_e(words['owed_by_age'])}</h2>",
             f'<div class="scroll"><table><tbody>{ageing_rows}</tbody></table></div>',
             f'<p class="formula">{_e(words["not_due"])}</p>',

@@ -38,7 +38,7 @@ from .domain.facts import (
     PaymentNotice,
     View,
 )
-from .domain.keys import JournalEvent, deliverable_item, invoice_item
+from .domain.keys import DraftKind, DraftState, JournalEvent, deliverable_item, invoice_item
 from .domain.model import (
     Contact,
     Deliverable,
@@ -377,7 +377,11 @@ class Sync:
             # reminder, the freelancer's reply in their thread) is never the client's words.
             self.store.remember_our_words(header.message_id, reading.own_words(mail.text)[:_OUR_WORDS_KEPT])
         if isinstance(fact, DraftSeenSent):
-            self.fold(self._view(drafts=(entry,) if entry else ()), fact, today, now, report)
+            # A statement of account is one message standing for several reminders: all go.
+            drafts = self.store.outbox_sharing(entry.message_id) if entry and entry.message_id else []
+            self.fold(
+                self._view(drafts=tuple(drafts) or ((entry,) if entry else ())), fact, today, now, report
+            )
         elif isinstance(fact, InvoiceSent):
             seen = fact.seen
             invoice = self.store.invoice(seen.invoice.client, seen.invoice.number)
@@ -402,7 +406,7 @@ class Sync:
                         self.index, new.message_id, new.subject, new.client, new.sent_at, new.references
                     )
         elif isinstance(fact, FreelancerWrote):
-            drafts = tuple(self.store.outbox_for(fact.item))
+            drafts = tuple(self._with_statements(self.store.outbox_for(fact.item)))
             invoice, next_stage = self._next_stage_of(fact.item, drafts)
             view = self._view(
                 drafts=drafts,
@@ -411,6 +415,16 @@ class Sync:
                 seen=self._seen(header.message_id, fact.item),
             )
             self.fold(view, fact, today, now, report)
+
+    def _with_statements(self, drafts: list) -> list:
+        """An invoice's outbox entries, and for one drafted in a statement of account, the
+        statement and its other reminders: the letter sent in one thread is sent for all."""
+        out = {e.key: e for e in drafts}
+        for entry in drafts:
+            if entry.state is DraftState.DRAFTED and entry.kind == DraftKind.REMINDER:
+                for sibling in self.store.outbox_sharing(entry.message_id):
+                    out.setdefault(sibling.key, sibling)
+        return list(out.values())
 
     def _next_stage_of(self, item: str, drafts) -> tuple[Invoice | None, str]:
         """For an invoice's thread: the invoice, and the key of the ladder stage after the
@@ -474,6 +488,7 @@ class Sync:
             thread=thread,
             open_numbers=lambda client_id: self._unpaid_of(client_id),
             ours=lambda language: self._our_wording(language).with_texts(quoted),
+            own_address=self.config.identity.email,
         )
         if isinstance(fact, PaymentNotice):
             targets = fold.payment_targets(fact, self.store.invoices(*UNPAID))

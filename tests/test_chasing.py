@@ -192,7 +192,7 @@ def test_the_statement_draft_lists_everything_attaches_every_pdf_and_threads_und
         in text
     )
     assert (
-        "- Factura 2026-007 del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 días): 300,00\xa0US$ pendientes"
+        "- Factura 2026-007 del 2 de marzo de 2026, vencida el 16 de marzo de 2026 (1 día): 300,00\xa0US$ pendientes"
         in text
     )
     assert "Total pendiente: 1.210,00\xa0€ + 300,00\xa0US$" in text

@@ -754,6 +754,16 @@ class Store:
         ).fetchone()
         return self._entry(row) if row else None
 
+    def outbox_sharing(self, message_id: str) -> list[OutboxEntry]:
+        """Every outbox entry of one message: a statement of account and its reminders."""
+        if not message_id:
+            return []
+        rows = self._db.execute(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE message_id = ? ORDER BY created_at, key",
+            (message_id,),
+        )
+        return [self._entry(r) for r in rows]
+
     def outbox_for(self, item: str) -> list[OutboxEntry]:
         rows = self._db.execute(
             f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE item = ? ORDER BY created_at, key", (item,)

@@ -36,6 +36,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .interest import EU_COUNTRIES, Claim, RateChange, ReferenceRates, late_payment_claim
 from .keys import DraftKind
 from .model import (
+    Address,
     Attachment,
     CheckIn,
     Client,
@@ -700,8 +701,12 @@ def reminder_draft(
     now: datetime,
     today: date,
     rates: ReferenceRates | None = None,
+    send_to: Address | None = None,
 ) -> Draft:
     """The reminder email for ``reminder``, as a Draft with the bytes to append.
+
+    ``send_to``: the address the client asked for the invoice at (``recipients``); the
+    reminder goes there, the client's contact in Cc.
 
     With ``rates`` (rates.yaml), the template also gets the statutory late-payment claim
     to date (``claim``, None for a consumer or where no law gives one); the final notice
@@ -722,10 +727,11 @@ def reminder_draft(
         now=now,
     )
     _copy_billing(message, client)
+    _send_elsewhere(message, client, send_to)
     if attach:
         assert attachment is not None
         _attach(message, attachment, invoice, client.language)
-    return _draft(reminder.key, DraftKind.REMINDER, message, client, invoice.message_id)
+    return _draft(reminder.key, DraftKind.REMINDER, message, client, invoice.message_id, send_to)
 
 
 def statement_draft(
@@ -738,6 +744,7 @@ def statement_draft(
     now: datetime,
     today: date,
     rates: ReferenceRates | None = None,
+    send_to: Address | None = None,
 ) -> Draft:
     """One letter for every reminder due to a client today: a reply under the oldest invoice's
     email, every invoice listed with totals per currency, every PDF attached (``attachments``
@@ -770,15 +777,34 @@ def statement_draft(
         now=now,
     )
     _copy_billing(message, client)
+    _send_elsewhere(message, client, send_to)
     for invoice, attachment in wanted:
         _attach(message, attachment, invoice, client.language)
-    return _draft(statement.key, DraftKind.REMINDER, message, client, oldest.message_id)
+    return _draft(statement.key, DraftKind.REMINDER, message, client, oldest.message_id, send_to)
 
 
 def _copy_billing(message: EmailMessage, client: Client) -> None:
     """The client's accounts-payable addresses in Cc: the people who actually pay."""
     if client.billing:
         message["Cc"] = ", ".join(str(a) for a in client.billing_addresses)
+
+
+def _elsewhere(client: Client, send_to: Address | None) -> bool:
+    return send_to is not None and send_to.email != client.contact_address.email
+
+
+def _copies(client: Client, send_to: Address) -> tuple[Address, ...]:
+    return (client.contact_address, *(a for a in client.billing_addresses if a.email != send_to.email))
+
+
+def _send_elsewhere(message: EmailMessage, client: Client, send_to: Address | None) -> None:
+    """To the address the client asked for; their contact (and accounts payable) in Cc."""
+    if not _elsewhere(client, send_to):
+        return
+    assert send_to is not None
+    message.replace_header("To", str(send_to))
+    del message["Cc"]
+    message["Cc"] = ", ".join(str(a) for a in _copies(client, send_to))
 
 
 def _attach(message: EmailMessage, attachment: Attachment, invoice: Invoice, language: str) -> None:
@@ -849,16 +875,27 @@ def _reply_about_work(
     return _draft(key, kind, message, client, work.message_id)
 
 
-def _draft(key: str, kind: str, message: EmailMessage, client: Client, parent_id: str) -> Draft:
+def _draft(
+    key: str,
+    kind: str,
+    message: EmailMessage,
+    client: Client,
+    parent_id: str,
+    send_to: Address | None = None,
+) -> Draft:
+    to, cc = client.contact_address, client.billing_addresses if message["Cc"] else ()
+    if _elsewhere(client, send_to):
+        assert send_to is not None
+        to, cc = send_to, _copies(client, send_to)
     return Draft(
         key=key,
         kind=kind,
         message_id=message["Message-ID"],
-        to=client.contact_address,
+        to=to,
         subject=message["Subject"],
         data=message.as_bytes(),
         in_reply_to=parent_id,
-        cc=client.billing_addresses if message["Cc"] else (),
+        cc=cc,
     )
 
 

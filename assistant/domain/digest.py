@@ -68,6 +68,7 @@ from typing import Any, Protocol
 
 from . import attention, keys, ladder, ledger
 from .attention import HELD, SUGGESTED, invoice_todos, review_after
+from .interest import late_payment_claim
 from .model import (
     Client,
     Deliverable,
@@ -117,6 +118,8 @@ class OutboxRecord(Protocol):
 
     @property
     def sent_at(self) -> datetime | None: ...
+
+    # ``message_id`` when it has one: a statement of account and its reminders share it.
 
 
 # --------------------------------------------------------------------------- rules
@@ -200,7 +203,11 @@ def build_digest(
         client = clients.get(deliverable.client)
         steps = (
             ladder.deliverable_ladder(
-                deliverable, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz),
+                deliverable,
+                rules.escalation.deliverable,
+                client.calendar,
+                tz,
+                ladder.sent_days(outbox, tz),
                 rules.escalation.chasing.stage_gap_days,
             )
             if client
@@ -218,11 +225,20 @@ def build_digest(
             }
         )
 
+    # A statement of account is one draft: its reminders (the same Message-ID) are listed in it.
+    letters = {e.message_id: e for e in outbox if keys.is_statement(e.key) and getattr(e, "message_id", "")}
+    carried: dict[str, list[str]] = {}
+    for entry in outbox:
+        letter = letters.get(getattr(entry, "message_id", "") or "")
+        if letter is not None and entry is not letter:
+            carried.setdefault(letter.key, []).append(keys.parse(entry.item).what)
     drafts = []
     terminations = []
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
         if entry.state not in WAITING or entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
             continue
+        if not keys.is_statement(entry.key) and (getattr(entry, "message_id", "") or "") in letters:
+            continue  # in its statement's line
         since = local(entry.created_at)
         common = {
             "key": entry.key,
@@ -233,6 +249,7 @@ def build_digest(
             "since": since,
             "since_time": f"{since:%H:%M}",
             "interrupted": entry.state == keys.DraftState.PENDING,
+            "statement": sorted(carried.get(entry.key, ())),  # the invoices one letter chases
         }
         if entry.kind != keys.DraftKind.TERMINATION:
             drafts.append(common)
@@ -377,9 +394,17 @@ def _invoice(
     local,
 ) -> dict[str, Any]:
     # The day each stage was really sent, in the freelancer's time zone (``local``).
-    sent_on = {e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at}
+    sent_on = {
+        e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at
+    }
     steps = (
-        ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar, sent_on, rules.escalation.chasing.stage_gap_days)
+        ladder.invoice_ladder(
+            invoice,
+            rules.escalation.invoice_stages(client),
+            client.calendar,
+            sent_on,
+            rules.escalation.chasing.stage_gap_days,
+        )
         if client
         else []
     )
@@ -426,6 +451,23 @@ def _invoice(
         ),
         "next_stage": _next(steps, taken, today) if invoice.status is InvoiceStatus.OPEN else None,
         "unsent_draft": keys.stage_of(max(unsent, key=lambda e: e.created_at).key) if unsent else None,
+        # Once the final notice went out, the statutory interest and compensation it claimed, to date.
+        "claim": (
+            late_payment_claim(
+                invoice.outstanding,
+                due_date=invoice.due_date,
+                today=today,
+                country=client.country,
+                consumer=client.consumer,
+                rates=rules.rates,
+            )
+            if client is not None
+            and rules.rates is not None
+            and last is not None
+            and steps
+            and keys.stage_of(last.key) == steps[-1][0].name
+            else None
+        ),
     }
 
 

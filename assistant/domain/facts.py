@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from . import classify, keys, reading, threads
+from . import classify, keys, reading, recipients, threads
 from .keys import Action, DraftState, JournalEvent
 from .model import (
     CheckIn,
@@ -51,9 +51,11 @@ from .model import (
     Rules,
     Signal,
     SignalSeen,
+    Statement,
     Termination,
 )
 from .reading import Reading
+from .recipients import AskedAddress
 
 # --------------------------------------------------------------------------- facts
 
@@ -126,6 +128,7 @@ class ClientWrote:
     # The whole reading (reading.read): per invoice, a payment naming only other invoices
     # is not its; what else was said and what was not taken go to the journal.
     reading: Reading | None = None
+    asked: AskedAddress | None = None  # "please send it to accounts@...": where reminders go now
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,6 +232,7 @@ def of_incoming_mail(
     thread: Callable[[str], str | None],
     open_numbers: Callable[[str], Iterable[str]],
     ours: Callable[[str], reading.Ours] | None = None,
+    own_address: str = "",
 ) -> PaymentNotice | AutomaticReply | ClientWrote | None:
     """What an INBOX message says, first match wins: a payment notification (a sender of
     payments.yaml); an automatic reply or a bounce in a tracked thread (never an answer,
@@ -269,6 +273,9 @@ def of_incoming_mail(
         client=client.id, thread=item, named=tuple(named), signals=said.for_ledger(), written_on=written_on,
         at=header.date or now, sender=header.sender.email if header.sender else "", evidence=evidence,
         reading=said,
+        # "please send it to accounts@...": where the next reminders go (the freelancer's own
+        # address and the contact's are never a new destination).
+        asked=recipients.asked_address(said.words, known=(client.contact_address.email, own_address)),
     )  # fmt: skip
 
 
@@ -289,6 +296,9 @@ class DraftRecord(Protocol):
 
     @property
     def created_at(self) -> datetime: ...
+
+    @property
+    def message_id(self) -> str: ...  # a statement of account and its reminders share one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -367,7 +377,7 @@ class PlannedAction:
     (only kinds ``keys.may_send`` allows); ``NOTIFY``: compose nothing, record a to-do.
     """
 
-    what: Reminder | FollowUp | CheckIn | Termination
+    what: Reminder | Statement | FollowUp | CheckIn | Termination
     action: Action = Action.DRAFT
 
     @property

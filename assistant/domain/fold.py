@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from . import classify, keys, ladder, ledger, termination
+from . import classify, keys, ladder, ledger, recipients, termination
 from .facts import (
     AutomaticReply,
     CalendarDay,
@@ -81,9 +81,17 @@ def draft_seen_sent(view: View, fact: DraftSeenSent, today: date) -> list[Change
             at=fact.at,
         )
         return [_sent(fact.key, lost.item, "seen in Sent (not in the outbox)", fact.evidence, lost=lost)]
-    if entry.state is DraftState.SENT:
-        return []
-    return [_sent(entry.key, entry.item, "seen in Sent", fact.evidence, at=fact.at)]
+    # A statement of account stands for each reminder it carries (the same Message-ID): the
+    # letter sent is each of those stages sent, and each invoice's ladder climbs.
+    together = [entry]
+    if entry.message_id:
+        together += [d for d in view.drafts if d.key != entry.key and d.message_id == entry.message_id]
+    return [
+        _sent(d.key, d.item, "seen in Sent" if d is entry else "seen in Sent, in the statement of account",
+              fact.evidence, at=fact.at)
+        for d in together
+        if d.state is not DraftState.SENT
+    ]  # fmt: skip
 
 
 def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Change]:
@@ -96,7 +104,13 @@ def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Cha
     draft neither repeats it nor starts the ladder over.
     """
     drafted = [
-        _sent(entry.key, fact.item, "the freelancer replied in the thread", fact.evidence, at=fact.at)
+        _sent(
+            entry.key,
+            entry.item or fact.item,
+            "the freelancer replied in the thread",
+            fact.evidence,
+            at=fact.at,
+        )
         for entry in view.drafts
         if entry.state is DraftState.DRAFTED
         and (fact.written_at is None or fact.written_at >= entry.created_at)
@@ -119,7 +133,15 @@ def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Cha
         recipient="",
         at=fact.at,
     )
-    return [_sent(view.next_stage, fact.item, "the freelancer chased by hand in the thread", fact.evidence, lost=by_hand)]
+    return [
+        _sent(
+            view.next_stage,
+            fact.item,
+            "the freelancer chased by hand in the thread",
+            fact.evidence,
+            lost=by_hand,
+        )
+    ]
 
 
 def _sent(
@@ -260,7 +282,25 @@ def client_wrote(view: View, fact: ClientWrote, today: date) -> list[Change]:
         changes += _deliverable_answered(view, fact, deliverable)
     for invoice in view.invoices:
         changes += _client_said(view, fact, invoice)
+        changes += _send_elsewhere(view, fact, invoice)
     return changes
+
+
+def _send_elsewhere(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change]:
+    """The client asked for the invoice at another address: the next reminder goes there."""
+    item = keys.invoice_item(invoice)
+    if fact.asked is None or item in view.seen or invoice.status not in UNPAID:
+        return []
+    address = fact.asked.address
+    return [
+        Change(
+            item=item,
+            event=JournalEvent.SEND_TO,
+            detail=f"{fact.sender or 'the client'} asked for it at {address}: the next reminder goes there",
+            evidence=_quoted(fact.evidence, fact.asked.quote),
+            data={recipients.SEND_TO: address},
+        )
+    ]
 
 
 def _deliverable_answered(view: View, fact: ClientWrote, deliverable) -> list[Change]:
@@ -492,8 +532,7 @@ def suggested_termination(
         return None, Change(
             item=item,
             event=JournalEvent.TERMINATION_HELD,
-            detail="money is still owed; hold_until_paid: tell them once they have paid. "
-            + " / ".join(why),
+            detail="money is still owed; hold_until_paid: tell them once they have paid. " + " / ".join(why),
             data={"why": list(why)},
         )
     return case, Change(

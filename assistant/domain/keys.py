@@ -6,8 +6,8 @@ are slash-separated paths whose first part says what they are about:
 
 =============================================  ==============================================
 ``invoice/<client>/<number>/<stage>``          a reminder (or a notify to-do) of a ladder stage
-``statement/<client>/<day>``                   several reminders due to one client that day, as
-                                               one statement of account
+``statement/<client>/<day>``                   one letter for several reminders due that day; each
+                                               reminder's own key is claimed with it
 ``deliverable/<client>/<id>/<stage>``          a follow-up (or a notify to-do) of a ladder stage
 ``check-in/<client>/<day of last contact>``    a check-in during ongoing work
 ``termination/<client>/<reason>``              a termination draft (``suggested-<day>`` when the
@@ -121,6 +121,7 @@ class JournalEvent(StrEnum):
     # what the client wrote that changed nothing
     AUTOMATIC_REPLY = "automatic reply"
     REPLY = "reply"
+    SEND_TO = "send to"  # the client asked for the invoice at another address (data: send_to)
     # the client as a whole
     SCOPE_CHANGE = "scope change"
     TERMINATION_HELD = "termination held"
@@ -198,6 +199,11 @@ def reminder_key(invoice: Invoice, stage: str) -> str:
     return f"{invoice_actions(invoice)}/{stage}"
 
 
+def statement_key(client_id: str, day: date) -> str:
+    """One statement of account per client and day."""
+    return f"{STATEMENT}/{client_id}/{day.isoformat()}"
+
+
 def follow_up_key(deliverable: Deliverable, stage: str) -> str:
     return f"{deliverable_item(deliverable)}/{stage}"
 
@@ -273,6 +279,10 @@ def kind_of_key(key: str) -> DraftKind:
 
 def is_digest(key: str) -> bool:
     return key.startswith(f"{DIGEST}/")
+
+
+def is_statement(key: str) -> bool:
+    return key.startswith(f"{STATEMENT}/")
 
 
 def is_check_in(key: str) -> bool:

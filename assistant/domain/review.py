@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from . import keys
+from .interest import ReferenceRates, late_payment_claim
 from .model import Client, Deliverable, DeliverableStatus, Invoice, InvoiceStatus
 
 # Journal events the review reads (written by engine.py and the commands).
@@ -107,6 +108,10 @@ class ClientReview:
     outstanding: Mapping[str, Decimal]  # still owed today, whenever invoiced
     trouble: float
     rank: int  # 1 is the most trouble
+    # Statutory late-payment interest and compensation the law gives today on what is
+    # overdue (rates.yaml; none for a consumer or where no law gives one).
+    interest: Mapping[str, Decimal] = field(default_factory=dict)
+    statements: int = 0  # of the reminders, letters that chased several invoices at once
 
 
 # --------------------------------------------------------------------------- the score
@@ -164,13 +169,15 @@ def review_clients(
     period: Period,
     today: date,
     tz: tzinfo | None = None,
+    rates: ReferenceRates | None = None,
 ) -> list[ClientReview]:
     """One review per client, worst first (ranked 1, 2, 3...).
 
     Every configured client is reviewed, and every client id the ledger still knows
     (a client removed from clients.yaml keeps its invoices). Timestamps are turned into
     days in ``tz`` (the freelancer's time zone) when given. Ties in trouble are ordered
-    by name, so the ranking is stable.
+    by name, so the ranking is stable. With ``rates`` (rates.yaml), each review carries the
+    statutory interest and compensation claimable today on what the client owes late.
     """
     invoices = list(invoices)
     deliverables = list(deliverables)
@@ -197,16 +204,24 @@ def review_clients(
             scope_changes[rest] += 1
         elif kind == keys.INVOICE and line.event == DISPUTED:
             disputes[keys.client_of(line.item)] += 1
-    reminders: Counter[str] = Counter()
+    # A reminder is a letter the freelancer sent: a statement of account chasing three
+    # invoices (their reminders share its Message-ID) is one.
+    letters: dict[str, set[object]] = {}
+    statements: dict[str, set[object]] = {}
     for action in outbox:
         if (
             action.kind == keys.DraftKind.REMINDER
             and action.state == keys.DraftState.SENT
             and action.sent_at is not None
             and day(action.sent_at) in period
-            and keys.parse(action.item).kind == keys.INVOICE
+            and keys.parse(action.item).kind in (keys.INVOICE, keys.STATEMENT)
         ):
-            reminders[keys.client_of(action.item)] += 1
+            letter = getattr(action, "message_id", "") or id(action)
+            client_id = keys.client_of(action.item)
+            if keys.parse(action.item).kind == keys.STATEMENT:
+                statements.setdefault(client_id, set()).add(letter)
+            letters.setdefault(client_id, set()).add(letter)
+    reminders = Counter({client_id: len(sent) for client_id, sent in letters.items()})
 
     unsorted = []
     for client_id in ids:
@@ -238,6 +253,8 @@ def review_clients(
                 outstanding=_total(_owed(i) for i in own),
                 trouble=trouble_score(**counts),
                 rank=0,
+                interest=_interest(own, client, rates, today),
+                statements=len(statements.get(client_id, ())),
                 **counts,
             )
         )
@@ -321,6 +338,28 @@ def _owed(invoice: Invoice) -> tuple[str, Decimal] | None:
     if invoice.outstanding.amount <= 0:
         return None
     return invoice.outstanding.currency, invoice.outstanding.amount
+
+
+def _interest(
+    invoices: list[Invoice], client: Client | None, rates: ReferenceRates | None, today: date
+) -> dict[str, Decimal]:
+    """Interest and compensation the law gives today on the client's overdue invoices."""
+    if client is None or rates is None:
+        return {}
+    amounts = []
+    for invoice in invoices:
+        if _owed(invoice) is None or invoice.due_date >= today:
+            continue
+        claim = late_payment_claim(
+            invoice.outstanding, due_date=invoice.due_date, today=today, country=client.country,
+            consumer=client.consumer, rates=rates,
+        )  # fmt: skip
+        if claim is not None:
+            amounts += [
+                (claim.interest.currency, claim.interest.amount),
+                (claim.compensation.currency, claim.compensation.amount),
+            ]
+    return _total(amounts)
 
 
 def _total(amounts: Iterable[tuple[str, Decimal] | None]) -> dict[str, Decimal]:

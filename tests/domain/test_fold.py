@@ -81,6 +81,7 @@ class Draft:
     item: str
     created_at: datetime
     sent_at: datetime | None = None
+    message_id: str = ""
 
 
 def said(*signals: SignalSeen, client="acme") -> ClientWrote:
@@ -177,6 +178,39 @@ def test_our_draft_in_sent_climbs_the_ladder_once():
         "first-reminder: seen in Sent",
     )
     assert apply(View(drafts=(replace(drafted, state=DraftState.SENT),)), fact, TODAY) == []
+
+
+def test_a_statement_of_account_in_sent_climbs_the_ladder_of_every_invoice_it_carries():
+    key, mid = "statement/acme/2026-04-01", "<fa.1@freelancer.example>"
+    letter = Draft(key, DraftState.DRAFTED, "statement/acme", NOW, message_id=mid)
+    first = Draft(
+        "invoice/acme/2026-001/first-reminder",
+        DraftState.DRAFTED,
+        "invoice/acme/2026-001",
+        NOW,
+        message_id=mid,
+    )
+    second = Draft(
+        "invoice/acme/2026-002/final-notice", DraftState.DRAFTED, "invoice/acme/2026-002", NOW, message_id=mid
+    )
+    other = Draft(
+        "invoice/acme/2026-003/first-reminder",
+        DraftState.DRAFTED,
+        "invoice/acme/2026-003",
+        NOW,
+        message_id="<x>",
+    )
+    fact = DraftSeenSent(key=key, message_id=mid, subject="Re: x", recipient="m@a", at=NOW, evidence=MAIL)
+    changes = apply(View(drafts=(letter, first, second, other)), fact, TODAY)
+    assert [(c.item, c.draft_sent) for c in changes] == [
+        ("statement/acme", key),
+        ("invoice/acme/2026-001", first.key),
+        ("invoice/acme/2026-002", second.key),
+    ]
+    assert changes[1].detail == "first-reminder: seen in Sent, in the statement of account"
+    # Seen again (a rescan): nothing is sent twice.
+    sent = tuple(replace(d, state=DraftState.SENT) for d in (letter, first, second))
+    assert apply(View(drafts=sent), fact, TODAY) == []
 
 
 def test_a_key_in_sent_the_outbox_never_knew_is_recorded_with_the_kind_its_prefix_names():
