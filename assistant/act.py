@@ -22,7 +22,7 @@ from .domain import compose, keys
 from .domain.keys import DraftKind, DraftState, JournalEvent
 from .domain.ledger import DraftEvent
 from .domain.model import CheckIn, Draft, FollowUp, Reminder
-from .errors import MailboxError, SendFailed, SendRefused
+from .errors import CredentialError, MailboxError, SendFailed, SendRefused
 from .pass_report import PassReport
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,11 @@ class Outbox:
         try:
             recipients = [draft.to.email, *(a.email for a in draft.cc)]  # billing: in Cc gets it too
             self.sender.send(draft, sender=self.config.identity.email, recipients=recipients)
-        except (SendFailed, SendRefused) as exc:
-            self.store.move(draft.key, DraftEvent.RELEASED, at=now)  # nothing went out: try again
+        except (SendFailed, SendRefused, CredentialError) as exc:
+            # Recorded as sent only once the server accepted it: a refused login, a failing
+            # password command or a refused message sent nothing, so the claim is released
+            # and the next pass tries again.
+            self.store.move(draft.key, DraftEvent.RELEASED, at=now)
             message = f"{draft.key}: sending failed: {exc}"
             log.error("%s", message)
             report.errors.append(message)

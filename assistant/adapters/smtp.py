@@ -27,7 +27,7 @@ import aiosmtplib
 
 from ..domain.compose import KEY_HEADER
 from ..domain.model import Draft
-from ..errors import SendFailed, SendRefused
+from ..errors import CredentialError, SendFailed, SendRefused
 from .imap import tls_context
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,11 @@ class Sender:
 
     async def send_async(self, draft: Draft, *, sender: str, recipients: Sequence[str]) -> None:
         refuse_unless_sendable(draft)
-        password = self._password() if callable(self._password) else self._password
+        try:
+            password = self._password() if callable(self._password) else self._password
+        except CredentialError as exc:
+            # Before any connection: nothing went out, so the reminder is retried next pass.
+            raise SendFailed(f"{self.describe()}: no password: {exc}", transient=False) from None
         try:
             errors, _ = await aiosmtplib.send(
                 draft.data,
