@@ -384,6 +384,19 @@ class Store:
         row = self._db.execute("SELECT MAX(updated_at) FROM checkpoints").fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    # The last working day whose drafts were planned. Kept beside the checkpoints (a row
+    # named like no folder role), so that it needs no schema change: the service plans a
+    # day on its first successful pass after workday_start, once, whenever that comes.
+    _PLANNED = "planned-day"
+
+    def planned_day(self) -> date | None:
+        row = self._db.execute("SELECT state FROM checkpoints WHERE folder = ?", (self._PLANNED,)).fetchone()
+        return date.fromisoformat(json.loads(row[0])["day"]) if row else None
+
+    def set_planned_day(self, day: date, at: datetime) -> None:
+        with self.transaction():
+            self.set_checkpoint(self._PLANNED, {"day": day.isoformat()}, at)
+
     # ----------------------------------------------------------------- clients
 
     def sync_clients(self, clients: dict[str, tuple[str, str]], at: datetime) -> None:
