@@ -11,18 +11,22 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import sys
-from datetime import UTC, date
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from assistant import cli
 from assistant.config import packaged_rules_dir
 from tests.support.freelancer import send_invoice
+from tests.support.mailboxes import ImapWorld
+from tests.support.proxy import Proxy
 from tests.support.smtp import SmtpSink
-from tests.support.world import at, write_config
+from tests.support.world import TZ, at, invoice_email, write_config
+from tests.test_daemon import Notifications, Running
+from tests.test_replies import reply
 
 DAY = date(2026, 4, 6)  # the invoice of send_invoice() is three weeks overdue: a stage is due
 
@@ -31,6 +35,22 @@ def outbox(state: Path) -> dict[str, str]:
     db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
     try:
         return dict(db.execute("SELECT key, state FROM outbox"))
+    finally:
+        db.close()
+
+
+def journal(state: Path, event: str) -> list[tuple[str, str]]:
+    db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT item, detail FROM journal WHERE event = ? ORDER BY id", (event,)).fetchall()
+    finally:
+        db.close()
+
+
+def events(state: Path, item: str) -> list[tuple[str]]:
+    db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT event FROM journal WHERE item = ? ORDER BY id", (item,)).fetchall()
     finally:
         db.close()
 
@@ -121,3 +141,100 @@ def test_a_refused_smtp_login_leaves_the_reminder_unsent_and_retried(world, tmp_
         assert code == 0 and "sent by SMTP (action: send): 'Re: Factura 2026-001' to marta@acme.example" in output, output
         assert len(sink.received) == 1 and list(outbox(state).values()) == ["sent"]
         assert stage_states(capsys, config_path) == [("first-reminder", "sent")]
+
+
+def test_an_outage_at_the_start_of_the_working_day_delays_the_drafts_but_never_loses_the_day(
+    dovecot, imap_user, tmp_path
+):
+    world = ImapWorld(dovecot, imap_user)
+    today = datetime.now(TZ).date()
+    sent = datetime.combine(today - timedelta(days=20), datetime.min.time(), TZ)
+    world.deliver("Sent", invoice_email(sent=sent, message_id="<inv@x>"))
+    # The working day has begun (every day, from midnight): the service is started late, as a
+    # laptop wakes hours after workday_start, and the server is down when it does.
+    schedule = (
+        "schedule:\n  workday_start: '00:00'\n  workdays: [mon, tue, wed, thu, fri, sat, sun]\n"
+        "  digest: ''\n  poll_minutes: 60\n"
+    )
+    with Proxy(dovecot.host, dovecot.tls_port) as proxy:
+        proxy.refuse(True)
+        account = world.account_yaml().replace(f"port: {dovecot.tls_port}", f"port: {proxy.port}")
+        config = write_config(tmp_path, account, extra=schedule)
+        notify = Notifications(tmp_path / "notify.sock")
+        running = Running(tmp_path, config, notify)
+        try:
+            running.wait_until(lambda: "pass failed" in running.logged(), 20, "the failed first pass")
+            down = time.monotonic()
+            proxy.refuse(False)  # the server is back: the retry is the day's first good pass
+            notify.wait_for("READY=1", timeout=30)
+            drafted = running.wait_until(
+                lambda: [k for k, state in running.outbox() if state == "drafted"], 15, "the day's drafts"
+            )
+            delay = time.monotonic() - down
+            assert drafted == ["invoice/acme/2026-001/first-reminder"]
+            # Another pass the same day (a client's answer) plans nothing again: the day is remembered.
+            # (IDLE could not start while the server was down: a reload starts it.)
+            running.process.send_signal(signal.SIGHUP)
+            running.wait_until(lambda: "reloaded:" in running.logged(), 10, "the reload")
+            time.sleep(0.5)  # the IDLE connections are up shortly after
+            world.deliver(
+                "INBOX",
+                reply(
+                    sender="Marta López <marta@acme.example>",
+                    subject="Re: Factura 2026-001",
+                    body="Pagaremos el viernes.\n",
+                    day=today,
+                    in_reply_to="<inv@x>",
+                ),
+            )
+            running.wait_until(lambda: running.journal("promised"), 15, "the pass after the answer")
+        finally:
+            running.stop()
+            notify.close()
+    log = running.logged()
+    assert log.count(f"main: the drafts of {today.isoformat()} are planned") == 1, log
+    assert len(world.messages("Drafts")) == 1
+    assert delay < 15
+
+
+def unreadable_on_the_server(dovecot, user: str, marker: bytes) -> Path:
+    """Make the Maildir file holding ``marker`` unreadable to Dovecot (which runs as nobody
+    here): it answers a FETCH of it with "BYE Internal error" and closes the connection."""
+    root = dovecot.maildir(user)
+    (path,) = [p for p in root.glob("*/*") if p.is_file() and p.parent.name in ("new", "cur") and marker in p.read_bytes()]
+    path.chmod(0)
+    return path
+
+
+def test_a_message_the_server_refuses_to_read_costs_only_itself(dovecot, imap_user, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: at(DAY, 10).astimezone(UTC))
+    world = ImapWorld(dovecot, imap_user)
+    send_invoice(world)
+    for body in ("Pagaremos el viernes.\n", "Mensaje roto XYZZY.\n", "Ya hemos pagado la factura.\n"):
+        data = reply(
+            sender="Marta López <marta@acme.example>", subject="Re: Factura 2026-001", body=body,
+            day=date(2026, 4, 1),
+        )  # fmt: skip
+        world.deliver("INBOX", data)
+    unreadable_on_the_server(dovecot, imap_user, b"XYZZY")
+    config = write_config(tmp_path / "config", world.account_yaml())
+    state = tmp_path / "config" / "state" / "main.sqlite3"
+
+    code, output = scan(capsys, config)
+    # The messages on either side of it were read: the promise, then the payment.
+    assert code == 0 and "paid: acme/2026-001 (client)" in output, output
+    assert "messages skipped (unreadable or too large): 1" in output
+    assert "INBOX message 2 could not be read" in output
+    assert "connection lost" not in output.split("could not be read")[-1]  # the server's own words
+    ((item, detail),) = journal(state, "unreadable")
+    assert item == "folder/inbox" and detail.startswith("INBOX message 2: FETCH failed: Internal error")
+    assert [event for event, in events(state, "invoice/acme/2026-001")] == ["invoiced", "promised", "paid"]
+
+    # The checkpoint moved past it: the next pass reads nothing again and reports it once.
+    code, output = scan(capsys, config)
+    assert code == 0 and "0 new messages read" in output, output
+    assert len(journal(state, "unreadable")) == 1
+    assert cli.main(["status", "--config", str(config)]) == 0
+    assert "1 message could not be read (the server refused them" in capsys.readouterr().out
+    assert cli.main(["status", "--json", "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)["accounts"][0]["totals"]["messages_unreadable"] == 1

@@ -181,6 +181,7 @@ def test_status_json_follows_the_documented_schema_and_tells_the_ledger(ledger, 
         "deliverables_waiting": 1,
         "drafts_waiting": 1,
         "todos": 0,
+        "messages_unreadable": 0,
     }
     acme, bright = account["clients"]  # by name: ACME Soluciones, Brightside Media
     assert (acme["id"], acme["name"], acme["configured"]) == ("acme", "ACME Soluciones S.L.", True)

@@ -124,6 +124,7 @@ class JournalEvent(StrEnum):
     CHECK_IN_SENT = "check-in sent"
     TO_DO = "to do"  # an `action: notify` stage
     RESCAN = "rescan"
+    UNREADABLE = "unreadable"  # a message the server refused to FETCH, left out of the scan
 
 
 class Key(NamedTuple):
