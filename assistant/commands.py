@@ -209,7 +209,7 @@ def digest_draft(engine: Engine, now: datetime) -> Draft:
     context = digest.build_digest(
         clients=engine.rules.clients, invoices=store.invoices(), deliverables=store.deliverables(),
         outbox=store.outbox(), journal=store.journal(prefix="client/"), rules=engine.rules, today=today,
-        now=now, tz=engine.tz,
+        now=now, tz=engine.tz, unreadable=store.unreadable(),
     )  # fmt: skip
     template = engine.rules.template(identity.language, "digest")
     return compose.digest_draft(

@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 
 from .adapters.store import Store
 from .config import Account, Config
-from .domain import checkin, keys
+from .domain import checkin
 from .domain.classify import guesses_of
-from .domain.keys import JournalEvent
 from .domain.model import InvoiceStatus, Money
 from .domain.status import (
     ClientStatus,
@@ -135,7 +134,7 @@ def print_status(
         lines.extend(_check_in_lines(seen, config, view.today, paint, width))
     lines.append("")
     lines.extend(_total_lines(view, config, paint, width))
-    if refused := unreadable(store):
+    if refused := store.unreadable():
         # The scan went on past them; the freelancer can open them in their mail client.
         noun = "message" if refused == 1 else "messages"
         lines.append(
@@ -144,10 +143,6 @@ def print_status(
         )
     out.write("\n".join(lines) + "\n")
 
-
-def unreadable(store: Store) -> int:
-    """How many messages the server refused to FETCH and the scans left out."""
-    return sum(1 for _, e in store.journal(prefix=keys.FOLDER + "/") if e.event == JournalEvent.UNREADABLE)
 
 
 def check_ins(store: Store, config: Config, now: datetime) -> list[checkin.Outlook]:
@@ -529,7 +524,7 @@ def account_document(store: Store | None, config: Config, account: Account, now:
             "deliverables_waiting": sum(len(c.deliverables) for c in clients),
             "drafts_waiting": sum(len(c.drafts) for c in clients),
             "todos": sum(len(c.todos) for c in clients),
-            "messages_unreadable": unreadable(store) if store is not None else 0,
+            "messages_unreadable": store.unreadable() if store is not None else 0,
         },
     }
 

@@ -238,3 +238,6 @@ def test_a_message_the_server_refuses_to_read_costs_only_itself(dovecot, imap_us
     assert "1 message could not be read (the server refused them" in capsys.readouterr().out
     assert cli.main(["status", "--json", "--config", str(config)]) == 0
     assert json.loads(capsys.readouterr().out)["accounts"][0]["totals"]["messages_unreadable"] == 1
+    assert cli.main(["digest", "--config", str(config)]) == 0
+    digest = capsys.readouterr().out
+    assert "1 mensaje no se pudo leer: el servidor se negó a entregarlo" in digest, digest

@@ -811,6 +811,13 @@ class Store:
             ),
         )  # fmt: skip
 
+    def unreadable(self) -> int:
+        """How many messages the server refused to FETCH and the scans left out (journaled once each)."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM journal WHERE event = ?", (str(JournalEvent.UNREADABLE),)
+        ).fetchone()
+        return int(row[0])
+
     def history(self, item: str) -> list[JournalEntry]:
         rows = self._db.execute(
             "SELECT at, event, detail, message_id, sender, mail_subject, mail_date, quote, data FROM journal "

@@ -141,8 +141,11 @@ def build_digest(
     today: date,
     now: datetime,
     tz: tzinfo,
+    unreadable: int = 0,
 ) -> dict[str, Any]:
     """The digest's data for ``today`` (the freelancer's local day) at ``now``.
+
+    ``unreadable`` counts the messages the server refused to read (left out of the scans).
 
     ``clients`` names the clients (usually ``rules.clients``); ``rules`` gives the
     ladders, the termination review delay and the invoicing delay.
@@ -310,6 +313,7 @@ def build_digest(
         "overdue_count": sum(len(b["invoices"]) for b in overdue),
         "overdue_totals": _totals(i.outstanding for i in late),
         "review_after_hours": rules.termination.review_after_hours,
+        "unreadable": unreadable,
         "nothing_to_do": not any(sections.values()),
     }
 
@@ -584,4 +588,5 @@ def sample() -> dict[str, Any]:
         today=today,
         now=now,
         tz=utc,
+        unreadable=1,
     )
