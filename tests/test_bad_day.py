@@ -241,3 +241,29 @@ def test_a_message_the_server_refuses_to_read_costs_only_itself(dovecot, imap_us
     assert cli.main(["digest", "--config", str(config)]) == 0
     digest = capsys.readouterr().out
     assert "1 mensaje no se pudo leer: el servidor se negó a entregarlo" in digest, digest
+
+
+def test_the_service_reports_ready_past_a_message_the_server_refuses(dovecot, imap_user, tmp_path):
+    world = ImapWorld(dovecot, imap_user)
+    today = datetime.now(TZ).date()
+    sent = datetime.combine(today - timedelta(days=20), datetime.min.time(), TZ)
+    world.deliver("Sent", invoice_email(sent=sent, message_id="<inv@x>"))
+    for body in ("Pagaremos el viernes.\n", "Mensaje roto XYZZY.\n"):
+        data = reply(
+            sender="Marta López <marta@acme.example>", subject="Re: Factura 2026-001", body=body,
+            day=today, in_reply_to="<inv@x>",
+        )  # fmt: skip
+        world.deliver("INBOX", data)
+    unreadable_on_the_server(dovecot, imap_user, b"XYZZY")
+    config = write_config(tmp_path, world.account_yaml(), extra="schedule:\n  digest: ''\n")
+    notify = Notifications(tmp_path / "notify.sock")
+    running = Running(tmp_path, config, notify)
+    try:
+        notify.wait_for("READY=1", timeout=20)
+        assert running.journal("promised")  # the message before it was read
+        assert [detail.split(":")[0] for _, detail in running.journal("unreadable")] == ["INBOX message 2"]
+    finally:
+        running.stop()
+        notify.close()
+    log = running.logged()
+    assert "pass failed" not in log and "INBOX message 2 could not be read" in log, log
