@@ -171,6 +171,7 @@ def test_an_outage_at_the_start_of_the_working_day_delays_the_drafts_but_never_l
                 lambda: [k for k, state in running.outbox() if state == "drafted"], 15, "the day's drafts"
             )
             delay = time.monotonic() - down
+            print(f"the day's drafts {delay:.1f} s after the server came back")  # README's figure
             assert drafted == ["invoice/acme/2026-001/first-reminder"]
             # Another pass the same day (a client's answer) plans nothing again: the day is remembered.
             # (IDLE could not start while the server was down: a reload starts it.)
