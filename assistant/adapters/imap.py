@@ -626,7 +626,8 @@ class ImapMailbox:
 
         Dovecot answers a message it cannot read (a damaged or unreadable file) with
         "BYE Internal error" and closes the connection: the whole batch fails, and so would
-        every pass. So after a failed FETCH the chunks left are read again on a fresh
+        every pass. So after a FETCH the server refused in words (not a reset or a timeout:
+        those fail the pass as before) the chunks left are read again on a fresh
         connection, each alone, and a chunk that fails again message by message: a message
         refused alone twice, on a connection that worked for its neighbours, is left out and
         remembered (``take_refused``); the scan goes on past it. When the server cannot be
@@ -639,9 +640,9 @@ class ImapMailbox:
                 yield rows
                 done += 1
             return
-        except (LoginFailed, TLSError):
-            raise
         except MailboxError as exc:
+            if not _refused(exc):
+                raise  # the network or the server as a whole: the pass fails, nothing is skipped
             failure = exc
         finally:
             answers.close()  # drops the connection if answers are still on the wire
@@ -657,18 +658,18 @@ class ImapMailbox:
     def _alone(self, folder: str, uids: list[int], items: str) -> list[dict[bytes, Any]]:
         try:
             return self._uid_fetch(imapwire.uid_set(uids), items, client=self._reader(folder))
-        except (LoginFailed, TLSError):
-            raise
-        except MailboxError:
+        except MailboxError as exc:
+            if not _refused(exc):
+                raise
             if len(uids) == 1:
                 return self._last_try(folder, uids[0], items)
         rows: list[dict[bytes, Any]] = []
         for uid in uids:
             try:
                 rows += self._uid_fetch(str(uid), items, client=self._reader(folder))
-            except (LoginFailed, TLSError):
-                raise
-            except MailboxError:
+            except MailboxError as exc:
+                if not _refused(exc):
+                    raise
                 rows += self._last_try(folder, uid, items)
         return rows
 
@@ -678,9 +679,9 @@ class ImapMailbox:
         reader = self._reader(folder)
         try:
             return self._uid_fetch(str(uid), items, client=reader)
-        except (LoginFailed, TLSError):
-            raise
         except MailboxError as exc:
+            if not _refused(exc):
+                raise
             why = _refusal(str(exc).removeprefix(f"{self.describe()}: "))
         # The connection must work for what follows it, or this was the network, not the message.
         self._guard("checking the connection", self._reader(folder).noop)
@@ -811,6 +812,12 @@ def _flags(row: dict[bytes, Any]) -> frozenset[str]:
     return frozenset(
         f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in row.get(b"FLAGS", ())
     )
+
+
+def _refused(exc: MailboxError) -> bool:
+    """Whether the server refused a FETCH in words (a tagged NO, or Dovecot's "BYE FETCH
+    failed: Internal error"), rather than the connection breaking (a reset, a timeout)."""
+    return "FETCH failed:" in str(exc)
 
 
 def _refusal(text: str) -> str:
