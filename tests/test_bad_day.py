@@ -86,7 +86,9 @@ def test_a_reminder_whose_smtp_password_cannot_be_read_is_not_sent_and_goes_out_
     monkeypatch.setattr(cli, "_now", lambda: at(DAY, 10).astimezone(UTC))
     send_invoice(world)
     secret = tmp_path / "smtp-password"  # the password manager: locked (missing) first
-    escalation = (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    escalation = (
+        (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    )
     with SmtpSink(login=("lucia", "s3cret")) as sink:
         command = json.dumps([sys.executable, "-c", f"print(open({str(secret)!r}).read())"])
         smtp = (
@@ -107,7 +109,10 @@ def test_a_reminder_whose_smtp_password_cannot_be_read_is_not_sent_and_goes_out_
 
         secret.write_text("s3cret\n")  # unlocked: the next pass sends it, once
         code, output = scan(capsys, config)
-        assert code == 0 and "sent by SMTP (action: send): 'Re: Factura 2026-001' to marta@acme.example" in output, output
+        assert (
+            code == 0
+            and "sent by SMTP (action: send): 'Re: Factura 2026-001' to marta@acme.example" in output
+        ), output
         assert len(sink.received) == 1 and sink.logins == [True]
         assert list(outbox(state).values()) == ["sent"]
         scan(capsys, config)
@@ -118,7 +123,9 @@ def test_a_reminder_whose_smtp_password_cannot_be_read_is_not_sent_and_goes_out_
 def test_a_refused_smtp_login_leaves_the_reminder_unsent_and_retried(world, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "_now", lambda: at(DAY, 10).astimezone(UTC))
     send_invoice(world)
-    escalation = (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    escalation = (
+        (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    )
     with SmtpSink(login=("lucia", "right")) as sink:
 
         def config(password: str) -> Path:
@@ -138,7 +145,10 @@ def test_a_refused_smtp_login_leaves_the_reminder_unsent_and_retried(world, tmp_
         assert ("first-reminder", "sent") not in stage_states(capsys, config("wrong"))
         config_path = config("right")
         code, output = scan(capsys, config_path)
-        assert code == 0 and "sent by SMTP (action: send): 'Re: Factura 2026-001' to marta@acme.example" in output, output
+        assert (
+            code == 0
+            and "sent by SMTP (action: send): 'Re: Factura 2026-001' to marta@acme.example" in output
+        ), output
         assert len(sink.received) == 1 and list(outbox(state).values()) == ["sent"]
         assert stage_states(capsys, config_path) == [("first-reminder", "sent")]
 
@@ -202,12 +212,18 @@ def unreadable_on_the_server(dovecot, user: str, marker: bytes) -> Path:
     """Make the Maildir file holding ``marker`` unreadable to Dovecot (which runs as nobody
     here): it answers a FETCH of it with "BYE Internal error" and closes the connection."""
     root = dovecot.maildir(user)
-    (path,) = [p for p in root.glob("*/*") if p.is_file() and p.parent.name in ("new", "cur") and marker in p.read_bytes()]
+    (path,) = [
+        p
+        for p in root.glob("*/*")
+        if p.is_file() and p.parent.name in ("new", "cur") and marker in p.read_bytes()
+    ]
     path.chmod(0)
     return path
 
 
-def test_a_message_the_server_refuses_to_read_costs_only_itself(dovecot, imap_user, tmp_path, capsys, monkeypatch):
+def test_a_message_the_server_refuses_to_read_costs_only_itself(
+    dovecot, imap_user, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setattr(cli, "_now", lambda: at(DAY, 10).astimezone(UTC))
     world = ImapWorld(dovecot, imap_user)
     send_invoice(world)
@@ -229,7 +245,7 @@ def test_a_message_the_server_refuses_to_read_costs_only_itself(dovecot, imap_us
     assert "connection lost" not in output.split("could not be read")[-1]  # the server's own words
     ((item, detail),) = journal(state, "unreadable")
     assert item == "folder/inbox" and detail.startswith("INBOX message 2: FETCH failed: Internal error")
-    assert [event for event, in events(state, "invoice/acme/2026-001")] == ["invoiced", "promised", "paid"]
+    assert [event for (event,) in events(state, "invoice/acme/2026-001")] == ["invoiced", "promised", "paid"]
 
     # The checkpoint moved past it: the next pass reads nothing again and reports it once.
     code, output = scan(capsys, config)
