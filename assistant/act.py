@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # Seen: a draft the assistant wrote is not news in the Drafts folder (unread drafts look like mail).
 DRAFT_FLAGS = ("\\Draft", "\\Seen")
+# The note of a send claimed but not yet at the server (then "send": it may have gone out).
+CONNECTING = "send: connecting"
 
 
 class Outbox:
@@ -104,11 +106,18 @@ class Outbox:
             at=now,
             item=keys.item_of(draft.key),
             parent_id=draft.in_reply_to,
-            note="send",
+            # Until the server is reached and has logged us in, nothing can have left: a crash
+            # while connecting (or in a hanging password command) releases the key next pass.
+            note=CONNECTING,
         )
         try:
             recipients = [draft.to.email, *(a.email for a in draft.cc)]  # billing: in Cc gets it too
-            self.sender.send(draft, sender=self.config.identity.email, recipients=recipients)
+            self.sender.send(
+                draft,
+                sender=self.config.identity.email,
+                recipients=recipients,
+                on_sending=lambda: self.store.mark_sending(draft.key),
+            )
         except (SendFailed, SendRefused, CredentialError) as exc:
             # Recorded as sent only once the server accepted it: a refused login, a failing
             # password command or a refused message sent nothing, so the claim is released
@@ -213,7 +222,13 @@ class Outbox:
             uid = self.find_ours(entry.key, folders, sent_too=True)
             item = entry.item or keys.item_of(entry.key)
             with self.store.transaction():
-                if entry.note == "send":
+                if entry.note == CONNECTING and uid is None:
+                    # Interrupted before the server had any of it: not sent, so it goes out next time.
+                    self.store.move(entry.key, DraftEvent.RELEASED, at=now)
+                    log.info(
+                        "%s was not sent (interrupted while connecting); it will be sent again", entry.key
+                    )
+                elif entry.note in ("send", CONNECTING):
                     # SMTP may or may not have taken it: never risk sending twice.
                     self.store.move(entry.key, DraftEvent.DELIVERED, uid=uid, at=now)
                     detail = (

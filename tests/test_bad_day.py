@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -284,3 +285,46 @@ def test_the_service_reports_ready_past_a_message_the_server_refuses(dovecot, im
         notify.close()
     log = running.logged()
     assert "pass failed" not in log and "INBOX message 2 could not be read" in log, log
+
+
+def test_a_send_killed_before_the_server_had_it_goes_out_next_pass_once(world, tmp_path):
+    # A subprocess runs on the real clock: an invoice 20 days old has its first reminder due.
+    today = datetime.now(TZ).date()
+    sent = datetime.combine(today - timedelta(days=20), datetime.min.time(), TZ)
+    world.deliver("Sent", invoice_email(sent=sent, message_id="<inv@x>"))
+    gate = tmp_path / "password-manager-locked"  # while it exists, the password command hangs
+    gate.write_text("")
+    script = f"import os, time\nwhile os.path.exists({str(gate)!r}): time.sleep(0.05)\nprint('s3cret')\n"
+    escalation = (
+        (packaged_rules_dir() / "escalation.yaml").read_text().replace("action: draft", "action: send")
+    )
+    with SmtpSink(login=("lucia", "s3cret")) as sink:
+        command = json.dumps([sys.executable, "-c", script])
+        smtp = (
+            f"  smtp:\n    host: {sink.host}\n    port: {sink.port}\n    security: plain\n"
+            f"    username: lucia\n    password_command: {command}\n    copy_to_sent: false\n"
+        )
+        config = write_config(tmp_path / "config", world.account_yaml() + smtp)
+        (tmp_path / "config" / "rules" / "escalation.yaml").write_text(escalation, encoding="utf-8")
+        state = tmp_path / "config" / "state" / "main.sqlite3"
+        scan_argv = [sys.executable, "-m", "assistant", "scan", "--config", str(config)]
+        process = subprocess.Popen(scan_argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while not (state.exists() and outbox(state)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            (key,) = outbox(state)
+            assert outbox(state) == {key: "pending"}
+            process.kill()  # kill -9 while it waits for the password: nothing reached the server
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        gate.unlink()
+        assert not sink.received and not sink.logins
+        result = subprocess.run(scan_argv, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert len(sink.received) == 1, result.stdout + result.stderr  # sent, after all, once
+        assert outbox(state) == {key: "sent"}
+        subprocess.run(scan_argv, capture_output=True, text=True, timeout=60)
+        assert len(sink.received) == 1

@@ -730,6 +730,13 @@ class Store:
         except sqlite3.IntegrityError:
             raise StateError(f"action {key} was already taken") from None
 
+    def mark_sending(self, key: str) -> None:
+        """A claimed send reaches the server (MAIL FROM next): from now on it may have gone out,
+        so an interruption is settled by looking in Sent, never by sending again."""
+        self._db.execute(
+            "UPDATE outbox SET note = 'send' WHERE key = ? AND state = ?", (key, str(DraftState.PENDING))
+        )
+
     def record_sent(
         self,
         *,
