@@ -28,13 +28,15 @@ from .domain import attention, compose, keys
 from .domain.keys import DraftKind, DraftState, JournalEvent
 from .domain.ledger import DraftEvent
 from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, Statement, deliverable_id
-from .errors import MailboxError, SendFailed, SendRefused
+from .errors import CredentialError, MailboxError, SendFailed, SendRefused
 from .pass_report import PassReport
 
 log = logging.getLogger(__name__)
 
 # Seen: a draft the assistant wrote is not news in the Drafts folder (unread drafts look like mail).
 DRAFT_FLAGS = ("\\Draft", "\\Seen")
+# The note of a send claimed but not yet at the server (then "send": it may have gone out).
+CONNECTING = "send: connecting"
 
 
 class Outbox:
@@ -121,13 +123,25 @@ class Outbox:
         crash after it is resolved by looking in Sent, never by sending again."""
         riders = statement.keys if statement else ()
         assert self.sender is not None and keys.may_send(draft.kind, draft.key, *riders)
-        self._claim(draft, folders.sent, now, statement, note="send")
+        # Until the server is reached and has logged us in, nothing can have left: a crash
+        # while connecting (or in a hanging password command) releases the keys next pass.
+        self._claim(draft, folders.sent, now, statement, note=CONNECTING)
+
+        def sending() -> None:
+            for key in (draft.key, *riders):
+                self.store.mark_sending(key)
+
         try:
             recipients = [draft.to.email, *(a.email for a in draft.cc)]  # billing: in Cc gets it too
-            self.sender.send(draft, sender=self.config.identity.email, recipients=recipients)
-        except (SendFailed, SendRefused) as exc:
+            self.sender.send(
+                draft, sender=self.config.identity.email, recipients=recipients, on_sending=sending
+            )
+        except (SendFailed, SendRefused, CredentialError) as exc:
+            # Recorded as sent only once the server accepted it: a refused login, a failing
+            # password command or a refused message sent nothing, so the claims are released
+            # and the next pass tries again.
             for key in (draft.key, *riders):
-                self.store.move(key, DraftEvent.RELEASED, at=now)  # nothing went out: try again
+                self.store.move(key, DraftEvent.RELEASED, at=now)
             message = f"{draft.key}: sending failed: {exc}"
             log.error("%s", message)
             report.errors.append(message)
@@ -346,7 +360,13 @@ class Outbox:
                     found.setdefault(entry.message_id, uid)
             item = entry.item or keys.item_of(entry.key)
             with self.store.transaction():
-                if entry.note == "send":
+                if entry.note == CONNECTING and uid is None:
+                    # Interrupted before the server had any of it: not sent, so it goes out next time.
+                    self.store.move(entry.key, DraftEvent.RELEASED, at=now)
+                    log.info(
+                        "%s was not sent (interrupted while connecting); it will be sent again", entry.key
+                    )
+                elif entry.note in ("send", CONNECTING):
                     # SMTP may or may not have taken it: never risk sending twice.
                     self.store.move(entry.key, DraftEvent.DELIVERED, uid=uid, at=now)
                     detail = (

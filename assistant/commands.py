@@ -216,7 +216,7 @@ def digest_draft(engine: Engine, now: datetime) -> Draft:
     context = digest.build_digest(
         clients=engine.rules.clients, invoices=[i for i in store.invoices() if i not in held],
         deliverables=store.deliverables(), outbox=store.outbox(), journal=store.journal(prefix="client/"),
-        rules=engine.rules, today=today, now=now, tz=engine.tz,
+        rules=engine.rules, today=today, now=now, tz=engine.tz, unreadable=store.unreadable(),
     )  # fmt: skip
     sync = engine.account.bank_sync
     synced = store.bank_sync(sync.provider) if sync is not None else None

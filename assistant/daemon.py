@@ -29,7 +29,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -96,11 +96,23 @@ class AccountService:
 
     def _pass_sync(self, plan: bool) -> PassReport:
         engine = self._engine_sync()
+        now = _now()
+        # The day's drafts are planned by the first pass of the working day that works,
+        # whoever asked for it: a retry after an outage at workday_start, the poll or an
+        # IDLE push after a laptop woke hours late. The state remembers the day planned.
+        workday = self.service.working_day(now)
+        due = workday is not None and engine.store.planned_day() != workday
         try:
-            report = engine.run_pass(_now(), plan=plan, stop=self.service.stopping, progress=self._progress)
+            report = engine.run_pass(
+                now, plan=plan or due, stop=self.service.stopping, progress=self._progress
+            )
         except MailboxError:
             engine.mailbox.close()  # drop a broken connection; the next pass opens a new one
             raise
+        # A draft whose APPEND failed stays pending: the next pass plans the day again.
+        if due and not self.service.stopping.is_set() and not engine.store.outbox(DraftState.PENDING):
+            engine.store.set_planned_day(workday, now)
+            log.info("%s: the drafts of %s are planned", self.name, workday.isoformat())
         self.counts = _counts(engine.store)
         return report
 
@@ -361,12 +373,16 @@ class Service:
 
     def _after_workday_start(self) -> bool:
         """Whether today's drafts are due already (a start at 3 a.m. waits for the morning)."""
+        return self.working_day(_now()) is not None
+
+    def working_day(self, now: datetime) -> date | None:
+        """The local date of ``now`` when it is a working day past ``workday_start``, else None."""
         schedule = self.config.settings.schedule
         tz = ZoneInfo(self.config.identity.timezone)
-        local = _now().astimezone(tz)
+        local = now.astimezone(tz)
         start = clock_time.fromisoformat(schedule.workday_start)
         day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
-        return day in schedule.workdays and local.time() >= start
+        return local.date() if day in schedule.workdays and local.time() >= start else None
 
     def _next_workday_start(self) -> str:
         """When drafts are next written, as the operator reads it: "Mon 2026-03-02 09:00 Europe/Madrid"."""

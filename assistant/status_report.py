@@ -139,6 +139,13 @@ def print_status(
     lines.extend(_first_run_and_bank_lines(store, config, account, paint, view.today))
     lines.append("")
     lines.extend(_total_lines(view, config, paint, width))
+    if refused := store.unreadable():
+        # The scan went on past them; the freelancer can open them in their mail client.
+        noun = "message" if refused == 1 else "messages"
+        lines.append(
+            paint(f"{refused} {noun} could not be read", "yellow")
+            + " (the server refused them; the log names folder and number)"
+        )
     out.write("\n".join(lines) + "\n")
 
 
@@ -649,6 +656,7 @@ def account_document(store: Store | None, config: Config, account: Account, now:
             "drafts_waiting": sum(len(c.drafts) for c in clients),
             "drafts_no_longer_needed": sum(len(c.no_longer_needed) for c in clients),
             "todos": sum(len(c.todos) for c in clients),
+            "messages_unreadable": store.unreadable() if store is not None else 0,
         },
     }
 

@@ -184,6 +184,7 @@ class Sync:
             self._check_stop()
             report.scanned += len(batch)
             self._ingest_batch(role, folder, batch, now, today, report)
+            self._refused(role, now, report)
             done += len(batch)
             partial = None if report.dry_run else scan.partial(number)
             if partial is not None:
@@ -262,6 +263,15 @@ class Sync:
                 self._skip(
                     report, role, uid, header.message_id if header else "", f"{type(exc).__name__}: {exc}"
                 )
+
+    def _refused(self, role: FolderRole, now: datetime, report: PassReport) -> None:
+        """Messages the server would not let us read: each costs only itself. Journaled with the
+        batch (the checkpoint moves past them), shown by `status` and the digest."""
+        for folder, uid, why in self.mailbox.take_refused():
+            self._skip(report, role, uid, "", f"the server refused to read it ({why})")
+            self.store.note(
+                keys.folder_item(role), JournalEvent.UNREADABLE, f"{folder} message {uid}: {why}", now
+            )
 
     def save_contacts(self) -> None:
         """The last message with each client seen so far; saved with each commit, so an

@@ -182,6 +182,7 @@ def test_status_json_follows_the_documented_schema_and_tells_the_ledger(ledger, 
         "drafts_waiting": 1,
         "drafts_no_longer_needed": 0,
         "todos": 0,
+        "messages_unreadable": 0,
     }
     acme, bright = account["clients"]  # by name: ACME Soluciones, Brightside Media
     assert (acme["id"], acme["name"], acme["configured"]) == ("acme", "ACME Soluciones S.L.", True)

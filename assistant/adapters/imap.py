@@ -115,6 +115,7 @@ class ImapMailbox:
         self._evidence: dict[str, str] = {}  # role -> what folders() chose it by
         self.round_trips = 0  # commands sent; the benchmark reads it
         self._inflight: dict[int, list[_Pipeline]] = {}  # id(connection) -> FETCH pipelines on it
+        self._refused: list[tuple[str, Uid, str]] = []  # (folder, uid, why): see take_refused
 
     def describe(self) -> str:
         return f"IMAP {self.username}@{self.host}:{self.port}"
@@ -562,7 +563,7 @@ class ImapMailbox:
             # their own chunk: each batch is exactly its chunk (all of a chunk's rows have
             # come once its command completed), and ``partial`` is exact.
             early: dict[int, dict[bytes, Any]] = {}
-            answers = self._pipelined((imapwire.uid_set(c) for c in chunks), _HEADER_ITEMS, client=client)
+            answers = self._resilient(folder, chunks, _HEADER_ITEMS, client=client)
             for number, rows in enumerate(answers):
                 for row in rows:
                     if b"UID" in row:
@@ -613,13 +614,88 @@ class ImapMailbox:
             client = self._connect()
         else:
             client = self._reader(folder)
-        for rows in self._pipelined(
-            _body_batches([int(u) for u in uids], sizes or {}), "(UID BODY.PEEK[])", client=client
-        ):
+        chunks = list(_body_batches([int(u) for u in uids], sizes or {}))
+        for rows in self._resilient(folder, chunks, "(UID BODY.PEEK[])", client=client):
             for row in rows:
                 body = imapwire.body_item(row)
                 if b"UID" in row and body is not None:
                     yield row[b"UID"], body
+
+    def _resilient(
+        self, folder: str, chunks: list[list[int]], items: str, *, client: imapclient.IMAPClient
+    ) -> Iterator[list[dict[bytes, Any]]]:
+        """The rows of each chunk, pipelined; after a FETCH the server refused, one by one.
+
+        Dovecot answers a message it cannot read (a damaged or unreadable file) with
+        "BYE Internal error" and closes the connection: the whole batch fails, and so would
+        every pass. So after a FETCH the server refused in words (not a reset or a timeout:
+        those fail the pass as before) the chunks left are read again on a fresh
+        connection, each alone, and a chunk that fails again message by message: a message
+        refused alone twice, on a connection that worked for its neighbours, is left out and
+        remembered (``take_refused``); the scan goes on past it. When the server cannot be
+        reached at all, that error goes up as before and nothing is skipped.
+        """
+        answers = self._pipelined((imapwire.uid_set(c) for c in chunks), items, client=client)
+        done = 0
+        try:
+            for rows in answers:
+                yield rows
+                done += 1
+            return
+        except MailboxError as exc:
+            if not _refused(exc):
+                raise  # the network or the server as a whole: the pass fails, nothing is skipped
+            failure = exc
+        finally:
+            answers.close()  # drops the connection if answers are still on the wire
+        log.warning(
+            "%s: reading %s failed (%s); reading the rest of it message by message",
+            self.describe(),
+            folder,
+            _refusal(str(failure).removeprefix(f"{self.describe()}: ")),
+        )
+        for chunk in chunks[done:]:
+            yield self._alone(folder, chunk, items)
+
+    def _alone(self, folder: str, uids: list[int], items: str) -> list[dict[bytes, Any]]:
+        try:
+            return self._uid_fetch(imapwire.uid_set(uids), items, client=self._reader(folder))
+        except MailboxError as exc:
+            if not _refused(exc):
+                raise
+            if len(uids) == 1:
+                return self._last_try(folder, uids[0], items)
+        rows: list[dict[bytes, Any]] = []
+        for uid in uids:
+            try:
+                rows += self._uid_fetch(str(uid), items, client=self._reader(folder))
+            except MailboxError as exc:
+                if not _refused(exc):
+                    raise
+                rows += self._last_try(folder, uid, items)
+        return rows
+
+    def _last_try(self, folder: str, uid: int, items: str) -> list[dict[bytes, Any]]:
+        """A message refused alone once: once more, then left out. Reconnecting is not its
+        fault: an error there (the server gone) goes up and skips nothing."""
+        reader = self._reader(folder)
+        try:
+            return self._uid_fetch(str(uid), items, client=reader)
+        except MailboxError as exc:
+            if not _refused(exc):
+                raise
+            why = _refusal(str(exc).removeprefix(f"{self.describe()}: "))
+        # The connection must work for what follows it, or this was the network, not the message.
+        self._guard("checking the connection", self._reader(folder).noop)
+        if not any(f == folder and u == uid for f, u, _ in self._refused):
+            self._refused.append((folder, uid, why))
+        log.warning("%s: %s message %s could not be read (%s); left out", self.describe(), folder, uid, why)
+        return []
+
+    def take_refused(self) -> list[tuple[str, Uid, str]]:
+        """The messages the server refused to FETCH since the last call: (folder, uid, why)."""
+        refused, self._refused = self._refused, []
+        return refused
 
     # ----------------------------------------------------------------- writing
 
@@ -778,6 +854,19 @@ def _flags(row: dict[bytes, Any]) -> frozenset[str]:
     )
 
 
+def _refused(exc: MailboxError) -> bool:
+    """Whether the server refused a FETCH in words (a tagged NO, or Dovecot's "BYE FETCH
+    failed: Internal error"), rather than the connection breaking (a reset, a timeout)."""
+    return "FETCH failed:" in str(exc)
+
+
+def _refusal(text: str) -> str:
+    """What the server said when it refused a FETCH ("FETCH failed: Internal error..."),
+    rather than imaplib's "connection lost" around it (Dovecot closes the connection)."""
+    at = text.find("FETCH failed:")
+    return text[at:].rstrip(")") if at >= 0 else text
+
+
 def _short(exc: Any) -> str:
     text = exc.decode("utf-8", "replace") if isinstance(exc, bytes) else str(exc)
     return " ".join(text.split())[:200]
@@ -907,15 +996,15 @@ def _describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_short(exc)}"
 
 
-def _body_batches(uids: list[int], sizes: Mapping[Uid, int]) -> Iterator[str]:
+def _body_batches(uids: list[int], sizes: Mapping[Uid, int]) -> Iterator[list[int]]:
     batch: list[int] = []
     total = 0
     for uid in uids:
         size = sizes.get(uid) or sizes.get(str(uid)) or 0
         if batch and (len(batch) >= BODY_BATCH or total + size > BODY_BYTES):
-            yield imapwire.uid_set(batch)
+            yield batch
             batch, total = [], 0
         batch.append(uid)
         total += size
     if batch:
-        yield imapwire.uid_set(batch)
+        yield batch

@@ -256,6 +256,9 @@ class MaildirMailbox:
             total=len(new), first=first, partial=partial,
         )  # fmt: skip
 
+    def take_refused(self) -> list[tuple[str, Uid, str]]:
+        return []  # no server between us and the files: a file we cannot read is a parse error
+
     def fetch(
         self, folder: str, uids: Sequence[Uid], sizes: Mapping[Uid, int] | None = None
     ) -> Iterator[tuple[Uid, bytes]]:

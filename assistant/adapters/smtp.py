@@ -27,7 +27,7 @@ import aiosmtplib
 
 from ..domain.compose import KEY_HEADER
 from ..domain.model import Draft
-from ..errors import SendFailed, SendRefused
+from ..errors import CredentialError, SendFailed, SendRefused
 from .imap import tls_context
 
 log = logging.getLogger(__name__)
@@ -84,14 +84,25 @@ class Sender:
     def describe(self) -> str:
         return f"SMTP {self.username + '@' if self.username else ''}{self.host}:{self.port}"
 
-    async def send_async(self, draft: Draft, *, sender: str, recipients: Sequence[str]) -> None:
+    async def send_async(
+        self,
+        draft: Draft,
+        *,
+        sender: str,
+        recipients: Sequence[str],
+        on_sending: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_sending`` is called once connected and logged in, just before MAIL FROM:
+        until then nothing of the message has left, so a failure (or a crash) before it is
+        safe to try again; from then on the server may have taken it."""
         refuse_unless_sendable(draft)
-        password = self._password() if callable(self._password) else self._password
         try:
-            errors, _ = await aiosmtplib.send(
-                draft.data,
-                sender=sender,
-                recipients=list(recipients),
+            password = self._password() if callable(self._password) else self._password
+        except CredentialError as exc:
+            # Before any connection: nothing went out, so the reminder is retried next pass.
+            raise SendFailed(f"{self.describe()}: no password: {exc}", transient=False) from None
+        try:
+            client = aiosmtplib.SMTP(
                 hostname=self.host,
                 port=self.port,
                 username=self.username or None,
@@ -101,6 +112,10 @@ class Sender:
                 tls_context=tls_context(self.ca_file) if self.security != "plain" else None,
                 timeout=self.timeout,
             )
+            async with client:  # connects, STARTTLS, logs in
+                if on_sending is not None:
+                    on_sending()
+                errors, _ = await client.sendmail(sender, list(recipients), draft.data)
         except aiosmtplib.SMTPAuthenticationError:
             raise SendFailed(
                 f"{self.describe()}: the server refused the user name or password", transient=False
@@ -121,13 +136,22 @@ class Sender:
             raise SendFailed(f"{self.describe()}: recipients refused: {refused}", transient=False)
         self.sent += 1
 
-    def send(self, draft: Draft, *, sender: str, recipients: Sequence[str]) -> None:
+    def send(
+        self,
+        draft: Draft,
+        *,
+        sender: str,
+        recipients: Sequence[str],
+        on_sending: Callable[[], None] | None = None,
+    ) -> None:
         """Send, retrying transient failures with exponential backoff. Blocking."""
         refuse_unless_sendable(draft)  # before any retry loop or connection
         delay = self.backoff
         for attempt in range(1, self.attempts + 1):
             try:
-                asyncio.run(self.send_async(draft, sender=sender, recipients=recipients))
+                asyncio.run(
+                    self.send_async(draft, sender=sender, recipients=recipients, on_sending=on_sending)
+                )
                 return
             except SendFailed as exc:
                 if not exc.transient or attempt == self.attempts:

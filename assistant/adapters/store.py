@@ -468,6 +468,19 @@ class Store:
         row = self._db.execute("SELECT MAX(updated_at) FROM checkpoints").fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    # The last working day whose drafts were planned. Kept beside the checkpoints (a row
+    # named like no folder role), so that it needs no schema change: the service plans a
+    # day on its first successful pass after workday_start, once, whenever that comes.
+    _PLANNED = "planned-day"
+
+    def planned_day(self) -> date | None:
+        row = self._db.execute("SELECT state FROM checkpoints WHERE folder = ?", (self._PLANNED,)).fetchone()
+        return date.fromisoformat(json.loads(row[0])["day"]) if row else None
+
+    def set_planned_day(self, day: date, at: datetime) -> None:
+        with self.transaction():
+            self.set_checkpoint(self._PLANNED, {"day": day.isoformat()}, at)
+
     # ----------------------------------------------------------------- clients
 
     def sync_clients(self, clients: dict[str, tuple[str, str]], at: datetime) -> None:
@@ -816,6 +829,13 @@ class Store:
         except sqlite3.IntegrityError:
             raise StateError(f"action {key} was already taken") from None
 
+    def mark_sending(self, key: str) -> None:
+        """A claimed send reaches the server (MAIL FROM next): from now on it may have gone out,
+        so an interruption is settled by looking in Sent, never by sending again."""
+        self._db.execute(
+            "UPDATE outbox SET note = 'send' WHERE key = ? AND state = ?", (key, str(DraftState.PENDING))
+        )
+
     def record_sent(
         self,
         *,
@@ -908,6 +928,13 @@ class Store:
                 json.dumps(dict(data or {}), sort_keys=True), e.source if e else "",
             ),
         )  # fmt: skip
+
+    def unreadable(self) -> int:
+        """How many messages the server refused to FETCH and the scans left out (journaled once each)."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM journal WHERE event = ?", (str(JournalEvent.UNREADABLE),)
+        ).fetchone()
+        return int(row[0])
 
     def history(self, item: str) -> list[JournalEntry]:
         rows = self._db.execute(

@@ -150,8 +150,11 @@ def build_digest(
     today: date,
     now: datetime,
     tz: tzinfo,
+    unreadable: int = 0,
 ) -> dict[str, Any]:
     """The digest's data for ``today`` (the freelancer's local day) at ``now``.
+
+    ``unreadable`` counts the messages the server refused to read (left out of the scans).
 
     ``clients`` names the clients (usually ``rules.clients``); ``rules`` gives the
     ladders, the termination review delay and the invoicing delay.
@@ -366,6 +369,7 @@ def build_digest(
         "overdue_count": sum(len(b["invoices"]) for b in overdue),
         "overdue_totals": _totals(i.outstanding for i in late),
         "review_after_hours": rules.termination.review_after_hours,
+        "unreadable": unreadable,
         "nothing_to_do": not any(sections.values()),
         # Filled by with_confirmations (issue 15); empty here so every template renders without it.
         "to_confirm": [],
@@ -701,6 +705,7 @@ def sample() -> dict[str, Any]:
         today=today,
         now=now,
         tz=utc,
+        unreadable=1,
     )
     from .bank import Credit
 

@@ -142,6 +142,7 @@ class JournalEvent(StrEnum):
     HELD = "held"  # the first scan held an old unpaid invoice: "still owed? confirm"
     CONFIRMED_OWED = "confirmed owed"  # `confirm-owed`: back on the ladder
     DISMISSED = "dismissed"  # `confirm-credit --not-an-invoice`
+    UNREADABLE = "unreadable"  # a message the server refused to FETCH, left out of the scan
 
 
 class Key(NamedTuple):
