@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 
 from .adapters.mailbox import Folders, Mailbox, Uid
+from .adapters.parse import parse_header
 from .adapters.smtp import Sender
 from .adapters.store import Store
 from .config import Account, Config
@@ -59,7 +60,12 @@ class Outbox:
             parent_id=draft.in_reply_to,
         )
         try:
-            existing = self.find_ours(draft.key, folders)
+            # The mailbox is the truth shared with any other installation: a key already in
+            # Drafts or Sent is taken, whoever wrote it, and is not written again.
+            found = self._find(draft.key, folders)
+            existing = found[1] if found is not None else None
+            if found is not None:
+                self._whose(*found, now, report)
             uid = (
                 existing
                 if existing is not None
@@ -187,22 +193,34 @@ class Outbox:
 
     # ----------------------------------------------------------------- interruptions
 
-    def find_ours(self, key: str, folders: Folders, *, sent_too: bool = False) -> Uid | None:
-        """A message carrying ``key`` already in the mailbox (lost state, an interruption).
+    def find_ours(self, key: str, folders: Folders, *, sent_too: bool = True) -> Uid | None:
+        """A message carrying ``key`` already in the mailbox (lost state, an interruption, or
+        another installation on this mailbox: the mailbox is the shared truth).
 
-        Before an APPEND only Drafts is searched: a draft already sent was seen when Sent
-        was scanned. After an interruption Sent is searched too (a header search there
-        reads every message of a large folder, so it is kept for that rare case).
+        Drafts and Sent are searched for the key's opaque token (the same for every
+        installation) and for the clear header of drafts written before tokens.
         """
+        found = self._find(key, folders, sent_too=sent_too)
+        return found[1] if found is not None else None
+
+    def _find(self, key: str, folders: Folders, *, sent_too: bool = True) -> tuple[str, Uid] | None:
         if keys.is_digest(key):
-            places = (folders.inbox,)
+            places: tuple[str, ...] = (folders.inbox,)
         else:
             places = (folders.drafts, folders.sent) if sent_too else (folders.drafts,)
+        token = compose.token_for(key, self.config.identity)
         for folder in places:
-            found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
-            if found:
-                return found[0]
+            for header, value in ((compose.KEY_HEADER, token), (compose.LEGACY_KEY_HEADER, key)):
+                found = self.mailbox.search_header(folder, header, value)
+                if found:
+                    return folder, found[0]
         return None
+
+    def _whose(self, folder: str, uid: Uid, now: datetime, report: PassReport) -> None:
+        """Say so, loudly, when the message found for a key was written by another installation."""
+        for _, data in self.mailbox.fetch(folder, [uid]):
+            installation = parse_header(data).assistant_installation
+            note_other_installation(self.store, self.config, installation, folder, now, report)
 
     def resolve_pending(self, folders: Folders, now: datetime) -> None:
         """Finish what a crash interrupted: a pending key either has its message, or never got it."""
@@ -230,6 +248,28 @@ class Outbox:
                 else:
                     self.store.move(entry.key, DraftEvent.RELEASED, at=now)
                     log.info("draft %s was never appended; it will be written again", entry.key)
+
+
+def note_other_installation(
+    store: Store, config: Config, installation: str, folder: str, now: datetime, report: PassReport
+) -> None:
+    """Record and report a message of another installation of the assistant in this mailbox.
+
+    Two installations on one mailbox (a laptop and a desktop, the system and the user unit)
+    do not write anything twice (the mailbox is their shared truth), but the freelancer
+    should run one: status, the log, the digest and `check` say so.
+    """
+    if not installation or installation == config.identity.installation:
+        return
+    if store.saw_installation(installation, folder, now):
+        log.warning(
+            "another installation of freelance-assistant (id %s) writes into this mailbox (seen in %s); "
+            "run only one: stop the other (its state is another directory or machine)",
+            installation,
+            folder,
+        )
+    if installation not in report.other_installations:
+        report.other_installations.append(installation)
 
 
 def _client(planned: Reminder | FollowUp) -> str:

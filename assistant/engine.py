@@ -29,6 +29,7 @@ runs by name live in ``commands``; ``session.AccountSession`` opens what a pass 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import date, datetime
@@ -89,6 +90,9 @@ class Engine:
     def __init__(
         self, config: Config, account: Account, mailbox: Mailbox, store: Store, sender: Sender | None = None
     ):
+        # The identity drafts are written as, with this state's installation id (Message-IDs).
+        identity = dataclasses.replace(config.identity, installation=store.installation())
+        config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, identity=identity))
         self.config = config
         self.account = account
         self.mailbox = mailbox

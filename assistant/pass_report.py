@@ -33,6 +33,8 @@ class PassReport:
     terminations: list[Termination] = field(default_factory=list)  # suggested this pass
     sent: list[str] = field(default_factory=list)  # keys whose draft was seen in Sent
     skipped_messages: list[str] = field(default_factory=list)
+    # Installation ids of other assistants writing into this mailbox (seen this pass).
+    other_installations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 

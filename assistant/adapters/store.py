@@ -26,6 +26,7 @@ import contextlib
 import errno
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -153,6 +154,15 @@ _MIGRATIONS: dict[int, str] = {
     """,
     5: """
     ALTER TABLE invoices ADD COLUMN read_from TEXT NOT NULL DEFAULT '[]';  -- JSON [[fact, source], ...]
+    """,
+    6: """
+    CREATE TABLE installation (id TEXT NOT NULL);  -- one row: this state's random installation id
+    CREATE TABLE other_installations (  -- installations whose messages were seen in this mailbox
+        id TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        where_seen TEXT NOT NULL
+    )
     """,
 }
 
@@ -325,6 +335,40 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    # ----------------------------------------------------------------- installations
+
+    def installation(self) -> str:
+        """This state's installation id: random, made once, carried in every Message-ID we write."""
+        row = self._db.execute("SELECT id FROM installation").fetchone()
+        if row is not None:
+            return row[0]
+        made = secrets.token_hex(5)
+        with self.transaction():
+            self._db.execute("INSERT INTO installation (id) VALUES (?)", (made,))
+        return made
+
+    def saw_installation(self, installation: str, where: str, at: datetime) -> bool:
+        """Record a message of another installation seen in the mailbox; True the first time."""
+        stamp = at.isoformat()
+        cursor = self._db.execute(
+            "UPDATE other_installations SET last_seen = ?, where_seen = ? WHERE id = ?",
+            (stamp, where, installation),
+        )
+        if cursor.rowcount:
+            return False
+        self._db.execute(
+            "INSERT INTO other_installations (id, first_seen, last_seen, where_seen) VALUES (?, ?, ?, ?)",
+            (installation, stamp, stamp, where),
+        )
+        return True
+
+    def other_installations(self) -> list[tuple[str, datetime, str]]:
+        """(id, last seen, where) of every other installation seen writing into this mailbox."""
+        rows = self._db.execute(
+            "SELECT id, last_seen, where_seen FROM other_installations ORDER BY first_seen"
+        ).fetchall()
+        return [(r[0], datetime.fromisoformat(r[1]), r[2]) for r in rows]
 
     def __enter__(self) -> Store:
         return self
