@@ -66,11 +66,11 @@ class Outbox:
             existing = found[1] if found is not None else None
             if found is not None:
                 self._whose(*found, now, report)
-            uid = (
-                existing
-                if existing is not None
-                else self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
-            )
+            if existing is not None:
+                uid = existing
+            else:
+                uid = self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
+                uid = self._one_copy(draft.key, folders.drafts, uid, now, report)
         except MailboxError as exc:
             # The key stays pending; the next pass looks for the draft and finishes the job.
             message = f"{draft.key}: appending the draft failed: {exc}"
@@ -215,6 +215,27 @@ class Outbox:
                 if found:
                     return folder, found[0]
         return None
+
+    def _one_copy(
+        self, key: str, folder: str, uid: Uid | None, now: datetime, report: PassReport
+    ) -> Uid | None:
+        """After an APPEND: when another installation appended the same key at the same moment
+        (both searched, found nothing, appended), the copy that arrived first stays and the
+        later one is removed by whoever wrote it. Every installation sees the same order, so
+        exactly one copy is left, whichever finished checking first."""
+        if uid is None:
+            return None
+        token = compose.token_for(key, self.config.identity)
+        copies = self.mailbox.search_header(folder, compose.KEY_HEADER, token)
+        if len(copies) < 2 or str(uid) not in {str(c) for c in copies}:
+            return uid
+        first = self.mailbox.first_of(folder, copies)
+        if str(first) == str(uid):
+            return uid
+        self.mailbox.retract(folder, uid)
+        log.warning("%s: another installation wrote this draft at the same moment; our copy was removed", key)
+        self._whose(folder, first, now, report)
+        return first
 
     def _whose(self, folder: str, uid: Uid, now: datetime, report: PassReport) -> None:
         """Say so, loudly, when the message found for a key was written by another installation."""
