@@ -85,6 +85,7 @@ class Outbox:
                 f"{keys.stage_of(draft.key)}: {draft.subject!r} to {draft.to.email} in {folders.drafts}",
                 now,
             )
+        self.store.remember(_drafted_line(draft, folders.drafts, now))
         if existing is not None:  # written before (an interruption, a lost state): not again
             log.info(
                 "draft %s found already in %s (to %s); not appended again",
@@ -291,6 +292,50 @@ def note_other_installation(
         )
     if installation not in report.other_installations:
         report.other_installations.append(installation)
+
+
+def _drafted_line(draft: Draft, folder: str, now: datetime) -> dict:
+    """The record's line for a draft in the mailbox: what a lost state needs to know it again."""
+    return {
+        "event": "drafted",
+        "key": draft.key,
+        "kind": str(draft.kind),
+        "message_id": draft.message_id,
+        "subject": draft.subject,
+        "recipient": draft.to.email,
+        "folder": folder,
+        "item": keys.item_of(draft.key),
+        "parent_id": draft.in_reply_to,
+        "at": now.isoformat(),
+    }
+
+
+def restore_drafts(store: Store, now: datetime) -> list[str]:
+    """Drafts the record knows and the state does not (a lost or truncated state): recorded
+    as drafted again, so a draft the freelancer deleted is not written a second time."""
+    restored = []
+    for line in store.remember_lines("drafted"):
+        key = str(line.get("key") or "")
+        if not key or store.outbox_entry(key) is not None:
+            continue
+        at = datetime.fromisoformat(line["at"]) if line.get("at") else now
+        with store.transaction():
+            store.add_pending(
+                key=key,
+                kind=DraftKind(line.get("kind") or keys.kind_of_key(key)),
+                message_id=str(line.get("message_id") or ""),
+                subject=str(line.get("subject") or ""),
+                recipient=str(line.get("recipient") or ""),
+                folder=str(line.get("folder") or ""),
+                at=at,
+                item=str(line.get("item") or keys.item_of(key)),
+                parent_id=str(line.get("parent_id") or ""),
+            )
+            store.move(key, DraftEvent.APPENDED, at=at)
+            detail = "restored from the record after a lost state"
+            store.note(keys.item_of(key), JournalEvent.DRAFTED, detail, now)
+        restored.append(key)
+    return restored
 
 
 def _client(planned: Reminder | FollowUp) -> str:

@@ -6,6 +6,7 @@ installations on one mailbox drafted everything twice), on the real Dovecot and 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -13,9 +14,14 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+import pytest
+
+from assistant.adapters.store import BACKUPS_KEPT, Store
+from assistant.commands import mark_paid
 from assistant.domain import keys
 from assistant.domain.compose import KEY_HEADER, LEGACY_KEY_HEADER, key_of, token_for
 from tests.support.freelancer import Freelancer, send_invoice
+from assistant.session import state_path
 from tests.support.mailboxes import parsed
 from tests.support.world import ME, at, invoice_email
 
@@ -183,3 +189,62 @@ def test_a_key_already_in_sent_is_taken_even_by_a_fresh_installation(world, tmp_
     assert report.drafted == [] and desktop.drafts() == []
     with desktop.store() as store, laptop.store() as mine:
         assert [i for i, _, _ in store.other_installations()] == [mine.installation()]
+
+
+# --------------------------------------------------------------------------- a lost state
+
+
+@pytest.mark.parametrize("loss", ["deleted", "truncated"])
+def test_a_lost_state_writes_nothing_twice_recreates_no_deleted_draft_and_forgets_no_mark_paid(
+    world, me, loss
+):
+    day = date(2026, 3, 17)
+    for number in (1, 2, 3):
+        invoice(world, number)
+    me.run(date(2026, 3, 10))  # reads the invoices; then the freelancer says 2026-002 is paid
+    with me.store() as store:
+        mark_paid(store, "2026-002", client=None, on=date(2026, 3, 12), now=at(date(2026, 3, 12)))
+    report = me.run(day)
+    assert sorted(d.key for d in report.drafted) == [FIRST, "invoice/acme/2026-003/first-reminder"]
+    # She deletes the reminder of 2026-001 (she phoned instead); 2026-003's waits in Drafts.
+    (first,) = [d for d in drafts_of(world) if key_of(d) == FIRST]
+    world.delete("Drafts", first["Message-ID"])
+    path = state_path(me.config, me.account)
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    if loss == "deleted":
+        path.unlink()
+    else:
+        path.write_bytes(b"")
+    report = me.run(day, hour=11)
+    assert report.drafted == []  # nothing written twice, the deleted draft not recreated
+    assert any("restored" in line for line in report.changes), report.changes
+    assert [key_of(d) for d in drafts_of(world)] == ["invoice/acme/2026-003/first-reminder"]
+    with me.store() as store:
+        assert store.invoice("acme", "2026-002").status == "paid"  # the mark-paid survived
+        assert store.outbox_entry(FIRST).state == "drafted"
+    # Days later the ladder goes on for 2026-001 and 2026-003, never for the paid 2026-002.
+    for later in range(18, 32):
+        report = me.run(date(2026, 3, later))
+        assert not any("2026-002" in d.key for d in report.drafted)
+    assert max(drafted_keys(world).values()) == 1
+
+
+def test_a_backup_is_made_daily_and_before_a_migration_and_only_a_few_are_kept(world, me):
+    send_invoice(world)
+    path = state_path(me.config, me.account)
+    for day in range(10, 20):
+        me.run(date(2026, 3, day))
+    backups = sorted(p.name for p in path.parent.glob(f"{path.name}.backup-*"))
+    assert len(backups) == BACKUPS_KEPT and backups[-1].endswith("backup-2026-03-19")
+    # A backup is a whole, readable state.
+    with Store.open(path.parent / backups[-1]) as copy:
+        assert [i.number for i in copy.invoices()] == ["2026-001"]
+    # An older schema is copied before it is migrated.
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE schema_version SET version = 5")
+        db.execute("DROP TABLE installation")
+        db.execute("DROP TABLE other_installations")
+    with Store.open(path) as store:
+        assert store.installation()
+    assert (path.parent / f"{path.name}.backup-schema-5").exists()

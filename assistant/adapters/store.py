@@ -50,6 +50,7 @@ from ..domain.model import (
 from ..errors import StateError
 
 SCHEMA_VERSION = 6
+BACKUPS_KEPT = 7  # copies of the state kept beside it (daily, and before each migration)
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -321,6 +322,8 @@ class Store:
                 f"{self.path} was written by a newer freelance-assistant (schema {version}, "
                 f"this one knows {SCHEMA_VERSION}); upgrade the program instead of losing state"
             )
+        if 0 < version < SCHEMA_VERSION and self.path is not None:
+            self.backup(f"schema-{version}")  # before a migration: the way back, if it goes wrong
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
                 for statement in _MIGRATIONS[target].split(";"):
@@ -335,6 +338,96 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    # ----------------------------------------------------------------- the record beside the state
+    #
+    # What the mailbox cannot tell a rebuilt state: a draft the freelancer deleted (it is no
+    # longer in Drafts, and was never sent) and what she said by command (`mark-paid`,
+    # `pause`...). One JSON line each, appended and fsynced, in ``<account>.record.jsonl``
+    # beside the database: a file outside SQLite survives a database truncated or deleted
+    # (or replaced by an old copy), and a line is never rewritten, so a crash costs at most
+    # the line being written. Keywords or notes in the mailbox were the alternative; they
+    # would alter the freelancer's mail and be lost with a deleted draft, the very case.
+
+    @property
+    def record_path(self) -> Path | None:
+        return self.path.with_suffix(".record.jsonl") if self.path is not None else None
+
+    def remember(self, line: Mapping[str, Any]) -> None:
+        """Append one line to the record (nothing for an in-memory store)."""
+        path = self.record_path
+        if path is None:
+            return
+        data = (json.dumps(dict(line), ensure_ascii=False, sort_keys=True) + "\n").encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise state_error(exc, path, "could not be written") from exc
+
+    def remembered(self) -> list[dict[str, Any]]:
+        """Every readable line of the record (a torn last line is skipped)."""
+        path = self.record_path
+        if path is None:
+            return []
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise state_error(exc, path, "could not be read") from exc
+        lines = []
+        for raw in text.splitlines():
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(line, dict):
+                lines.append(line)
+        return lines
+
+    def remember_lines(self, event: str) -> list[dict[str, Any]]:
+        return [line for line in self.remembered() if line.get("event") == event]
+
+    # ----------------------------------------------------------------- backups
+
+    def backup(self, label: str, *, keep: int = BACKUPS_KEPT) -> Path | None:
+        """A consistent copy of the state (SQLite's online backup) as ``<name>.backup-<label>``;
+        only the ``keep`` newest copies are kept. None for an in-memory store."""
+        if self.path is None:
+            return None
+        target = self.path.with_name(f"{self.path.name}.backup-{label}")
+        partial = target.with_name(target.name + ".part")
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.close(fd)
+            copy = sqlite3.connect(partial)
+            try:
+                self._db.backup(copy)
+            finally:
+                copy.close()
+            os.replace(partial, target)
+            made = sorted(
+                (p for p in self.path.parent.glob(f"{self.path.name}.backup-*") if p.suffix != ".part"),
+                key=lambda p: p.stat().st_mtime,
+            )
+            for old in made[:-keep] if keep > 0 else []:
+                old.unlink(missing_ok=True)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise state_error(exc, target, "could not be written") from exc
+        return target
+
+    def daily_backup(self, today: date) -> Path | None:
+        """Once a day, before the day's first pass writes anything."""
+        if self.path is None or self.path.with_name(f"{self.path.name}.backup-{today.isoformat()}").exists():
+            return None
+        return self.backup(today.isoformat())
 
     # ----------------------------------------------------------------- installations
 
