@@ -253,7 +253,7 @@ def digest_draft(engine: Engine, now: datetime) -> Draft:
     context = digest.build_digest(
         clients=engine.rules.clients, invoices=store.invoices(), deliverables=store.deliverables(),
         outbox=store.outbox(), journal=store.journal(prefix="client/"), rules=engine.rules, today=today,
-        now=now, tz=engine.tz,
+        now=now, tz=engine.tz, other_installations=[i for i, _, _ in store.other_installations()],
     )  # fmt: skip
     template = engine.rules.template(identity.language, "digest")
     return compose.digest_draft(

@@ -6,6 +6,7 @@ installations on one mailbox drafted everything twice), on the real Dovecot and 
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import threading
 import time
@@ -17,11 +18,13 @@ from email.utils import format_datetime
 import pytest
 
 from assistant.adapters.store import BACKUPS_KEPT, Store
-from assistant.commands import mark_paid
+from assistant.cli import check
+from assistant.commands import digest_draft, mark_paid
 from assistant.domain import keys
 from assistant.domain.compose import KEY_HEADER, LEGACY_KEY_HEADER, key_of, token_for
 from tests.support.freelancer import Freelancer, send_invoice
-from assistant.session import state_path
+from assistant.session import AccountSession, state_path
+from assistant.status_report import account_document, print_status
 from tests.support.mailboxes import parsed
 from tests.support.world import ME, at, invoice_email
 
@@ -248,3 +251,38 @@ def test_a_backup_is_made_daily_and_before_a_migration_and_only_a_few_are_kept(w
     with Store.open(path) as store:
         assert store.installation()
     assert (path.parent / f"{path.name}.backup-schema-5").exists()
+
+
+def test_status_check_and_the_digest_name_the_other_installation(world, tmp_path, capsys):
+    laptop = Freelancer(world, tmp_path / "laptop")
+    desktop = Freelancer(world, tmp_path / "desktop")
+    send_invoice(world)
+    laptop.run(date(2026, 3, 17))
+    desktop.run(date(2026, 3, 17), hour=11)
+    with laptop.store() as store:
+        other = store.installation()
+    out = io.StringIO()
+    with desktop.store() as store:
+        print_status(store, desktop.config, desktop.account, at(date(2026, 3, 17), 12), out=out)
+        document = account_document(store, desktop.config, desktop.account, at(date(2026, 3, 17), 12))
+    said = f"Another installation of freelance-assistant (id {other}) writes into this mailbox"
+    assert said in out.getvalue()
+    assert document["other_installations"] == [other]
+    assert check(desktop.config, offline=False)
+    assert f"(id {other}) writes into this mailbox" in capsys.readouterr().out
+    with AccountSession(desktop.config, desktop.account) as engine:
+        digest = digest_draft(engine, at(date(2026, 3, 18), 8))
+    text = parsed(digest.data).get_content()
+    assert f"otra instalación de freelance-assistant escribe en este buzón (id {other})" in text
+
+
+def test_check_offers_the_rebuild_of_a_lost_state(world, me, capsys):
+    send_invoice(world)
+    me.run(date(2026, 3, 17))
+    path = state_path(me.config, me.account)
+    path.write_bytes(b"")
+    assert check(me.config, offline=False)
+    out = capsys.readouterr().out
+    assert f"state: {path} is empty, but its record" in out
+    assert "the next `freelance-assistant scan` rebuilds it from the record and the mailbox" in out
+    assert "or restore the newest backup" in out

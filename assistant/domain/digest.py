@@ -55,7 +55,7 @@ as given, so those two must agree).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
@@ -141,8 +141,12 @@ def build_digest(
     today: date,
     now: datetime,
     tz: tzinfo,
+    other_installations: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The digest's data for ``today`` (the freelancer's local day) at ``now``.
+
+    ``other_installations``: ids of other installations seen writing into this mailbox
+    (said first: the freelancer should run only one).
 
     ``clients`` names the clients (usually ``rules.clients``); ``rules`` gives the
     ladders, the termination review delay and the invoicing delay.
@@ -311,6 +315,7 @@ def build_digest(
         "overdue_totals": _totals(i.outstanding for i in late),
         "review_after_hours": rules.termination.review_after_hours,
         "nothing_to_do": not any(sections.values()),
+        "other_installations": list(other_installations),
     }
 
 
@@ -584,4 +589,5 @@ def sample() -> dict[str, Any]:
         today=today,
         now=now,
         tz=utc,
+        other_installations=("3f9a0c41d2",),
     )
