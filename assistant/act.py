@@ -183,7 +183,14 @@ class Outbox:
             item="digest",
         )
         try:
-            uid = self.mailbox.append(folders.inbox, draft.data, flags=(), when=now)
+            # Another installation on this mailbox may have delivered today's digest already.
+            found = self._find(draft.key, folders)
+            if found is not None:
+                self._whose(*found, now, report)
+                uid = found[1]
+            else:
+                uid = self.mailbox.append(folders.inbox, draft.data, flags=(), when=now)
+                uid = self._one_copy(draft.key, folders.inbox, uid, now, report)
         except MailboxError as exc:
             report.errors.append(f"{draft.key}: {exc}")
             return report

@@ -286,3 +286,28 @@ def test_check_offers_the_rebuild_of_a_lost_state(world, me, capsys):
     assert f"state: {path} is empty, but its record" in out
     assert "the next `freelance-assistant scan` rebuilds it from the record and the mailbox" in out
     assert "or restore the newest backup" in out
+
+
+def test_two_installations_deliver_one_digest_a_day(world, tmp_path):
+    laptop = Freelancer(world, tmp_path / "laptop")
+    desktop = Freelancer(world, tmp_path / "desktop")
+    send_invoice(world)
+    laptop.run(date(2026, 3, 17))
+    desktop.run(date(2026, 3, 17))
+    days = [date(2026, 3, d) for d in range(18, 24)]
+    for day in days:  # both services fire at the same workday_start
+        start = threading.Barrier(2)
+
+        def digest(who: Freelancer, day: date = day, start: threading.Barrier = start) -> None:
+            with AccountSession(who.config, who.account) as engine:
+                start.wait()
+                engine.write_digest(at(day, 8))
+
+        threads = [threading.Thread(target=digest, args=(who,)) for who in (laptop, desktop)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    digests = Counter(key_of(parsed(d)) for _, d in world.messages("INBOX"))
+    assert sorted(digests) == [f"digest/{laptop.account.name}/{day.isoformat()}" for day in days]
+    assert set(digests.values()) == {1}, digests
