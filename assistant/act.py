@@ -208,17 +208,25 @@ class Outbox:
         Drafts and Sent are searched for the key's opaque token (the same for every
         installation) and for the clear header of drafts written before tokens.
         """
-        found = self._find(key, folders, sent_too=sent_too)
+        found = self._find(key, folders, sent_too=sent_too, legacy_sent=sent_too)
         return found[1] if found is not None else None
 
-    def _find(self, key: str, folders: Folders, *, sent_too: bool = True) -> tuple[str, Uid] | None:
+    def _find(
+        self, key: str, folders: Folders, *, sent_too: bool = True, legacy_sent: bool = False
+    ) -> tuple[str, Uid] | None:
         if keys.is_digest(key):
             places: tuple[str, ...] = (folders.inbox,)
         else:
             places = (folders.drafts, folders.sent) if sent_too else (folders.drafts,)
         token = compose.token_for(key, self.config.identity)
         for folder in places:
-            for header, value in ((compose.KEY_HEADER, token), (compose.LEGACY_KEY_HEADER, key)):
+            wanted = [(compose.KEY_HEADER, token)]
+            # A draft of an older version (the clear key) waits in Drafts, or in Sent when a
+            # pass was interrupted before it was recorded; in Sent the sync reads the rest
+            # (on a Maildir each header search reads every message of the folder).
+            if folder != folders.sent or legacy_sent:
+                wanted.append((compose.LEGACY_KEY_HEADER, key))
+            for header, value in wanted:
                 found = self.mailbox.search_header(folder, header, value)
                 if found:
                     return folder, found[0]
