@@ -26,7 +26,7 @@ from tests.support.freelancer import Freelancer, send_invoice
 from assistant.session import AccountSession, state_path
 from assistant.status_report import account_document, print_status
 from tests.support.mailboxes import parsed
-from tests.support.world import ME, at, invoice_email
+from tests.support.world import ME, at, invoice_email, plain_email
 
 FIRST = "invoice/acme/2026-001/first-reminder"
 
@@ -311,3 +311,29 @@ def test_two_installations_deliver_one_digest_a_day(world, tmp_path):
     digests = Counter(key_of(parsed(d)) for _, d in world.messages("INBOX"))
     assert sorted(digests) == [f"digest/{laptop.account.name}/{day.isoformat()}" for day in days]
     assert set(digests.values()) == {1}, digests
+
+
+def test_a_retracted_copy_is_that_one_message_and_nothing_else(world):
+    """The adapters' part: the earliest of two copies is the same for everyone, and retracting
+    the later removes exactly it (the freelancer's own draft beside them stays)."""
+    mailbox = world.mailbox()
+    when = at(date(2026, 3, 17), 9)
+    hers = plain_email(sender=ME[1], to="marta@acme.example", subject="Mine")
+    world.deliver("Drafts", hers, when=when)
+    token = token_for(FIRST, ME[1])
+    copies = [
+        mailbox.append(
+            "Drafts",
+            plain_email(sender=ME[1], to="m@acme.example", subject=f"copy {n}", X_Ref=token),
+            flags=("\\Draft",),
+            when=when,
+        )
+        for n in (1, 2)
+    ]
+    found = mailbox.search_header("Drafts", KEY_HEADER, token)
+    assert sorted(map(str, found)) == sorted(map(str, copies))
+    assert str(mailbox.first_of("Drafts", found)) == str(copies[0])
+    mailbox.retract("Drafts", copies[1])
+    subjects = sorted(parsed(data)["Subject"] for _, data in world.messages("Drafts"))
+    assert subjects == ["Mine", "copy 1"]
+    assert [str(u) for u in mailbox.search_header("Drafts", KEY_HEADER, token)] == [str(copies[0])]
