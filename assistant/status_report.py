@@ -515,9 +515,7 @@ def account_document(store: Store | None, config: Config, account: Account, now:
     return {
         "name": account.name,
         "last_pass": last.astimezone(tz).isoformat(timespec="seconds") if last else None,
-        "other_installations": [
-            i for i, _, _ in (store.other_installations() if store is not None else [])
-        ],
+        "other_installations": [i for i, _, _ in (store.other_installations() if store is not None else [])],
         "clients": [_client_json(block, config) for block in clients],
         "check_ins": [
             _check_in_json(o, tz) for o in (check_ins(store, config, now) if store is not None else [])

@@ -336,7 +336,9 @@ def test_a_manual_termination_for_a_client_who_owes_money_attaches_the_invoice_a
     from tests.support.mailboxes import parsed
 
     (termination,) = [
-        m for m in (parsed(d) for _, d in world.messages("Drafts")) if key_of(m) == "termination/acme/no-capacity"
+        m
+        for m in (parsed(d) for _, d in world.messages("Drafts"))
+        if key_of(m) == "termination/acme/no-capacity"
     ]
     text = termination.get_body(("plain",)).get_content()
     assert "No dispongo del tiempo necesario" in text and "Factura 2026-001" in text
@@ -371,7 +373,9 @@ def test_a_rate_increase_proposal_suggests_a_call(capsys, maildir_config):
     from tests.support.mailboxes import parsed
 
     (proposal,) = [
-        m for m in (parsed(d) for _, d in world.messages("Drafts")) if (key_of(m) or "").startswith("rate/bright/")
+        m
+        for m in (parsed(d) for _, d in world.messages("Drafts"))
+        if (key_of(m) or "").startswith("rate/bright/")
     ]
     assert proposal["Subject"] == "My rates from 1 January 2027"
     text = proposal.get_body(("plain",)).get_content()

@@ -22,9 +22,9 @@ from assistant.cli import check
 from assistant.commands import digest_draft, mark_paid
 from assistant.domain import keys
 from assistant.domain.compose import KEY_HEADER, LEGACY_KEY_HEADER, key_of, token_for
-from tests.support.freelancer import Freelancer, send_invoice
 from assistant.session import AccountSession, state_path
 from assistant.status_report import account_document, print_status
+from tests.support.freelancer import Freelancer, send_invoice
 from tests.support.mailboxes import parsed
 from tests.support.world import ME, at, invoice_email, plain_email
 
@@ -43,7 +43,7 @@ def test_a_draft_says_nothing_internal_to_the_client(world, me):
     ours = f"{draft['Message-ID']} {draft[KEY_HEADER]}"
     for internal in ("acme", "invoice", "2026", "001", "reminder", "fa."):
         assert internal not in ours, ours
-    assert not any("freelance" in name.lower() for name in draft.keys()), header_text(draft)
+    assert not any("freelance" in name.lower() for name in draft), header_text(draft)
     assert draft["User-Agent"] is None and draft[LEGACY_KEY_HEADER] is None
     assert draft[KEY_HEADER].strip() == token_for(FIRST, ME[1])  # folded when long: still one value
     assert key_of(draft) == FIRST  # read back with the mailbox's address
@@ -133,7 +133,7 @@ def race(laptop: Freelancer, desktop: Freelancer, day: date) -> None:
         try:
             start.wait()
             who.run(day)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:  # reported by the test
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(who,)) for who in (laptop, desktop)]

@@ -34,8 +34,8 @@ from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import keys
-from .keys import DraftKind
 from .interest import EU_COUNTRIES, Claim, RateChange, ReferenceRates, late_payment_claim
+from .keys import DraftKind
 from .model import (
     Attachment,
     CheckIn,
@@ -82,6 +82,7 @@ def key_of(message: Mapping[str, Any], identity: Identity | str | None = None) -
             return found
     legacy = str(message.get(LEGACY_KEY_HEADER) or "").strip()
     return legacy or None
+
 
 STATEMENT_TEMPLATE = "invoice-statement"  # one letter for everything a client owes
 
