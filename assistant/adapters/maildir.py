@@ -309,12 +309,13 @@ class MaildirMailbox:
         path = self._folder_path(folder)
         listing = self._listing(path)
 
-        def arrived(uid: Uid) -> tuple[int, str]:
-            relative = listing.get(str(uid), (None, 0))[0]
+        def arrived(uid: Uid) -> tuple[int, int, str]:
+            # A copy gone since the search (its writer retracted it) comes last: never first.
+            relative = listing.get(str(uid), (None, ""))[0]
             try:
-                return (os.stat(path / relative).st_ctime_ns if relative else 0, str(uid))
+                return (0, os.stat(path / relative).st_ctime_ns, str(uid)) if relative else (1, 0, str(uid))
             except OSError:
-                return (0, str(uid))
+                return (1, 0, str(uid))
 
         return min(uids, key=arrived)
 
