@@ -21,6 +21,7 @@ import logging
 from datetime import datetime
 
 from .adapters.mailbox import Folders, Mailbox, Uid, WithdrawOutcome, draft_sha256
+from .adapters.parse import parse_header
 from .adapters.smtp import Sender
 from .adapters.store import Store
 from .config import Account, Config
@@ -68,12 +69,17 @@ class Outbox:
         knows its stage was drafted, and advances when the one letter is sent."""
         self._claim(draft, folders.drafts, now, statement)
         try:
-            existing = self.find_ours(draft.key, folders)
-            uid = (
-                existing
-                if existing is not None
-                else self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
-            )
+            # The mailbox is the truth shared with any other installation: a key already in
+            # Drafts or Sent is taken, whoever wrote it, and is not written again.
+            found = self._find(draft.key, folders)
+            existing = found[1] if found is not None else None
+            if found is not None:
+                self._whose(*found, now, report)
+            if existing is not None:
+                uid = existing
+            else:
+                uid = self.mailbox.append(folders.drafts, draft.data, flags=DRAFT_FLAGS, when=now)
+                uid = self._one_copy(draft.key, folders.drafts, uid, now, report)
         except MailboxError as exc:
             # The key stays pending; the next pass looks for the draft and finishes the job.
             message = f"{draft.key}: appending the draft failed: {exc}"
@@ -100,6 +106,7 @@ class Outbox:
                     f"{draft.to.email} in {folders.drafts}",
                     now,
                 )
+        self.store.remember(_drafted_line(draft, folders.drafts, now))
         if existing is not None:  # written before (an interruption, a lost state): not again
             log.info(
                 "draft %s found already in %s (to %s); not appended again",
@@ -232,7 +239,14 @@ class Outbox:
             item="digest",
         )
         try:
-            uid = self.mailbox.append(folders.inbox, draft.data, flags=(), when=now)
+            # Another installation on this mailbox may have delivered today's digest already.
+            found = self._find(draft.key, folders)
+            if found is not None:
+                self._whose(*found, now, report)
+                uid = found[1]
+            else:
+                uid = self.mailbox.append(folders.inbox, draft.data, flags=(), when=now)
+                uid = self._one_copy(draft.key, folders.inbox, uid, now, report)
         except MailboxError as exc:
             report.errors.append(f"{draft.key}: {exc}")
             return report
@@ -315,35 +329,77 @@ class Outbox:
         written before schema 6, or found after a lost state) counts as touched."""
         if not sha256:
             return WithdrawOutcome.CHANGED
-        if uid is None:  # APPEND did not say where (no UIDPLUS): the key header does
-            found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
+        token = compose.token_for(key, self.config.identity)
+        if uid is None:  # APPEND did not say where (no UIDPLUS): the key's token does
+            found = self.mailbox.search_header(folder, compose.KEY_HEADER, token)
             if len(found) != 1:
                 return WithdrawOutcome.GONE if not found else WithdrawOutcome.CHANGED
             uid = str(found[0])
         outcome = self.mailbox.withdraw(folder, uid, sha256=sha256)
-        if outcome is WithdrawOutcome.GONE and self.mailbox.search_header(folder, compose.KEY_HEADER, key):
+        if outcome is WithdrawOutcome.GONE and self.mailbox.search_header(folder, compose.KEY_HEADER, token):
             # A mail client that edits a draft stores it anew (IMAP: a new UID): her version.
             return WithdrawOutcome.CHANGED
         return outcome
 
     # ----------------------------------------------------------------- interruptions
 
-    def find_ours(self, key: str, folders: Folders, *, sent_too: bool = False) -> Uid | None:
-        """A message carrying ``key`` already in the mailbox (lost state, an interruption).
+    def find_ours(self, key: str, folders: Folders, *, sent_too: bool = True) -> Uid | None:
+        """A message carrying ``key`` already in the mailbox (lost state, an interruption, or
+        another installation on this mailbox: the mailbox is the shared truth).
 
-        Before an APPEND only Drafts is searched: a draft already sent was seen when Sent
-        was scanned. After an interruption Sent is searched too (a header search there
-        reads every message of a large folder, so it is kept for that rare case).
+        Drafts and Sent are searched for the key's opaque token (the same for every
+        installation) and for the clear header of drafts written before tokens.
         """
+        found = self._find(key, folders, sent_too=sent_too, legacy_sent=sent_too)
+        return found[1] if found is not None else None
+
+    def _find(
+        self, key: str, folders: Folders, *, sent_too: bool = True, legacy_sent: bool = False
+    ) -> tuple[str, Uid] | None:
         if keys.is_digest(key):
-            places = (folders.inbox,)
+            places: tuple[str, ...] = (folders.inbox,)
         else:
             places = (folders.drafts, folders.sent) if sent_too else (folders.drafts,)
+        token = compose.token_for(key, self.config.identity)
         for folder in places:
-            found = self.mailbox.search_header(folder, compose.KEY_HEADER, key)
-            if found:
-                return found[0]
+            wanted = [(compose.KEY_HEADER, token)]
+            # A draft of an older version (the clear key) waits in Drafts, or in Sent when a
+            # pass was interrupted before it was recorded; in Sent the sync reads the rest
+            # (on a Maildir each header search reads every message of the folder).
+            if folder != folders.sent or legacy_sent:
+                wanted.append((compose.LEGACY_KEY_HEADER, key))
+            for header, value in wanted:
+                found = self.mailbox.search_header(folder, header, value)
+                if found:
+                    return folder, found[0]
         return None
+
+    def _one_copy(
+        self, key: str, folder: str, uid: Uid | None, now: datetime, report: PassReport
+    ) -> Uid | None:
+        """After an APPEND: when another installation appended the same key at the same moment
+        (both searched, found nothing, appended), the copy that arrived first stays and the
+        later one is removed by whoever wrote it. Every installation sees the same order, so
+        exactly one copy is left, whichever finished checking first."""
+        if uid is None:
+            return None
+        token = compose.token_for(key, self.config.identity)
+        copies = self.mailbox.search_header(folder, compose.KEY_HEADER, token)
+        if len(copies) < 2 or str(uid) not in {str(c) for c in copies}:
+            return uid
+        first = self.mailbox.first_of(folder, copies)
+        if str(first) == str(uid):
+            return uid
+        self.mailbox.retract(folder, uid)
+        log.warning("%s: another installation wrote this draft at the same moment; our copy was removed", key)
+        self._whose(folder, first, now, report)
+        return first
+
+    def _whose(self, folder: str, uid: Uid, now: datetime, report: PassReport) -> None:
+        """Say so, loudly, when the message found for a key was written by another installation."""
+        for _, data in self.mailbox.fetch(folder, [uid]):
+            installation = parse_header(data).assistant_installation
+            note_other_installation(self.store, self.config, installation, folder, now, report)
 
     def resolve_pending(self, folders: Folders, now: datetime) -> None:
         """Finish what a crash interrupted: a pending key either has its message, or never got it."""
@@ -386,6 +442,76 @@ class Outbox:
                 else:
                     self.store.move(entry.key, DraftEvent.RELEASED, at=now)
                     log.info("draft %s was never appended; it will be written again", entry.key)
+
+
+def note_other_installation(
+    store: Store, config: Config, installation: str, folder: str, now: datetime, report: PassReport
+) -> None:
+    """Record and report a message of another installation of the assistant in this mailbox.
+
+    Two installations on one mailbox (a laptop and a desktop, the system and the user unit)
+    do not write anything twice (the mailbox is their shared truth), but the freelancer
+    should run one: status, the log, the digest and `check` say so.
+    """
+    if not installation or installation == config.identity.installation:
+        return
+    if store.saw_installation(installation, folder, now):
+        log.warning(
+            "another installation of freelance-assistant (id %s) writes into this mailbox (seen in %s); "
+            "run only one: stop the other (its state is another directory or machine)",
+            installation,
+            folder,
+        )
+    if installation not in report.other_installations:
+        report.other_installations.append(installation)
+
+
+def _drafted_line(draft: Draft, folder: str, now: datetime) -> dict:
+    """The record's line for a draft in the mailbox: what a lost state needs to know it again."""
+    return {
+        "event": "drafted",
+        "key": draft.key,
+        "kind": str(draft.kind),
+        "message_id": draft.message_id,
+        "subject": draft.subject,
+        "recipient": draft.to.email,
+        "folder": folder,
+        "item": keys.item_of(draft.key),
+        "parent_id": draft.in_reply_to,
+        "at": now.isoformat(),
+    }
+
+
+def restore_drafts(store: Store, now: datetime) -> list[str]:
+    """Drafts the record knows and the state does not (a lost or truncated state): recorded
+    as drafted again, so a draft the freelancer deleted is not written a second time."""
+    restored = []
+    # The record's last word on each key: a key released after it was drafted is free.
+    last: dict[str, dict] = {}
+    for line in store.remembered():
+        if line.get("event") in ("drafted", "released") and line.get("key"):
+            last[str(line["key"])] = line
+    for key, line in last.items():
+        if line.get("event") != "drafted" or store.outbox_entry(key) is not None:
+            continue
+        at = datetime.fromisoformat(line["at"]) if line.get("at") else now
+        with store.transaction():
+            store.add_pending(
+                key=key,
+                kind=DraftKind(line.get("kind") or keys.kind_of_key(key)),
+                message_id=str(line.get("message_id") or ""),
+                subject=str(line.get("subject") or ""),
+                recipient=str(line.get("recipient") or ""),
+                folder=str(line.get("folder") or ""),
+                at=at,
+                item=str(line.get("item") or keys.item_of(key)),
+                parent_id=str(line.get("parent_id") or ""),
+            )
+            store.move(key, DraftEvent.APPENDED, at=at)
+            detail = "restored from the record after a lost state"
+            store.note(keys.item_of(key), JournalEvent.DRAFTED, detail, now)
+        restored.append(key)
+    return restored
 
 
 def _client(planned: Reminder | FollowUp) -> str:

@@ -175,8 +175,40 @@ def check(config: Config, *, offline: bool) -> bool:
             print(f"    {line}")
         for line in invoices:
             print(f"    {line}")
+        for line in state_lines(config, account):
+            print(f"    {line}")
         usable = usable and profile.drafts_writable is not False
     return usable
+
+
+def state_lines(config: Config, account) -> list[str]:
+    """What `check` says of an account's state: lost or empty (and how it is rebuilt), its
+    backups, and any other installation seen writing into the same mailbox."""
+    from zoneinfo import ZoneInfo
+
+    from .adapters.store import Store
+    from .session import state_path
+    from .status_report import other_installation_lines
+
+    path = state_path(config, account)
+    record = path.with_suffix(".record.jsonl")
+    backups = sorted(p for p in path.parent.glob(f"{path.name}.backup-*") if p.suffix != ".part")
+    lines = []
+    empty = not path.exists() or path.stat().st_size == 0
+    if empty and record.exists():
+        lines.append(
+            f"state: {path} is {'missing' if not path.exists() else 'empty'}, but its record {record} "
+            "is there: the next `freelance-assistant scan` rebuilds it from the record and the mailbox "
+            "(nothing is drafted twice, a deleted draft is not written again, `mark-paid` is kept)"
+            + (f"; or restore the newest backup, {backups[-1]}" if backups else "")
+        )
+    elif empty:
+        lines.append(f"state: none yet ({path}); the first scan makes it")
+    else:
+        with Store.open(path) as store:
+            lines.extend(other_installation_lines(store, ZoneInfo(config.identity.timezone)))
+        lines.append(f"state: {path} ({len(backups)} backup(s) beside it)")
+    return lines
 
 
 def _invoice_lines(mailbox, config: Config) -> list[str]:

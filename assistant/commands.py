@@ -81,8 +81,11 @@ def command_on_invoice(
     now: datetime,
     until: date | None = None,
     note: str = "",
+    remember: bool = True,
 ) -> Invoice:
-    """``mark-paid``, ``pause``, ``dispute``, ``resume``: the freelancer changes an invoice's state."""
+    """``mark-paid``, ``pause``, ``dispute``, ``resume``: the freelancer changes an invoice's state.
+
+    Each is also written to the record beside the state, so a lost state says it again."""
     invoice = find_invoice(store, number, client)
     if event is ledger.Event.PAID and invoice.status is InvoiceStatus.PAID:
         return invoice
@@ -103,8 +106,49 @@ def command_on_invoice(
         store.note(
             invoice_item(invoice), JournalEvent(event), detail, now, Evidence(source="cli", quote=note)
         )
+    if remember:
+        store.remember(
+            {
+                "event": "command", "command": str(event), "client": invoice.client, "number": invoice.number,
+                "on": on.isoformat(), "until": until.isoformat() if until else "", "note": note,
+                "at": now.isoformat(),
+            }
+        )  # fmt: skip
     log.info("invoice %s %s", invoice.key, detail)
     return changed
+
+
+def replay_commands(store: Store, now: datetime) -> list[str]:
+    """What the freelancer said by command (the record beside the state) and a lost or
+    truncated state no longer knows: said again, once. A state that knows it (a journal
+    line from the command line for that invoice and event) is left alone."""
+    replayed = []
+    for line in store.remember_lines("command"):
+        try:
+            event = ledger.Event(line["command"])
+            client, number = str(line["client"]), str(line["number"])
+            on = date.fromisoformat(line["on"])
+            until = date.fromisoformat(line["until"]) if line.get("until") else None
+        except (KeyError, ValueError):
+            continue
+        invoice = store.invoice(client, number)
+        if invoice is None:
+            continue  # not read yet (its email is in a folder not scanned yet): next pass
+        said = any(
+            e.event == str(event) and e.evidence is not None and e.evidence.source == "cli"
+            for e in store.history(invoice_item(invoice))
+        )
+        if said or (event is ledger.Event.PAID and invoice.status == "paid"):
+            continue
+        try:
+            command_on_invoice(
+                store, number, event, client=client, on=on, now=now, until=until,
+                note=str(line.get("note") or ""), remember=False,
+            )  # fmt: skip
+        except UsageError:
+            continue  # no longer possible (paid since): nothing to say again
+        replayed.append(f"{invoice_item(invoice)}: {event} (restored from the record)")
+    return replayed
 
 
 def mark_paid(store: Store, number: str, *, client: str | None, on: date, now: datetime) -> Invoice:
@@ -217,6 +261,7 @@ def digest_draft(engine: Engine, now: datetime) -> Draft:
         clients=engine.rules.clients, invoices=[i for i in store.invoices() if i not in held],
         deliverables=store.deliverables(), outbox=store.outbox(), journal=store.journal(prefix="client/"),
         rules=engine.rules, today=today, now=now, tz=engine.tz, unreadable=store.unreadable(),
+        other_installations=[i for i, _, _ in store.other_installations()],
     )  # fmt: skip
     sync = engine.account.bank_sync
     synced = store.bank_sync(sync.provider) if sync is not None else None

@@ -30,6 +30,7 @@ runs by name live in ``commands``; ``session.AccountSession`` opens what a pass 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import date, datetime
@@ -95,6 +96,9 @@ class Engine:
     def __init__(
         self, config: Config, account: Account, mailbox: Mailbox, store: Store, sender: Sender | None = None
     ):
+        # The identity drafts are written as, with this state's installation id (Message-IDs).
+        identity = dataclasses.replace(config.identity, installation=store.installation())
+        config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, identity=identity))
         self.config = config
         self.account = account
         self.mailbox = mailbox
@@ -134,6 +138,7 @@ class Engine:
         sync.stop, sync.progress = stop, progress
         folders = self.mailbox.folders()
         if not dry_run:
+            self.store.daily_backup(today)
             self.outbox.resolve_pending(folders, now)
         sync.begin()
         actions: list[tuple[PlannedAction, Draft | None]] = []
@@ -148,6 +153,8 @@ class Engine:
                 sync.save_contacts()
                 self._import_statements(now, report)
                 sync.settle_calendar(now, today, report)
+                if not dry_run:
+                    self._recover(now, report)
                 if plan:
                     actions = self._plan(now, today, report)
                 if dry_run:
@@ -165,6 +172,24 @@ class Engine:
                     break
                 self._act(planned, draft, folders, now, report)
         return report
+
+    def _recover(self, now: datetime, report: PassReport) -> None:
+        """A lost, truncated or replaced state: what the record beside it knows and the state
+        does not is restored (drafts written, commands given) before anything is planned;
+        what is in the mailbox (our drafts in Drafts and Sent) is found by its token."""
+        from .act import restore_drafts
+        from .commands import replay_commands
+
+        restored = restore_drafts(self.store, now)
+        replayed = replay_commands(self.store, now)
+        if restored or replayed:
+            line = (
+                f"the state did not know {len(restored)} draft(s) and {len(replayed)} command(s) of "
+                f"its record {self.store.record_path}: restored (was it lost, truncated or replaced?)"
+            )
+            log.warning("%s", line)
+            report.changes.append(line)
+            report.changes.extend(replayed)
 
     def _act(
         self, planned: PlannedAction, draft: Draft | None, folders, now: datetime, report: PassReport

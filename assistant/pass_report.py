@@ -35,6 +35,8 @@ class PassReport:
     withdrawn: list[str] = field(default_factory=list)  # keys of drafts that became wrong, withdrawn
     obsolete: list[str] = field(default_factory=list)  # ...and of those left to the freelancer, flagged
     skipped_messages: list[str] = field(default_factory=list)
+    # Installation ids of other assistants writing into this mailbox (seen this pass).
+    other_installations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     held: list[Invoice] = field(default_factory=list)  # first run: old invoices held to confirm (issue 15)
 

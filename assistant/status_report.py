@@ -125,6 +125,7 @@ def print_status(
     last = store.last_pass()
     last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else "never"
     lines = [paint(f"Account {account.name}", "bold") + f" · last pass {last_text}"]
+    lines.extend(paint(line, "bold") for line in other_installation_lines(store, tz))
     if last is None:  # only dry runs so far: they keep nothing
         lines.append("Nothing read yet: run `freelance-assistant scan` (or the service) first.")
         out.write("\n".join(lines) + "\n")
@@ -213,6 +214,17 @@ RECENT_CREDIT_DAYS = 30
 RECENT_CREDIT_LINES = 10
 # Renew the consent before it lapses: two weeks' notice in status and the digest.
 CONSENT_WARNING_DAYS = 14
+
+
+def other_installation_lines(store: Store, tz: ZoneInfo) -> list[str]:
+    """Said loudly wherever the freelancer looks: another assistant writes into this mailbox."""
+    return [
+        f"Another installation of freelance-assistant (id {installation}) writes into this mailbox "
+        f"(last seen {seen.astimezone(tz).strftime('%Y-%m-%d %H:%M')} in {where}). Nothing is drafted "
+        "twice, but run only one: stop the other service (another computer, or the system and the "
+        "user unit both enabled)."
+        for installation, seen, where in store.other_installations()
+    ]
 
 
 def check_ins(store: Store, config: Config, now: datetime) -> list[checkin.Outlook]:
@@ -636,6 +648,7 @@ def account_document(store: Store | None, config: Config, account: Account, now:
     return {
         "name": account.name,
         "last_pass": last.astimezone(tz).isoformat(timespec="seconds") if last else None,
+        "other_installations": [i for i, _, _ in (store.other_installations() if store is not None else [])],
         "clients": [_client_json(block, config) for block in clients],
         "check_ins": [
             _check_in_json(o, tz) for o in (check_ins(store, config, now) if store is not None else [])

@@ -18,6 +18,7 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .act import note_other_installation
 from .adapters.mailbox import Mailbox, RawHeader, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.store import Store
@@ -364,6 +365,10 @@ class Sync:
 
     def _sent_mail(self, mail: Mail, uid: Uid, now: datetime, today: date, report: PassReport) -> None:
         header = mail.header
+        if header.assistant_installation:
+            note_other_installation(
+                self.store, self.config, header.assistant_installation, "Sent", now, report
+            )
         entry = None
         if header.assistant_key:
             entry = self.store.outbox_entry(header.assistant_key)

@@ -301,7 +301,7 @@ def test_the_check_in_is_short_in_the_clients_language_and_threads_under_the_wor
     assert message["In-Reply-To"] == work.message_id
     assert message["References"] == f"<brief@client.example> {work.message_id}"
     assert message["Content-Language"] == client.language
-    assert message[compose.KEY_HEADER] == check_in.key
+    assert compose.key_of(message) == check_in.key
     body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert body.startswith(greeting + "\n") and update in body
     assert body.count("[") == 1  # the one line the freelancer fills in: how the work is going
@@ -362,7 +362,7 @@ def test_six_business_days_of_silence_give_exactly_one_check_in_draft(world, tmp
     assert draft["Subject"] == "Re: Propuesta de diseño v2"
     assert draft["In-Reply-To"] == DELIVERY_ID
     assert draft["Content-Language"] == "es"
-    assert draft[compose.KEY_HEADER] == "check-in/acme/2026-03-03"
+    assert compose.key_of(draft) == "check-in/acme/2026-03-03"
     body = draft.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Le escribo para ponerle al día sobre «Propuesta de diseño v2»" in body
     assert "Lucía Romero\n+34 600 123 456" in body

@@ -188,7 +188,7 @@ def test_the_draft_threads_under_the_invoice_email(tmp_path):
     assert message["Subject"] == "Re: Factura 2026-001"
     assert message["In-Reply-To"] == "<inv-1@freelancer.example>"
     assert message["References"] == "<root@acme.example> <inv-1@freelancer.example>"
-    assert message[compose.KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
+    assert compose.key_of(message) == "invoice/acme/2026-001/first-reminder"
     assert message["Message-ID"] == compose.message_id_for("invoice/acme/2026-001/first-reminder", IDENTITY)
     assert draft.message_id == message["Message-ID"]
 

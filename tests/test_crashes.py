@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import key_of
 from tests.support.dovecot import Dovecot, scratch_dir
 from tests.support.freelancer import Freelancer
 from tests.support.mailboxes import ImapWorld
@@ -70,7 +70,7 @@ def fill(world) -> None:
 
 
 def canonical(me: Freelancer) -> dict:
-    drafts = Counter(d[KEY_HEADER] for _, d in me.drafts())
+    drafts = Counter(key_of(d) for _, d in me.drafts())
     assert all(n == 1 for n in drafts.values()), f"a draft written twice: {drafts}"
     with me.store() as store:
         return {

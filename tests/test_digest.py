@@ -629,7 +629,7 @@ def test_the_digest_is_a_message_to_the_freelancer_in_their_language(
     assert message["To"].addresses[0].addr_spec == IDENTITY.email
     assert message["From"].addresses[0].display_name == IDENTITY.name
     assert message["Auto-Submitted"] == "auto-generated"
-    assert message[compose.KEY_HEADER] == "digest/2026-05-20"
+    assert compose.key_of(message) == "digest/2026-05-20"
     assert message["Message-ID"] == draft.message_id == compose.message_id_for("digest/2026-05-20", IDENTITY)
     assert message["Content-Language"] == language
     assert "In-Reply-To" not in message

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import KEY_HEADER, key_of
 from assistant.errors import LoginFailed, MailboxError
 from tests.support.freelancer import Freelancer, send_invoice
 from tests.support.mailboxes import ImapWorld, parsed
@@ -107,7 +107,7 @@ def canonical(me: Freelancer) -> dict:
             "deliverables": sorted((d.client, d.message_id, d.status.value) for d in store.deliverables()),
             "outbox": sorted((e.key, e.state) for e in store.outbox()),
         }
-    state["drafts"] = sorted(d[KEY_HEADER] for _, d in me.drafts())
+    state["drafts"] = sorted(key_of(d) for _, d in me.drafts())
     return state
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import key_of
 from assistant.domain.model import InvoiceStatus
 from assistant.engine import mark_paid
 from tests.support.freelancer import PDF_LINES, Freelancer, send_invoice
@@ -31,7 +31,7 @@ def test_an_overdue_invoice_yields_exactly_one_threaded_draft_with_the_pdf(world
     assert draft["Subject"] == "Re: Factura 2026-001"
     assert draft["In-Reply-To"] == "<inv-2026-001@freelancer.example>"
     assert draft["References"] == "<inv-2026-001@freelancer.example>"
-    assert draft[KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
+    assert key_of(draft) == "invoice/acme/2026-001/first-reminder"
     body = draft.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert SEED_ES in body
     assert "Importe: 1.210,00\xa0€" in body and "Vencimiento: 16 de marzo de 2026" in body
@@ -110,7 +110,7 @@ def test_after_downtime_the_first_letter_is_the_first_reminder_and_the_ladder_cl
     (reminder,) = report.planned
     assert reminder.stage.name == "first-reminder"
     ((_, draft),) = me.drafts()
-    assert draft[KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
+    assert key_of(draft) == "invoice/acme/2026-001/first-reminder"
     text = draft.get_body(("plain",)).get_content()
     assert "Estoy un poco preocupado" in text and "Ley 3/2004" not in text
     me.send_drafts(date(2026, 4, 10))
@@ -140,7 +140,7 @@ def test_an_unsent_reminder_is_not_duplicated_and_holds_the_next_stage(world, me
     for day in (date(2026, 3, 23), date(2026, 4, 6), date(2026, 5, 1)):
         assert me.run(day).drafted == []
     ((_, draft),) = me.drafts()
-    assert draft[KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
+    assert key_of(draft) == "invoice/acme/2026-001/first-reminder"
 
 
 def test_mail_that_is_not_an_invoice_to_a_client_is_left_alone(world, me):

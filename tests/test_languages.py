@@ -10,7 +10,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import load_config, packaged_rules_dir
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import key_of
 from tests.support.freelancer import Freelancer, send_invoice
 from tests.support.world import CLIENTS_YAML, write_config
 
@@ -39,7 +39,7 @@ def test_a_client_in_german_gets_the_reminder_from_the_german_templates(world, t
     send_invoice(world)
     me.run(date(2026, 3, 17))
     ((_, draft),) = me.drafts()
-    assert draft[KEY_HEADER] == "invoice/acme/2026-001/first-reminder"
+    assert key_of(draft) == "invoice/acme/2026-001/first-reminder"
     assert draft["Content-Language"] == "de"
     body = draft.get_body(("plain",)).get_content()
     # Babel formats money and dates for de_DE, the client's language and country.

@@ -12,6 +12,7 @@ import pytest
 
 from assistant import cli
 from assistant.adapters.lock import StateLock
+from assistant.domain.compose import key_of
 from assistant.errors import StateLocked
 from tests.support.mailboxes import MaildirWorld, parsed
 from tests.support.world import TZ, invoice_email, write_config
@@ -122,7 +123,7 @@ def test_two_scans_started_together_never_draft_twice(world, tmp_path):
                 refused += 1
             else:
                 assert code == 0, err
-        keys = [parsed(data)["X-Freelance-Assistant-Key"] for _, data in world.messages("Drafts")]
+        keys = [key_of(parsed(data)) for _, data in world.messages("Drafts")]
         assert len(keys) == len(set(keys)), f"trial {trial}: a draft twice: {keys}"
         assert {f"invoice/acme/2026-00{n}/first-reminder" for n in (1, 2, 3)} <= set(keys)
     # Started within milliseconds of each other, one of the two always found the other holding the state.

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from assistant.domain import digest
+from assistant.domain.compose import key_of
 from assistant.report import print_pass
 from assistant.status_report import overview
 from tests.support.freelancer import Freelancer, send_invoice
@@ -59,4 +60,4 @@ def test_a_notify_stage_writes_no_draft_and_is_a_to_do_in_status_and_the_digest(
     # The ladder goes on from the notice: the next stage is drafted when it is due.
     me.run(date(2026, 3, 23))
     ((_, draft),) = me.drafts()
-    assert draft["X-Freelance-Assistant-Key"] == "invoice/acme/2026-001/second-reminder"
+    assert key_of(draft) == "invoice/acme/2026-001/second-reminder"

@@ -17,7 +17,7 @@ import pytest
 
 from assistant import cli
 from assistant.adapters import imap, maildir
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import key_of
 from assistant.engine import ScanProgress
 from assistant.progress import ProgressBar, ProgressLog
 from tests.support.freelancer import Freelancer
@@ -164,7 +164,7 @@ MESSAGES = 14 + 9
 
 
 def canonical(me: Freelancer) -> dict:
-    drafts = Counter(message[KEY_HEADER] for _, message in me.drafts())
+    drafts = Counter(key_of(message) for _, message in me.drafts())
     with me.store() as store:
         return {
             "invoices": sorted(

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from assistant.adapters.parse import parse_mail
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import KEY_HEADER, key_of
 from assistant.domain.digest import invoice_todos
 from assistant.domain.model import DeliverableStatus, InvoiceStatus
 from tests.support.freelancer import INVOICE_ID, send_invoice
@@ -162,7 +162,7 @@ def test_an_out_of_office_reply_does_not_stop_the_ladder(world, me):
     report = me.run(date(2026, 4, 2))
     assert report.paid == []
     ((_, draft),) = me.drafts()
-    assert draft[KEY_HEADER] == "invoice/bright/INV-0042/first-reminder"
+    assert key_of(draft) == "invoice/bright/INV-0042/first-reminder"
     with me.store() as store:
         events = [e.event for e in store.history("invoice/bright/INV-0042")]
     assert "automatic reply" in events

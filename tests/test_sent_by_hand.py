@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import KEY_HEADER, key_of
 from tests.support.freelancer import INVOICE_ID, PDF_LINES, send_invoice
 from tests.support.mailboxes import parsed
 from tests.support.world import at, invoice_email
@@ -25,7 +25,7 @@ def her_reminder(day: date, body: str, *, pdf: bytes | None = None) -> bytes:
 
 
 def keys_of(me) -> list[str]:
-    return sorted(d[KEY_HEADER] for _, d in me.drafts())
+    return sorted(key_of(d) for _, d in me.drafts())
 
 
 def test_a_reminder_written_by_hand_before_installing_counts_and_is_never_a_new_invoice(world, me):

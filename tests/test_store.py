@@ -246,7 +246,7 @@ def test_a_version_5_outbox_keeps_its_drafts_and_accepts_the_states_of_drafts_no
         assert (entry.key, entry.state, entry.uid, entry.item, entry.sha256) == (
             "invoice/acme/1/first-reminder", DraftState.DRAFTED, "7", "invoice/acme/1", "",
         )  # fmt: skip
-        # A draft from before schema 6 has no fingerprint: it can only be found obsolete.
+        # A draft from before schema 8 has no fingerprint: it can only be found obsolete.
         store.move(entry.key, DraftEvent.OUTDATED, at=NOW, note="paid/changed")
         (entry,) = store.outbox()
         assert (entry.state, entry.note, entry.updated_at) == (DraftState.OBSOLETE, "paid/changed", NOW)

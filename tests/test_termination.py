@@ -9,7 +9,7 @@ import pytest
 from assistant.adapters.smtp import Sender, refuse_unless_sendable
 from assistant.config import packaged_rules_dir
 from assistant.demo import invoice_pdf
-from assistant.domain.compose import KEY_HEADER
+from assistant.domain.compose import KEY_HEADER, key_of
 from assistant.domain.model import Draft, InvoiceStatus
 from assistant.errors import SendRefused
 from tests.support.freelancer import Freelancer, send_invoice
@@ -32,7 +32,7 @@ def me(world, tmp_path):
 
 
 def terminations(me):
-    return [(flags, d) for flags, d in me.drafts() if d[KEY_HEADER].startswith("termination/")]
+    return [(flags, d) for flags, d in me.drafts() if key_of(d).startswith("termination/")]
 
 
 def body(message) -> str:
@@ -59,7 +59,7 @@ def test_an_invoice_unpaid_30_days_after_the_final_notice_suggests_a_spanish_ter
     )
     ((flags, draft),) = terminations(me)
     assert "\\Draft" in flags
-    assert draft[KEY_HEADER] == "termination/acme/suggested-2026-05-06"
+    assert key_of(draft) == "termination/acme/suggested-2026-05-06"
     assert draft["To"] == "Marta López <marta@acme.example>" and draft["Subject"] == "Nuestra colaboración"
     assert draft["In-Reply-To"] is None  # a message of its own, on the usual channel
     text = body(draft)
@@ -238,13 +238,13 @@ def test_nothing_is_ever_sent_but_what_may_be_sent(dovecot, imap_user, tmp_path,
         date(2026, 5, 6),
     ):
         me.run(day)
-    kinds = sorted(r.message[KEY_HEADER].rsplit("/", 1)[1] for r in smtp_server.received)
+    kinds = sorted(key_of(r.message).rsplit("/", 1)[1] for r in smtp_server.received)
     assert kinds == ["feedback-call", "feedback-request", "final-notice", "first-reminder", "second-reminder"]
     assert all(r.recipients == ["marta@acme.example"] for r in smtp_server.received)
-    assert not any(r.message[KEY_HEADER].startswith("termination/") for r in smtp_server.received)
+    assert not any(key_of(r.message).startswith("termination/") for r in smtp_server.received)
     assert not any("colaboración" in (r.message["Subject"] or "") for r in smtp_server.received)
     ((_, draft),) = terminations(me)
-    assert draft[KEY_HEADER] == "termination/acme/suggested-2026-05-06"
+    assert key_of(draft) == "termination/acme/suggested-2026-05-06"
     sent_copies = [m for _, m in me.world.messages("Sent") if KEY_HEADER.encode() in m]
     assert len(sent_copies) == 5  # the copies of what SMTP took, nothing else
 
@@ -299,7 +299,7 @@ def test_after_a_call_the_draft_confirms_the_conversation_and_status_says_talk_f
     out = capsys.readouterr().out
     assert "Talk first, then put it in writing" in out and "--after-call" in out
     assert cli.main(["draft-termination", "acme", "--reason", "non-payment", "--after-call", "2026-05-07", "--config", path]) == 0
-    (manual,) = [d for _, d in terminations(me) if d[KEY_HEADER] == "termination/acme/non-payment"]
+    (manual,) = [d for _, d in terminations(me) if key_of(d) == "termination/acme/non-payment"]
     text = body(manual)
     assert text.startswith("Hola Marta:\n\nTal como hablamos el 7 de mayo de 2026, le escribo para confirmarle")
     assert "el trabajo sigue en pausa" in text  # the final notice paused the work

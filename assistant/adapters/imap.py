@@ -757,6 +757,29 @@ class ImapMailbox:
             client = self._connect()
         return list(self._search(["HEADER", name, value], client=client))
 
+    def first_of(self, folder: str, uids: Sequence[Uid]) -> Uid:
+        return min(uids, key=int)  # UIDs grow with each APPEND: the smallest came first
+
+    def retract(self, folder: str, uid: Uid) -> None:
+        """UID STORE \\Deleted then UID EXPUNGE of that one UID (UIDPLUS): a plain EXPUNGE
+        would also remove whatever the freelancer marked deleted, so without UIDPLUS the copy
+        stays and the caller says so."""
+        client = self._connect()
+        self._quiet(client)
+        if not client.has_capability("UIDPLUS"):
+            raise MailboxError(
+                f"{self.describe()}: the server lacks UIDPLUS; a second copy stays in {folder}"
+            )
+
+        def remove() -> None:
+            client.select_folder(folder)
+            client.add_flags([int(uid)], [imapclient.DELETED])
+            client.uid_expunge([int(uid)])
+
+        self._selected = None  # selected read-write here: the next reader EXAMINEs again
+        self._guard(f"removing our second copy from {folder}", remove)
+        self.round_trips += 3
+
 
 class _Pipeline:
     """UID FETCH commands kept ``ahead`` deep on one connection.

@@ -334,6 +334,35 @@ class MaildirMailbox:
                 found.append(key)
         return found
 
+    def first_of(self, folder: str, uids: Sequence[Uid]) -> Uid:
+        """By the time the file entered the folder (its ctime: set by the rename into cur/)."""
+        path = self._folder_path(folder)
+        listing = self._listing(path)
+
+        def arrived(uid: Uid) -> tuple[int, int, str]:
+            # A copy gone since the search (its writer retracted it) comes last: never first.
+            relative = listing.get(str(uid), (None, ""))[0]
+            try:
+                return (0, os.stat(path / relative).st_ctime_ns, str(uid)) if relative else (1, 0, str(uid))
+            except OSError:
+                return (1, 0, str(uid))
+
+        return min(uids, key=arrived)
+
+    def retract(self, folder: str, uid: Uid) -> None:
+        path = self._folder_path(folder)
+        relative = self._listing(path).get(str(uid), (None, 0))[0]
+        if relative is None:
+            return
+        try:
+            os.unlink(path / relative)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise MailboxError(
+                f"{self.describe()}: cannot remove our second copy in {folder}: {exc.strerror}"
+            ) from exc
+
     def close(self) -> None:
         self._box.close()
 

@@ -34,6 +34,7 @@ from html.parser import HTMLParser
 
 import mailparser
 
+from ..domain import keys
 from ..domain.model import Address, Attachment, Mail, MailHeader
 from ..domain.threads import message_id, message_ids
 
@@ -59,7 +60,8 @@ HEADER_FIELDS = (
     "X-Autoreply",
     "X-Autorespond",
     "Precedence",
-    "X-Freelance-Assistant-Key",
+    "X-Ref",  # keys.TOKEN_HEADER: our opaque action token
+    "X-Freelance-Assistant-Key",  # keys.LEGACY_KEY_HEADER: the clear key of older drafts
     "List-Id",
     "Return-Path",
     "X-Failed-Recipients",
@@ -169,6 +171,17 @@ def _date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _assistant_key(first, senders: tuple[Address, ...]) -> str:
+    """The action key of one of our messages: the token read back with the sender's address
+    (the mailbox's: we write from it), else the clear key of a draft written before tokens."""
+    token = (first("x-ref") or "").strip()
+    if token and senders:
+        found = keys.key_from_token(token, senders[0].email)
+        if found:
+            return found
+    return (first("x-freelance-assistant-key") or "").strip()
+
+
 def parse_header(
     raw: bytes, *, uid: int | str | None = None, flags: frozenset[str] = frozenset(), size: int = 0
 ) -> MailHeader:
@@ -193,7 +206,10 @@ def parse_header(
         date=_date(first("date")),
         size=size or len(raw),
         content_type=(first("content-type") or "").split(";")[0].strip().lower(),
-        assistant_key=(first("x-freelance-assistant-key") or "").strip(),
+        assistant_key=_assistant_key(first, senders),
+        assistant_installation=keys.installation_of(first("message-id") or "")
+        if first("x-ref") or first("x-freelance-assistant-key")
+        else "",
         robot_headers={name: fields[name][0] for name in ROBOT_HEADERS if name in fields},
     )
 

@@ -25,7 +25,7 @@ from email.policy import compat32
 
 import aiosmtplib
 
-from ..domain.compose import KEY_HEADER
+from ..domain.compose import key_of
 from ..domain.model import Draft
 from ..errors import CredentialError, SendFailed, SendRefused
 from .imap import tls_context
@@ -43,8 +43,8 @@ _NEVER_KEY_PREFIXES = ("termination/", "rate/")
 
 def refuse_unless_sendable(draft: Draft) -> None:
     """Raise SendRefused unless ``draft`` is of a kind the program may send by itself."""
-    key_in_message = BytesHeaderParser(policy=compat32).parsebytes(draft.data).get(KEY_HEADER, "") or ""
-    keys = (draft.key, str(key_in_message).strip())
+    header = BytesHeaderParser(policy=compat32).parsebytes(draft.data)
+    keys = (draft.key, key_of(header) or "")
     if draft.kind not in SENDABLE_KINDS or any(k.startswith(_NEVER_KEY_PREFIXES) for k in keys):
         raise SendRefused(
             f"{draft.key}: a {draft.kind} message is never sent by the program; "

@@ -26,6 +26,7 @@ import contextlib
 import errno
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,8 @@ from ..domain.model import (
 )
 from ..errors import StateError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
+BACKUPS_KEPT = 7  # copies of the state kept beside it (daily, and before each migration)
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -236,6 +238,15 @@ _MIGRATIONS: dict[int, str] = {
     DROP TABLE outbox;
     ALTER TABLE outbox_v8 RENAME TO outbox;
     """,
+    9: """
+    CREATE TABLE installation (id TEXT NOT NULL);  -- one row: this state's random installation id
+    CREATE TABLE other_installations (  -- installations whose messages were seen in this mailbox
+        id TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        where_seen TEXT NOT NULL
+    )
+    """,
 }
 
 # Before schema 4 a termination line carried its triggers in its sentence, after this opening.
@@ -316,7 +327,7 @@ class OutboxEntry:
     item: str  # invoice/<client>/<number> or deliverable/<client>/<id>
     parent_id: str  # the freelancer's email the draft answers
     sent_at: datetime | None
-    sha256: str = ""  # mailbox.draft_sha256 of the draft as appended ("" before schema 6)
+    sha256: str = ""  # mailbox.draft_sha256 of the draft as appended ("" before schema 8)
     updated_at: datetime | None = None  # the last move (withdrawn or found obsolete: when)
 
 
@@ -395,6 +406,8 @@ class Store:
                 f"{self.path} was written by a newer freelance-assistant (schema {version}, "
                 f"this one knows {SCHEMA_VERSION}); upgrade the program instead of losing state"
             )
+        if 0 < version < SCHEMA_VERSION and self.path is not None:
+            self.backup(f"schema-{version}")  # before a migration: the way back, if it goes wrong
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
                 for statement in _MIGRATIONS[target].split(";"):
@@ -409,6 +422,130 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    # ----------------------------------------------------------------- the record beside the state
+    #
+    # What the mailbox cannot tell a rebuilt state: a draft the freelancer deleted (it is no
+    # longer in Drafts, and was never sent) and what she said by command (`mark-paid`,
+    # `pause`...). One JSON line each, appended and fsynced, in ``<account>.record.jsonl``
+    # beside the database: a file outside SQLite survives a database truncated or deleted
+    # (or replaced by an old copy), and a line is never rewritten, so a crash costs at most
+    # the line being written. Keywords or notes in the mailbox were the alternative; they
+    # would alter the freelancer's mail and be lost with a deleted draft, the very case.
+
+    @property
+    def record_path(self) -> Path | None:
+        return self.path.with_suffix(".record.jsonl") if self.path is not None else None
+
+    def remember(self, line: Mapping[str, Any]) -> None:
+        """Append one line to the record (nothing for an in-memory store)."""
+        path = self.record_path
+        if path is None:
+            return
+        data = (json.dumps(dict(line), ensure_ascii=False, sort_keys=True) + "\n").encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise state_error(exc, path, "could not be written") from exc
+
+    def remembered(self) -> list[dict[str, Any]]:
+        """Every readable line of the record (a torn last line is skipped)."""
+        path = self.record_path
+        if path is None:
+            return []
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise state_error(exc, path, "could not be read") from exc
+        lines = []
+        for raw in text.splitlines():
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(line, dict):
+                lines.append(line)
+        return lines
+
+    def remember_lines(self, event: str) -> list[dict[str, Any]]:
+        return [line for line in self.remembered() if line.get("event") == event]
+
+    # ----------------------------------------------------------------- backups
+
+    def backup(self, label: str, *, keep: int = BACKUPS_KEPT) -> Path | None:
+        """A consistent copy of the state (SQLite's online backup) as ``<name>.backup-<label>``;
+        only the ``keep`` newest copies are kept. None for an in-memory store."""
+        if self.path is None:
+            return None
+        target = self.path.with_name(f"{self.path.name}.backup-{label}")
+        partial = target.with_name(target.name + ".part")
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.close(fd)
+            copy = sqlite3.connect(partial)
+            try:
+                self._db.backup(copy)
+            finally:
+                copy.close()
+            os.replace(partial, target)
+            made = sorted(
+                (p for p in self.path.parent.glob(f"{self.path.name}.backup-*") if p.suffix != ".part"),
+                key=lambda p: p.stat().st_mtime,
+            )
+            for old in made[:-keep] if keep > 0 else []:
+                old.unlink(missing_ok=True)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise state_error(exc, target, "could not be written") from exc
+        return target
+
+    def daily_backup(self, today: date) -> Path | None:
+        """Once a day, before the day's first pass writes anything."""
+        if self.path is None or self.path.with_name(f"{self.path.name}.backup-{today.isoformat()}").exists():
+            return None
+        return self.backup(today.isoformat())
+
+    # ----------------------------------------------------------------- installations
+
+    def installation(self) -> str:
+        """This state's installation id: random, made once, carried in every Message-ID we write."""
+        row = self._db.execute("SELECT id FROM installation").fetchone()
+        if row is not None:
+            return row[0]
+        made = secrets.token_hex(5)
+        with self.transaction():
+            self._db.execute("INSERT INTO installation (id) VALUES (?)", (made,))
+        return made
+
+    def saw_installation(self, installation: str, where: str, at: datetime) -> bool:
+        """Record a message of another installation seen in the mailbox; True the first time."""
+        stamp = at.isoformat()
+        cursor = self._db.execute(
+            "UPDATE other_installations SET last_seen = ?, where_seen = ? WHERE id = ?",
+            (stamp, where, installation),
+        )
+        if cursor.rowcount:
+            return False
+        self._db.execute(
+            "INSERT INTO other_installations (id, first_seen, last_seen, where_seen) VALUES (?, ?, ?, ?)",
+            (installation, stamp, stamp, where),
+        )
+        return True
+
+    def other_installations(self) -> list[tuple[str, datetime, str]]:
+        """(id, last seen, where) of every other installation seen writing into this mailbox."""
+        rows = self._db.execute(
+            "SELECT id, last_seen, where_seen FROM other_installations ORDER BY first_seen"
+        ).fetchall()
+        return [(r[0], datetime.fromisoformat(r[1]), r[2]) for r in rows]
 
     def __enter__(self) -> Store:
         return self
@@ -893,6 +1030,9 @@ class Store:
         self.generation += 1
         if target is None:
             self._db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+            # The key is free again (never appended, or withdrawn and due afresh): a lost
+            # state must not restore it from the record as a draft that still exists.
+            self.remember({"event": "released", "key": key, "at": at.isoformat()})
             return
         self._db.execute(
             "UPDATE outbox SET state = ?, uid = COALESCE(?, uid), updated_at = ?, "

@@ -6,14 +6,14 @@ go through Babel filters bound to the client's locale: ``{{ invoice.due_date|dat
 gives "12 de marzo de 2026" for a Spanish client and "12 March 2026" for an English one.
 
 The message threads under the invoice email (In-Reply-To, References, "Re:" subject),
-carries its action key in ``X-Freelance-Assistant-Key`` and a Message-ID derived from that
-key, so the same action always yields the same message identity.
+carries its action key as an opaque token (``keys.token_for``: no client, kind or year
+reaches the client) in ``X-Ref``, and a Message-ID derived from that token and the
+installation, so the same action always yields the same message identity.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
@@ -33,6 +33,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import keys
 from .interest import EU_COUNTRIES, Claim, RateChange, ReferenceRates, late_payment_claim
 from .keys import DraftKind
 from .model import (
@@ -54,7 +55,35 @@ from .model import (
     Termination,
 )
 
-KEY_HEADER = "X-Freelance-Assistant-Key"
+KEY_HEADER = keys.TOKEN_HEADER  # carries ``token_for(key, ...)``, never the key itself
+LEGACY_KEY_HEADER = keys.LEGACY_KEY_HEADER  # the clear key, in drafts written before
+
+
+def token_for(key: str, identity: Identity | str) -> str:
+    """The value of KEY_HEADER in our message for ``key`` (``identity``: who it is from)."""
+    return keys.token_for(key, identity if isinstance(identity, str) else identity.email)
+
+
+def key_of(message: Mapping[str, Any], identity: Identity | str | None = None) -> str | None:
+    """The action key a message of ours carries (the token read back, or an old clear header).
+
+    ``identity`` is the mailbox's address; by default the message's own From, which is
+    the freelancer's for everything the assistant writes.
+    """
+    token = str(message.get(KEY_HEADER) or "").strip()
+    if token:
+        if identity is None:
+            from email.utils import parseaddr
+
+            address = parseaddr(str(message.get("From") or ""))[1]
+        else:
+            address = identity if isinstance(identity, str) else identity.email
+        found = keys.key_from_token(token, address)
+        if found is not None:
+            return found
+    legacy = str(message.get(LEGACY_KEY_HEADER) or "").strip()
+    return legacy or None
+
 
 STATEMENT_TEMPLATE = "invoice-statement"  # one letter for everything a client owes
 
@@ -641,9 +670,8 @@ def locale_problem(locale: str) -> str | None:
 
 
 def message_id_for(key: str, identity: Identity) -> str:
-    """The Message-ID of the draft for ``key``: the same key, the same identity."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return f"<fa.{digest}@{identity.address.domain}>"
+    """The Message-ID of the draft for ``key``: the same key, identity and installation."""
+    return keys.message_id_for(key, identity.email, identity.installation, identity.address.domain)
 
 
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|antw|sv|rif|res)\s*(\[\d+\]|\(\d+\))?\s*:", re.I)
@@ -927,8 +955,7 @@ def _new_thread(
     message["Subject"] = subject
     message["Date"] = _local_date(now, identity)
     message["Message-ID"] = message_id_for(key, identity)
-    message[KEY_HEADER] = key
-    message["User-Agent"] = "freelance-assistant"
+    message[KEY_HEADER] = token_for(key, identity)  # no User-Agent: nothing of ours goes out
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     # After set_content, which replaces every Content-* header.
     message["Content-Language"] = client.language
@@ -1023,8 +1050,7 @@ def digest_draft(
     message["Date"] = _local_date(now, identity)
     message["Message-ID"] = message_id_for(key, identity)
     message["Auto-Submitted"] = "auto-generated"
-    message[KEY_HEADER] = key
-    message["User-Agent"] = "freelance-assistant"
+    message[KEY_HEADER] = token_for(key, identity)  # no User-Agent: nothing of ours goes out
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     # After set_content, which drops every Content-* header set before it.
     message["Content-Language"] = locale.replace("_", "-").split("-")[0]

@@ -61,7 +61,7 @@ as given, so those two must agree).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
@@ -151,10 +151,13 @@ def build_digest(
     now: datetime,
     tz: tzinfo,
     unreadable: int = 0,
+    other_installations: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The digest's data for ``today`` (the freelancer's local day) at ``now``.
 
     ``unreadable`` counts the messages the server refused to read (left out of the scans).
+    ``other_installations``: ids of other installations seen writing into this mailbox
+    (said first: the freelancer should run only one).
 
     ``clients`` names the clients (usually ``rules.clients``); ``rules`` gives the
     ladders, the termination review delay and the invoicing delay.
@@ -376,6 +379,7 @@ def build_digest(
         "credits_to_confirm": [],
         "hold_days": 0,
         "consent_expires": None,
+        "other_installations": list(other_installations),
     }
 
 
@@ -706,6 +710,7 @@ def sample() -> dict[str, Any]:
         now=now,
         tz=utc,
         unreadable=1,
+        other_installations=("3f9a0c41d2",),
     )
     from .bank import Credit
 

@@ -31,6 +31,9 @@ always were.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
@@ -296,3 +299,86 @@ def is_termination(key: str) -> bool:
 
 def is_suggested_termination(key: str) -> bool:
     return is_termination(key) and stage_of(key).startswith("suggested-")
+
+
+# --------------------------------------------------------------------------- tokens
+#
+# What goes out in a draft must say nothing of the freelancer's business: the key header
+# carries an opaque token, not ``invoice/acme/2026-001/...`` (issue 14, point 6). The token
+# is a function of the action key and the mailbox's address only, so two installations on
+# one mailbox compute the same token for the same action (the mailbox is their shared
+# truth), and a state rebuilt from the mailbox reads the keys back. It is opaque, not
+# secret: the salt is derived from the address, so anyone holding the address and this
+# code can read it; what it hides is the client, the kind and the year from the client.
+#
+# Layout (lower-case base32, no padding): a 10-byte HMAC-SHA256 of the key under the
+# mailbox salt, then the key XOR a SHA-256 keystream seeded by that HMAC (a synthetic-IV
+# construction: deterministic, and equal prefixes of two keys do not show).
+
+TOKEN_HEADER = "X-Ref"  # says nothing of the program (was ``X-Freelance-Assistant-Key``)
+LEGACY_KEY_HEADER = "X-Freelance-Assistant-Key"  # drafts written before: still recognised
+_MAC_BYTES = 10
+
+
+def _salt(address: str) -> bytes:
+    return hashlib.sha256(b"freelance-mailbox\0" + address.strip().lower().encode()).digest()
+
+
+def _stream(salt: bytes, mac: bytes, length: int) -> bytes:
+    out = b""
+    counter = 0
+    while len(out) < length:
+        out += hashlib.sha256(salt + mac + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return out[:length]
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=").lower()
+
+
+def token_for(key: str, address: str) -> str:
+    """The opaque token of action ``key`` in the mailbox of ``address`` (the same for every installation)."""
+    salt = _salt(address)
+    raw = key.encode()
+    mac = hmac.new(salt, raw, hashlib.sha256).digest()[:_MAC_BYTES]
+    return _b32(mac + bytes(a ^ b for a, b in zip(raw, _stream(salt, mac, len(raw)), strict=True)))
+
+
+def key_from_token(token: str, address: str) -> str | None:
+    """The action key a token stands for, or None when it is not one of ours for ``address``."""
+    text = token.strip().upper()
+    if not text or len(text) > 400 or not text.isalnum():
+        return None
+    try:
+        data = base64.b32decode(text + "=" * (-len(text) % 8))
+    except ValueError:
+        return None
+    if len(data) <= _MAC_BYTES:
+        return None
+    salt = _salt(address)
+    mac, sealed = data[:_MAC_BYTES], data[_MAC_BYTES:]
+    raw = bytes(a ^ b for a, b in zip(sealed, _stream(salt, mac, len(sealed)), strict=True))
+    if not hmac.compare_digest(hmac.new(salt, raw, hashlib.sha256).digest()[:_MAC_BYTES], mac):
+        return None
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def message_id_for(key: str, address: str, installation: str, domain: str) -> str:
+    """The Message-ID of our message for ``key``: opaque, and naming the installation that wrote it.
+
+    The left part is the token's HMAC (the same action, the same prefix) and the installation
+    id, so a draft of another installation on this mailbox is recognisable by either.
+    """
+    mac = token_for(key, address)[:16]
+    return f"<{mac}.{installation or 'x'}@{domain}>"
+
+
+def installation_of(message_id: str) -> str:
+    """The installation id in one of our Message-IDs (``message_id_for``), or ""."""
+    local = message_id.strip().strip("<>").partition("@")[0]
+    mac, dot, installation = local.partition(".")
+    return installation if dot and len(mac) == 16 and installation.isalnum() else ""

@@ -183,7 +183,8 @@ class MailHeader:
     date: datetime | None = None
     size: int = 0
     content_type: str = ""
-    assistant_key: str = ""
+    assistant_key: str = ""  # read back from the opaque token (or an older clear header)
+    assistant_installation: str = ""  # the installation that wrote it (from its Message-ID), or ""
     # Headers that say a message was written by a machine (Auto-Submitted, Precedence,
     # X-Autoreply...), lower-case name -> raw value.
     robot_headers: Mapping[str, str] = field(default_factory=dict)
@@ -297,6 +298,9 @@ class Identity:
     # client (usted, as the documented wording, or tú). Each client may say otherwise.
     grammatical_gender: GrammaticalGender = "masculine"
     form_of_address: FormOfAddress = "usted"
+    # Not from config.yaml: the random id of this installation, kept in the state (the engine
+    # sets it), carried in each Message-ID so a draft of another installation is recognisable.
+    installation: str = ""
 
     def __post_init__(self) -> None:
         if problem := check_bare_address(self.email):
