@@ -159,7 +159,7 @@ def test_a_reply_appended_to_inbox_is_in_the_state_within_two_seconds(service):
         ),
     )
     started = time.monotonic()
-    service.wait_until(lambda: service.journal("paid"), REACT, "the paid reply in the state")
+    service.wait_until(lambda: service.journal("claimed"), REACT, "the paid reply in the state")
     assert time.monotonic() - started < REACT
 
 
@@ -197,7 +197,7 @@ def test_a_kicked_connection_and_a_restarted_server_lose_nothing_and_duplicate_n
             in_reply_to="<inv@x>",
         ),
     )
-    service.wait_until(lambda: service.journal("paid"), 30, "the payment after a Dovecot restart")
+    service.wait_until(lambda: service.journal("claimed"), 30, "the payment after a Dovecot restart")
     assert [key for key, _ in drafts_in_outbox()] == [key for key, _ in drafted]  # nothing written twice
     assert {state for _, state in drafts_in_outbox()} == {"withdrawn"}
     assert service.world.messages("Drafts") == []
@@ -221,7 +221,7 @@ def test_sighup_with_a_broken_rules_file_keeps_the_old_rules_running(service, tm
             in_reply_to="<inv@x>",
         ),
     )
-    service.wait_until(lambda: service.journal("paid"), 10, "a pass on the old rules")
+    service.wait_until(lambda: service.journal("claimed"), 10, "a pass on the old rules")
     clients.write_text(good)
     service.process.send_signal(signal.SIGHUP)
     service.wait_until(lambda: "reloaded:" in service.logged(), 10, "the good reload")
@@ -273,7 +273,7 @@ def test_several_accounts_run_in_one_service_each_with_its_own_state(own_dovecot
             ),
         )
         running.state = tmp_path / "state" / "local.sqlite3"
-        running.wait_until(lambda: running.journal("paid"), 10, "the Maildir account's payment")
+        running.wait_until(lambda: running.journal("claimed"), 10, "the Maildir account's payment")
     finally:
         assert running.stop() == 0
         notify.close()

@@ -140,7 +140,7 @@ def reference(dovecot, tmp_path_factory):
     state = canonical(me)
     assert state["drafts"] == [
         "deliverable/acme/" + state["drafts"][0].split("/")[2] + "/feedback-request",
-        "invoice/acme/2026-001/final-notice",
+        "invoice/acme/2026-001/first-reminder",  # the first letter is always the first stage
     ]
     return state
 

@@ -125,7 +125,8 @@ def test_two_scans_started_together_never_draft_twice(world, tmp_path):
                 assert code == 0, err
         keys = [key_of(parsed(data)) for _, data in world.messages("Drafts")]
         assert len(keys) == len(set(keys)), f"trial {trial}: a draft twice: {keys}"
-        assert {f"invoice/acme/2026-00{n}/first-reminder" for n in (1, 2, 3)} <= set(keys)
+        # The three reminders due to acme today go out as one statement of account.
+        assert [k for k in keys if k.startswith("statement/acme/")] != [], keys
     # Started within milliseconds of each other, one of the two always found the other holding the state.
     assert refused >= 1
     print(f"{RACE_TRIALS} trials on {world.kind}: {refused} scans refused, {len(keys)} drafts, none twice")
