@@ -105,6 +105,7 @@ def reference(own_dovecot, tmp_path_factory):
     fill(world)
     directory = tmp_path_factory.mktemp("reference")
     config = write_config(directory, world.account_yaml(), extra=SCHEDULE)
+    (directory / "rules" / "clients.yaml").write_text(SEPARATE["clients.yaml"], encoding="utf-8")
     scan(config)
     scan(config)
     state = canonical(Freelancer(world, directory, rules=SEPARATE))
@@ -116,7 +117,9 @@ def drafting_window(dovecot, directory: Path, drafts: int) -> tuple[float, float
     """Seconds from the service's start to its first and to its last draft, on this machine."""
     world = ImapWorld(dovecot, "crashcalibration")
     fill(world)
-    service = start(write_config(directory, world.account_yaml(), extra=SCHEDULE))
+    config = write_config(directory, world.account_yaml(), extra=SCHEDULE)
+    (directory / "rules" / "clients.yaml").write_text(SEPARATE["clients.yaml"], encoding="utf-8")
+    service = start(config)
     started = time.monotonic()
     first = None
     try:
@@ -145,6 +148,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
         fill(world)
         directory = tmp_path / str(trial)
         config = write_config(directory, world.account_yaml(), extra=SCHEDULE)
+        (directory / "rules" / "clients.yaml").write_text(SEPARATE["clients.yaml"], encoding="utf-8")
         service = start(config)
         # Half the kills land while drafts are being appended (the dangerous moment, a few
         # hundred ms), the other half anywhere from start-up through the scan.
@@ -181,6 +185,7 @@ def test_a_dovecot_restart_in_the_middle_of_a_pass_is_survived(own_dovecot, refe
     world = ImapWorld(own_dovecot, "crashrestart")
     fill(world)
     config = write_config(tmp_path, world.account_yaml(), extra=SCHEDULE)
+    (tmp_path / "rules" / "clients.yaml").write_text(SEPARATE["clients.yaml"], encoding="utf-8")
     service = start(config)
     deadline = time.monotonic() + 30
     while not world.messages("Drafts") and time.monotonic() < deadline:
