@@ -257,3 +257,23 @@ def sync_bank(store: Store, config: Config, account: Account, now: datetime) -> 
     report = apply_credits(store, config, list(fetched.credits), now)
     store.record_bank_sync(settings.provider, now, fetched.consent_expires, fetched.status)
     return report
+
+
+def for_pass(store, config, account, now, report) -> None:
+    """What a pass reads of the bank: the watched statements folder and the optional bank
+    sync; a sync that fails is reported and the mail pass goes on (the next one retries)."""
+    from .domain import ledger
+    from .errors import BankSyncError, CredentialError
+
+    reports = []
+    if account.statements is not None:
+        reports.append(import_folder(store, config, account, now))
+    try:
+        reports.append(sync_bank(store, config, account, now))
+    except (BankSyncError, CredentialError) as exc:
+        log.error("%s", exc)
+        report.errors.append(str(exc))
+    for imported in filter(None, reports):
+        report.paid.extend(p.invoice for p in imported.payments if p.event is ledger.Event.PAID)
+        report.changes.extend(imported.changes)
+        report.errors.extend(imported.errors)

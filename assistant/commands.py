@@ -275,3 +275,47 @@ def digest_draft(engine: Engine, now: datetime) -> Draft:
         context, identity=identity, template_text=template.text, key=key, now=now,
         locale=LOCALES.get(identity.language, "en_GB"),
     )  # fmt: skip
+
+
+def recover(store: Store, now: datetime, report: PassReport) -> None:
+    """A lost, truncated or replaced state: what the record beside it knows and the state
+    does not is restored (drafts written, commands given) before anything is planned; what
+    is in the mailbox (our drafts in Drafts and Sent) is found by its token."""
+    from .act import restore_drafts
+
+    restored = restore_drafts(store, now)
+    replayed = replay_commands(store, now)
+    if restored or replayed:
+        line = (
+            f"the state did not know {len(restored)} draft(s) and {len(replayed)} command(s) of "
+            f"its record {store.record_path}: restored (was it lost, truncated or replaced?)"
+        )
+        log.warning("%s", line)
+        report.changes.append(line)
+        report.changes.extend(replayed)
+
+
+def compose_termination(
+    engine: Engine, case: Termination, now: datetime, today: date, report: PassReport
+) -> Draft | None:
+    """The termination email of ``case``, its outstanding invoices attached; None (and the
+    reason in ``report``) when the template cannot be rendered."""
+    client = engine.rules.clients[case.client]
+    rules = engine.rules.termination
+    try:
+        template = engine.rules.template(client.language, rules.template)
+        attachments = {
+            i.number: a
+            for i in case.invoices
+            if i.attachment_sha256 and (a := engine.store.attachment(i.attachment_sha256)) is not None
+        }
+        return compose.termination_draft(
+            case, client=client, identity=engine.config.identity, template_text=template.text,
+            attachments=attachments, referrals=rules.referrals,
+            final_invoice_terms_days=rules.final_invoice_terms_days, now=now, today=today, tz=engine.tz,
+        )  # fmt: skip
+    except (KeyError, compose.TemplateError) as exc:
+        message = f"{case.key}: cannot compose the termination draft: {exc}"
+        log.error("%s", message)
+        report.errors.append(message)
+        return None

@@ -41,9 +41,9 @@ from .act import DRAFT_FLAGS, Outbox
 from .adapters.mailbox import Mailbox
 from .adapters.smtp import Sender
 from .adapters.store import Store
-from .commands import command_on_invoice, find_invoice, find_item, mark_paid
+from .commands import command_on_invoice, find_invoice, find_item, mark_paid, recover
 from .config import Account, Config
-from .domain import checkin, compose, fold, keys, ladder, ledger, recipients
+from .domain import checkin, compose, fold, keys, ladder, recipients
 from .domain.facts import PlannedAction
 from .domain.keys import Action
 from .domain.model import (
@@ -60,7 +60,6 @@ from .domain.model import (
     Statement,
     Termination,
 )
-from .errors import BankSyncError, CredentialError
 from .pass_report import PassReport, Progress, ScanProgress, Stopped
 from .session import AccountSession, open_mailbox, open_sender, state_path
 from .sync import MAX_MESSAGE_BYTES, Sync
@@ -151,10 +150,10 @@ class Engine:
                 sync.apply_overrides(now, today, report)
                 sync.ingest(FolderRole.INBOX, folders.inbox, now, today, report)
                 sync.save_contacts()
-                self._import_statements(now, report)
+                bank_import.for_pass(self.store, self.config, self.account, now, report)
                 sync.settle_calendar(now, today, report)
                 if not dry_run:
-                    self._recover(now, report)
+                    recover(self.store, now, report)
                 if plan:
                     actions = self._plan(now, today, report)
                 if dry_run:
@@ -173,24 +172,6 @@ class Engine:
                 self._act(planned, draft, folders, now, report)
         return report
 
-    def _recover(self, now: datetime, report: PassReport) -> None:
-        """A lost, truncated or replaced state: what the record beside it knows and the state
-        does not is restored (drafts written, commands given) before anything is planned;
-        what is in the mailbox (our drafts in Drafts and Sent) is found by its token."""
-        from .act import restore_drafts
-        from .commands import replay_commands
-
-        restored = restore_drafts(self.store, now)
-        replayed = replay_commands(self.store, now)
-        if restored or replayed:
-            line = (
-                f"the state did not know {len(restored)} draft(s) and {len(replayed)} command(s) of "
-                f"its record {self.store.record_path}: restored (was it lost, truncated or replaced?)"
-            )
-            log.warning("%s", line)
-            report.changes.append(line)
-            report.changes.extend(replayed)
-
     def _act(
         self, planned: PlannedAction, draft: Draft | None, folders, now: datetime, report: PassReport
     ) -> None:
@@ -204,23 +185,6 @@ class Engine:
                 self.outbox.send(draft, folders, now, report, statement)
             else:
                 self.outbox.draft(draft, folders, now, report, statement)
-
-    # ----------------------------------------------------------------- bank statements (issue 15)
-
-    def _import_statements(self, now: datetime, report: PassReport) -> None:
-        """The watched statements folder and the optional bank sync: bank credits as evidence."""
-        reports = []
-        if self.account.statements is not None:
-            reports.append(bank_import.import_folder(self.store, self.config, self.account, now))
-        try:
-            reports.append(bank_import.sync_bank(self.store, self.config, self.account, now))
-        except (BankSyncError, CredentialError) as exc:  # the mail pass goes on; the next one retries
-            log.error("%s", exc)
-            report.errors.append(str(exc))
-        for imported in filter(None, reports):
-            report.paid.extend(p.invoice for p in imported.payments if p.event is ledger.Event.PAID)
-            report.changes.extend(imported.changes)
-            report.errors.extend(imported.errors)
 
     # ----------------------------------------------------------------- plan
 
@@ -401,25 +365,10 @@ class Engine:
     def compose_termination(
         self, case: Termination, now: datetime, today: date, report: PassReport
     ) -> Draft | None:
-        client = self.rules.clients[case.client]
-        rules = self.rules.termination
-        try:
-            template = self.rules.template(client.language, rules.template)
-            attachments = {
-                i.number: a
-                for i in case.invoices
-                if i.attachment_sha256 and (a := self.store.attachment(i.attachment_sha256)) is not None
-            }
-            return compose.termination_draft(
-                case, client=client, identity=self.config.identity, template_text=template.text,
-                attachments=attachments, referrals=rules.referrals,
-                final_invoice_terms_days=rules.final_invoice_terms_days, now=now, today=today, tz=self.tz,
-            )  # fmt: skip
-        except (KeyError, compose.TemplateError) as exc:
-            message = f"{case.key}: cannot compose the termination draft: {exc}"
-            log.error("%s", message)
-            report.errors.append(message)
-            return None
+        """The termination email of ``case`` (see ``commands.compose_termination``)."""
+        from . import commands
+
+        return commands.compose_termination(self, case, now, today, report)
 
     # ----------------------------------------------------------------- commands (see commands.py)
 
