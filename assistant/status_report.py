@@ -13,7 +13,7 @@ import os
 import shutil
 import textwrap
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -140,6 +140,7 @@ def print_status(
     lines.extend(_first_run_and_bank_lines(store, config, account, paint, view.today))
     lines.append("")
     lines.extend(_total_lines(view, config, paint, width))
+    lines.extend(_quiet_work_lines(store, config, now))
     if refused := store.unreadable():
         # The scan went on past them; the freelancer can open them in their mail client.
         noun = "message" if refused == 1 else "messages"
@@ -148,6 +149,25 @@ def print_status(
             + " (the server refused them; the log names folder and number)"
         )
     out.write("\n".join(lines) + "\n")
+
+
+# No work recognised for this long while there are clients: say so, it may be a misreading.
+WORK_QUIET_DAYS = 60
+
+
+def _quiet_work_lines(store: Store, config: Config, now: datetime) -> list[str]:
+    """A line when no work sent to a client was recognised lately: either there was none, or
+    what was sent was not recognised (deliverables.yaml says what counts)."""
+    if not config.rules.clients:
+        return []
+    since = now - timedelta(days=WORK_QUIET_DAYS)
+    if any(d.sent_at >= since for d in store.deliverables()):
+        return []
+    return [
+        f"No work sent to a client recognised in the last {WORK_QUIET_DAYS} days. If you sent",
+        "some, it was not recognised: a file attached, or a link with words such as",
+        "“here are the wireframes”, counts (deliverables.yaml).",
+    ]
 
 
 def _first_run_and_bank_lines(

@@ -348,3 +348,30 @@ def test_after_only_a_dry_run_status_says_nothing_was_read_yet(capsys, tmp_path)
     out = status(capsys, "--config", str(path))
     assert "Nothing read yet: run `freelance-assistant scan`" in out
     assert "Nothing outstanding" not in out
+
+
+def test_status_says_so_when_no_work_sent_was_recognised_lately(capsys, tmp_path):
+    from datetime import datetime
+
+    from tests.support.freelancer import send_invoice
+    from tests.support.mailboxes import MaildirWorld
+    from tests.support.world import TZ, plain_email, write_config
+
+    world = MaildirWorld(tmp_path / "Maildir")
+    send_invoice(world)
+    path = write_config(tmp_path / "cfg", world.account_yaml())
+    assert cli.main(["scan", "--config", str(path)]) == 0
+    capsys.readouterr()
+    assert "No work sent to a client recognised in the last 60 days" in status(capsys, "--config", str(path))
+    # A logo sent today, as a small file: recognised, and the line goes away.
+    logo = plain_email(
+        sender="lucia@freelancer.example", to="marta@acme.example", subject="El logo", sent=datetime.now(TZ)
+    )
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(logo, policy=policy.default)
+    message.add_attachment(b"<svg/>", maintype="image", subtype="svg+xml", filename="logo.svg")
+    world.deliver("Sent", message.as_bytes(), when=datetime.now(TZ))
+    assert cli.main(["scan", "--config", str(path)]) == 0
+    capsys.readouterr()
+    assert "No work sent to a client recognised" not in status(capsys, "--config", str(path))
