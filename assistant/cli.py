@@ -744,13 +744,6 @@ examples:
 
 # Every subcommand's --help ends with examples (the ones above, and these).
 EXAMPLES = {
-    "ledger": """\
-examples:
-  freelance-assistant ledger                   every invoice and deliverable, paid and closed too
-  freelance-assistant ledger --json > ledger.json
-
-The JSON follows a stable, documented schema: docs/ledger-json.md.
-""",
     "run": """\
 examples:
   freelance-assistant run                              in the foreground, Ctrl-C to stop

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from assistant.adapters.parse import parse_mail
-from assistant.domain.compose import KEY_HEADER, key_of
+from assistant.domain.compose import key_of
 from assistant.domain.digest import invoice_todos
 from assistant.domain.model import DeliverableStatus, InvoiceStatus
 from tests.support.freelancer import INVOICE_ID, send_invoice

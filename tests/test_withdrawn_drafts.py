@@ -20,7 +20,6 @@ from assistant.engine import mark_paid
 from assistant.session import AccountSession
 from tests.support.freelancer import INVOICE_ID, Freelancer, send_invoice
 from tests.support.mailboxes import parsed
-from tests.support.mailboxes import parsed
 from tests.support.world import at, plain_email
 from tests.test_chasing import clients_with
 from tests.test_replies import DELIVERY_ID, reply, send_deliverable

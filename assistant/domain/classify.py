@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 
 from . import calendar, reading
 from .einvoice import EInvoice, read_einvoice
-from .extract import normalise_invoice_number, parse_amount, parse_date, parse_when
+from .extract import normalise_invoice_number, parse_amount, parse_date
 from .model import (
     Attachment,
     Client,

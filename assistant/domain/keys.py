@@ -212,11 +212,6 @@ def follow_up_key(deliverable: Deliverable, stage: str) -> str:
     return f"{deliverable_item(deliverable)}/{stage}"
 
 
-def statement_key(client_id: str, day: date) -> str:
-    """Several reminders due to one client on one day, as one statement of account."""
-    return f"{STATEMENT}/{client_id}/{day.isoformat()}"
-
-
 def check_in_key(client_id: str, last_contact: date) -> str:
     """The same silence always gives the same key: the outbox makes it once, ever."""
     return f"{CHECK_IN}/{client_id}/{last_contact.isoformat()}"

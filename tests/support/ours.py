@@ -79,7 +79,7 @@ def rendered_templates(language: str) -> dict[str, str]:
         if lang != language:
             continue
         kind = TEMPLATE_KINDS.get(name)
-        if kind == "invoice" and name.startswith("invoice-reminder") or name == "invoice-final-notice":
+        if (kind == "invoice" and name.startswith("invoice-reminder")) or name == "invoice-final-notice":
             reminder = Reminder(
                 key=f"invoice/client-{language}/{NUMBER}/{name}",
                 invoice=invoice(language),
