@@ -36,6 +36,8 @@ def outbox(state: Path) -> dict[str, str]:
     db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
     try:
         return dict(db.execute("SELECT key, state FROM outbox"))
+    except sqlite3.OperationalError:  # the scan has created the file, not its tables yet
+        return {}
     finally:
         db.close()
 

@@ -101,8 +101,9 @@ def test_an_unreachable_server_is_a_clear_error(capsys, tmp_path):
     assert "IMAP u@127.0.0.1:9: connecting:" in err
 
 
-def test_scan_status_and_mark_paid(capsys, maildir_config):
+def test_scan_status_and_mark_paid(capsys, maildir_config, monkeypatch):
     world, path = maildir_config
+    monkeypatch.setattr("assistant.cli._now", lambda: at(date(2026, 4, 1), 9))  # the invoice is overdue
     code, out, _ = run(capsys, "scan", "--config", str(path), "--dry-run", "--as-of", "2026-03-17")
     assert code == 0 and "drafts that would be written: 1" in out and "first-reminder" in out
     assert world.messages("Drafts") == []
@@ -388,10 +389,14 @@ def test_a_rate_increase_proposal_suggests_a_call(capsys, maildir_config):
 
 def test_review_ranks_the_demo_clients_and_writes_the_html_report(capsys, tmp_path):
     directory = tmp_path / "demo"
-    run(capsys, "demo", "--dir", str(directory))
+    # The sample as of today, reviewed over the year up to today (the sample spans seven
+    # months): the same ranking whatever the day, January included.
+    today = datetime.now(TZ).date()
+    run(capsys, "demo", "--dir", str(directory), "--today", today.isoformat())
     config = str(directory / "config.yaml")
     html = tmp_path / "review.html"
-    code, out, _ = run(capsys, "review", "--config", config, "--html", str(html))
+    since = (today - timedelta(days=365)).isoformat()
+    code, out, _ = run(capsys, "review", "--config", config, "--since", since, "--html", str(html))
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("Revisión de clientes ") and "3 clientes" in lines[0]  # Lucía's language

@@ -103,8 +103,13 @@ def test_a_spanish_paid_reply_stops_the_ladder(world, me):
     assert invoice.paid_on == date(2026, 3, 18)
 
 
-def test_a_clients_paid_stays_unconfirmed_until_the_money_is_seen_then_becomes_a_todo(world, me, capsys):
+def test_a_clients_paid_stays_unconfirmed_until_the_money_is_seen_then_becomes_a_todo(
+    world, me, capsys, monkeypatch
+):
     from assistant import cli
+    from tests.support.world import at
+
+    monkeypatch.setattr(cli, "_now", lambda: at(date(2026, 3, 29), 9))  # eleven days after the claim
 
     send_invoice(world)
     world.deliver(
@@ -125,7 +130,7 @@ def test_a_clients_paid_stays_unconfirmed_until_the_money_is_seen_then_becomes_a
     document = json.loads(capsys.readouterr().out)
     (client,) = [c for a in document["accounts"] for c in a["clients"] if c["id"] == "acme"]
     assert [i["state"] for i in client["invoices"]] == ["claimed"]
-    # `status` runs on the real clock, months after: nothing confirmed it in ten days, a to-do.
+    # Eleven days after the claim, nothing confirmed it: a to-do.
     assert [t["ref"] for t in client["todos"] if t["kind"] == "confirm-payment"] == ["2026-001"]
     assert cli.main(["status", "--config", path]) == 0
     out = capsys.readouterr().out
