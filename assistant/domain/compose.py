@@ -744,22 +744,8 @@ def reminder_draft(
     claim = claim_for(reminder.invoice, client, rates, today)
     body = render(template_text, reminder_context(reminder, client, identity, today, attach, claim))
     invoice = reminder.invoice
-    message = _threaded(
-        key=reminder.key,
-        client=client,
-        identity=identity,
-        subject=invoice.subject,
-        parent_id=invoice.message_id,
-        parent_references=invoice.references,
-        body=body,
-        now=now,
-    )
-    _copy_billing(message, client)
-    _send_elsewhere(message, client, send_to)
-    if attach:
-        assert attachment is not None
-        _attach(message, attachment, invoice, client.language)
-    return _draft(reminder.key, DraftKind.REMINDER, message, client, invoice.message_id, send_to)
+    attached = [(invoice, attachment)] if attach and attachment is not None else []
+    return _reminder_under(reminder.key, invoice, attached, client, identity, body, now, send_to)
 
 
 def statement_draft(
@@ -794,21 +780,36 @@ def statement_draft(
     context = statement_context(statement, client, identity, today, bool(wanted), claims)
     body = render(template_text, context)
     oldest = statement.oldest.invoice
+    return _reminder_under(statement.key, oldest, wanted, client, identity, body, now, send_to)
+
+
+def _reminder_under(
+    key: str,
+    invoice: Invoice,
+    attached: list[tuple[Invoice, Attachment]],
+    client: Client,
+    identity: Identity,
+    body: str,
+    now: datetime,
+    send_to: Address | None,
+) -> Draft:
+    """A reminder (or a statement) as a reply under ``invoice``'s email: billing in Cc, the
+    address the client asked for, the PDFs of ``attached`` re-attached."""
     message = _threaded(
-        key=statement.key,
+        key=key,
         client=client,
         identity=identity,
-        subject=oldest.subject,
-        parent_id=oldest.message_id,
-        parent_references=oldest.references,
+        subject=invoice.subject,
+        parent_id=invoice.message_id,
+        parent_references=invoice.references,
         body=body,
         now=now,
     )
     _copy_billing(message, client)
     _send_elsewhere(message, client, send_to)
-    for invoice, attachment in wanted:
-        _attach(message, attachment, invoice, client.language)
-    return _draft(statement.key, DraftKind.REMINDER, message, client, oldest.message_id, send_to)
+    for pdf_of, attachment in attached:
+        _attach(message, attachment, pdf_of, client.language)
+    return _draft(key, DraftKind.REMINDER, message, client, invoice.message_id, send_to)
 
 
 def _copy_billing(message: EmailMessage, client: Client) -> None:
