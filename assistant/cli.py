@@ -416,7 +416,8 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     on = args.on or now.date()
     with Store.open(path) as store:
         invoice = mark_paid(store, args.number, client=args.client, on=on, now=now)
-    print(f"Invoice {invoice.key} is paid (since {invoice.paid_on}); it will not be chased.")
+    since = invoice.paid_on or "a day not known: its Paid tag was there when first read"
+    print(f"Invoice {invoice.key} is paid (since {since}); it will not be chased.")
     return EXIT_OK
 
 
@@ -492,7 +493,7 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
     )
     print(f"  notice: {case.notice_days} days, last working day {case.final_day}")
     if case.invoices:
-        owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in case.invoices)
+        owed = ", ".join(f"{i.number} {money(i.outstanding, config, i.client)}" for i in case.invoices)
         print(f"  WARNING money is still owed ({owed}): the draft says so and attaches the invoices.")
         print("  If you fear they will not pay, wait until they have paid before telling them.")
     print(

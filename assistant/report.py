@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
-
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
@@ -26,20 +24,18 @@ from .domain.model import (
     Money,
     deliverable_id,
 )
+from .wording import LOCALES, Voice, voice_of
 
-LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
+__all__ = ["LOCALES", "mailbox_lines", "money", "print_explanation", "print_pass"]
 
-
-def money(value: Money | None, config: Config) -> str:
-    if value is None:
-        return "?"
-    return format_currency(
-        value.amount, value.currency, locale=LOCALES.get(config.identity.language, "en_GB")
-    )
+def money(value: Money | None, config: Config, client: str | None = None) -> str:
+    """An amount as ``client``'s drafts write it (see wording.money_locale)."""
+    return voice_of(config).money(value, client)
 
 
-def _invoice_line(invoice: Invoice, config: Config) -> str:
-    return f"{invoice.client:<14} {invoice.number:<14} {money(invoice.amount, config):>14}  due {invoice.due_date}"
+def _invoice_line(invoice: Invoice, v: Voice) -> str:
+    amount = v.money(invoice.amount, invoice.client)
+    return f"{invoice.client:<14} {invoice.number:<14} {amount:>14}  {v('scan_due', day=invoice.due_date)}"
 
 
 def _days(n: int) -> str:
@@ -50,16 +46,16 @@ def _days(n: int) -> str:
 
 
 def print_pass(report, config: Config, where: str) -> None:
-    heading = "Dry run" if report.dry_run else "Pass"
+    v = voice_of(config)
     tz = ZoneInfo(config.identity.timezone)
-    print(f"{heading} over account {report.account} ({where})")
-    print(f"  {report.scanned} new messages read, {report.candidates} to or from clients")
+    print(v("dry_run" if report.dry_run else "pass", account=report.account, where=where))
+    print("  " + v("read", scanned=report.scanned, candidates=report.candidates))
     if report.invoices:
-        print(f"  invoices found: {len(report.invoices)}")
+        print("  " + v("invoices_found", n=len(report.invoices)))
         for invoice in report.invoices:
-            print(f"    {_invoice_line(invoice, config)}")
+            print(f"    {_invoice_line(invoice, v)}")
     if report.deliverables:
-        print(f"  deliverables found: {len(report.deliverables)}")
+        print("  " + v("deliverables_found", n=len(report.deliverables)))
         for deliverable in report.deliverables:
             print(
                 f"    {deliverable.client:<14} {deliverable_id(deliverable.message_id)}  {deliverable.subject!r}"
@@ -119,7 +115,9 @@ def print_pass(report, config: Config, where: str) -> None:
 # --------------------------------------------------------------------------- ladders
 
 
-def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz) -> None:
+def _print_ladder(
+    stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz, v: Voice
+) -> None:
     for stage, key, _ in stages:
         entry = by_key.get(key)
         if entry is not None:
@@ -127,15 +125,15 @@ def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry],
             print(f"      {stage.name}: {entry.state} {when.astimezone(tz):%Y-%m-%d}")
     upcoming = attention.next_stage(stages, taken, today)  # what the next pass drafts, as `status` says
     if upcoming is None:
-        print("      every stage has been used")
+        print("      " + v("every_stage_used"))
         return
     stage, day, waiting = upcoming
     if waiting:
-        print(f"      next: {stage.name}, once the draft above is sent (it waits in Drafts)")
+        print("      " + v("next_waits", stage=stage.name))
     elif day <= today:
-        print(f"      next: {stage.name}, due now: the next pass drafts it")
+        print("      " + v("next_now", stage=stage.name))
     else:
-        print(f"      next: {stage.name} on {day}")
+        print("      " + v("next_on", stage=stage.name, day=day))
 
 
 def _open_state(invoice: Invoice, today: date) -> str:
@@ -149,11 +147,20 @@ def _open_state(invoice: Invoice, today: date) -> str:
 
 def _partial(invoice: Invoice, config: Config) -> str:
     if invoice.paid_amount and invoice.status is not InvoiceStatus.PAID:
-        return f"; {money(invoice.outstanding, config)} still owed"
+        return f"; {money(invoice.outstanding, config, invoice.client)} still owed"
     return ""
 
 
 # --------------------------------------------------------------------------- explain
+
+
+def _happened(entry: JournalEntry) -> datetime:
+    """When an event happened: its evidence's date (the mail that told it), else the moment
+    it was recorded (a command, a tag first seen); never the later scan that read old mail."""
+    evidence = entry.evidence
+    if evidence is not None and evidence.date is not None:
+        return evidence.date
+    return entry.at
 
 
 def print_explanation(
@@ -169,23 +176,22 @@ def print_explanation(
     client = rules.clients.get(item.client)
     taken = {e.key: e.state for e in outbox}
     by_key = {e.key: e for e in outbox}
+    v = voice_of(config)
     if isinstance(item, Invoice):
-        print(
-            f"Invoice {item.number} to {item.client}: {money(item.amount, config)}, issued {item.issue_date}, due {item.due_date}"
-        )
-        print(
-            f"  email: {item.subject!r} {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
-        )
+        amount = v.money(item.amount, item.client)
+        print(v("explain_invoice", number=item.number, client=item.client, amount=amount, issued=item.issue_date, due=item.due_date))
+        sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        print("  " + v("explain_email", subject=repr(item.subject), id=item.message_id, sent=sent))
         print(f"  read: {reading_of(item)}")
         state = item.status.value.upper()
         if item.status is InvoiceStatus.OPEN:
             state += f" ({_open_state(item, today)})"
         if item.hold_until:
             state += f" until {item.hold_until}"
-        print(f"  state: {state}{_partial(item, config)}")
+        print("  " + v("explain_state", state=state) + _partial(item, config))
         stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
     else:
-        print(f"Deliverable {deliverable_id(item.message_id)} to {item.client}: {item.subject!r}")
+        print(v("explain_deliverable", id=deliverable_id(item.message_id), client=item.client, subject=repr(item.subject)))
         print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
         print(f"  state: {item.status.value.upper()}")
         stages = (
@@ -194,22 +200,17 @@ def print_explanation(
             else []
         )
     print()
-    print("Why (what happened, oldest first):")
-    for entry in history:
-        print(
-            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M}  {entry.event}"
-            + (f": {entry.detail}" if entry.detail else "")
-        )
+    print(v("why_heading"))
+    for when, entry in sorted(((_happened(entry), entry) for entry in history), key=lambda pair: pair[0]):
+        print(f"  {when.astimezone(tz):%Y-%m-%d %H:%M}  {entry.event}" + (f": {entry.detail}" if entry.detail else ""))
         evidence = entry.evidence
         if evidence is not None and (evidence.message_id or evidence.sender):
-            when = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
-            print(
-                f"      evidence: {when} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}"
-            )
+            stamp = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
+            print(f"      evidence: {stamp} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}")
         if evidence is not None and evidence.quote:
             print(f"      “{evidence.quote}”")
     print()
-    print("What happens next:")
+    print(v("next_heading"))
     if client is None:
         print("  nothing: the client is no longer in clients.yaml")
     elif isinstance(item, Invoice) and item.status is not InvoiceStatus.OPEN:
@@ -224,7 +225,7 @@ def print_explanation(
     elif isinstance(item, Deliverable) and item.status is not DeliverableStatus.OPEN:
         print(f"  no follow-up: the client answered{' and approved it' if item.approved_at else ''}")
     else:
-        _print_ladder(stages, taken, by_key, today, tz)
+        _print_ladder(stages, taken, by_key, today, tz, v)
 
 
 # --------------------------------------------------------------------------- check

@@ -33,17 +33,12 @@ from .domain.status import (
     Todo,
     build_overview,
 )
-from .report import money
+from .wording import Voice, voice_of
 
 SCHEMA = 1
 WIDTH = 80  # the width of a pipe, and the least a terminal gets
 
-_PAID_VIA = {
-    "keyword": "you tagged the email Paid",
-    "client": "the client wrote that it was paid",
-    "notification": "a payment notification named it",
-    "cli": "you marked it paid",
-}
+_PAID_VIA = ("keyword", "client", "notification", "cli")  # how it was paid: wording's paid_via_*
 
 
 def overview(store: Store, config: Config, now: datetime) -> Overview:
@@ -117,23 +112,24 @@ def print_status(
 ) -> None:
     tz = ZoneInfo(config.identity.timezone)
     paint = _Paint(colour)
+    v = voice_of(config)
     view = overview(store, config, now)
     last = store.last_pass()
-    last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else "never"
-    lines = [paint(f"Account {account.name}", "bold") + f" · last pass {last_text}"]
+    last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else v("never")
+    lines = [paint(v("account", name=account.name), "bold") + " · " + v("last_pass", when=last_text)]
     if last is None:  # only dry runs so far: they keep nothing
-        lines.append("Nothing read yet: run `freelance-assistant scan` (or the service) first.")
+        lines.append(v("nothing_read"))
         out.write("\n".join(lines) + "\n")
         return
     for block in view.clients:
         lines.append("")
-        lines.extend(_client_lines(block, view, config, paint, width))
+        lines.extend(_client_lines(block, view, v, paint, width))
     seen = check_ins(store, config, now)
     if seen:
         lines.append("")
         lines.extend(_check_in_lines(seen, config, view.today, paint, width))
     lines.append("")
-    lines.extend(_total_lines(view, config, paint, width))
+    lines.extend(_total_lines(view, v, paint, width))
     out.write("\n".join(lines) + "\n")
 
 
@@ -211,45 +207,41 @@ def _check_in_lines(
     return lines
 
 
-def _client_lines(
-    block: ClientStatus, view: Overview, config: Config, paint: _Paint, width: int
-) -> list[str]:
+def _client_lines(block: ClientStatus, view: Overview, v: Voice, paint: _Paint, width: int) -> list[str]:
     heading = f"{block.name} ({block.id})" if block.name != block.id else block.id
     lines = [paint(heading, "bold", "cyan")]
-    owes = _amounts(block.outstanding, config)
+    owes = _amounts(block.outstanding, v, block.id)
     if owes:
-        overdue = _amounts(block.overdue, config)
-        note = "" if not overdue else (", all overdue" if overdue == owes else f", {overdue} overdue")
-        if len(heading) + len(f" · owes {owes}{note}") <= width:
-            lines[0] += f" · owes {owes}{note}"
+        overdue = _amounts(block.overdue, v, block.id)
+        note = "" if not overdue else (v("all_overdue") if overdue == owes else v("some_overdue", amounts=overdue))
+        said = v("owes", amounts=owes) + note
+        if len(heading) + len(f" · {said}") <= width:
+            lines[0] += f" · {said}"
         else:
-            lines.append(_wrap(f"owes {owes}{note}", width, "  ", paint))
+            lines.append(_wrap(said, width, "  ", paint))
     if not block.configured:
-        lines.append(
-            _wrap("no longer in clients.yaml: nothing of theirs is chased", width, "  ", paint, "dim")
-        )
+        lines.append(_wrap(v("not_configured"), width, "  ", paint, "dim"))
 
     if block.invoices:
         rows = []
         for row in block.invoices:
-            state, style = _invoice_state(row, view.today)
-            amount = money(row.invoice.amount, config) if row.invoice.amount else "amount unknown"
+            state, style = _invoice_state(row, view.today, v)
+            amount = v.money(row.invoice.amount, block.id) if row.invoice.amount else v("amount_unknown")
             rows.append(
                 (
                     [(row.invoice.number, ()), (amount, ()), (str(row.invoice.due_date), ()), (state, style)],
-                    _invoice_detail(row, config, view.today),
+                    _invoice_detail(row, v, view.today),
                 )
             )
-        lines.extend(_table(["Invoice", "Amount", "Due", "Status"], ["<", ">", "<", "<"], rows, paint, width))
+        headers = [v("h_invoice"), v("h_amount"), v("h_due"), v("h_status")]
+        lines.extend(_table(headers, ["<", ">", "<", "<"], rows, paint, width))
 
     if block.deliverables:
         rows = []
-        waiting = {
-            item.id: f"{item.business_days_waiting} business day{'s' if item.business_days_waiting != 1 else ''}"
-            for item in block.deliverables
-        }
+        waiting = {item.id: v.count("business_days", item.business_days_waiting) for item in block.deliverables}
+        headers = [v("h_work"), v("h_sent"), v("h_waiting"), v("h_subject")]
         # The subject gets what the other columns leave of the line, and no less than 20.
-        room = width - (2 + len("Work sent") + 2 + 10 + 2 + max(map(len, waiting.values())) + 2)
+        room = width - (2 + len(headers[0]) + 2 + 10 + 2 + max(map(len, waiting.values())) + 2)
         for item in block.deliverables:
             rows.append(
                 (
@@ -259,164 +251,150 @@ def _client_lines(
                         (waiting[item.id], ("yellow",) if item.next and item.next.on <= view.today else ()),
                         (_clip(" ".join(item.deliverable.subject.split()), max(20, room)), ()),
                     ],
-                    _ladder_text(item.last, item.next, view.today, "follow-up"),
+                    _ladder_text(item.last, item.next, view.today, "follow-up", v),
                 )
             )
         lines.append("")
-        lines.extend(
-            _table(["Work sent", "Sent", "Waiting", "Subject"], ["<", "<", "<", "<"], rows, paint, width)
-        )
+        lines.extend(_table(headers, ["<", "<", "<", "<"], rows, paint, width))
 
     if block.drafts:
         lines.append("")
-        lines.append(paint("  Drafts waiting for you to send", "bold"))
+        lines.append(paint("  " + v("drafts_waiting"), "bold"))
         for draft in block.drafts:
-            lines.append(_wrap(_draft_text(draft), width, "  - ", paint, subsequent="    "))
+            lines.append(_wrap(_draft_text(draft, v), width, "  - ", paint, subsequent="    "))
 
     if block.todos:
         lines.append("")
-        lines.append(paint("  To do", "bold"))
+        lines.append(paint("  " + v("to_do"), "bold"))
+        warning = v("warning_owed", owed="").split("(")[0]
         for todo in block.todos:
-            first, *more = _todo_texts(todo, config)
+            first, *more = _todo_texts(todo, v, block.id)
             lines.append(_wrap(first, width, "  - ", paint, subsequent="    "))
             for text in more:
-                warning = ("yellow",) if text.startswith("Warning") else ()
-                lines.append(_wrap(text, width, "    ", paint, *warning))
+                styles = ("yellow",) if text.startswith(warning) else ()
+                lines.append(_wrap(text, width, "    ", paint, *styles))
     return lines
 
 
-def _total_lines(view: Overview, config: Config, paint: _Paint, width: int) -> list[str]:
+def _total_lines(view: Overview, v: Voice, paint: _Paint, width: int) -> list[str]:
     unpaid = view.unpaid()
     if not view.clients:
-        return ["Nothing outstanding: no unpaid invoices, no work waiting for an answer, nothing to do."]
+        return [v("nothing_outstanding")]
     if not unpaid:
-        return [paint("Outstanding: nothing; every invoice is paid.", "bold")]
+        return [paint(v("all_paid"), "bold")]
     overdue = sum(1 for r in unpaid if r.days_overdue > 0)
-    text = f"Outstanding: {_amounts(view.outstanding, config) or 'amounts unknown'}"
-    text += f" in {len(unpaid)} invoice{'s' if len(unpaid) != 1 else ''}"
+    text = v("outstanding", amounts=_amounts(view.outstanding, v, None) or v("amounts_unknown"))
+    text += v.count("in_invoices", len(unpaid))
     if overdue:
-        text += f", {overdue} of them overdue" if len(unpaid) > 1 else ", overdue"
+        text += v("of_them_overdue", n=overdue) if len(unpaid) > 1 else v("overdue_alone")
     if view.unknown_amounts:
-        text += f"; {view.unknown_amounts} with an amount not read"
+        text += v("not_read", n=view.unknown_amounts)
     return [_wrap(text, width, "", paint, "bold")]
 
 
-def _invoice_state(row: InvoiceRow, today: date) -> tuple[str, tuple[str, ...]]:
+def _invoice_state(row: InvoiceRow, today: date, v: Voice) -> tuple[str, tuple[str, ...]]:
     invoice = row.invoice
     status = invoice.status
     if status is InvoiceStatus.PAID:
-        return f"paid {invoice.paid_on}", ("green",)
-    late = f"{row.days_overdue} day{'s' if row.days_overdue != 1 else ''} overdue"
+        said = v("paid_on", day=invoice.paid_on) if invoice.paid_on else v("paid_day_unknown")
+        return said, ("green",)
+    late = v.count("overdue_days", row.days_overdue)
     if status is not InvoiceStatus.OPEN:
-        return (f"{status.value}, {late}" if row.days_overdue > 0 else status.value), ("yellow",)
+        state = v(f"state_{status.value}")
+        return (f"{state}, {late}" if row.days_overdue > 0 else state), ("yellow",)
     if row.days_overdue > 0:
         return late, ("red",)
     days = (invoice.due_date - today).days
     if days == 0:
-        return "due today", ()
-    return f"due in {days} day{'s' if days != 1 else ''}", ()
+        return v("due_today"), ()
+    return v.count("due_in", days), ()
 
 
-def _invoice_detail(row: InvoiceRow, config: Config, today: date) -> list[tuple[str, tuple[str, ...]]]:
+def _invoice_detail(row: InvoiceRow, v: Voice, today: date) -> list[tuple[str, tuple[str, ...]]]:
     invoice = row.invoice
+    client = invoice.client
     parts: list[tuple[str, tuple[str, ...]]] = []
     if invoice.paid_amount and invoice.status is not InvoiceStatus.PAID and invoice.amount is not None:
-        paid = money(Money(amount=invoice.paid_amount, currency=invoice.amount.currency), config)
-        parts.append((f"{paid} paid so far, {money(invoice.outstanding, config)} still owed", ()))
+        paid = v.money(Money(amount=invoice.paid_amount, currency=invoice.amount.currency), client)
+        parts.append((v("paid_so_far", paid=paid, owed=v.money(invoice.outstanding, client)), ()))
     why = f": “{invoice.hold_note}”" if invoice.hold_note else ""
     if invoice.status is InvoiceStatus.PAID:
-        parts.append((_PAID_VIA.get(invoice.paid_via, f"paid ({invoice.paid_via})"), ("dim",)))
+        via = invoice.paid_via
+        said = v(f"paid_via_{via}") if via in _PAID_VIA else v("paid_via_other", via=via)
+        parts.append((said, ("dim",)))
     elif invoice.status is InvoiceStatus.PROMISED:
-        until = f" until {invoice.hold_until}" if invoice.hold_until else ""
-        parts.append((f"promised, not chased{until}{why}", ()))
+        until = v("until", day=invoice.hold_until) if invoice.hold_until else ""
+        parts.append((v("promised_hold", until=until, why=why), ()))
     elif invoice.status is InvoiceStatus.DISPUTED:
-        parts.append(
-            (
-                f"not chased{why}. A dispute needs a conversation, not a template: talk to them, "
-                f"then `resume {invoice.number}`.",
-                (),
-            )
-        )
+        parts.append((v("disputed_hold", why=why, number=invoice.number), ()))
     elif invoice.status is InvoiceStatus.PAUSED:
         until = (
-            f"until {invoice.hold_until}" if invoice.hold_until else f"until you `resume {invoice.number}`"
+            v("paused_until", day=invoice.hold_until)
+            if invoice.hold_until
+            else v("paused_until_resume", number=invoice.number)
         )
-        parts.append((f"paused, not chased {until}{why}", ()))
+        parts.append((v("paused_hold", until=until, why=why), ()))
     elif not row.chased:
-        parts.append(("not chased: the client is no longer in clients.yaml", ("dim",)))
+        parts.append((v("unchased"), ("dim",)))
     else:
-        parts.append((_ladder_text(row.last, row.next, today, "reminder"), ()))
+        parts.append((_ladder_text(row.last, row.next, today, "reminder", v), ()))
     if invoice.status is not InvoiceStatus.PAID and (guessed := guesses_of(invoice)):
-        parts.append((f"guessed: {guessed}", ("dim",)))
+        parts.append((v("guessed", what=guessed), ("dim",)))
     return parts
 
 
-def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: str) -> str:
+def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: str, v: Voice) -> str:
     said = []
     if last is not None:
-        said.append(
-            {
-                "drafted": f"{last.name} waits in Drafts since {last.on}",
-                "pending": f"{last.name} was being written on {last.on} (the next pass finishes it)",
-                "sent": f"{last.name} sent {last.on}",
-                "notified": f"{last.name}: you were to contact them yourself on {last.on}",
-            }.get(last.state, f"{last.name} {last.state} {last.on}")
-        )
+        if last.state in ("drafted", "pending", "sent", "notified"):
+            said.append(v(f"last_{last.state}", stage=last.name, day=last.on))
+        else:
+            said.append(f"{last.name} {last.state} {last.on}")
     if coming is None and last is not None:
-        said[-1] += f" (the last {noun})" if last.state in ("drafted", "pending") else f"; no {noun} is left"
+        noun_text = v(f"noun_{noun}")
+        said[-1] += v("the_last", noun=noun_text) if last.state in ("drafted", "pending") else v(
+            "none_left", noun=noun_text
+        )
     elif coming is None:
-        said.append(f"no {noun}s are configured")
+        said.append(v("none_configured", nouns=v(f"noun_{noun}s")))
     elif coming.waits:
-        said.append(f"next: {coming.name}, once you have sent it")
+        said.append(v("next_waits", stage=coming.name))
     elif coming.on <= today:
-        said.append(f"next: {coming.name}, written on the next pass")
+        said.append(v("next_now", stage=coming.name))
     else:
-        said.append(f"next: {coming.name} on {coming.on}")
+        said.append(v("next_on", stage=coming.name, day=coming.on))
     return "; ".join(said)
 
 
-def _draft_text(draft: DraftRow) -> str:
-    what = {
-        "reminder": f"{draft.stage} for invoice {draft.invoice}",
-        "follow-up": f"{draft.stage} for {draft.deliverable}",
-        "termination": "termination (the program never sends it)",
-        "rate-increase": "rate proposal",
-    }.get(draft.kind, draft.kind)
-    text = f"{what}: “{draft.subject}” to {draft.recipient}, since {draft.since:%Y-%m-%d %H:%M}"
+def _draft_text(draft: DraftRow, v: Voice) -> str:
+    if draft.kind in ("reminder", "follow-up", "termination", "rate-increase"):
+        what = v(f"draft_{draft.kind}", stage=draft.stage, invoice=draft.invoice, deliverable=draft.deliverable)
+    else:
+        what = draft.kind
+    text = v("draft_line", what=what, subject=draft.subject, to=draft.recipient, since=f"{draft.since:%Y-%m-%d %H:%M}")
     if draft.interrupted:
-        text += " (interrupted; the next pass settles it)"
+        text += v("interrupted")
     return text
 
 
-def _todo_texts(todo: Todo, config: Config) -> list[str]:
-    owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in todo.owed)
-    why = [f"why: {line}" for line in todo.why]
+def _todo_texts(todo: Todo, v: Voice, client: str | None) -> list[str]:
+    owed = ", ".join(f"{i.number} {v.money(i.outstanding, client)}" for i in todo.owed)
+    why = [v("why", line=line) for line in todo.why]
     if todo.kind == "invoice-work":
-        return [f"Invoice the approved work “{todo.subject}” ({todo.ref}, approved {todo.on})."]
+        return [v("todo_invoice_work", subject=todo.subject, ref=todo.ref, day=todo.on)]
     if todo.kind == "contact-client":
-        about = f"invoice {todo.ref}" if todo.about == "invoice" else f"the work {todo.ref}"
-        return [f"Contact {todo.recipient} yourself: {todo.stage} of {about} is due (since {todo.on})."]
+        about = v("about_invoice", ref=todo.ref) if todo.about == "invoice" else v("about_work", ref=todo.ref)
+        return [v("todo_contact", who=todo.recipient, stage=todo.stage, about=about, day=todo.on)]
     if todo.kind == "review-termination":
-        after = f"{todo.not_before:%Y-%m-%d %H:%M}" if todo.not_before else "a night's sleep"
-        texts = [
-            f"Review the termination draft “{todo.subject}” to {todo.recipient} after {after}, "
-            "then send it yourself: sleep on it, perhaps let a colleague read it."
-        ]
+        after = f"{todo.not_before:%Y-%m-%d %H:%M}" if todo.not_before else v("a_nights_sleep")
+        texts = [v("todo_review_termination", subject=todo.subject, to=todo.recipient, after=after)]
         if owed:
-            texts.append(f"Warning: money is still owed ({owed}); wait until it is paid before telling them.")
+            texts.append(v("warning_owed", owed=owed))
         texts.extend(why)
-        texts.append(
-            "After the end: remove the client's logo from your portfolio if it invites questions, "
-            "and do not speak badly of the client, to anyone."
-        )
+        texts.append(v("after_the_end"))
         return texts
     if todo.kind == "termination-held":
-        return [
-            "A termination is suggested but held until they have paid"
-            + (f" ({owed})" if owed else "")
-            + " (hold_until_paid: tell them once they have paid).",
-            *why,
-        ]
+        return [v("termination_held", owed=f" ({owed})" if owed else ""), *why]
     return [f"{todo.kind}: {todo.ref}"]
 
 
@@ -474,8 +452,8 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _amounts(amounts: Sequence[Money], config: Config) -> str:
-    return " + ".join(money(m, config) for m in amounts)
+def _amounts(amounts: Sequence[Money], v: Voice, client: str | None) -> str:
+    return " + ".join(v.money(m, client) for m in amounts)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -566,7 +544,7 @@ def _client_json(block: ClientStatus, config: Config) -> dict[str, Any]:
             }
             for draft in block.drafts
         ],
-        "todos": [_todo_json(todo, config) for todo in block.todos],
+        "todos": [_todo_json(todo, config, block.id) for todo in block.todos],
     }
 
 
@@ -615,8 +593,9 @@ def _ladder_json(last: Step | None, coming: NextStep | None) -> dict[str, Any]:
     }
 
 
-def _todo_json(todo: Todo, config: Config) -> dict[str, Any]:
-    text, *details = _todo_texts(todo, config)
+def _todo_json(todo: Todo, config: Config, client: str) -> dict[str, Any]:
+    # The document's texts stay English whatever the freelancer's language (docs/status-json.md).
+    text, *details = _todo_texts(todo, Voice("en", config.rules.clients), client)
     return {
         "kind": todo.kind,
         "text": text,
