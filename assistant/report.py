@@ -28,6 +28,7 @@ from .wording import LOCALES, Voice, voice_of
 
 __all__ = ["LOCALES", "mailbox_lines", "money", "print_explanation", "print_pass"]
 
+
 def money(value: Money | None, config: Config, client: str | None = None) -> str:
     """An amount as ``client``'s drafts write it (see wording.money_locale)."""
     return voice_of(config).money(value, client)
@@ -179,7 +180,16 @@ def print_explanation(
     v = voice_of(config)
     if isinstance(item, Invoice):
         amount = v.money(item.amount, item.client)
-        print(v("explain_invoice", number=item.number, client=item.client, amount=amount, issued=item.issue_date, due=item.due_date))
+        print(
+            v(
+                "explain_invoice",
+                number=item.number,
+                client=item.client,
+                amount=amount,
+                issued=item.issue_date,
+                due=item.due_date,
+            )
+        )
         sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
         print("  " + v("explain_email", subject=repr(item.subject), id=item.message_id, sent=sent))
         print(f"  read: {reading_of(item)}")
@@ -189,24 +199,53 @@ def print_explanation(
         if item.hold_until:
             state += f" until {item.hold_until}"
         print("  " + v("explain_state", state=state) + _partial(item, config))
-        stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
+        stages = (
+            ladder.invoice_ladder(
+                item,
+                rules.escalation.invoice_stages(client),
+                client.calendar,
+                ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
+            if client
+            else []
+        )
     else:
-        print(v("explain_deliverable", id=deliverable_id(item.message_id), client=item.client, subject=repr(item.subject)))
+        print(
+            v(
+                "explain_deliverable",
+                id=deliverable_id(item.message_id),
+                client=item.client,
+                subject=repr(item.subject),
+            )
+        )
         print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
         print(f"  state: {item.status.value.upper()}")
         stages = (
-            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days)
+            ladder.deliverable_ladder(
+                item,
+                rules.escalation.deliverable,
+                client.calendar,
+                tz,
+                ladder.sent_days(outbox, tz),
+                rules.escalation.chasing.stage_gap_days,
+            )
             if client
             else []
         )
     print()
     print(v("why_heading"))
     for when, entry in sorted(((_happened(entry), entry) for entry in history), key=lambda pair: pair[0]):
-        print(f"  {when.astimezone(tz):%Y-%m-%d %H:%M}  {entry.event}" + (f": {entry.detail}" if entry.detail else ""))
+        print(
+            f"  {when.astimezone(tz):%Y-%m-%d %H:%M}  {entry.event}"
+            + (f": {entry.detail}" if entry.detail else "")
+        )
         evidence = entry.evidence
         if evidence is not None and (evidence.message_id or evidence.sender):
             stamp = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
-            print(f"      evidence: {stamp} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}")
+            print(
+                f"      evidence: {stamp} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}"
+            )
         if evidence is not None and evidence.quote:
             print(f"      “{evidence.quote}”")
     print()

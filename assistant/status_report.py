@@ -213,7 +213,11 @@ def _client_lines(block: ClientStatus, view: Overview, v: Voice, paint: _Paint, 
     owes = _amounts(block.outstanding, v, block.id)
     if owes:
         overdue = _amounts(block.overdue, v, block.id)
-        note = "" if not overdue else (v("all_overdue") if overdue == owes else v("some_overdue", amounts=overdue))
+        note = (
+            ""
+            if not overdue
+            else (v("all_overdue") if overdue == owes else v("some_overdue", amounts=overdue))
+        )
         said = v("owes", amounts=owes) + note
         if len(heading) + len(f" · {said}") <= width:
             lines[0] += f" · {said}"
@@ -238,7 +242,9 @@ def _client_lines(block: ClientStatus, view: Overview, v: Voice, paint: _Paint, 
 
     if block.deliverables:
         rows = []
-        waiting = {item.id: v.count("business_days", item.business_days_waiting) for item in block.deliverables}
+        waiting = {
+            item.id: v.count("business_days", item.business_days_waiting) for item in block.deliverables
+        }
         headers = [v("h_work"), v("h_sent"), v("h_waiting"), v("h_subject")]
         # The subject gets what the other columns leave of the line, and no less than 20.
         room = width - (2 + len(headers[0]) + 2 + 10 + 2 + max(map(len, waiting.values())) + 2)
@@ -352,8 +358,10 @@ def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: 
             said.append(f"{last.name} {last.state} {last.on}")
     if coming is None and last is not None:
         noun_text = v(f"noun_{noun}")
-        said[-1] += v("the_last", noun=noun_text) if last.state in ("drafted", "pending") else v(
-            "none_left", noun=noun_text
+        said[-1] += (
+            v("the_last", noun=noun_text)
+            if last.state in ("drafted", "pending")
+            else v("none_left", noun=noun_text)
         )
     elif coming is None:
         said.append(v("none_configured", nouns=v(f"noun_{noun}s")))
@@ -368,10 +376,18 @@ def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: 
 
 def _draft_text(draft: DraftRow, v: Voice) -> str:
     if draft.kind in ("reminder", "follow-up", "termination", "rate-increase"):
-        what = v(f"draft_{draft.kind}", stage=draft.stage, invoice=draft.invoice, deliverable=draft.deliverable)
+        what = v(
+            f"draft_{draft.kind}", stage=draft.stage, invoice=draft.invoice, deliverable=draft.deliverable
+        )
     else:
         what = draft.kind
-    text = v("draft_line", what=what, subject=draft.subject, to=draft.recipient, since=f"{draft.since:%Y-%m-%d %H:%M}")
+    text = v(
+        "draft_line",
+        what=what,
+        subject=draft.subject,
+        to=draft.recipient,
+        since=f"{draft.since:%Y-%m-%d %H:%M}",
+    )
     if draft.interrupted:
         text += v("interrupted")
     return text

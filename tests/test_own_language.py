@@ -70,7 +70,9 @@ def run(capsys, *argv: str) -> str:
 
 
 @pytest.mark.parametrize("language", ["es", "en", "nl"])
-def test_scan_status_and_explain_speak_her_language_with_each_clients_money(lucia, tmp_path, capsys, language):
+def test_scan_status_and_explain_speak_her_language_with_each_clients_money(
+    lucia, tmp_path, capsys, language
+):
     config = str(write_config(tmp_path / "cfg", lucia.account_yaml(), language=language))
     views = {
         "scan": run(capsys, "scan", "--config", config),
