@@ -103,3 +103,40 @@ def test_the_status_json_stays_english_and_plain_whatever_her_language(lucia, tm
     (bright,) = [c for c in document["accounts"][0]["clients"] if c["id"] == "bright"]
     assert bright["outstanding"] == [{"amount": "2400.00", "currency": "GBP"}]
     assert bright["invoices"][0]["state"] == "open"
+
+
+def test_explains_timeline_stamps_each_event_with_when_it_happened_not_the_scan(lucia, tmp_path, capsys):
+    config = str(write_config(tmp_path / "cfg", lucia.account_yaml()))
+    run(capsys, "scan", "--config", config)  # on 18 March: the invoice email is of 2 March
+    out = run(capsys, "explain", "--config", config, "INV-0042")
+    (invoiced,) = [line for line in out.splitlines() if line.strip().split("  ")[-1].startswith("invoiced")]
+    assert invoiced.strip().startswith("2026-03-02 10:00"), out
+    assert "2026-03-18" not in out.split("Why (what happened, oldest first):")[1].split("What happens next")[0]
+
+
+def test_a_paid_tag_there_at_first_sight_leaves_the_day_of_payment_unknown(lucia, tmp_path, capsys):
+    import json
+
+    lucia.tag("Sent", "<inv-0042@x>", "$Paid")  # tagged before the assistant ever read it
+    config = str(write_config(tmp_path / "cfg", lucia.account_yaml()))
+    run(capsys, "scan", "--config", config)
+    document = json.loads(run(capsys, "ledger", "--json", "--config", config))
+    (invoice,) = [i for i in document["accounts"][0]["invoices"] if i["number"] == "INV-0042"]
+    assert invoice["state"] == "paid" and invoice["paid_via"] == "keyword"
+    assert invoice["paid_on"] is None  # not 2026-03-18, the day of the scan
+    explained = run(capsys, "explain", "--config", config, "INV-0042")
+    assert "tag seen on 2026-03-18, the day it was paid is not known" in explained
+    assert "paid 2026-03-18" not in run(capsys, "status", "--config", config)
+
+
+def test_a_paid_tag_set_between_two_passes_is_paid_on_the_day_it_was_seen(lucia, tmp_path, capsys, monkeypatch):
+    import json
+
+    config = str(write_config(tmp_path / "cfg", lucia.account_yaml()))
+    run(capsys, "scan", "--config", config)
+    lucia.tag("Sent", "<inv-0042@x>", "$Paid")
+    monkeypatch.setattr(cli, "_now", lambda: at(date(2026, 3, 19), 10).astimezone(UTC))
+    run(capsys, "scan", "--config", config)
+    document = json.loads(run(capsys, "ledger", "--json", "--config", config))
+    (invoice,) = [i for i in document["accounts"][0]["invoices"] if i["number"] == "INV-0042"]
+    assert invoice["paid_on"] == "2026-03-19"
