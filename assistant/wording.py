@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from babel.numbers import format_currency
 
+from .domain.digest import money_locales
 from .domain.model import Client, Money
 
 # The freelancer's locale for her own language, when a view needs one.
@@ -367,10 +368,7 @@ def money_locale(currency: str, clients: Mapping[str, Client], client: str | Non
     known = clients.get(client) if client else None
     if known is not None:
         return known.babel_locale
-    for other in sorted(clients.values(), key=lambda c: c.id):
-        if other.currency == currency:
-            return other.babel_locale
-    return fallback
+    return money_locales(clients).get(currency, fallback)
 
 
 class Voice:

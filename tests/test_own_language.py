@@ -111,7 +111,9 @@ def test_explains_timeline_stamps_each_event_with_when_it_happened_not_the_scan(
     out = run(capsys, "explain", "--config", config, "INV-0042")
     (invoiced,) = [line for line in out.splitlines() if line.strip().split("  ")[-1].startswith("invoiced")]
     assert invoiced.strip().startswith("2026-03-02 10:00"), out
-    assert "2026-03-18" not in out.split("Why (what happened, oldest first):")[1].split("What happens next")[0]
+    assert (
+        "2026-03-18" not in out.split("Why (what happened, oldest first):")[1].split("What happens next")[0]
+    )
 
 
 def test_a_paid_tag_there_at_first_sight_leaves_the_day_of_payment_unknown(lucia, tmp_path, capsys):
@@ -129,7 +131,9 @@ def test_a_paid_tag_there_at_first_sight_leaves_the_day_of_payment_unknown(lucia
     assert "paid 2026-03-18" not in run(capsys, "status", "--config", config)
 
 
-def test_a_paid_tag_set_between_two_passes_is_paid_on_the_day_it_was_seen(lucia, tmp_path, capsys, monkeypatch):
+def test_a_paid_tag_set_between_two_passes_is_paid_on_the_day_it_was_seen(
+    lucia, tmp_path, capsys, monkeypatch
+):
     import json
 
     config = str(write_config(tmp_path / "cfg", lucia.account_yaml()))

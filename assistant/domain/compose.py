@@ -80,7 +80,9 @@ def _date_filter(context, value: date | datetime | None, format: str = "long") -
 def _money_filter(context, value: Money | None) -> str:
     if value is None:
         return ""
-    return format_currency(value.amount, value.currency, locale=context["locale"])
+    # The digest names each currency's format (digest.money_locales); a letter has its client's.
+    locale = (context.get("money_locales") or {}).get(value.currency, context["locale"])
+    return format_currency(value.amount, value.currency, locale=locale)
 
 
 @jinja2.pass_context

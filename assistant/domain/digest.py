@@ -194,7 +194,11 @@ def build_digest(
         client = clients.get(deliverable.client)
         steps = (
             ladder.deliverable_ladder(
-                deliverable, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz),
+                deliverable,
+                rules.escalation.deliverable,
+                client.calendar,
+                tz,
+                ladder.sent_days(outbox, tz),
                 rules.escalation.chasing.stage_gap_days,
             )
             if client
@@ -311,7 +315,17 @@ def build_digest(
         "overdue_totals": _totals(i.outstanding for i in late),
         "review_after_hours": rules.termination.review_after_hours,
         "nothing_to_do": not any(sections.values()),
+        "money_locales": money_locales(clients),
     }
+
+
+def money_locales(clients: Mapping[str, Client]) -> dict[str, str]:
+    """Each currency's money format: the Babel locale of the first client (by id) billed in
+    it, so the digest writes "£300.00" as the letters to that client do, in any language."""
+    found: dict[str, str] = {}
+    for client in sorted(clients.values(), key=lambda c: c.id):
+        found.setdefault(client.currency, client.babel_locale)
+    return found
 
 
 # --------------------------------------------------------------------------- helpers
@@ -333,9 +347,17 @@ def _invoice(
     local,
 ) -> dict[str, Any]:
     # The day each stage was really sent, in the freelancer's time zone (``local``).
-    sent_on = {e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at}
+    sent_on = {
+        e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at
+    }
     steps = (
-        ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar, sent_on, rules.escalation.chasing.stage_gap_days)
+        ladder.invoice_ladder(
+            invoice,
+            rules.escalation.invoice_stages(client),
+            client.calendar,
+            sent_on,
+            rules.escalation.chasing.stage_gap_days,
+        )
         if client
         else []
     )
