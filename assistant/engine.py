@@ -183,21 +183,12 @@ class Engine:
         sent_on = ladder.sent_days(outbox, self.tz)  # the ladder climbs from what was really sent
         ladders: list[Reminder | FollowUp] = [
             *ladder.due_reminders(
-                unpaid,
-                escalation.invoice,
-                clients,
-                taken,
-                today,
-                ladders=escalation.ladders,
-                chasing=chasing,
-                last_reminded=last_reminded,
-                sent_on=sent_on,
+                unpaid, escalation.invoice, clients, taken, today,
+                ladders=escalation.ladders, chasing=chasing, last_reminded=last_reminded, sent_on=sent_on,
             ),  # fmt: skip
             # Before and after the ladder (both off unless turned on).
             *ladder.due_before_notes(unpaid, escalation.before_due, clients, taken, today, chasing=chasing),
-            *ladder.due_thanks(
-                self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today
-            ),
+            *ladder.due_thanks(self.store.invoices(InvoiceStatus.PAID), escalation.thank_you, clients, taken, today),
             *ladder.due_follow_ups(
                 self.store.deliverables(DeliverableStatus.OPEN),
                 escalation.deliverable,

@@ -199,17 +199,7 @@ def print_explanation(
         if item.hold_until:
             state += f" until {item.hold_until}"
         print("  " + v("explain_state", state=state) + _partial(item, config))
-        stages = (
-            ladder.invoice_ladder(
-                item,
-                rules.escalation.invoice_stages(client),
-                client.calendar,
-                ladder.sent_days(outbox, tz),
-                rules.escalation.chasing.stage_gap_days,
-            )
-            if client
-            else []
-        )
+        stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
     else:
         print(
             v(
@@ -222,14 +212,7 @@ def print_explanation(
         print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
         print(f"  state: {item.status.value.upper()}")
         stages = (
-            ladder.deliverable_ladder(
-                item,
-                rules.escalation.deliverable,
-                client.calendar,
-                tz,
-                ladder.sent_days(outbox, tz),
-                rules.escalation.chasing.stage_gap_days,
-            )
+            ladder.deliverable_ladder(item, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days)
             if client
             else []
         )

@@ -38,11 +38,7 @@ def open_mailbox(account: Account, own_address: str = "") -> Mailbox:
 
         names = account.maildir.folders
         return MaildirMailbox(
-            account.maildir.path,
-            inbox=names.inbox,
-            sent=names.sent,
-            drafts=names.drafts,
-            own_address=own_address,
+            account.maildir.path, inbox=names.inbox, sent=names.sent, drafts=names.drafts, own_address=own_address
         )
     from .adapters.imap import ImapMailbox
 

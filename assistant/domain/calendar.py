@@ -46,7 +46,9 @@ def subdivisions(country: str) -> tuple[str, ...]:
 def _holidays(country: str, year: int) -> frozenset[date]:
     code, _, subdivision = region(country).partition("-")
     try:
-        return frozenset(holiday_calendars.country_holidays(code, subdiv=subdivision or None, years=year))
+        return frozenset(
+            holiday_calendars.country_holidays(code, subdiv=subdivision or None, years=year)
+        )
     except NotImplementedError:  # a country (or region) the package does not know: weekends only
         return frozenset()
 

@@ -194,11 +194,7 @@ def build_digest(
         client = clients.get(deliverable.client)
         steps = (
             ladder.deliverable_ladder(
-                deliverable,
-                rules.escalation.deliverable,
-                client.calendar,
-                tz,
-                ladder.sent_days(outbox, tz),
+                deliverable, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz),
                 rules.escalation.chasing.stage_gap_days,
             )
             if client
@@ -347,17 +343,9 @@ def _invoice(
     local,
 ) -> dict[str, Any]:
     # The day each stage was really sent, in the freelancer's time zone (``local``).
-    sent_on = {
-        e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at
-    }
+    sent_on = {e.key: local(e.sent_at).date() for e in outbox if e.state == keys.DraftState.SENT and e.sent_at}
     steps = (
-        ladder.invoice_ladder(
-            invoice,
-            rules.escalation.invoice_stages(client),
-            client.calendar,
-            sent_on,
-            rules.escalation.chasing.stage_gap_days,
-        )
+        ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar, sent_on, rules.escalation.chasing.stage_gap_days)
         if client
         else []
     )

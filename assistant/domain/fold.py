@@ -118,15 +118,7 @@ def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Cha
         recipient="",
         at=fact.at,
     )
-    return [
-        _sent(
-            view.next_stage,
-            fact.item,
-            "the freelancer chased by hand in the thread",
-            fact.evidence,
-            lost=by_hand,
-        )
-    ]
+    return [_sent(view.next_stage, fact.item, "the freelancer chased by hand in the thread", fact.evidence, lost=by_hand)]
 
 
 def _sent(
@@ -490,7 +482,8 @@ def suggested_termination(
         return None, Change(
             item=item,
             event=JournalEvent.TERMINATION_HELD,
-            detail="money is still owed; hold_until_paid: tell them once they have paid. " + " / ".join(why),
+            detail="money is still owed; hold_until_paid: tell them once they have paid. "
+            + " / ".join(why),
             data={"why": list(why)},
         )
     return case, Change(

@@ -318,9 +318,7 @@ def due_follow_ups(
         client = clients.get(deliverable.client)
         if client is None:
             continue
-        found = _next(
-            deliverable_ladder(deliverable, stages, client.calendar, tz, sent_on, gap_days), taken, today
-        )
+        found = _next(deliverable_ladder(deliverable, stages, client.calendar, tz, sent_on, gap_days), taken, today)
         if found is not None:
             stage, key, day, skipped = found
             follow_ups.append(

@@ -255,17 +255,7 @@ def build_overview(
     for invoice in listed:
         client = clients.get(invoice.client)
         chased = client is not None and invoice.status is InvoiceStatus.OPEN
-        steps = (
-            ladder.invoice_ladder(
-                invoice,
-                rules.escalation.invoice_stages(client),
-                client.calendar,
-                stages_sent,
-                rules.escalation.chasing.stage_gap_days,
-            )
-            if client
-            else []
-        )
+        steps = ladder.invoice_ladder(invoice, rules.escalation.invoice_stages(client), client.calendar, stages_sent, rules.escalation.chasing.stage_gap_days) if client else []
         block(invoice.client).invoices.append(
             InvoiceRow(
                 invoice=invoice,
@@ -283,14 +273,7 @@ def build_overview(
         country = client.calendar if client else ""
         sent_on = local(deliverable.sent_at).date()
         steps = (
-            ladder.deliverable_ladder(
-                deliverable,
-                rules.escalation.deliverable,
-                client.calendar,
-                tz,
-                stages_sent,
-                rules.escalation.chasing.stage_gap_days,
-            )
+            ladder.deliverable_ladder(deliverable, rules.escalation.deliverable, client.calendar, tz, stages_sent, rules.escalation.chasing.stage_gap_days)
             if client
             else []
         )

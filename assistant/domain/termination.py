@@ -162,7 +162,8 @@ def triggers(
                     "late-payments",
                     "non-payment",
                     f"{len(late)} invoices paid late or unpaid after the final notice in the last "
-                    f"{config.late_payments.days} days: " + ", ".join(i.number for i in late),
+                    f"{config.late_payments.days} days: "
+                    + ", ".join(i.number for i in late),
                 )
             )
 
