@@ -138,7 +138,8 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     code, out, _ = run(capsys, "demo", "--dir", str(directory), "--today", today.isoformat())
     assert code == 0
     assert SEED_ES.split("\n")[0] in out
-    assert "invoices found: 10" in out and "deliverables found: 2" in out
+    # Lucía's language is Spanish (identity.language): the scan's list speaks it.
+    assert "facturas encontradas: 10" in out and "entregas encontradas: 2" in out
     assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
     assert "paid: brightside/INV-0112 (client)" in out  # "we have paid this today"
     assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
@@ -163,12 +164,12 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert code == 0 and "no reminder or follow-up is due" in out
     assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 5
     code, out, _ = run(capsys, "status", "--config", config)
-    assert code == 0 and out.count("Drafts waiting for you to send") == 3  # one heading per client
-    assert len(re.findall(r"^  - (first-reminder|final-notice|feedback-request) for ", out, re.M)) == 4
+    assert code == 0 and out.count("Borradores que esperan a que los envíes") == 3  # one heading per client
+    assert len(re.findall(r"^  - (first-reminder|final-notice|feedback-request) de ", out, re.M)) == 4
     tulp_due = today - timedelta(days=20) + timedelta(days=14)  # issued 20 days ago, 14-day terms
-    assert re.search(rf"2026-023 +720,00\xa0€ +{tulp_due} +disputed", out)
-    assert out.count("Invoice the approved work") == 1
-    assert out.count("termination (the program never sends it)") == 1
+    assert re.search(rf"2026-023 +€\xa0720,00 +{tulp_due} +en disputa", out)  # Tulp's euros, as to Tulp
+    assert out.count("Factura el trabajo aprobado") == 1
+    assert out.count("fin de colaboración (el programa nunca lo envía)") == 1
     code, out, _ = run(capsys, "explain", "--config", config, "2026-023")
     assert code == 0 and "Het bedrag klopt niet" in out
     code, _, err = run(capsys, "demo", "--dir", str(directory))
