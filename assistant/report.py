@@ -62,51 +62,50 @@ def print_pass(report, config: Config, where: str) -> None:
                 f"    {deliverable.client:<14} {deliverable_id(deliverable.message_id)}  {deliverable.subject!r}"
             )
     for invoice in report.paid:
-        print(f"  paid: {invoice.key} ({invoice.paid_via})")
+        print("  " + v("scan_paid", key=invoice.key, via=invoice.paid_via))
     for invoice in report.reopened:
-        print(f"  reopened: {invoice.key} (the paid tag was removed)")
+        print("  " + v("scan_reopened", key=invoice.key))
     other = [
         c for c in report.changes if not c.split(": ", 1)[1].startswith(("invoiced", "delivered", "paid"))
     ]
     if other:
-        print("  changes:")
+        print("  " + v("scan_changes"))
         for line in other:
             print(f"    {line}")
     drafts = report.composed if report.dry_run else report.drafted
     if report.planned:
-        verb = "that would be written" if report.dry_run else "written to Drafts"
-        print(f"  drafts {verb}: {len(drafts)}")
+        print("  " + v("drafts_would" if report.dry_run else "drafts_written", n=len(drafts)))
         by_key = {d.key: d for d in drafts}
         for planned in report.planned:
             draft = by_key.get(planned.key)
             if isinstance(planned, CheckIn):
-                why = (
-                    f"check-in due on {planned.due_on} (work in progress {planned.work.subject!r}; "
-                    f"no contact since {planned.last_contact.astimezone(tz):%Y-%m-%d})"
-                )
+                since = f"{planned.last_contact.astimezone(tz):%Y-%m-%d}"
+                why = v("why_check_in", day=planned.due_on, subject=repr(planned.work.subject), since=since)
             elif isinstance(planned, FollowUp):
-                why = f"{planned.stage.name} due on {planned.due_on} (no answer since {planned.deliverable.sent_at:%Y-%m-%d})"
+                since = f"{planned.deliverable.sent_at:%Y-%m-%d}"
+                why = v("why_follow_up", stage=planned.stage.name, day=planned.due_on, since=since)
             else:
-                why = f"{planned.stage.name} due on {planned.due_on} (invoice due {planned.invoice.due_date})"
+                due = planned.invoice.due_date
+                why = v("why_invoice", stage=planned.stage.name, day=planned.due_on, due=due)
             if not isinstance(planned, CheckIn) and planned.skipped:
-                why += f"; catch-up for {', '.join(planned.skipped)}"
+                why += v("catch_up", stages=", ".join(planned.skipped))
             if draft is not None:
-                print(f"    {draft.subject!r} to {draft.to.email}: {why}")
+                print("    " + v("draft_to", subject=repr(draft.subject), to=draft.to.email, why=why))
                 print(f"      key {draft.key}")
             elif planned.key in report.notified:
-                print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
+                print("    " + v("scan_notify", key=planned.key, why=why))
             else:
-                print(f"    {planned.key}: NOT drafted ({why})")
+                print("    " + v("not_drafted", key=planned.key, why=why))
     else:
-        print("  no reminder or follow-up is due")
+        print("  " + v("nothing_due"))
     for case in report.terminations:
-        print(f"  termination suggested for {case.client} ({case.reason}), written to Drafts, never sent:")
+        print("  " + v("termination_suggested", client=case.client, reason=case.reason))
         for line in case.evidence:
-            print(f"    why: {line}")
+            print("    " + v("why", line=line))
     for draft in report.sent_by_smtp:
-        print(f"  sent by SMTP (action: send): {draft.subject!r} to {draft.to.email}")
+        print("  " + v("sent_smtp", subject=repr(draft.subject), to=draft.to.email))
     if report.skipped_messages:
-        print(f"  messages skipped (unreadable or too large): {len(report.skipped_messages)}")
+        print("  " + v("skipped", n=len(report.skipped_messages)))
         for line in report.skipped_messages[:20]:
             print(f"    {line}")
     for error in report.errors:

@@ -125,6 +125,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "invoices found: {n}",
         "deliverables_found": "deliverables found: {n}",
         "scan_due": "due {day}",
+        "scan_paid": "paid: {key} ({via})",
+        "scan_reopened": "reopened: {key} (the paid tag was removed)",
+        "scan_changes": "changes:",
+        "drafts_would": "drafts that would be written: {n}",
+        "drafts_written": "drafts written to Drafts: {n}",
+        "why_check_in": "check-in due on {day} (work in progress {subject}; no contact since {since})",
+        "why_follow_up": "{stage} due on {day} (no answer since {since})",
+        "why_invoice": "{stage} due on {day} (invoice due {due})",
+        "catch_up": "; catch-up for {stages}",
+        "draft_to": "{subject} to {to}: {why}",
+        "scan_notify": "{key}: to do, contact the client yourself (action: notify; {why})",
+        "not_drafted": "{key}: NOT drafted ({why})",
+        "nothing_due": "no reminder or follow-up is due",
+        "termination_suggested": "termination suggested for {client} ({reason}), written to Drafts, never sent:",
+        "sent_smtp": "sent by SMTP (action: send): {subject} to {to}",
+        "skipped": "messages skipped (unreadable or too large): {n}",
         # explain
         "explain_invoice": "Invoice {number} to {client}: {amount}, issued {issued}, due {due}",
         "explain_deliverable": "Deliverable {id} to {client}: {subject}",
@@ -235,6 +251,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturas encontradas: {n}",
         "deliverables_found": "entregas encontradas: {n}",
         "scan_due": "vence el {day}",
+        "scan_paid": "pagada: {key} ({via})",
+        "scan_reopened": "reabierta: {key} (se quitó la etiqueta de pagada)",
+        "scan_changes": "cambios:",
+        "drafts_would": "borradores que se escribirían: {n}",
+        "drafts_written": "borradores escritos en Borradores: {n}",
+        "why_check_in": "mensaje de seguimiento previsto el {day} (trabajo en curso {subject}; sin contacto "
+        "desde el {since})",
+        "why_follow_up": "{stage} previsto el {day} (sin respuesta desde el {since})",
+        "why_invoice": "{stage} previsto el {day} (la factura vencía el {due})",
+        "catch_up": "; pone al día {stages}",
+        "draft_to": "{subject} para {to}: {why}",
+        "scan_notify": "{key}: pendiente, contacta tú con el cliente (action: notify; {why})",
+        "not_drafted": "{key}: NO se ha escrito ({why})",
+        "nothing_due": "no toca ningún recordatorio ni seguimiento",
+        "termination_suggested": "se sugiere terminar con {client} ({reason}), escrito en Borradores, "
+        "nunca se envía:",
+        "sent_smtp": "enviado por SMTP (action: send): {subject} para {to}",
+        "skipped": "mensajes omitidos (ilegibles o demasiado grandes): {n}",
         "explain_invoice": "Factura {number} a {client}: {amount}, emitida el {issued}, vence el {due}",
         "explain_deliverable": "Entrega {id} a {client}: {subject}",
         "why_heading": "Por qué (lo ocurrido, de lo más antiguo a lo más reciente):",
@@ -345,6 +379,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturen gevonden: {n}",
         "deliverables_found": "opleveringen gevonden: {n}",
         "scan_due": "vervalt {day}",
+        "scan_paid": "betaald: {key} ({via})",
+        "scan_reopened": "heropend: {key} (de markering betaald is verwijderd)",
+        "scan_changes": "wijzigingen:",
+        "drafts_would": "concepten die geschreven zouden worden: {n}",
+        "drafts_written": "concepten geschreven in Concepten: {n}",
+        "why_check_in": "check-in op {day} (werk in uitvoering {subject}; geen contact sinds {since})",
+        "why_follow_up": "{stage} op {day} (geen antwoord sinds {since})",
+        "why_invoice": "{stage} op {day} (factuur verviel {due})",
+        "catch_up": "; inhaalslag voor {stages}",
+        "draft_to": "{subject} aan {to}: {why}",
+        "scan_notify": "{key}: te doen, neem zelf contact op met de klant (action: notify; {why})",
+        "not_drafted": "{key}: NIET geschreven ({why})",
+        "nothing_due": "er is geen herinnering of opvolging aan de beurt",
+        "termination_suggested": "beëindiging voorgesteld voor {client} ({reason}), in Concepten gezet, "
+        "nooit verstuurd:",
+        "sent_smtp": "verstuurd via SMTP (action: send): {subject} aan {to}",
+        "skipped": "berichten overgeslagen (onleesbaar of te groot): {n}",
         "explain_invoice": "Factuur {number} aan {client}: {amount}, uitgegeven {issued}, vervalt {due}",
         "explain_deliverable": "Oplevering {id} aan {client}: {subject}",
         "why_heading": "Waarom (wat er gebeurde, oudste eerst):",
@@ -380,12 +431,12 @@ class Voice:
         self.locale = LOCALES[self.language]
         self.clients = clients
 
-    def __call__(self, key: str, **values: object) -> str:
-        text = self.words.get(key, CATALOGUE["en"][key])
+    def __call__(self, name: str, /, **values: object) -> str:
+        text = self.words.get(name, CATALOGUE["en"][name])
         return text.format(**values) if values else text
 
-    def count(self, key: str, n: int, **values: object) -> str:
-        return self(f"{key}_one" if n == 1 else f"{key}_many", n=n, **values)
+    def count(self, name: str, n: int, /, **values: object) -> str:
+        return self(f"{name}_one" if n == 1 else f"{name}_many", n=n, **values)
 
     def money(self, value: Money | None, client: str | None = None) -> str:
         if value is None:

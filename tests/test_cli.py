@@ -140,14 +140,14 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert SEED_ES.split("\n")[0] in out
     # Lucía's language is Spanish (identity.language): the scan's list speaks it.
     assert "facturas encontradas: 10" in out and "entregas encontradas: 2" in out
-    assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
-    assert "paid: brightside/INV-0112 (client)" in out  # "we have paid this today"
+    assert "pagada: tulp/2026-017 (keyword)" in out  # the Paid tag
+    assert "pagada: brightside/INV-0112 (client)" in out  # "we have paid this today"
     assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
     assert "invoice/tulp/2026-023: disputed" in out
     assert "deliverable/brightside/" in out and ": approved" in out
     drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
     assert len(drafts) == 5 and all(p.name.endswith(":2,DS") for p in drafts)
-    assert "termination suggested for brightside (non-payment)" in out
+    assert "se sugiere terminar con brightside (non-payment)" in out
     assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
     assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out
     keys = sorted(line.split()[1] for line in out.splitlines() if line.strip().startswith("key "))
@@ -161,7 +161,7 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "invoice/nube/F-2026-041/first-reminder" in keys and "invoice/tulp/2026-021/first-reminder" in keys
     config = str(directory / "config.yaml")
     code, out, _ = run(capsys, "scan", "--config", config)
-    assert code == 0 and "no reminder or follow-up is due" in out
+    assert code == 0 and "no toca ningún recordatorio ni seguimiento" in out
     assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 5
     code, out, _ = run(capsys, "status", "--config", config)
     assert code == 0 and out.count("Borradores que esperan a que los envíes") == 3  # one heading per client
