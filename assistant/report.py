@@ -39,10 +39,6 @@ def _invoice_line(invoice: Invoice, v: Voice) -> str:
     return f"{invoice.client:<14} {invoice.number:<14} {amount:>14}  {v('scan_due', day=invoice.due_date)}"
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
-
-
 # --------------------------------------------------------------------------- scan
 
 
@@ -136,18 +132,18 @@ def _print_ladder(
         print("      " + v("next_on", stage=stage.name, day=day))
 
 
-def _open_state(invoice: Invoice, today: date) -> str:
+def _open_state(invoice: Invoice, today: date, v: Voice) -> str:
     days = (today - invoice.due_date).days
     if days > 0:
-        return f"OVERDUE {_days(days)}"
+        return v("explain_overdue", days=v.count("days", days))
     if days == 0:
-        return "due today"
-    return f"due in {_days(-days)}"
+        return v("due_today")
+    return v.count("due_in", -days)
 
 
-def _partial(invoice: Invoice, config: Config) -> str:
+def _partial(invoice: Invoice, v: Voice) -> str:
     if invoice.paid_amount and invoice.status is not InvoiceStatus.PAID:
-        return f"; {money(invoice.outstanding, config, invoice.client)} still owed"
+        return v("still_owed", owed=v.money(invoice.outstanding, invoice.client))
     return ""
 
 
@@ -192,12 +188,12 @@ def print_explanation(
         sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
         print("  " + v("explain_email", subject=repr(item.subject), id=item.message_id, sent=sent))
         print(f"  read: {reading_of(item)}")
-        state = item.status.value.upper()
+        state = v(f"state_{item.status.value}").upper()
         if item.status is InvoiceStatus.OPEN:
-            state += f" ({_open_state(item, today)})"
+            state += f" ({_open_state(item, today, v)})"
         if item.hold_until:
-            state += f" until {item.hold_until}"
-        print("  " + v("explain_state", state=state) + _partial(item, config))
+            state += v("until", day=item.hold_until)
+        print("  " + v("explain_state", state=state) + _partial(item, v))
         stages = ladder.invoice_ladder(item, rules.escalation.invoice_stages(client), client.calendar, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days) if client else []
     else:
         print(
@@ -208,8 +204,9 @@ def print_explanation(
                 subject=repr(item.subject),
             )
         )
-        print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
-        print(f"  state: {item.status.value.upper()}")
+        sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        print("  " + v("explain_work_email", id=item.message_id, sent=sent))
+        print("  " + v("explain_state", state=v(f"work_{item.status.value}").upper()))
         stages = (
             ladder.deliverable_ladder(item, rules.escalation.deliverable, client.calendar, tz, ladder.sent_days(outbox, tz), rules.escalation.chasing.stage_gap_days)
             if client
@@ -224,27 +221,23 @@ def print_explanation(
         )
         evidence = entry.evidence
         if evidence is not None and (evidence.message_id or evidence.sender):
-            stamp = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
-            print(
-                f"      evidence: {stamp} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}"
-            )
+            stamp = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else v("undated")
+            said = v("evidence", stamp=stamp, sender=evidence.sender or "?", subject=repr(evidence.subject))
+            print(f"      {said} {evidence.message_id}")
         if evidence is not None and evidence.quote:
             print(f"      “{evidence.quote}”")
     print()
     print(v("next_heading"))
     if client is None:
-        print("  nothing: the client is no longer in clients.yaml")
+        print("  " + v("next_gone"))
     elif isinstance(item, Invoice) and item.status is not InvoiceStatus.OPEN:
-        print(
-            {
-                InvoiceStatus.PAID: "  nothing: it is paid",
-                InvoiceStatus.PROMISED: f"  nothing until {item.hold_until}; then the ladder resumes if it is still unpaid",
-                InvoiceStatus.PAUSED: f"  nothing {'until ' + str(item.hold_until) if item.hold_until else 'until you `resume` it'}",
-                InvoiceStatus.DISPUTED: "  nothing until you `resume` it: talk to the client about the dispute",
-            }[item.status]
-        )
+        if item.status is InvoiceStatus.PAUSED and not item.hold_until:
+            said = v("next_paused_resume")
+        else:
+            said = v(f"next_{item.status.value}", day=item.hold_until)
+        print("  " + said)
     elif isinstance(item, Deliverable) and item.status is not DeliverableStatus.OPEN:
-        print(f"  no follow-up: the client answered{' and approved it' if item.approved_at else ''}")
+        print("  " + v("next_answered_approved" if item.approved_at else "next_answered"))
     else:
         _print_ladder(stages, taken, by_key, today, tz, v)
 

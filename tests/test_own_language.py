@@ -24,22 +24,38 @@ WORDS = {
     "es": {
         "scan": ["Pasada sobre la cuenta", "mensajes nuevos leídos", "facturas encontradas: 2", "vence el"],
         "status": ["Cuenta main", "debe £2,400.00", "Factura", "Importe", "Estado", "Pendiente:"],
-        "explain": ["Factura INV-0042 a bright: £2,400.00", "Por qué", "Qué pasa después:"],
+        "explain": ["Factura INV-0042 a bright: £2,400.00", "ABIERTA (vence en 14 días)", "Qué pasa después:"],
         "foreign": ["Outstanding", "owes", "Invoice INV-0042 to", "Pass over", "Ronde", "Open:", "next:"],
     },
     "en": {
         "scan": ["Pass over account", "new messages read", "invoices found: 2", "due 2026-04-01"],
         "status": ["Account main", "owes £2,400.00", "Invoice", "Amount", "Status", "Outstanding:"],
-        "explain": ["Invoice INV-0042 to bright: £2,400.00", "Why (what happened", "What happens next:"],
+        "explain": ["Invoice INV-0042 to bright: £2,400.00", "OPEN (due in 14 days)", "What happens next:"],
         "foreign": ["Pendiente", "debe ", "Pasada", "Ronde", "facturen", "siguiente"],
     },
     "nl": {
         "scan": ["Ronde over account", "nieuwe berichten gelezen", "facturen gevonden: 2", "vervalt"],
         "status": ["Account main", "is £2,400.00 schuldig", "Factuur", "Bedrag", "Stand", "Open:"],
-        "explain": ["Factuur INV-0042 aan bright: £2,400.00", "Waarom", "Wat er nu gebeurt:"],
+        "explain": ["Factuur INV-0042 aan bright: £2,400.00", "OPEN (vervalt over 14 dagen)", "Wat er nu gebeurt:"],
         "foreign": ["Outstanding", "owes", "Pendiente", "Pasada", "Invoice INV-0042 to", "next:"],
     },
 }
+
+
+def test_every_language_has_every_message_with_the_same_blanks():
+    from string import Formatter
+
+    from assistant.wording import CATALOGUE
+
+    def blanks(text: str) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+    english = CATALOGUE["en"]
+    for language in ("es", "nl"):
+        words = CATALOGUE[language]
+        assert set(words) == set(english), language
+        for key, text in english.items():
+            assert blanks(words[key]) == blanks(text), (language, key)
 
 
 @pytest.fixture
