@@ -162,48 +162,26 @@ def _check_in_lines(
 ) -> list[str]:
     rule = config.rules.escalation.check_in
     tz = ZoneInfo(config.identity.timezone)
+    v = voice_of(config)
     lines = [
-        paint("Check-ins", "bold", "cyan"),
-        _wrap(
-            f"A short note to a client with work in progress (a deliverable of the last "
-            f"{rule.active_within_days} days, not invoiced yet) after that many business days "
-            "without a message either way.",
-            width,
-            "  ",
-            paint,
-            "dim",
-        ),
+        paint(v("check_ins"), "bold", "cyan"),
+        _wrap(v("check_ins_what", days=rule.active_within_days), width, "  ", paint, "dim"),
     ]
     for outlook in seen:
-        n = outlook.after_days or 0
-        head = f"{outlook.client} · after {n} business day{'s' if n != 1 else ''}"
+        head = f"{outlook.client} · " + v.count("check_in_after", outlook.after_days or 0)
         if outlook.work is None or outlook.last_contact is None:
             lines.append(_wrap(f"{head}: {outlook.held}", width, "  - ", paint, subsequent="    "))
             continue
-        lines.append(
-            _wrap(
-                f"{head} · work in progress {outlook.work.subject!r}", width, "  - ", paint, subsequent="    "
-            )
-        )
-        lines.append(
-            _wrap(f"last contact {outlook.last_contact.astimezone(tz):%Y-%m-%d}", width, "    ", paint)
-        )
+        work = v("work_in_progress", subject=repr(outlook.work.subject))
+        lines.append(_wrap(f"{head} · {work}", width, "  - ", paint, subsequent="    "))
+        contact = f"{outlook.last_contact.astimezone(tz):%Y-%m-%d}"
+        lines.append(_wrap(v("last_contact", day=contact), width, "    ", paint))
         if outlook.held:
-            lines.append(_wrap(f"no check-in: {outlook.held}", width, "    ", paint, "dim"))
+            lines.append(_wrap(v("no_check_in", why=outlook.held), width, "    ", paint, "dim"))
         elif outlook.due(today):
-            lines.append(
-                _wrap(
-                    f"check-in due since {outlook.due_on}: the next pass drafts it",
-                    width,
-                    "    ",
-                    paint,
-                    "yellow",
-                )
-            )
+            lines.append(_wrap(v("check_in_due", day=outlook.due_on), width, "    ", paint, "yellow"))
         else:
-            lines.append(
-                _wrap(f"check-in on {outlook.due_on} if nothing is exchanged before", width, "    ", paint)
-            )
+            lines.append(_wrap(v("check_in_on", day=outlook.due_on), width, "    ", paint))
     return lines
 
 

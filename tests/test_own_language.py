@@ -24,7 +24,11 @@ WORDS = {
     "es": {
         "scan": ["Pasada sobre la cuenta", "mensajes nuevos leídos", "facturas encontradas: 2", "vence el"],
         "status": ["Cuenta main", "debe £2,400.00", "Factura", "Importe", "Estado", "Pendiente:"],
-        "explain": ["Factura INV-0042 a bright: £2,400.00", "ABIERTA (vence en 14 días)", "Qué pasa después:"],
+        "explain": [
+            "Factura INV-0042 a bright: £2,400.00",
+            "ABIERTA (vence en 14 días)",
+            "Qué pasa después:",
+        ],
         "foreign": ["Outstanding", "owes", "Invoice INV-0042 to", "Pass over", "Ronde", "Open:", "next:"],
     },
     "en": {
@@ -36,7 +40,11 @@ WORDS = {
     "nl": {
         "scan": ["Ronde over account", "nieuwe berichten gelezen", "facturen gevonden: 2", "vervalt"],
         "status": ["Account main", "is £2,400.00 schuldig", "Factuur", "Bedrag", "Stand", "Open:"],
-        "explain": ["Factuur INV-0042 aan bright: £2,400.00", "OPEN (vervalt over 14 dagen)", "Wat er nu gebeurt:"],
+        "explain": [
+            "Factuur INV-0042 aan bright: £2,400.00",
+            "OPEN (vervalt over 14 dagen)",
+            "Wat er nu gebeurt:",
+        ],
         "foreign": ["Outstanding", "owes", "Pendiente", "Pasada", "Invoice INV-0042 to", "next:"],
     },
 }
