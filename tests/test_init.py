@@ -95,7 +95,7 @@ def test_init_with_the_local_preset_writes_a_private_config_that_loads_and_check
     # ...which works as printed: no --config needed.
     code, out, err = run(capsys, "scan", "--dry-run")
     assert code == 0, err
-    assert "Dry run over account main" in out
+    assert "Prueba sin cambios sobre la cuenta main" in out  # her language: --language es
 
 
 def test_init_with_a_private_ca_and_the_password_on_stdin(capsys, dovecot, imap_user, home, monkeypatch):
