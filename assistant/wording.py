@@ -1,20 +1,19 @@
 """The freelancer's own language in what the program prints for her: one message catalogue
-per language (es, en, nl) as data, and money in the client's own format.
+per language (es, en, nl) as data, and money in the client's currency sign.
 
 ``status``, ``explain`` and ``scan``'s list speak ``identity.language`` (English for a
-language with no catalogue here, as the review does). Amounts are written as the client's
-drafts write them (Babel in the client's locale: "£2,400.00" for a client in Britain, in a
-Spanish sentence as in an English one), so the freelancer reads the same figure in her
-status as in the letter; a total in one currency takes the format of the clients billed in
-it. Machine-readable output (the JSON documents) never passes through here.
+language with no catalogue here, as the review does). Numbers follow her language (Babel in
+her locale: no Spanish decimal comma in English text), and each amount carries the sign
+its client's letters use ("£2,400.00" in English, "2.400,00 £" in Spanish for a client in
+Britain; never "GBP" where the letter says "£"); a total in one currency takes the sign of
+the clients billed in it. Machine-readable output (the JSON documents) never passes here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from babel.numbers import format_currency
-
+from .domain.compose import format_money
 from .domain.digest import money_locales
 from .domain.model import Client, Money
 
@@ -519,8 +518,7 @@ class Voice:
     def money(self, value: Money | None, client: str | None = None) -> str:
         if value is None:
             return "?"
-        locale = money_locale(value.currency, self.clients, client, self.locale)
-        return format_currency(value.amount, value.currency, locale=locale)
+        return format_money(value, self.locale, money_locale(value.currency, self.clients, client, self.locale))
 
 
 def voice_of(config) -> Voice:

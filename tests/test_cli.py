@@ -167,7 +167,7 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert code == 0 and out.count("Borradores que esperan a que los envíes") == 3  # one heading per client
     assert len(re.findall(r"^  - (first-reminder|final-notice|feedback-request) de ", out, re.M)) == 4
     tulp_due = today - timedelta(days=20) + timedelta(days=14)  # issued 20 days ago, 14-day terms
-    assert re.search(rf"2026-023 +€\xa0720,00 +{tulp_due} +en disputa", out)  # Tulp's euros, as to Tulp
+    assert re.search(rf"2026-023 +720,00\xa0€ +{tulp_due} +en disputa", out)
     assert out.count("Factura el trabajo aprobado") == 1
     assert out.count("fin de colaboración (el programa nunca lo envía)") == 1
     code, out, _ = run(capsys, "explain", "--config", config, "2026-023")
@@ -331,7 +331,7 @@ def test_a_manual_termination_for_a_client_who_owes_money_attaches_the_invoice_a
     code, out, _ = run(capsys, "draft-termination", "--config", str(path), "acme", "--reason", "no-capacity")
     assert code == 0
     assert "Termination draft for acme (no-capacity) is in Drafts: 'Nuestra colaboración'" in out
-    assert "WARNING money is still owed (2026-001 1.210,00" in out and "wait until they have paid" in out
+    assert "WARNING money is still owed (2026-001 €1,210.00" in out and "wait until they have paid" in out
     assert "never sends a termination email" in out
     from tests.support.mailboxes import parsed
 
@@ -343,7 +343,7 @@ def test_a_manual_termination_for_a_client_who_owes_money_attaches_the_invoice_a
     assert "termination (the program never sends it)" in out
     flat = " ".join(out.split())
     assert "Review the termination draft “Nuestra colaboración”" in flat
-    assert "Warning: money is still owed (2026-001 1.210,00" in flat
+    assert "Warning: money is still owed (2026-001 €1,210.00" in flat
     assert "remove the client's logo from your portfolio" in out
     code, _, err = run(capsys, "draft-termination", "--config", str(path), "acme", "--reason", "no-capacity")
     assert code == 2 and "already written" in err  # exactly once

@@ -1,8 +1,9 @@
-"""`status`, `explain` and `scan`'s list in the freelancer's own language (es, en, nl), with
-every amount in its client's money format, and the dates of `explain` as things happened.
+"""`status`, `explain` and `scan`'s list in the freelancer's own language (es, en, nl): her
+words and her numbers, each amount with the currency sign of its client's letters; and the
+dates of `explain` as things happened.
 
-Lucía's clients (tests/support/world.py): ACME in Spain (euros, "1.210,00 €") and Brightside
-in Britain (pounds, "£2,400.00", as the reminder to them writes it).
+Lucía's clients (tests/support/world.py): ACME in Spain (euros) and Brightside in Britain
+(pounds: the reminder to them says "£2,400.00", so no view of hers says "GBP").
 """
 
 from __future__ import annotations
@@ -19,13 +20,20 @@ NOW = at(date(2026, 3, 18), 10).astimezone(UTC)  # Wednesday 18 March 2026, Madr
 
 TIMELINE = re.compile(r"\s+(\d{4}-\d\d-\d\d \d\d:\d\d  |evidence:)")
 
+# Her numbers, her clients' signs: ACME's 1,210.00 EUR and Brightside's 2,400.00 GBP.
+MONEY = {
+    "es": {"acme": "1.210,00 €", "bright": "2.400,00 £"},
+    "en": {"acme": "€1,210.00", "bright": "£2,400.00"},
+    "nl": {"acme": "€ 1.210,00", "bright": "£ 2.400,00"},
+}
+
 # A few words each view must say in each language, and words of the others it must not.
 WORDS = {
     "es": {
         "scan": ["Pasada sobre la cuenta", "mensajes nuevos leídos", "facturas encontradas: 2", "vence el"],
-        "status": ["Cuenta main", "debe £2,400.00", "Factura", "Importe", "Estado", "Pendiente:"],
+        "status": ["Cuenta main", "debe 2.400,00 £", "Factura", "Importe", "Estado", "Pendiente:"],
         "explain": [
-            "Factura INV-0042 a bright: £2,400.00",
+            "Factura INV-0042 a bright: 2.400,00 £",
             "ABIERTA (vence en 14 días)",
             "Qué pasa después:",
         ],
@@ -39,9 +47,9 @@ WORDS = {
     },
     "nl": {
         "scan": ["Ronde over account", "nieuwe berichten gelezen", "facturen gevonden: 2", "vervalt"],
-        "status": ["Account main", "is £2,400.00 schuldig", "Factuur", "Bedrag", "Stand", "Open:"],
+        "status": ["Account main", "is £ 2.400,00 schuldig", "Factuur", "Bedrag", "Stand", "Open:"],
         "explain": [
-            "Factuur INV-0042 aan bright: £2,400.00",
+            "Factuur INV-0042 aan bright: £ 2.400,00",
             "OPEN (vervalt over 14 dagen)",
             "Wat er nu gebeurt:",
         ],
@@ -108,14 +116,13 @@ def test_scan_status_and_explain_speak_her_language_with_each_clients_money(
             assert words in out, (view, words, out)
         for words in WORDS[language]["foreign"]:
             assert words not in out, (view, words, out)
-        # Each amount as its client's letters write it, whatever language surrounds it (the
-        # timeline's recorded events excepted: they are the journal's words, kept as written).
+        # The sign of the client's letters, never the code (the timeline's recorded events
+        # excepted: they are the journal's words, kept as written).
         said = "\n".join(line for line in out.splitlines() if not TIMELINE.match(line))
-        assert "2.400,00" not in said and "2400,00" not in said and "GBP" not in said, (view, said)
-    assert "1.210,00 €" in views["scan"] and "1.210,00 €" in views["status"]
-    assert "£2,400.00" in views["scan"]
-    if language == "en":  # no Spanish decimal comma in English text but ACME's own euros
-        assert re.findall(r"\d,\d\d\b", views["status"].replace("1.210,00 €", "")) == []
+        assert "GBP" not in said, (view, said)
+        assert MONEY[language]["bright"] in said and (view == "explain" or MONEY[language]["acme"] in said)
+        if language == "en":  # English numbers: not one Spanish decimal comma
+            assert re.findall(r"\d,\d\d\b", said) == [], (view, said)
 
 
 def test_the_status_json_stays_english_and_plain_whatever_her_language(lucia, tmp_path, capsys):
@@ -168,3 +175,22 @@ def test_a_paid_tag_set_between_two_passes_is_paid_on_the_day_it_was_seen(
     document = json.loads(run(capsys, "ledger", "--json", "--config", config))
     (invoice,) = [i for i in document["accounts"][0]["invoices"] if i["number"] == "INV-0042"]
     assert invoice["paid_on"] == "2026-03-19"
+
+
+@pytest.mark.parametrize(
+    ("currency", "client", "text", "written"),
+    [
+        ("GBP", "en_GB", "es_ES", "2.400,00\xa0£"),  # Spanish numbers, the pound sign of the letters
+        ("GBP", "en_GB", "en_GB", "£2,400.00"),
+        ("EUR", "es_ES", "en_GB", "€2,400.00"),  # no Spanish decimal comma in English
+        ("CHF", "de_CH", "en_GB", "CHF\xa02,400.00"),  # a sign of letters keeps its space
+        ("JPY", "ja_JP", "nl_NL", "￥\xa02.400"),  # the currency's own decimals
+    ],
+)
+def test_an_amount_takes_her_numbers_and_its_clients_sign(currency, client, text, written):
+    from decimal import Decimal
+
+    from assistant.domain.compose import format_money
+    from assistant.domain.model import Money
+
+    assert format_money(Money(amount=Decimal("2400.00"), currency=currency), text, client) == written

@@ -245,12 +245,12 @@ def test_status_prints_readable_tables_by_client_within_80_columns(ledger, capsy
     out = status(capsys, "--config", ledger).replace("\xa0", " ")  # Babel's no-break spaces
     assert "\x1b[" not in out  # not a terminal: no colour
     assert all(len(line) <= 80 for line in out.splitlines()), out
-    acme = out.index("ACME Soluciones S.L. (acme) · owes 1.210,00 €, all overdue")
+    acme = out.index("ACME Soluciones S.L. (acme) · owes €1,210.00, all overdue")  # English numbers
     bright = out.index("Brightside Media Ltd (bright) · owes £2,400.00")  # as the draft to them writes it
     assert acme < bright
     block = out[acme:bright]
     assert re.search(
-        r"Invoice +Amount +Due +Status\n +2026-001 +1\.210,00 € +2026-03-16 +2 days overdue\n", block
+        r"Invoice +Amount +Due +Status\n +2026-001 +€1,210\.00 +2026-03-16 +2 days overdue\n", block
     )
     assert (
         "first-reminder waits in Drafts since 2026-03-18; next: second-reminder, once you have sent it"
@@ -262,7 +262,7 @@ def test_status_prints_readable_tables_by_client_within_80_columns(ledger, capsy
     assert "next: feedback-request on 2026-03-19" in block
     assert "Drafts waiting for you to send" in block and "first-reminder for invoice 2026-001" in block
     assert "paused, not chased until 2026-04-30: “waiting for their new PO”" in out[bright:]
-    assert out.rstrip().endswith("Outstanding: 1.210,00 € + £2,400.00 in 2 invoices, 1 of them overdue")
+    assert out.rstrip().endswith("Outstanding: €1,210.00 + £2,400.00 in 2 invoices, 1 of them overdue")
 
 
 class Terminal(io.StringIO):

@@ -37,6 +37,9 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
 ``to_contact``
     ``action: notify`` stages of the last ``attention.NOTICE_DAYS`` days (outbox kind
     ``notice``): the freelancer contacts the client themselves.
+``money_locales``
+    currency -> the locale whose sign the template's ``money`` filter writes it with
+    (``money_locales``): the freelancer's numbers, the clients' signs.
 
 Inputs are duck-typed, so the store's records and small test records both work:
 
@@ -316,8 +319,8 @@ def build_digest(
 
 
 def money_locales(clients: Mapping[str, Client]) -> dict[str, str]:
-    """Each currency's money format: the Babel locale of the first client (by id) billed in
-    it, so the digest writes "£300.00" as the letters to that client do, in any language."""
+    """Each currency's sign: the Babel locale of the first client (by id) billed in it, so the
+    digest writes "300,00 £" in Spanish and "£300.00" in English, never "300,00 GBP"."""
     found: dict[str, str] = {}
     for client in sorted(clients.values(), key=lambda c: c.id):
         found.setdefault(client.currency, client.babel_locale)
