@@ -6,7 +6,7 @@ the freelancer at a terminal.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from .adapters.mailbox import MailboxProfile
@@ -118,7 +118,8 @@ def _print_ladder(
         entry = by_key.get(key)
         if entry is not None:
             when = entry.sent_at or entry.created_at
-            print(f"      {stage.name}: {entry.state} {when.astimezone(tz):%Y-%m-%d}")
+            day = f"{when.astimezone(tz):%Y-%m-%d}"
+            print("      " + v("ladder_step", stage=stage.name, state=v.state(entry.state), day=day))
     upcoming = attention.next_stage(stages, taken, today)  # what the next pass drafts, as `status` says
     if upcoming is None:
         print("      " + v("every_stage_used"))
@@ -154,9 +155,9 @@ def _happened(entry: JournalEntry) -> datetime:
     """When an event happened: its evidence's date (the mail that told it), else the moment
     it was recorded (a command, a tag first seen); never the later scan that read old mail."""
     evidence = entry.evidence
-    if evidence is not None and evidence.date is not None:
-        return evidence.date
-    return entry.at
+    when = evidence.date if evidence is not None and evidence.date is not None else entry.at
+    # A Date header of "-0000" parses naive: UTC, so that it sorts among the others.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def print_explanation(
@@ -187,7 +188,7 @@ def print_explanation(
         )
         sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
         print("  " + v("explain_email", subject=repr(item.subject), id=item.message_id, sent=sent))
-        print(f"  read: {reading_of(item)}")
+        print("  " + v("explain_read", how=reading_of(item)))
         state = v(f"state_{item.status.value}").upper()
         if item.status is InvoiceStatus.OPEN:
             state += f" ({_open_state(item, today, v)})"

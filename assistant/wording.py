@@ -124,6 +124,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "invoices found: {n}",
         "deliverables_found": "deliverables found: {n}",
         "scan_due": "due {day}",
+        "explain_read": "read: {how}",
+        "ladder_step": "{stage}: {state} {day}",
+        "draft_state_pending": "pending",
+        "draft_state_drafted": "drafted",
+        "draft_state_sent": "sent",
+        "draft_state_notified": "notified",
         "check_ins": "Check-ins",
         "check_ins_what": "A short note to a client with work in progress (a deliverable of the last {days} days, "
         "not invoiced yet) after that many business days without a message either way.",
@@ -200,7 +206,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "days_one": "{n} día",
         "days_many": "{n} días",
         "drafts_waiting": "Borradores que esperan a que los envíes",
-        "to_do": "Pendiente",
+        "to_do": "Por hacer",
         "nothing_outstanding": "Nada pendiente: ninguna factura sin pagar, ninguna entrega esperando "
         "respuesta, nada que hacer.",
         "all_paid": "Pendiente: nada; todas las facturas están pagadas.",
@@ -276,6 +282,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturas encontradas: {n}",
         "deliverables_found": "entregas encontradas: {n}",
         "scan_due": "vence el {day}",
+        "explain_read": "leído: {how}",
+        "ladder_step": "{stage}: {state} el {day}",
+        "draft_state_pending": "a medio escribir",
+        "draft_state_drafted": "en Borradores",
+        "draft_state_sent": "enviado",
+        "draft_state_notified": "avisado",
         "check_ins": "Mensajes de seguimiento",
         "check_ins_what": "Una nota breve a un cliente con trabajo en curso (una entrega de los últimos {days} "
         "días, aún sin facturar) tras esos días hábiles sin un mensaje en ningún sentido.",
@@ -430,6 +442,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturen gevonden: {n}",
         "deliverables_found": "opleveringen gevonden: {n}",
         "scan_due": "vervalt {day}",
+        "explain_read": "gelezen: {how}",
+        "ladder_step": "{stage}: {state} op {day}",
+        "draft_state_pending": "half geschreven",
+        "draft_state_drafted": "in Concepten",
+        "draft_state_sent": "verstuurd",
+        "draft_state_notified": "gemeld",
         "check_ins": "Check-ins",
         "check_ins_what": "Een kort bericht aan een klant met werk in uitvoering (een oplevering van de laatste "
         "{days} dagen, nog niet gefactureerd) na zoveel werkdagen zonder bericht over en weer.",
@@ -514,6 +532,10 @@ class Voice:
 
     def count(self, name: str, n: int, /, **values: object) -> str:
         return self(f"{name}_one" if n == 1 else f"{name}_many", n=n, **values)
+
+    def state(self, state: str) -> str:
+        """A draft's state (pending, drafted, sent, notified...) in her words; an unknown one as is."""
+        return self(f"draft_state_{state}") if f"draft_state_{state}" in CATALOGUE["en"] else state
 
     def money(self, value: Money | None, client: str | None = None) -> str:
         if value is None:
