@@ -285,11 +285,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         failed = failed or bool(report.errors)
     if not config.rules.clients:
         # Mail is only followed for clients: with none, a scan can find nothing to do.
+        from .wording import voice_of
+
         print()
-        print(
-            f"No clients yet: add them to {config.rules_dir / 'clients.yaml'} (it shows how; `init` can"
-            " suggest them from your Sent mail), then scan again."
-        )
+        print(voice_of(config)("no_clients", path=config.rules_dir / "clients.yaml"))
     return EXIT_ERROR if failed else EXIT_OK
 
 

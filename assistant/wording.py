@@ -124,6 +124,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "invoices found: {n}",
         "deliverables_found": "deliverables found: {n}",
         "scan_due": "due {day}",
+        "no_clients": "No clients yet: add them to {path} (it shows how; `init` can suggest them from your "
+        "Sent mail), then scan again.",
         "explain_read": "read: {how}",
         "ladder_step": "{stage}: {state} {day}",
         "draft_state_pending": "pending",
@@ -282,6 +284,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturas encontradas: {n}",
         "deliverables_found": "entregas encontradas: {n}",
         "scan_due": "vence el {day}",
+        "no_clients": "Aún no hay clientes: añádelos a {path} (el archivo explica cómo; `init` puede sugerirlos "
+        "a partir de tu correo enviado) y vuelve a ejecutar scan.",
         "explain_read": "leído: {how}",
         "ladder_step": "{stage}: {state} el {day}",
         "draft_state_pending": "a medio escribir",
@@ -442,6 +446,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturen gevonden: {n}",
         "deliverables_found": "opleveringen gevonden: {n}",
         "scan_due": "vervalt {day}",
+        "no_clients": "Nog geen klanten: voeg ze toe aan {path} (daar staat hoe; `init` kan ze voorstellen "
+        "uit je verzonden mail) en scan daarna opnieuw.",
         "explain_read": "gelezen: {how}",
         "ladder_step": "{stage}: {state} op {day}",
         "draft_state_pending": "half geschreven",
