@@ -546,7 +546,9 @@ class Voice:
     def money(self, value: Money | None, client: str | None = None) -> str:
         if value is None:
             return "?"
-        return format_money(value, self.locale, money_locale(value.currency, self.clients, client, self.locale))
+        return format_money(
+            value, self.locale, money_locale(value.currency, self.clients, client, self.locale)
+        )
 
 
 def voice_of(config) -> Voice:
