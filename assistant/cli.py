@@ -395,7 +395,9 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print_ledger(document, sys.stdout)
+        from .wording import voice_of
+
+        print_ledger(document, sys.stdout, voice_of(config))
     return EXIT_OK
 
 

@@ -124,6 +124,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "invoices found: {n}",
         "deliverables_found": "deliverables found: {n}",
         "scan_due": "due {day}",
+        "ledger_invoice": "invoice",
+        "ledger_work": "work",
+        "ledger_client": "client",
         "no_clients": "No clients yet: add them to {path} (it shows how; `init` can suggest them from your "
         "Sent mail), then scan again.",
         "explain_read": "read: {how}",
@@ -284,6 +287,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturas encontradas: {n}",
         "deliverables_found": "entregas encontradas: {n}",
         "scan_due": "vence el {day}",
+        "ledger_invoice": "factura",
+        "ledger_work": "entrega",
+        "ledger_client": "cliente",
         "no_clients": "Aún no hay clientes: añádelos a {path} (el archivo explica cómo; `init` puede sugerirlos "
         "a partir de tu correo enviado) y vuelve a ejecutar scan.",
         "explain_read": "leído: {how}",
@@ -446,6 +452,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "invoices_found": "facturen gevonden: {n}",
         "deliverables_found": "opleveringen gevonden: {n}",
         "scan_due": "vervalt {day}",
+        "ledger_invoice": "factuur",
+        "ledger_work": "werk",
+        "ledger_client": "klant",
         "no_clients": "Nog geen klanten: voeg ze toe aan {path} (daar staat hoe; `init` kan ze voorstellen "
         "uit je verzonden mail) en scan daarna opnieuw.",
         "explain_read": "gelezen: {how}",

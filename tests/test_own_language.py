@@ -31,6 +31,7 @@ MONEY = {
 WORDS = {
     "es": {
         "scan": ["Pasada sobre la cuenta", "mensajes nuevos leídos", "facturas encontradas: 2", "vence el"],
+        "ledger": ["factura", "abierta", "vence el 2026-04-01"],
         "status": ["Cuenta main", "debe 2.400,00 £", "Factura", "Importe", "Estado", "Pendiente:"],
         "explain": [
             "Factura INV-0042 a bright: 2.400,00 £",
@@ -41,12 +42,14 @@ WORDS = {
     },
     "en": {
         "scan": ["Pass over account", "new messages read", "invoices found: 2", "due 2026-04-01"],
+        "ledger": ["invoice", "open", "due 2026-04-01"],
         "status": ["Account main", "owes £2,400.00", "Invoice", "Amount", "Status", "Outstanding:"],
         "explain": ["Invoice INV-0042 to bright: £2,400.00", "OPEN (due in 14 days)", "What happens next:"],
         "foreign": ["Pendiente", "debe ", "Pasada", "Ronde", "facturen", "siguiente"],
     },
     "nl": {
         "scan": ["Ronde over account", "nieuwe berichten gelezen", "facturen gevonden: 2", "vervalt"],
+        "ledger": ["factuur", "open", "vervalt 2026-04-01"],
         "status": ["Account main", "is £ 2.400,00 schuldig", "Factuur", "Bedrag", "Stand", "Open:"],
         "explain": [
             "Factuur INV-0042 aan bright: £ 2.400,00",
@@ -110,6 +113,7 @@ def test_scan_status_and_explain_speak_her_language_with_each_clients_money(
         "scan": run(capsys, "scan", "--config", config),
         "status": run(capsys, "status", "--config", config),
         "explain": run(capsys, "explain", "--config", config, "INV-0042"),
+        "ledger": run(capsys, "ledger", "--config", config),
     }
     for view, out in views.items():
         for words in WORDS[language][view]:
@@ -121,6 +125,7 @@ def test_scan_status_and_explain_speak_her_language_with_each_clients_money(
         said = "\n".join(line for line in out.splitlines() if not TIMELINE.match(line))
         assert "GBP" not in said, (view, said)
         assert MONEY[language]["bright"] in said and (view == "explain" or MONEY[language]["acme"] in said)
+        assert "2400.00" not in said, (view, said)  # plain numbers are for the JSON documents
         if language == "en":  # English numbers: not one Spanish decimal comma
             assert re.findall(r"\d,\d\d\b", said) == [], (view, said)
 
