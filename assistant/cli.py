@@ -317,11 +317,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         failed = failed or bool(report.errors)
     if not config.rules.clients:
         # Mail is only followed for clients: with none, a scan can find nothing to do.
+        from .wording import voice_of
+
         print()
-        print(
-            f"No clients yet: add them to {config.rules_dir / 'clients.yaml'} (it shows how; `init` can"
-            " suggest them from your Sent mail), then scan again."
-        )
+        print(voice_of(config)("no_clients", path=config.rules_dir / "clients.yaml"))
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -428,7 +427,9 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print_ledger(document, sys.stdout)
+        from .wording import voice_of
+
+        print_ledger(document, sys.stdout, voice_of(config))
     return EXIT_OK
 
 
@@ -448,7 +449,8 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
     on = args.on or now.date()
     with Store.open(path) as store:
         invoice = mark_paid(store, args.number, client=args.client, on=on, now=now)
-    print(f"Invoice {invoice.key} is paid (since {invoice.paid_on}); it will not be chased.")
+    since = invoice.paid_on or "a day not known: its Paid tag was there when first read"
+    print(f"Invoice {invoice.key} is paid (since {since}); it will not be chased.")
     return EXIT_OK
 
 
@@ -579,7 +581,7 @@ def cmd_draft_termination(args: argparse.Namespace) -> int:
     )
     print(f"  notice: {case.notice_days} days, last working day {case.final_day}")
     if case.invoices:
-        owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in case.invoices)
+        owed = ", ".join(f"{i.number} {money(i.outstanding, config, i.client)}" for i in case.invoices)
         print(f"  WARNING money is still owed ({owed}): the draft says so and attaches the invoices.")
         print("  If you fear they will not pay, wait until they have paid before telling them.")
     print(

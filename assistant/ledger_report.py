@@ -20,7 +20,8 @@ from .adapters.store import JournalEntry, Store
 from .config import Account, Config
 from .domain import keys
 from .domain.keys import JournalEvent
-from .domain.model import Deliverable, Invoice, deliverable_id
+from .domain.model import Deliverable, Invoice, Money, deliverable_id
+from .wording import Voice
 
 SCHEMA = 1
 
@@ -188,22 +189,36 @@ def _decimal(value: Decimal, like: Decimal | None = None) -> str:
     return format(value, "f")
 
 
-def print_ledger(document: dict[str, Any], out: IO[str]) -> None:
-    """The document's facts, one line each, for a person."""
+def print_ledger(document: dict[str, Any], out: IO[str], v: Voice | None = None) -> None:
+    """The document's facts, one line each, for a person: in her language (``v``, English
+    when not given), each amount in her numbers with its client's currency sign."""
+    v = v or Voice("en", {})
     for account in document["accounts"]:
-        print(f"Account {account['name']} (last pass {account['last_pass'] or 'never'})", file=out)
+        when = account["last_pass"] or v("never")
+        print(v("account", name=account["name"]) + f" ({v('last_pass', when=when)})", file=out)
         for invoice in account["invoices"]:
-            amount = f"{invoice['amount']} {invoice['currency']}" if invoice["amount"] else "amount unknown"
+            amount = (
+                v.money(
+                    Money(amount=Decimal(invoice["amount"]), currency=invoice["currency"]), invoice["client"]
+                )
+                if invoice["amount"]
+                else v("amount_unknown")
+            )
+            state = v(f"state_{invoice['state']}")
             print(
-                f"  invoice {invoice['client']:<12} {invoice['number']:<14} {invoice['state']:<9} "
-                f"{amount:>16}  due {invoice['due_date']}",
+                f"  {v('ledger_invoice'):<7} {invoice['client']:<12} {invoice['number']:<14} {state:<9} "
+                f"{amount:>16}  {v('scan_due', day=invoice['due_date'])}",
                 file=out,
             )
         for work in account["deliverables"]:
+            state = v(f"work_{work['state']}")
             print(
-                f"  work    {work['client']:<12} {work['id']:<14} {work['state']:<9} {work['subject']!r}",
+                f"  {v('ledger_work'):<7} {work['client']:<12} {work['id']:<14} {state:<9} {work['subject']!r}",
                 file=out,
             )
         for client in account["clients"]:
             for flag in client["flags"]:
-                print(f"  client  {client['id']:<12} {flag['event']} {flag['at'][:10]}", file=out)
+                print(
+                    f"  {v('ledger_client'):<7} {client['id']:<12} {flag['event']} {flag['at'][:10]}",
+                    file=out,
+                )

@@ -6,11 +6,9 @@ the freelancer at a terminal.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
-
-from babel.numbers import format_currency
 
 from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
@@ -30,95 +28,89 @@ from .domain.model import (
     Statement,
     deliverable_id,
 )
+from .wording import LOCALES, Voice, voice_of
 
-LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
-
-
-def money(value: Money | None, config: Config) -> str:
-    if value is None:
-        return "?"
-    return format_currency(
-        value.amount, value.currency, locale=LOCALES.get(config.identity.language, "en_GB")
-    )
+__all__ = ["LOCALES", "mailbox_lines", "money", "print_explanation", "print_pass"]
 
 
-def _invoice_line(invoice: Invoice, config: Config) -> str:
-    return f"{invoice.client:<14} {invoice.number:<14} {money(invoice.amount, config):>14}  due {invoice.due_date}"
+def money(value: Money | None, config: Config, client: str | None = None) -> str:
+    """An amount as ``client``'s drafts write it (see wording.money_locale)."""
+    return voice_of(config).money(value, client)
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
+def _invoice_line(invoice: Invoice, v: Voice) -> str:
+    amount = v.money(invoice.amount, invoice.client)
+    return f"{invoice.client:<14} {invoice.number:<14} {amount:>14}  {v('scan_due', day=invoice.due_date)}"
 
 
 # --------------------------------------------------------------------------- scan
 
 
 def print_pass(report, config: Config, where: str) -> None:
-    heading = "Dry run" if report.dry_run else "Pass"
+    v = voice_of(config)
     tz = ZoneInfo(config.identity.timezone)
-    print(f"{heading} over account {report.account} ({where})")
-    print(f"  {report.scanned} new messages read, {report.candidates} to or from clients")
+    print(v("dry_run" if report.dry_run else "pass", account=report.account, where=where))
+    print("  " + v("read", scanned=report.scanned, candidates=report.candidates))
     if report.invoices:
-        print(f"  invoices found: {len(report.invoices)}")
+        print("  " + v("invoices_found", n=len(report.invoices)))
         for invoice in report.invoices:
-            print(f"    {_invoice_line(invoice, config)}")
+            print(f"    {_invoice_line(invoice, v)}")
     if report.deliverables:
-        print(f"  deliverables found: {len(report.deliverables)}")
+        print("  " + v("deliverables_found", n=len(report.deliverables)))
         for deliverable in report.deliverables:
             print(
                 f"    {deliverable.client:<14} {deliverable_id(deliverable.message_id)}  {deliverable.subject!r}"
             )
     for invoice in report.paid:
-        print(f"  paid: {invoice.key} ({invoice.paid_via})")
+        print("  " + v("scan_paid", key=invoice.key, via=invoice.paid_via))
     for invoice in report.reopened:
-        print(f"  reopened: {invoice.key} (the paid tag was removed)")
+        print("  " + v("scan_reopened", key=invoice.key))
     other = [
         c for c in report.changes if not c.split(": ", 1)[1].startswith(("invoiced", "delivered", "paid"))
     ]
     if other:
-        print("  changes:")
+        print("  " + v("scan_changes"))
         for line in other:
-            print(f"    {line}")
+            print(f"    {v.change(line)}")
     drafts = report.composed if report.dry_run else report.drafted
     if report.planned:
-        verb = "that would be written" if report.dry_run else "written to Drafts"
-        print(f"  drafts {verb}: {len(drafts)}")
+        print("  " + v("drafts_would" if report.dry_run else "drafts_written", n=len(drafts)))
         by_key = {d.key: d for d in drafts}
         for planned in report.planned:
             draft = by_key.get(planned.key)
             if isinstance(planned, CheckIn):
-                why = (
-                    f"check-in due on {planned.due_on} (work in progress {planned.work.subject!r}; "
-                    f"no contact since {planned.last_contact.astimezone(tz):%Y-%m-%d})"
-                )
+                since = f"{planned.last_contact.astimezone(tz):%Y-%m-%d}"
+                why = v("why_check_in", day=planned.due_on, subject=repr(planned.work.subject), since=since)
             elif isinstance(planned, FollowUp):
-                why = f"{planned.stage.name} due on {planned.due_on} (no answer since {planned.deliverable.sent_at:%Y-%m-%d})"
+                since = f"{planned.deliverable.sent_at:%Y-%m-%d}"
+                why = v("why_follow_up", stage=planned.stage.name, day=planned.due_on, since=since)
             elif isinstance(planned, Statement):
                 listed = ", ".join(f"{r.invoice.number} {r.stage.name}" for r in planned.reminders)
-                why = f"statement of account due on {planned.due_on}: one letter for {listed}"
+                why = v("why_statement", day=planned.due_on, listed=listed)
             else:
-                why = f"{planned.stage.name} due on {planned.due_on} (invoice due {planned.invoice.due_date})"
+                due = planned.invoice.due_date
+                why = v("why_invoice", stage=planned.stage.name, day=planned.due_on, due=due)
             if isinstance(planned, (Reminder, FollowUp)) and planned.skipped:
-                why += f"; catch-up for {', '.join(planned.skipped)}"
+                why += v("catch_up", stages=", ".join(planned.skipped))
             if draft is not None:
-                print(f"    {draft.subject!r} to {draft.to.email}: {why}")
+                print("    " + v("draft_to", subject=repr(draft.subject), to=draft.to.email, why=why))
                 print(f"      key {draft.key}")
             elif planned.key in report.notified or (
                 isinstance(planned, Statement) and set(planned.keys) <= set(report.notified)
             ):
-                print(f"    {planned.key}: to do, contact the client yourself (action: notify; {why})")
+                print("    " + v("scan_notify", key=planned.key, why=why))
             else:
-                print(f"    {planned.key}: NOT drafted ({why})")
+                print("    " + v("not_drafted", key=planned.key, why=why))
     else:
-        print("  no reminder or follow-up is due")
+        print("  " + v("nothing_due"))
     for case in report.terminations:
-        print(f"  termination suggested for {case.client} ({case.reason}), written to Drafts, never sent:")
+        print("  " + v("termination_suggested", client=case.client, reason=case.reason))
         for line in case.evidence:
-            print(f"    why: {line}")
+            print("    " + v("why", line=line))
     for draft in report.sent_by_smtp:
-        print(f"  sent by SMTP (action: send): {draft.subject!r} to {draft.to.email}")
+        print("  " + v("sent_smtp", subject=repr(draft.subject), to=draft.to.email))
     if report.skipped_messages:
-        print(f"  messages skipped (unreadable or too large): {len(report.skipped_messages)}")
+        print("  " + v("skipped", n=len(report.skipped_messages)))
         for line in report.skipped_messages[:20]:
             print(f"    {line}")
     if report.held:
@@ -131,41 +123,53 @@ def print_pass(report, config: Config, where: str) -> None:
 # --------------------------------------------------------------------------- ladders
 
 
-def _print_ladder(stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz) -> None:
+def _print_ladder(
+    stages, taken: dict[str, str], by_key: dict[str, OutboxEntry], today: date, tz, v: Voice
+) -> None:
     for stage, key, _ in stages:
         entry = by_key.get(key)
         if entry is not None:
             when = entry.sent_at or entry.created_at
-            print(f"      {stage.name}: {entry.state} {when.astimezone(tz):%Y-%m-%d}")
+            day = f"{when.astimezone(tz):%Y-%m-%d}"
+            print("      " + v("ladder_step", stage=stage.name, state=v.state(entry.state), day=day))
     upcoming = attention.next_stage(stages, taken, today)  # what the next pass drafts, as `status` says
     if upcoming is None:
-        print("      every stage has been used")
+        print("      " + v("every_stage_used"))
         return
     stage, day, waiting = upcoming
     if waiting:
-        print(f"      next: {stage.name}, once the draft above is sent (it waits in Drafts)")
+        print("      " + v("next_waits", stage=stage.name))
     elif day <= today:
-        print(f"      next: {stage.name}, due now: the next pass drafts it")
+        print("      " + v("next_now", stage=stage.name))
     else:
-        print(f"      next: {stage.name} on {day}")
+        print("      " + v("next_on", stage=stage.name, day=day))
 
 
-def _open_state(invoice: Invoice, today: date) -> str:
+def _open_state(invoice: Invoice, today: date, v: Voice) -> str:
     days = (today - invoice.due_date).days
     if days > 0:
-        return f"OVERDUE {_days(days)}"
+        return v("explain_overdue", days=v.count("days", days))
     if days == 0:
-        return "due today"
-    return f"due in {_days(-days)}"
+        return v("due_today")
+    return v.count("due_in", -days)
 
 
-def _partial(invoice: Invoice, config: Config) -> str:
+def _partial(invoice: Invoice, v: Voice) -> str:
     if invoice.paid_amount and invoice.status is not InvoiceStatus.PAID:
-        return f"; {money(invoice.outstanding, config)} still owed"
+        return v("still_owed", owed=v.money(invoice.outstanding, invoice.client))
     return ""
 
 
 # --------------------------------------------------------------------------- explain
+
+
+def _happened(entry: JournalEntry) -> datetime:
+    """When an event happened: its evidence's date (the mail that told it), else the moment
+    it was recorded (a command, a tag first seen); never the later scan that read old mail."""
+    evidence = entry.evidence
+    when = evidence.date if evidence is not None and evidence.date is not None else entry.at
+    # A Date header of "-0000" parses naive: UTC, so that it sorts among the others.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def print_explanation(
@@ -181,27 +185,33 @@ def print_explanation(
     client = rules.clients.get(item.client)
     taken = {e.key: e.state for e in outbox}
     by_key = {e.key: e for e in outbox}
+    v = voice_of(config)
     if isinstance(item, Invoice):
+        amount = v.money(item.amount, item.client)
         print(
-            f"Invoice {item.number} to {item.client}: {money(item.amount, config)}, issued {item.issue_date}, due {item.due_date}"
+            v(
+                "explain_invoice",
+                number=item.number,
+                client=item.client,
+                amount=amount,
+                issued=item.issue_date,
+                due=item.due_date,
+            )
         )
-        print(
-            f"  email: {item.subject!r} {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
-        )
-        print(f"  read: {reading_of(item)}")
-        state = item.status.value.upper()
+        sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        print("  " + v("explain_email", subject=repr(item.subject), id=item.message_id, sent=sent))
+        print("  " + v("explain_read", how=reading_of(item)))
+        state = v(f"state_{item.status.value}").upper()
         if item.status is InvoiceStatus.OPEN:
-            state += f" ({_open_state(item, today)})"
+            state += f" ({_open_state(item, today, v)})"
         if item.hold_until:
-            state += f" until {item.hold_until}"
+            state += v("until", day=item.hold_until)
         if item.status is InvoiceStatus.PAID and item.paid_on:
-            state += f" on {item.paid_on} ({item.paid_via or '?'})"
-        print(f"  state: {state}{_partial(item, config)}")
+            state += v("explain_paid_on", day=item.paid_on, via=item.paid_via or "?")
+        print("  " + v("explain_state", state=state) + _partial(item, v))
         asked = recipients.send_to((e.event, e.data) for e in history if e.event == JournalEvent.SEND_TO)
         if asked is not None and client is not None and asked.email != client.contact_address.email:
-            print(
-                f"  reminders go to: {asked.email} (the client asked; {client.contact_address.email} in Cc)"
-            )
+            print("  " + v("reminders_go_to", to=asked.email, contact=client.contact_address.email))
         stages = (
             ladder.invoice_ladder(
                 item,
@@ -214,9 +224,17 @@ def print_explanation(
             else []
         )
     else:
-        print(f"Deliverable {deliverable_id(item.message_id)} to {item.client}: {item.subject!r}")
-        print(f"  email: {item.message_id}, sent {item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}")
-        print(f"  state: {item.status.value.upper()}")
+        print(
+            v(
+                "explain_deliverable",
+                id=deliverable_id(item.message_id),
+                client=item.client,
+                subject=repr(item.subject),
+            )
+        )
+        sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        print("  " + v("explain_work_email", id=item.message_id, sent=sent))
+        print("  " + v("explain_state", state=v(f"work_{item.status.value}").upper()))
         stages = (
             ladder.deliverable_ladder(
                 item,
@@ -230,51 +248,46 @@ def print_explanation(
             else []
         )
     print()
-    print("Why (what happened, oldest first):")
-    for entry in history:
+    print(v("why_heading"))
+    for when, entry in sorted(((_happened(entry), entry) for entry in history), key=lambda pair: pair[0]):
         print(
-            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M}  {entry.event}"
+            f"  {when.astimezone(tz):%Y-%m-%d %H:%M}  {v.event(entry.event)}"
             + (f": {entry.detail}" if entry.detail else "")
         )
         evidence = entry.evidence
-        if evidence is not None and evidence.source == "bank":  # issue 15: the bank transaction
-            print(
-                f"      bank transaction: booked {evidence.date:%Y-%m-%d}, {evidence.quote}, "
-                f"from {evidence.sender or '?'}, reference {evidence.subject!r}, id {evidence.message_id}"
+        if evidence is not None and evidence.source == "bank":  # the bank transaction
+            booked = f"{evidence.date:%Y-%m-%d}"
+            said = v(
+                "bank_evidence",
+                day=booked,
+                amount=evidence.quote,
+                sender=evidence.sender or "?",
+                subject=repr(evidence.subject),
+                id=evidence.message_id,
             )
+            print(f"      {said}")
         elif evidence is not None and (evidence.message_id or evidence.sender):
-            when = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else "undated"
-            print(
-                f"      evidence: {when} from {evidence.sender or '?'} {evidence.subject!r} {evidence.message_id}"
-            )
+            stamp = f"{evidence.date.astimezone(tz):%Y-%m-%d %H:%M}" if evidence.date else v("undated")
+            said = v("evidence", stamp=stamp, sender=evidence.sender or "?", subject=repr(evidence.subject))
+            print(f"      {said} {evidence.message_id}")
         if evidence is not None and evidence.quote and evidence.source != "bank":
             print(f"      “{evidence.quote}”")
     print()
-    print("What happens next:")
+    print(v("next_heading"))
     if client is None:
-        print("  nothing: the client is no longer in clients.yaml")
+        print("  " + v("next_gone"))
     elif isinstance(item, Invoice) and item.status is not InvoiceStatus.OPEN:
-        print(
-            {
-                InvoiceStatus.PAID: "  nothing: it is paid",
-                InvoiceStatus.CLAIMED: (
-                    f"  nothing: the client says it is paid; unconfirmed until the money is seen (a "
-                    f"notification, a bank statement, the Paid tag or `mark-paid {item.number}`). If your "
-                    f"bank shows nothing, `resume {item.number}` chases it again."
-                ),
-                InvoiceStatus.PROMISED: f"  nothing until {item.hold_until}; then the ladder resumes if it is still unpaid",
-                InvoiceStatus.PAUSED: f"  nothing {'until ' + str(item.hold_until) if item.hold_until else 'until you `resume` it'}",
-                InvoiceStatus.DISPUTED: "  nothing until you `resume` it: talk to the client about the dispute",
-            }[item.status]
-        )
+        if item.status is InvoiceStatus.PAUSED and not item.hold_until:
+            said = v("next_paused_resume")
+        else:
+            said = v(f"next_{item.status.value}", day=item.hold_until, number=item.number)
+        print("  " + said)
     elif isinstance(item, Invoice) and _held(history):
-        print(
-            "  nothing until you confirm it: held on the first scan (`confirm-owed`), or a bank statement pays it"
-        )
+        print("  " + v("next_held"))
     elif isinstance(item, Deliverable) and item.status is not DeliverableStatus.OPEN:
-        print(f"  no follow-up: the client answered{' and approved it' if item.approved_at else ''}")
+        print("  " + v("next_answered_approved" if item.approved_at else "next_answered"))
     else:
-        _print_ladder(stages, taken, by_key, today, tz)
+        _print_ladder(stages, taken, by_key, today, tz, v)
 
 
 def _held(history: list[JournalEntry]) -> bool:
@@ -288,21 +301,13 @@ def print_held(held: list[Invoice], config: Config, hold_days: int, out=None) ->
     """The first run's "still owed? confirm" list, with what to do about it."""
     if not held:
         return
-    total = ", ".join(money(m, config) for m in _totals(held))
-    print(f"Still owed? confirm: {len(held)} invoice{'s' if len(held) != 1 else ''} ({total})", file=out)
-    print(
-        f"  More than {hold_days} days past due when the assistant first read this mailbox, with no payment\n"
-        "  seen in it: nothing is drafted for them until you say which are still owed.",
-        file=out,
-    )
+    v = voice_of(config)
+    total = ", ".join(v.money(m) for m in _totals(held))
+    print(v.count("held_heading", len(held), total=total), file=out)
+    print(v("held_why", days=hold_days), file=out)
     for invoice in held:
-        print(f"    {_invoice_line(invoice, config)}  issued {invoice.issue_date}", file=out)
-    print(
-        "  e.g. `freelance-assistant confirm-owed NUMBER... --rest-paid` (these are owed, the rest paid),\n"
-        "       `freelance-assistant confirm-owed --paid-before YYYY-MM-DD`, or import a bank statement\n"
-        "       (`freelance-assistant import-statement FILE`): it marks paid what the bank received.",
-        file=out,
-    )
+        print(f"    {_invoice_line(invoice, v)}  {v('issued', day=invoice.issue_date)}", file=out)
+    print(v("held_what_to_do"), file=out)
 
 
 def _totals(invoices: list[Invoice]) -> list[Money]:
@@ -316,20 +321,24 @@ def _totals(invoices: list[Invoice]) -> list[Money]:
 
 
 def print_import(report, config: Config) -> None:
-    """What `import-statement` read and did (issue 15)."""
+    """What `import-statement` read and did."""
+    v = voice_of(config)
     for statement in report.statements:
         print(
-            f"{statement.path}: {statement.format}, account {statement.account or '?'}: "
-            f"{len(statement.credits)} credits ({statement.debits} debits left out)"
+            v(
+                "import_statement",
+                path=statement.path,
+                format=statement.format,
+                account=statement.account or "?",
+                credits=len(statement.credits),
+                debits=statement.debits,
+            )
         )
-    print(f"  new transactions: {report.new}; imported before (unchanged): {report.known}")
+    print("  " + v("import_counts", new=report.new, known=report.known))
     for line in report.changes:
         print(f"  {line}")
     if report.unmatched:
-        print(
-            "  Confirm each unmatched credit: `freelance-assistant confirm-credit ID NUMBER` (or ID alone: not an"
-        )
-        print("  invoice payment).")
+        print(v("import_unmatched"))
 
 
 # --------------------------------------------------------------------------- check

@@ -34,19 +34,13 @@ from .domain.status import (
     Todo,
     build_overview,
 )
-from .report import money
+from .wording import Voice, voice_of
 
 SCHEMA = 1
 WIDTH = 80  # the width of a pipe, and the least a terminal gets
 
-_PAID_VIA = {
-    "keyword": "you tagged the email Paid",
-    "client": "the client wrote that it was paid",
-    "notification": "a payment notification named it",
-    "cli": "you marked it paid",
-    "bank": "a bank statement shows the transfer",
-    "confirmed": "you confirmed it was paid after the first scan",
-}
+# How it was paid: wording's paid_via_* says each in her words.
+_PAID_VIA = ("keyword", "client", "notification", "cli", "bank", "confirmed")
 
 
 def overview(store: Store, config: Config, now: datetime) -> Overview:
@@ -121,33 +115,30 @@ def print_status(
 ) -> None:
     tz = ZoneInfo(config.identity.timezone)
     paint = _Paint(colour)
+    v = voice_of(config)
     view = overview(store, config, now)
     last = store.last_pass()
-    last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else "never"
-    lines = [paint(f"Account {account.name}", "bold") + f" · last pass {last_text}"]
-    lines.extend(paint(line, "bold") for line in other_installation_lines(store, tz))
+    last_text = last.astimezone(tz).strftime("%Y-%m-%d %H:%M") if last else v("never")
+    lines = [paint(v("account", name=account.name), "bold") + " · " + v("last_pass", when=last_text)]
+    lines.extend(paint(line, "bold") for line in other_installation_lines(store, tz, v))
     if last is None:  # only dry runs so far: they keep nothing
-        lines.append("Nothing read yet: run `freelance-assistant scan` (or the service) first.")
+        lines.append(v("nothing_read"))
         out.write("\n".join(lines) + "\n")
         return
     for block in view.clients:
         lines.append("")
-        lines.extend(_client_lines(block, view, config, paint, width))
+        lines.extend(_client_lines(block, view, v, paint, width))
     seen = check_ins(store, config, now)
     if seen:
         lines.append("")
         lines.extend(_check_in_lines(seen, config, view.today, paint, width))
-    lines.extend(_first_run_and_bank_lines(store, config, account, paint, view.today))
+    lines.extend(_first_run_and_bank_lines(store, config, account, paint, view.today, v))
     lines.append("")
-    lines.extend(_total_lines(view, config, paint, width))
-    lines.extend(_quiet_work_lines(store, config, now))
+    lines.extend(_total_lines(view, v, paint, width))
+    lines.extend(_quiet_work_lines(store, config, now, v))
     if refused := store.unreadable():
         # The scan went on past them; the freelancer can open them in their mail client.
-        noun = "message" if refused == 1 else "messages"
-        lines.append(
-            paint(f"{refused} {noun} could not be read", "yellow")
-            + " (the server refused them; the log names folder and number)"
-        )
+        lines.append(paint(v.count("unreadable", refused), "yellow") + v("unreadable_why"))
     out.write("\n".join(lines) + "\n")
 
 
@@ -155,7 +146,7 @@ def print_status(
 WORK_QUIET_DAYS = 60
 
 
-def _quiet_work_lines(store: Store, config: Config, now: datetime) -> list[str]:
+def _quiet_work_lines(store: Store, config: Config, now: datetime, v: Voice) -> list[str]:
     """A line when no work sent to a client was recognised lately: either there was none, or
     what was sent was not recognised (deliverables.yaml says what counts)."""
     if not config.rules.clients:
@@ -163,17 +154,13 @@ def _quiet_work_lines(store: Store, config: Config, now: datetime) -> list[str]:
     since = now - timedelta(days=WORK_QUIET_DAYS)
     if any(d.sent_at >= since for d in store.deliverables()):
         return []
-    return [
-        f"No work sent to a client recognised in the last {WORK_QUIET_DAYS} days. If you sent",
-        "some, it was not recognised: a file attached, or a link with words such as",
-        "“here are the wireframes”, counts (deliverables.yaml).",
-    ]
+    return v("quiet_work", days=WORK_QUIET_DAYS).splitlines()
 
 
 def _first_run_and_bank_lines(
-    store: Store, config: Config, account: Account, paint, today: date
+    store: Store, config: Config, account: Account, paint, today: date, v: Voice
 ) -> list[str]:
-    """Issue 15: the held invoices to confirm, the bank credits nobody matched, the last statement."""
+    """The held invoices to confirm, the bank credits nobody matched, the last statement."""
     import io
 
     from .holds import waiting
@@ -190,19 +177,17 @@ def _first_run_and_bank_lines(
         ]
     unmatched = store.bank_transactions("unmatched")
     if unmatched:
-        lines += ["", paint(f"Bank credits to confirm: {len(unmatched)}", "bold")]
+        lines += ["", paint(v("credits_to_confirm", n=len(unmatched)), "bold")]
         for t in unmatched:
             c = t.credit
-            payer = c.name or c.iban or "unknown payer"
-            lines.append(f"  {c.booked} {money(Money(amount=c.amount, currency=c.currency), config):>12}  "
+            payer = c.name or c.iban or v("unknown_payer")
+            lines.append(f"  {c.booked} {v.money(Money(amount=c.amount, currency=c.currency)):>12}  "
                          f"{_clip(payer, 24)}  {_clip(c.reference, 28)!r}  id …{c.transaction_id[-12:]}")  # fmt: skip
-        lines.append(
-            "  `freelance-assistant confirm-credit ID NUMBER` pays that invoice with it (ID: the end shown)"
-        )
+        lines.append("  " + v("confirm_credit_how"))
     imported = store.bank_transactions()
     if imported:
         latest = max(t.credit.booked for t in imported)
-        lines += ["", f"Bank statements: {len(imported)} credits imported, the latest booked {latest}."]
+        lines += ["", v("statements_imported", n=len(imported), day=latest)]
         # The transfers of the last weeks and what they paid: the evidence, in a line each.
         recent = [
             t for t in imported if t.state == "matched" and (today - t.credit.booked).days <= RECENT_CREDIT_DAYS
@@ -210,21 +195,21 @@ def _first_run_and_bank_lines(
         for t in recent:
             c = t.credit
             lines.append(
-                f"  {c.booked} {money(Money(amount=c.amount, currency=c.currency), config):>12}  "
+                f"  {c.booked} {v.money(Money(amount=c.amount, currency=c.currency)):>12}  "
                 f"{_clip(c.name or c.iban or '?', 24)}  {_clip(c.reference, 28)!r} -> {', '.join(t.invoices)}"
             )
     if account.bank_sync is not None:
         synced = store.bank_sync(account.bank_sync.provider)
         if synced is None:
-            lines.append("Bank sync: on, not run yet (the next pass fetches the transactions).")
+            lines.append(v("bank_sync_not_yet"))
         else:
             at, expires, _ = synced
-            line = f"Bank sync: last {at.astimezone(ZoneInfo(config.identity.timezone)):%Y-%m-%d %H:%M}"
+            line = v("bank_sync_last", when=f"{at.astimezone(ZoneInfo(config.identity.timezone)):%Y-%m-%d %H:%M}")
             if expires is not None:
                 left = (expires - today).days
-                line += f"; the bank's consent {'ended' if left < 0 else 'ends'} on {expires}"
+                line += v("consent_ended" if left < 0 else "consent_ends", day=expires)
                 if left <= CONSENT_WARNING_DAYS:
-                    line = paint(line + ": link the bank again at the aggregator to keep it going", "bold")
+                    line = paint(line + v("link_again"), "bold")
             lines.append(line)
     return lines
 
@@ -236,13 +221,11 @@ RECENT_CREDIT_LINES = 10
 CONSENT_WARNING_DAYS = 14
 
 
-def other_installation_lines(store: Store, tz: ZoneInfo) -> list[str]:
+def other_installation_lines(store: Store, tz: ZoneInfo, v: Voice | None = None) -> list[str]:
     """Said loudly wherever the freelancer looks: another assistant writes into this mailbox."""
+    v = v or Voice("en", {})
     return [
-        f"Another installation of freelance-assistant (id {installation}) writes into this mailbox "
-        f"(last seen {seen.astimezone(tz).strftime('%Y-%m-%d %H:%M')} in {where}). Nothing is drafted "
-        "twice, but run only one: stop the other service (another computer, or the system and the "
-        "user unit both enabled)."
+        v("other_installation", id=installation, when=seen.astimezone(tz).strftime("%Y-%m-%d %H:%M"), where=where)
         for installation, seen, where in store.other_installations()
     ]
 
@@ -276,90 +259,70 @@ def _check_in_lines(
 ) -> list[str]:
     rule = config.rules.escalation.check_in
     tz = ZoneInfo(config.identity.timezone)
+    v = voice_of(config)
     lines = [
-        paint("Check-ins", "bold", "cyan"),
-        _wrap(
-            f"A short note to a client with work in progress (a deliverable of the last "
-            f"{rule.active_within_days} days, not invoiced yet) after that many business days "
-            "without a message either way.",
-            width,
-            "  ",
-            paint,
-            "dim",
-        ),
+        paint(v("check_ins"), "bold", "cyan"),
+        _wrap(v("check_ins_what", days=rule.active_within_days), width, "  ", paint, "dim"),
     ]
     for outlook in seen:
-        n = outlook.after_days or 0
-        head = f"{outlook.client} · after {n} business day{'s' if n != 1 else ''}"
+        head = f"{outlook.client} · " + v.count("check_in_after", outlook.after_days or 0)
         if outlook.work is None or outlook.last_contact is None:
             lines.append(_wrap(f"{head}: {outlook.held}", width, "  - ", paint, subsequent="    "))
             continue
-        lines.append(
-            _wrap(
-                f"{head} · work in progress {outlook.work.subject!r}", width, "  - ", paint, subsequent="    "
-            )
-        )
-        lines.append(
-            _wrap(f"last contact {outlook.last_contact.astimezone(tz):%Y-%m-%d}", width, "    ", paint)
-        )
+        work = v("work_in_progress", subject=repr(outlook.work.subject))
+        lines.append(_wrap(f"{head} · {work}", width, "  - ", paint, subsequent="    "))
+        contact = f"{outlook.last_contact.astimezone(tz):%Y-%m-%d}"
+        lines.append(_wrap(v("last_contact", day=contact), width, "    ", paint))
         if outlook.held:
-            lines.append(_wrap(f"no check-in: {outlook.held}", width, "    ", paint, "dim"))
+            lines.append(_wrap(v("no_check_in", why=outlook.held), width, "    ", paint, "dim"))
         elif outlook.due(today):
-            lines.append(
-                _wrap(
-                    f"check-in due since {outlook.due_on}: the next pass drafts it",
-                    width,
-                    "    ",
-                    paint,
-                    "yellow",
-                )
-            )
+            lines.append(_wrap(v("check_in_due", day=outlook.due_on), width, "    ", paint, "yellow"))
         else:
-            lines.append(
-                _wrap(f"check-in on {outlook.due_on} if nothing is exchanged before", width, "    ", paint)
-            )
+            lines.append(_wrap(v("check_in_on", day=outlook.due_on), width, "    ", paint))
     return lines
 
 
-def _client_lines(
-    block: ClientStatus, view: Overview, config: Config, paint: _Paint, width: int
-) -> list[str]:
+def _client_lines(block: ClientStatus, view: Overview, v: Voice, paint: _Paint, width: int) -> list[str]:
     heading = f"{block.name} ({block.id})" if block.name != block.id else block.id
     lines = [paint(heading, "bold", "cyan")]
-    owes = _amounts(block.outstanding, config)
+    owes = _amounts(block.outstanding, v, block.id)
     if owes:
-        overdue = _amounts(block.overdue, config)
-        note = "" if not overdue else (", all overdue" if overdue == owes else f", {overdue} overdue")
-        if len(heading) + len(f" · owes {owes}{note}") <= width:
-            lines[0] += f" · owes {owes}{note}"
-        else:
-            lines.append(_wrap(f"owes {owes}{note}", width, "  ", paint))
-    if not block.configured:
-        lines.append(
-            _wrap("no longer in clients.yaml: nothing of theirs is chased", width, "  ", paint, "dim")
+        overdue = _amounts(block.overdue, v, block.id)
+        note = (
+            ""
+            if not overdue
+            else (v("all_overdue") if overdue == owes else v("some_overdue", amounts=overdue))
         )
+        said = v("owes", amounts=owes) + note
+        if len(heading) + len(f" · {said}") <= width:
+            lines[0] += f" · {said}"
+        else:
+            lines.append(_wrap(said, width, "  ", paint))
+    if not block.configured:
+        lines.append(_wrap(v("not_configured"), width, "  ", paint, "dim"))
 
     if block.invoices:
         rows = []
         for row in block.invoices:
-            state, style = _invoice_state(row, view.today)
-            amount = money(row.invoice.amount, config) if row.invoice.amount else "amount unknown"
+            state, style = _invoice_state(row, view.today, v)
+            amount = v.money(row.invoice.amount, block.id) if row.invoice.amount else v("amount_unknown")
             rows.append(
                 (
                     [(row.invoice.number, ()), (amount, ()), (str(row.invoice.due_date), ()), (state, style)],
-                    _invoice_detail(row, config, view.today),
+                    _invoice_detail(row, v, view.today),
                 )
             )
-        lines.extend(_table(["Invoice", "Amount", "Due", "Status"], ["<", ">", "<", "<"], rows, paint, width))
+        headers = [v("h_invoice"), v("h_amount"), v("h_due"), v("h_status")]
+        lines.extend(_table(headers, ["<", ">", "<", "<"], rows, paint, width))
 
     if block.deliverables:
         rows = []
         waiting = {
-            item.id: f"{item.business_days_waiting} business day{'s' if item.business_days_waiting != 1 else ''}"
-            for item in block.deliverables
+            item.id: v.count("business_days", item.business_days_waiting) for item in block.deliverables
         }
+        headers = [v("h_work"), v("h_sent"), v("h_waiting"), v("h_subject")]
         # The subject gets what the other columns leave of the line, and no less than 20.
-        room = width - (2 + len("Work sent") + 2 + 10 + 2 + max(map(len, waiting.values())) + 2)
+        room = width - (2 + len(headers[0]) + 2 + 10 + 2 + max(map(len, waiting.values())) + 2)
         for item in block.deliverables:
             rows.append(
                 (
@@ -369,219 +332,187 @@ def _client_lines(
                         (waiting[item.id], ("yellow",) if item.next and item.next.on <= view.today else ()),
                         (_clip(" ".join(item.deliverable.subject.split()), max(20, room)), ()),
                     ],
-                    _ladder_text(item.last, item.next, view.today, "follow-up"),
+                    _ladder_text(item.last, item.next, view.today, "follow-up", v),
                 )
             )
         lines.append("")
-        lines.extend(
-            _table(["Work sent", "Sent", "Waiting", "Subject"], ["<", "<", "<", "<"], rows, paint, width)
-        )
+        lines.extend(_table(headers, ["<", "<", "<", "<"], rows, paint, width))
 
     if block.drafts:
         lines.append("")
-        lines.append(paint("  Drafts waiting for you to send", "bold"))
+        lines.append(paint("  " + v("drafts_waiting"), "bold"))
         for draft in block.drafts:
-            lines.append(_wrap(_draft_text(draft), width, "  - ", paint, subsequent="    "))
+            lines.append(_wrap(_draft_text(draft, v), width, "  - ", paint, subsequent="    "))
 
     if block.no_longer_needed:
         lines.append("")
-        lines.append(paint("  Drafts no longer needed", "bold"))
+        lines.append(paint("  " + v("no_longer_needed_heading"), "bold"))
         for draft in block.no_longer_needed:
-            lines.append(_wrap(no_longer_needed_text(draft), width, "  - ", paint, "dim", subsequent="    "))
+            lines.append(_wrap(no_longer_needed_text(draft, v), width, "  - ", paint, "dim", subsequent="    "))
 
     if block.todos:
         lines.append("")
-        lines.append(paint("  To do", "bold"))
+        lines.append(paint("  " + v("to_do"), "bold"))
+        warning = v("warning_owed", owed="").split("(")[0]
         for todo in block.todos:
-            first, *more = _todo_texts(todo, config)
+            first, *more = _todo_texts(todo, v, block.id)
             lines.append(_wrap(first, width, "  - ", paint, subsequent="    "))
             for text in more:
-                warning = ("yellow",) if text.startswith("Warning") else ()
-                lines.append(_wrap(text, width, "    ", paint, *warning))
+                styles = ("yellow",) if text.startswith(warning) else ()
+                lines.append(_wrap(text, width, "    ", paint, *styles))
     return lines
 
 
-def _total_lines(view: Overview, config: Config, paint: _Paint, width: int) -> list[str]:
+def _total_lines(view: Overview, v: Voice, paint: _Paint, width: int) -> list[str]:
     unpaid = view.unpaid()
     if not view.clients:
-        return ["Nothing outstanding: no unpaid invoices, no work waiting for an answer, nothing to do."]
+        return [v("nothing_outstanding")]
     if not unpaid:
-        return [paint("Outstanding: nothing; every invoice is paid.", "bold")]
+        return [paint(v("all_paid"), "bold")]
     overdue = sum(1 for r in unpaid if r.days_overdue > 0)
-    text = f"Outstanding: {_amounts(view.outstanding, config) or 'amounts unknown'}"
-    text += f" in {len(unpaid)} invoice{'s' if len(unpaid) != 1 else ''}"
+    text = v("outstanding", amounts=_amounts(view.outstanding, v, None) or v("amounts_unknown"))
+    text += v.count("in_invoices", len(unpaid))
     if overdue:
-        text += f", {overdue} of them overdue" if len(unpaid) > 1 else ", overdue"
+        text += v("of_them_overdue", n=overdue) if len(unpaid) > 1 else v("overdue_alone")
     if view.unknown_amounts:
-        text += f"; {view.unknown_amounts} with an amount not read"
+        text += v("not_read", n=view.unknown_amounts)
     return [_wrap(text, width, "", paint, "bold")]
 
 
-def _invoice_state(row: InvoiceRow, today: date) -> tuple[str, tuple[str, ...]]:
+def _invoice_state(row: InvoiceRow, today: date, v: Voice) -> tuple[str, tuple[str, ...]]:
     invoice = row.invoice
     status = invoice.status
     if status is InvoiceStatus.PAID:
-        return f"paid {invoice.paid_on}", ("green",)
-    late = f"{row.days_overdue} day{'s' if row.days_overdue != 1 else ''} overdue"
+        said = v("paid_on", day=invoice.paid_on) if invoice.paid_on else v("paid_day_unknown")
+        return said, ("green",)
+    late = v.count("overdue_days", row.days_overdue)
     if status is not InvoiceStatus.OPEN:
-        return (f"{status.value}, {late}" if row.days_overdue > 0 else status.value), ("yellow",)
+        state = v(f"state_{status.value}")
+        return (f"{state}, {late}" if row.days_overdue > 0 else state), ("yellow",)
     if row.days_overdue > 0:
         return late, ("red",)
     days = (invoice.due_date - today).days
     if days == 0:
-        return "due today", ()
-    return f"due in {days} day{'s' if days != 1 else ''}", ()
+        return v("due_today"), ()
+    return v.count("due_in", days), ()
 
 
-def _invoice_detail(row: InvoiceRow, config: Config, today: date) -> list[tuple[str, tuple[str, ...]]]:
+def _invoice_detail(row: InvoiceRow, v: Voice, today: date) -> list[tuple[str, tuple[str, ...]]]:
     invoice = row.invoice
+    client = invoice.client
     parts: list[tuple[str, tuple[str, ...]]] = []
     if invoice.paid_amount and invoice.status is not InvoiceStatus.PAID and invoice.amount is not None:
-        paid = money(Money(amount=invoice.paid_amount, currency=invoice.amount.currency), config)
-        parts.append((f"{paid} paid so far, {money(invoice.outstanding, config)} still owed", ()))
+        paid = v.money(Money(amount=invoice.paid_amount, currency=invoice.amount.currency), client)
+        parts.append((v("paid_so_far", paid=paid, owed=v.money(invoice.outstanding, client)), ()))
     why = f": “{invoice.hold_note}”" if invoice.hold_note else ""
     if invoice.status is InvoiceStatus.PAID:
-        parts.append((_PAID_VIA.get(invoice.paid_via, f"paid ({invoice.paid_via})"), ("dim",)))
+        via = invoice.paid_via
+        said = v(f"paid_via_{via}") if via in _PAID_VIA else v("paid_via_other", via=via)
+        parts.append((said, ("dim",)))
     elif invoice.status is InvoiceStatus.PROMISED:
-        until = f" until {invoice.hold_until}" if invoice.hold_until else ""
-        parts.append((f"promised, not chased{until}{why}", ()))
+        until = v("until", day=invoice.hold_until) if invoice.hold_until else ""
+        parts.append((v("promised_hold", until=until, why=why), ()))
     elif invoice.status is InvoiceStatus.CLAIMED:
-        parts.append(
-            (
-                f"the client says it is paid (on {invoice.paid_on}){why}: not chased, UNCONFIRMED until a "
-                f"payment notification, a bank statement, the Paid tag or `mark-paid {invoice.number}`",
-                (),
-            )
-        )
+        parts.append((v("claimed_hold", day=invoice.paid_on, why=why, number=invoice.number), ()))
     elif invoice.status is InvoiceStatus.DISPUTED:
-        parts.append(
-            (
-                f"not chased{why}. A dispute needs a conversation, not a template: talk to them, "
-                f"then `resume {invoice.number}`.",
-                (),
-            )
-        )
+        parts.append((v("disputed_hold", why=why, number=invoice.number), ()))
     elif invoice.status is InvoiceStatus.PAUSED:
         until = (
-            f"until {invoice.hold_until}" if invoice.hold_until else f"until you `resume {invoice.number}`"
+            v("paused_until", day=invoice.hold_until)
+            if invoice.hold_until
+            else v("paused_until_resume", number=invoice.number)
         )
-        parts.append((f"paused, not chased {until}{why}", ()))
+        parts.append((v("paused_hold", until=until, why=why), ()))
     elif not row.chased:
-        parts.append(("not chased: the client is no longer in clients.yaml", ("dim",)))
+        parts.append((v("unchased"), ("dim",)))
     else:
-        parts.append((_ladder_text(row.last, row.next, today, "reminder"), ()))
+        parts.append((_ladder_text(row.last, row.next, today, "reminder", v), ()))
     if invoice.status is not InvoiceStatus.PAID and (guessed := guesses_of(invoice)):
-        parts.append((f"guessed: {guessed}", ("dim",)))
+        parts.append((v("guessed", what=guessed), ("dim",)))
     return parts
 
 
-def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: str) -> str:
+def _ladder_text(last: Step | None, coming: NextStep | None, today: date, noun: str, v: Voice) -> str:
     said = []
     if last is not None:
-        said.append(
-            {
-                "drafted": f"{last.name} waits in Drafts since {last.on}",
-                "withdrawn": f"{last.name} of {last.on} withdrawn from Drafts, no longer needed",
-                "obsolete": f"{last.name} of {last.on} no longer needed (yours in Drafts: not sent by us)",
-                "pending": f"{last.name} was being written on {last.on} (the next pass finishes it)",
-                "sent": f"{last.name} sent {last.on}",
-                "notified": f"{last.name}: you were to contact them yourself on {last.on}",
-            }.get(last.state, f"{last.name} {last.state} {last.on}")
-        )
+        if last.state in ("drafted", "withdrawn", "obsolete", "pending", "sent", "notified"):
+            said.append(v(f"last_{last.state}", stage=last.name, day=last.on))
+        else:
+            said.append(f"{last.name} {last.state} {last.on}")
     if coming is None and last is not None:
-        said[-1] += f" (the last {noun})" if last.state in ("drafted", "pending") else f"; no {noun} is left"
+        noun_text = v(f"noun_{noun}")
+        said[-1] += (
+            v("the_last", noun=noun_text)
+            if last.state in ("drafted", "pending")
+            else v("none_left", noun=noun_text)
+        )
     elif coming is None:
-        said.append(f"no {noun}s are configured")
+        said.append(v("none_configured", nouns=v(f"noun_{noun}s")))
     elif coming.waits:
-        said.append(f"next: {coming.name}, once you have sent it")
+        said.append(v("next_waits", stage=coming.name))
     elif coming.on <= today:
-        said.append(f"next: {coming.name}, written on the next pass")
+        said.append(v("next_now", stage=coming.name))
     else:
-        said.append(f"next: {coming.name} on {coming.on}")
+        said.append(v("next_on", stage=coming.name, day=coming.on))
     return "; ".join(said)
 
 
-def _draft_text(draft: DraftRow) -> str:
-    what = {
-        "reminder": f"{draft.stage} for invoice {draft.invoice}",
-        "follow-up": f"{draft.stage} for {draft.deliverable}",
-        "termination": "termination (the program never sends it)",
-        "rate-increase": "rate proposal",
-    }.get(draft.kind, draft.kind)
-    text = f"{what}: “{draft.subject}” to {draft.recipient}, since {draft.since:%Y-%m-%d %H:%M}"
+def _draft_text(draft: DraftRow, v: Voice) -> str:
+    if draft.kind in ("reminder", "follow-up", "termination", "rate-increase"):
+        what = v(
+            f"draft_{draft.kind}", stage=draft.stage, invoice=draft.invoice, deliverable=draft.deliverable
+        )
+    else:
+        what = draft.kind
+    text = v(
+        "draft_line",
+        what=what,
+        subject=draft.subject,
+        to=draft.recipient,
+        since=f"{draft.since:%Y-%m-%d %H:%M}",
+    )
     if draft.interrupted:
-        text += " (interrupted; the next pass settles it)"
+        text += v("interrupted")
     return text
 
 
-# What made a draft wrong, as the freelancer says it.
-_BECAUSE = {
-    "paid": "the invoice is paid",
-    "promised": "the client promised to pay",
-    "disputed": "the client disputes the invoice",
-    "paused": "you paused the invoice",
-    "answered": "the client answered",
-    "approved": "the client approved the work",
-    "invoiced": "the work is invoiced",
-}
+# What made a draft wrong, as the freelancer says it: wording's because_*.
+_BECAUSE = ("paid", "promised", "disputed", "paused", "answered", "approved", "invoiced")
+_LEFT = ("withdrawn", "changed", "gone", "unsupported")
 
 
-def no_longer_needed_text(draft: DraftRow) -> str:
+def no_longer_needed_text(draft: DraftRow, v: Voice) -> str:
     """One line of a draft that became wrong: what it was, why, and where it is now."""
-    because = _BECAUSE.get(draft.why, draft.why or "its item changed")
-    text = f"{_draft_text(draft)}: no longer needed ({because}); "
+    because = v(f"because_{draft.why}") if draft.why in _BECAUSE else (draft.why or v("because_other"))
     folder = draft.folder or "Drafts"
     when = f"{draft.until:%Y-%m-%d %H:%M}" if draft.until else ""
-    return text + {
-        "withdrawn": f"withdrawn from {folder} on {when}",
-        "changed": f"you changed it, so it stays in {folder}: delete it or keep it, it is yours",
-        "gone": f"no longer in {folder}",
-        "unsupported": (
-            f"still in {folder}: the server cannot remove one message alone (no UIDPLUS); delete it yourself"
-        ),
-    }.get(draft.left, f"left in {folder}")
+    left = draft.left if draft.left in _LEFT else "other"
+    where = v(f"left_{left}", folder=folder, when=when)
+    return v("no_longer_needed", what=_draft_text(draft, v), because=because, where=where)
 
 
-def _todo_texts(todo: Todo, config: Config) -> list[str]:
-    owed = ", ".join(f"{i.number} {money(i.outstanding, config)}" for i in todo.owed)
-    why = [f"why: {line}" for line in todo.why]
+def _todo_texts(todo: Todo, v: Voice, client: str | None) -> list[str]:
+    owed = ", ".join(f"{i.number} {v.money(i.outstanding, client)}" for i in todo.owed)
+    why = [v("why", line=line) for line in todo.why]
     if todo.kind == "invoice-work":
-        return [f"Invoice the approved work “{todo.subject}” ({todo.ref}, approved {todo.on})."]
+        return [v("todo_invoice_work", subject=todo.subject, ref=todo.ref, day=todo.on)]
     if todo.kind == "confirm-payment":
-        return [
-            f"Check your bank for invoice {todo.ref}: the client said it was paid on {todo.on} and nothing "
-            f"has confirmed it. Then `mark-paid {todo.ref}`, or `resume {todo.ref}` to chase it again."
-        ]
+        return [v("todo_confirm_payment", ref=todo.ref, day=todo.on)]
     if todo.kind == "contact-client":
-        about = f"invoice {todo.ref}" if todo.about == "invoice" else f"the work {todo.ref}"
-        return [f"Contact {todo.recipient} yourself: {todo.stage} of {about} is due (since {todo.on})."]
+        about = v("about_invoice", ref=todo.ref) if todo.about == "invoice" else v("about_work", ref=todo.ref)
+        return [v("todo_contact", who=todo.recipient, stage=todo.stage, about=about, day=todo.on)]
     if todo.kind == "review-termination":
-        after = f"{todo.not_before:%Y-%m-%d %H:%M}" if todo.not_before else "a night's sleep"
-        texts = [
-            f"Review the termination draft “{todo.subject}” to {todo.recipient} after {after}, "
-            "then send it yourself: sleep on it, perhaps let a colleague read it."
-        ]
+        after = f"{todo.not_before:%Y-%m-%d %H:%M}" if todo.not_before else v("a_nights_sleep")
+        texts = [v("todo_review_termination", subject=todo.subject, to=todo.recipient, after=after)]
         if keys.is_suggested_termination(todo.ref):
-            texts.append(
-                "Talk first, then put it in writing: call or meet them; then `draft-termination "
-                f"{keys.client_of(todo.ref)} --reason REASON --after-call DAY` writes the email as the "
-                "confirmation of that conversation."
-            )
+            texts.append(v("talk_first", client=keys.client_of(todo.ref)))
         if owed:
-            texts.append(f"Warning: money is still owed ({owed}); wait until it is paid before telling them.")
+            texts.append(v("warning_owed", owed=owed))
         texts.extend(why)
-        texts.append(
-            "After the end: remove the client's logo from your portfolio if it invites questions, "
-            "and do not speak badly of the client, to anyone."
-        )
+        texts.append(v("after_the_end"))
         return texts
     if todo.kind == "termination-held":
-        return [
-            "A termination is suggested but held until they have paid"
-            + (f" ({owed})" if owed else "")
-            + " (hold_until_paid: tell them once they have paid).",
-            *why,
-        ]
+        return [v("termination_held", owed=f" ({owed})" if owed else ""), *why]
     return [f"{todo.kind}: {todo.ref}"]
 
 
@@ -639,8 +570,8 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _amounts(amounts: Sequence[Money], config: Config) -> str:
-    return " + ".join(money(m, config) for m in amounts)
+def _amounts(amounts: Sequence[Money], v: Voice, client: str | None) -> str:
+    return " + ".join(v.money(m, client) for m in amounts)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -756,7 +687,7 @@ def _client_json(block: ClientStatus, config: Config) -> dict[str, Any]:
         ],
         "drafts_waiting": [_draft_json(draft) for draft in block.drafts],
         "drafts_no_longer_needed": [_draft_json(draft) for draft in block.no_longer_needed],
-        "todos": [_todo_json(todo, config) for todo in block.todos],
+        "todos": [_todo_json(todo, config, block.id) for todo in block.todos],
     }
 
 
@@ -824,8 +755,9 @@ def _ladder_json(last: Step | None, coming: NextStep | None) -> dict[str, Any]:
     }
 
 
-def _todo_json(todo: Todo, config: Config) -> dict[str, Any]:
-    text, *details = _todo_texts(todo, config)
+def _todo_json(todo: Todo, config: Config, client: str) -> dict[str, Any]:
+    # The document's texts stay English whatever the freelancer's language (docs/status-json.md).
+    text, *details = _todo_texts(todo, Voice("en", config.rules.clients), client)
     return {
         "kind": todo.kind,
         "text": text,

@@ -142,17 +142,18 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     code, out, _ = run(capsys, "demo", "--dir", str(directory), "--today", today.isoformat())
     assert code == 0
     assert SEED_ES.split("\n")[0] in out
-    assert "invoices found: 11" in out and "deliverables found: 2" in out
-    assert "Still owed? confirm: 1 invoice" in out and "F-2025-118" in out  # held, not chased (issue 15)
-    assert "paid: tulp/2026-017 (keyword)" in out  # the Paid tag
+    # Lucía's language is Spanish (identity.language): the scan's list speaks it.
+    assert "facturas encontradas: 11" in out and "entregas encontradas: 2" in out
+    assert "¿Aún se debe? confirma: 1 factura" in out and "F-2025-118" in out  # held, not chased
+    assert "pagada: tulp/2026-017 (keyword)" in out  # the Paid tag
     # "we have paid this today": not chased, and not taken for paid until the money is seen
-    assert "invoice/brightside/INV-0112: claimed (the client says it was paid" in out
-    assert "invoice/nube/F-2026-041: automatic reply" in out  # ...and its reminder is still drafted
-    assert "invoice/tulp/2026-023: disputed" in out
-    assert "deliverable/brightside/" in out and ": approved" in out
+    assert "invoice/brightside/INV-0112: pagado según el cliente (the client says it was paid" in out
+    assert "invoice/nube/F-2026-041: respuesta automática" in out  # ...and its reminder is still drafted
+    assert "invoice/tulp/2026-023: en disputa" in out
+    assert "deliverable/brightside/" in out and ": aprobado" in out
     drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
     assert len(drafts) == 5 and all(p.name.endswith(":2,DS") for p in drafts)
-    assert "termination suggested for brightside (non-payment)" in out
+    assert "se sugiere terminar con brightside (non-payment)" in out
     assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
     assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out
     keys = sorted(line.split()[1] for line in out.splitlines() if line.strip().startswith("key "))
@@ -166,15 +167,15 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "invoice/nube/F-2026-041/first-reminder" in keys and "invoice/tulp/2026-021/first-reminder" in keys
     config = str(directory / "config.yaml")
     code, out, _ = run(capsys, "scan", "--config", config)
-    assert code == 0 and "no reminder or follow-up is due" in out
+    assert code == 0 and "no toca ningún recordatorio ni seguimiento" in out
     assert len(list((directory / "Maildir" / ".Drafts" / "cur").iterdir())) == 5
     code, out, _ = run(capsys, "status", "--config", config)
-    assert code == 0 and out.count("Drafts waiting for you to send") == 3  # one heading per client
-    assert len(re.findall(r"^  - (first-reminder|final-notice|feedback-request) for ", out, re.M)) == 4
+    assert code == 0 and out.count("Borradores que esperan a que los envíes") == 3  # one heading per client
+    assert len(re.findall(r"^  - (first-reminder|final-notice|feedback-request) de ", out, re.M)) == 4
     tulp_due = today - timedelta(days=20) + timedelta(days=14)  # issued 20 days ago, 14-day terms
-    assert re.search(rf"2026-023 +720,00\xa0€ +{tulp_due} +disputed", out)
-    assert out.count("Invoice the approved work") == 1
-    assert out.count("termination (the program never sends it)") == 1
+    assert re.search(rf"2026-023 +720,00\xa0€ +{tulp_due} +en disputa", out)
+    assert out.count("Factura el trabajo aprobado") == 1
+    assert out.count("fin de colaboración (el programa nunca lo envía)") == 1
     code, out, _ = run(capsys, "explain", "--config", config, "2026-023")
     assert code == 0 and "Het bedrag klopt niet" in out
     code, _, err = run(capsys, "demo", "--dir", str(directory))
@@ -336,7 +337,7 @@ def test_a_manual_termination_for_a_client_who_owes_money_attaches_the_invoice_a
     code, out, _ = run(capsys, "draft-termination", "--config", str(path), "acme", "--reason", "no-capacity")
     assert code == 0
     assert "Termination draft for acme (no-capacity) is in Drafts: 'Nuestra colaboración'" in out
-    assert "WARNING money is still owed (2026-001 1.210,00" in out and "wait until they have paid" in out
+    assert "WARNING money is still owed (2026-001 €1,210.00" in out and "wait until they have paid" in out
     assert "never sends a termination email" in out
     from tests.support.mailboxes import parsed
 
@@ -352,7 +353,7 @@ def test_a_manual_termination_for_a_client_who_owes_money_attaches_the_invoice_a
     assert "termination (the program never sends it)" in out
     flat = " ".join(out.split())
     assert "Review the termination draft “Nuestra colaboración”" in flat
-    assert "Warning: money is still owed (2026-001 1.210,00" in flat
+    assert "Warning: money is still owed (2026-001 €1,210.00" in flat
     assert "remove the client's logo from your portfolio" in out
     code, _, err = run(capsys, "draft-termination", "--config", str(path), "acme", "--reason", "no-capacity")
     assert code == 2 and "already written" in err  # exactly once

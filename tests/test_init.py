@@ -95,7 +95,7 @@ def test_init_with_the_local_preset_writes_a_private_config_that_loads_and_check
     # ...which works as printed: no --config needed.
     code, out, err = run(capsys, "scan", "--dry-run")
     assert code == 0, err
-    assert "Dry run over account main" in out
+    assert "Prueba sin cambios sobre la cuenta main" in out  # her language: --language es
 
 
 def test_init_with_a_private_ca_and_the_password_on_stdin(capsys, dovecot, imap_user, home, monkeypatch):
@@ -247,7 +247,8 @@ def test_a_scan_with_no_clients_says_what_to_do(capsys, home, tmp_path):
     assert code == 0, err
     code, out, _ = run(capsys, "scan")
     assert code == 0
-    assert "No clients yet: add them to " in out and "clients.yaml" in out and "`init` can suggest" in out
+    # In her language (init was given --language es).
+    assert "Aún no hay clientes: añádelos a " in out and "clients.yaml" in out and "`init` puede sugerirlos" in out
 
 
 def test_the_name_is_never_guessed_from_a_login_name(monkeypatch):

@@ -30,7 +30,7 @@ import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import keys
@@ -110,7 +110,27 @@ def _date_filter(context, value: date | datetime | None, format: str = "long") -
 def _money_filter(context, value: Money | None) -> str:
     if value is None:
         return ""
-    return format_currency(value.amount, value.currency, locale=context["locale"])
+    # The digest names each currency's client locale (digest.money_locales); a letter has its client's.
+    symbols = (context.get("money_locales") or {}).get(value.currency)
+    return format_money(value, context["locale"], symbols)
+
+
+def format_money(value: Money, locale: str, symbol_locale: str | None = None) -> str:
+    """``value`` with the digits, separators and layout of ``locale`` (the text it sits in) and
+    the currency sign the client's ``symbol_locale`` uses: "£2,400.00" in English and
+    "2.400,00 £" in Spanish for a client in Britain, never "2.400,00 GBP" nor a Spanish
+    decimal comma inside English text."""
+    if symbol_locale is None or symbol_locale == locale:
+        return format_currency(value.amount, value.currency, locale=locale)
+    symbol = get_currency_symbol(value.currency, locale=symbol_locale)
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    before, _, after = pattern.partition("\u00a4")
+    # A sign of letters ("CHF") keeps a space from the digits, as Babel's own spacing does.
+    gap = "\u00a0" if symbol[-1:].isalpha() and before == "" and not after.startswith((" ", "\u00a0")) else ""
+    gap_before = "\u00a0" if symbol[:1].isalpha() and after == "" and not before.endswith((" ", "\u00a0")) else ""
+    quoted = "'" + symbol.replace("'", "''") + "'"
+    pattern = f"{before}{gap_before}{quoted}{gap}{after}" if "\u00a4" in pattern else pattern
+    return format_currency(value.amount, value.currency, format=pattern, locale=locale)
 
 
 @jinja2.pass_context

@@ -43,6 +43,9 @@ empty sections; ``nothing_to_do`` is true when every one is empty):
     approved after the draft was written. ``withdrawn`` is true when the assistant removed
     it from Drafts (it was untouched); false when it was left there because she touched it
     (``left``: ``changed``, ``gone``, ``unsupported``). Never listed under ``drafts``.
+``money_locales``
+    currency -> the locale whose sign the template's ``money`` filter writes it with
+    (``money_locales``): the freelancer's numbers, the clients' signs.
 
 Inputs are duck-typed, so the store's records and small test records both work:
 
@@ -380,7 +383,17 @@ def build_digest(
         "hold_days": 0,
         "consent_expires": None,
         "other_installations": list(other_installations),
+        "money_locales": money_locales(clients),
     }
+
+
+def money_locales(clients: Mapping[str, Client]) -> dict[str, str]:
+    """Each currency's sign: the Babel locale of the first client (by id) billed in it, so the
+    digest writes "300,00 £" in Spanish and "£300.00" in English, never "300,00 GBP"."""
+    found: dict[str, str] = {}
+    for client in sorted(clients.values(), key=lambda c: c.id):
+        found.setdefault(client.currency, client.babel_locale)
+    return found
 
 
 # --------------------------------------------------------------------------- helpers

@@ -180,7 +180,8 @@ def invoice_sent(view: View, fact: InvoiceSent, today: date) -> list[Change]:
     invoice = new or existing
     assert invoice is not None
     if invoice.message_id == fact.evidence.message_id and fact.tagged_paid:
-        changes += _paid_tag(invoice, True, view.paid_keyword, today)
+        # Tagged before we ever read it: paid on a day nobody told us, not today.
+        changes += _paid_tag(invoice, True, view.paid_keyword, today, first_sight=True)
     return changes
 
 
@@ -225,11 +226,23 @@ def paid_tag(view: View, fact: PaidTag, today: date) -> list[Change]:
     return [] if invoice is None else _paid_tag(invoice, fact.present, view.paid_keyword, today)
 
 
-def _paid_tag(invoice: Invoice, present: bool, keyword: str, today: date) -> list[Change]:
-    """The tag set pays an unpaid invoice; removed, it reopens one it had paid (and only that)."""
+def _paid_tag(
+    invoice: Invoice, present: bool, keyword: str, today: date, *, first_sight: bool = False
+) -> list[Change]:
+    """The tag set pays an unpaid invoice; removed, it reopens one it had paid (and only that).
+
+    A tag that appears between two passes was set about ``today``; one already there when
+    the invoice email is first read was set on a day nobody knows (a first scan of a year
+    of mail): the invoice is paid with no ``paid_on``, and the journal says when the tag
+    was seen, never pretending that was the day of payment."""
     if present and invoice.status in UNPAID:
-        changed = ledger.apply(invoice, ledger.Event.PAID, on=today, via="keyword")
-        detail = f"the invoice email was tagged {keyword}"
+        changed = ledger.apply(invoice, ledger.Event.PAID, on=None if first_sight else today, via="keyword")
+        detail = (
+            f"the invoice email was already tagged {keyword} when first read: tag seen on {today}, "
+            "the day it was paid is not known"
+            if first_sight
+            else f"the invoice email was tagged {keyword}"
+        )
     elif not present and invoice.status is InvoiceStatus.PAID and invoice.paid_via == "keyword":
         changed = ledger.apply(invoice, ledger.Event.REOPENED, on=today, via="keyword")
         detail = f"the {keyword} tag was removed"

@@ -79,7 +79,7 @@ def apply(
     invoice: Invoice,
     event: Event,
     *,
-    on: date,
+    on: date | None,
     via: str = "",
     until: date | None = None,
     amount: Decimal | None = None,

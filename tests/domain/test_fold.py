@@ -250,6 +250,9 @@ def test_an_invoice_email_is_recorded_once_and_paid_when_it_carries_the_tag():
     tagged = apply(View(), InvoiceSent(seen=seen, tagged_paid=True, evidence=evidence), TODAY)
     assert [c.event for c in tagged] == [JournalEvent.INVOICED, JournalEvent.PAID]
     assert tagged[1].invoice.paid_via == "keyword"
+    # Tagged before it was ever read: the day of payment is not known, and the scan day is not it.
+    assert tagged[1].invoice.paid_on is None
+    assert f"tag seen on {TODAY}, the day it was paid is not known" in tagged[1].detail
 
 
 def test_a_deliverable_is_recorded_once():
@@ -266,6 +269,7 @@ def test_the_paid_tag_pays_and_its_removal_reopens_only_what_the_tag_paid():
     bill = invoice()
     (paid,) = apply(View(invoices=(bill,)), PaidTag(client="acme", number="2026-001", present=True), TODAY)
     assert paid.invoice.status is InvoiceStatus.PAID and paid.detail == "the invoice email was tagged $Paid"
+    assert paid.invoice.paid_on == TODAY  # set between two passes: seen the day it was set, near enough
     removed = PaidTag(client="acme", number="2026-001", present=False)
     (reopened,) = apply(View(invoices=(paid.invoice,)), removed, TODAY)
     assert reopened.event is JournalEvent.REOPENED and reopened.invoice.status is InvoiceStatus.OPEN

@@ -28,12 +28,15 @@ class Freelancer:
         account_extra: str = "",
         rules: dict[str, str] | None = None,
         identity_extra: str = "",
+        language: str = "en",
     ):
         """``account_extra`` is added to the account's YAML (an smtp: section); ``rules``
         maps rules file names to their text, next to the test clients.yaml;
         ``identity_extra`` is added under ``identity:`` (payment details)."""
         self.world = world
-        path = write_config(directory, world.account_yaml() + account_extra, identity_extra=identity_extra)
+        path = write_config(
+            directory, world.account_yaml() + account_extra, identity_extra=identity_extra, language=language
+        )
         self.path = path  # config.yaml, for the commands a test runs by name
         for name, text in (rules or {}).items():
             (directory / "rules" / name).write_text(text, encoding="utf-8")

@@ -59,10 +59,13 @@ def rules(tmp_path: Path) -> Rules:
     return load_rules(write_rules(tmp_path / "rules"), Defaults(), IDENTITY)
 
 
-def write_config(directory: Path, account_yaml: str, *, extra: str = "", identity_extra: str = "") -> Path:
+def write_config(
+    directory: Path, account_yaml: str, *, extra: str = "", identity_extra: str = "", language: str = "en"
+) -> Path:
     """A config.yaml with the test identity, the test clients and one account.
 
-    ``identity_extra`` is YAML added under ``identity:`` (payment details, say)."""
+    ``identity_extra`` is YAML added under ``identity:`` (payment details, say); ``language``
+    is Lucía's own (status, explain, scan, the digest and the review speak it)."""
     write_rules(directory / "rules")
     path = directory / "config.yaml"
     path.write_text(
@@ -74,7 +77,7 @@ def write_config(directory: Path, account_yaml: str, *, extra: str = "", identit
               signature: |
                 Lucía Romero
                 +34 600 123 456
-              language: es
+              language: {language}
               timezone: Europe/Madrid
             """
         )
