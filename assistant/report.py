@@ -138,9 +138,9 @@ def _print_ladder(
         return
     stage, day, waiting = upcoming
     if waiting:
-        print("      " + v("next_waits", stage=stage.name))
+        print("      " + v("explain_next_waits", stage=stage.name))
     elif day <= today:
-        print("      " + v("next_now", stage=stage.name))
+        print("      " + v("explain_next_now", stage=stage.name))
     else:
         print("      " + v("next_on", stage=stage.name, day=day))
 

@@ -99,6 +99,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "the_last": " (the last {noun})",
         "none_left": "; no {noun} is left",
         "none_configured": "no {nouns} are configured",
+        "explain_next_waits": "next: {stage}, once the draft above is sent (it waits in Drafts)",
+        "explain_next_now": "next: {stage}, due now: the next pass drafts it",
         "next_waits": "next: {stage}, once you have sent it",
         "next_now": "next: {stage}, written on the next pass",
         "next_on": "next: {stage} on {day}",
@@ -350,6 +352,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "the_last": " (el último {noun})",
         "none_left": "; no queda ningún {noun}",
         "none_configured": "no hay {nouns} configurados",
+        "explain_next_waits": "siguiente: {stage}, cuando hayas enviado el borrador de arriba (espera en Borradores)",
+        "explain_next_now": "siguiente: {stage}, toca ya: la próxima pasada lo escribe",
         "next_waits": "siguiente: {stage}, cuando hayas enviado el anterior",
         "next_now": "siguiente: {stage}, se escribe en la próxima pasada",
         "next_on": "siguiente: {stage} el {day}",
@@ -601,6 +605,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "the_last": " (de laatste {noun})",
         "none_left": "; er is geen {noun} meer over",
         "none_configured": "er zijn geen {nouns} ingesteld",
+        "explain_next_waits": "volgende: {stage}, zodra het concept hierboven verstuurd is (het wacht in Concepten)",
+        "explain_next_now": "volgende: {stage}, nu aan de beurt: de volgende ronde schrijft het",
         "next_waits": "volgende: {stage}, zodra je de vorige hebt verstuurd",
         "next_now": "volgende: {stage}, geschreven bij de volgende ronde",
         "next_on": "volgende: {stage} op {day}",
@@ -830,7 +836,7 @@ class Voice:
             return line
         for name in sorted(_EVENTS, key=len, reverse=True):
             if rest == name or rest.startswith(name + " (") or rest.startswith(name + ": "):
-                return f"{item}: {self.event(name)}{rest[len(name):]}"
+                return f"{item}: {self.event(name)}{rest[len(name) :]}"
         return line
 
     def money(self, value: Money | None, client: str | None = None) -> str:

@@ -261,7 +261,7 @@ def test_a_message_the_server_refuses_to_read_costs_only_itself(
     assert json.loads(capsys.readouterr().out)["accounts"][0]["totals"]["messages_unreadable"] == 1
     assert cli.main(["digest", "--config", str(config)]) == 0
     digest = capsys.readouterr().out
-    assert "1 mensaje no se pudo leer: el servidor se negó a entregarlo" in digest, digest
+    assert "1 message could not be read: the server refused it" in digest, digest
 
 
 def test_the_service_reports_ready_past_a_message_the_server_refuses(dovecot, imap_user, tmp_path):

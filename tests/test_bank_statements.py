@@ -149,7 +149,7 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
 
     # The review does not count as late what nobody knows to be unpaid.
     assert cli_main(me, "review", "--year", "2025") == 0
-    assert "Fuera de la revisión hasta que las confirmes (`confirm-owed`): 24 factura(s)" in capsys.readouterr().out
+    assert "until you confirm them (`confirm-owed`): 24 invoice(s)" in capsys.readouterr().out
 
     # The statements answer: every invoice the bank received is paid, on the booking day.
     norma43 = tmp_path / "acme.n43"
@@ -205,7 +205,7 @@ def test_a_year_paid_by_transfer_is_confirmed_by_the_bank_and_nothing_old_is_cha
     # status: what the bank never received stays to confirm; the refund waits for a word.
     assert cli_main(me, "status") == 0
     status = capsys.readouterr().out
-    assert "Still owed? confirm: 1 invoice (1.210,00\xa0€)" in status
+    assert "Still owed? confirm: 1 invoice (€1,210.00)" in status
     confirm = status.split("Still owed? confirm", 1)[1]
     assert "2025-112" in confirm and "2025-112" not in status.split("Still owed? confirm", 1)[0]
     assert "Bank credits to confirm: 1" in status and "AGENCIA TRIBUTARIA" in status
@@ -260,7 +260,7 @@ def test_statements_in_the_watched_folder_are_read_before_the_first_scan_plans(w
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4 not a statement")  # not a statement's name: left alone
     me = Freelancer(
         world, tmp_path / "config", rules={"clients.yaml": CLIENTS},
-        account_extra=f"  statements:\n    folder: {folder}\n",
+        account_extra=f"  statements:\n    folder: {folder}\n", language="es",
     )  # fmt: skip
     send_the_year(world)
     first = me.run(TODAY)

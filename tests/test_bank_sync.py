@@ -70,7 +70,7 @@ def test_the_sync_pays_the_invoice_once_reports_the_consent_and_never_logs_the_s
     assert "the bank's consent ends on 2026-04-01: link the bank again" in out
     # ...and cites the transfer that paid the invoice: day, amount, payer, reference.
     assert re.search(
-        r"2026-03-20 +1\.210,00\xa0€ +ACME SOLUCIONES SL +'Factura 2026-001' -> acme/2026-001", out
+        r"2026-03-20 +€1,210\.00 +ACME SOLUCIONES SL +'Factura 2026-001' -> acme/2026-001", out
     )
 
 

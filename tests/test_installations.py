@@ -261,7 +261,7 @@ def test_a_backup_is_made_daily_and_before_a_migration_and_only_a_few_are_kept(w
 
 def test_status_check_and_the_digest_name_the_other_installation(world, tmp_path, capsys):
     laptop = Freelancer(world, tmp_path / "laptop")
-    desktop = Freelancer(world, tmp_path / "desktop")
+    desktop = Freelancer(world, tmp_path / "desktop", language="es")  # status and digest in Spanish
     send_invoice(world)
     laptop.run(date(2026, 3, 17))
     desktop.run(date(2026, 3, 17), hour=11)
@@ -271,7 +271,7 @@ def test_status_check_and_the_digest_name_the_other_installation(world, tmp_path
     with desktop.store() as store:
         print_status(store, desktop.config, desktop.account, at(date(2026, 3, 17), 12), out=out)
         document = account_document(store, desktop.config, desktop.account, at(date(2026, 3, 17), 12))
-    said = f"Another installation of freelance-assistant (id {other}) writes into this mailbox"
+    said = f"Otra instalación de freelance-assistant (id {other}) escribe en este buzón"
     assert said in out.getvalue()
     assert document["other_installations"] == [other]
     assert check(desktop.config, offline=False)

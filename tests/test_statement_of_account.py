@@ -117,7 +117,7 @@ def digest_text(me: Freelancer, day: date) -> str:
 
 
 def test_the_digest_lists_the_letter_once_with_the_invoices_it_chases(world, tmp_path):
-    me = Freelancer(world, tmp_path / "config", rules=clients())
+    me = Freelancer(world, tmp_path / "config", rules=clients(), language="es")
     three_invoices(world)
     me.run(date(2026, 3, 17))
     text = digest_text(me, date(2026, 3, 18))
@@ -129,7 +129,9 @@ def test_the_digest_lists_the_letter_once_with_the_invoices_it_chases(world, tmp
 
 
 def test_the_digest_shows_the_interest_to_date_once_the_final_notice_went_out(world, tmp_path):
-    me = Freelancer(world, tmp_path / "config", rules={**clients(statement=False), "rates.yaml": RATES})
+    me = Freelancer(
+        world, tmp_path / "config", rules={**clients(statement=False), "rates.yaml": RATES}, language="es"
+    )
     send_invoice(world)
     for day in (date(2026, 3, 17), date(2026, 3, 23)):
         me.run(day)

@@ -100,9 +100,9 @@ def test_mark_paid_after_a_reminder_draft_withdraws_it_and_nothing_else_changes(
     assert "withdrawn from Drafts" in text and "first-reminder" in text
     # The next digest says so, and lists nothing to send.
     digest = digest_text(me, date(2026, 3, 18))
-    assert "BORRADORES POR REVISAR" not in digest
-    assert "BORRADORES QUE YA NO HACEN FALTA:" in digest
-    assert "(la factura está pagada): retirado de Drafts, tal como lo escribió el programa." in digest
+    assert "DRAFTS TO REVIEW AND SEND" not in digest
+    assert "DRAFTS NO LONGER NEEDED:" in digest
+    assert "(the invoice is paid): withdrawn from Drafts, as the program wrote it." in digest
     # Once only: the next pass neither withdraws nor drafts anything.
     again = me.run(date(2026, 3, 25))
     assert again.withdrawn == [] and again.drafted == [] and everything(world) == after
