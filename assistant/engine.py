@@ -355,9 +355,9 @@ class Engine:
                 tz=self.tz,
             )  # fmt: skip
             if change is not None:
-                self.store.note(change.item, change.event, change.detail, now, data=change.data)
+                self.store.note(change.item, change.event, change.detail, now, data=change.journal_data)
                 log.info("%s", change.line)
-                report.changes.append(change.line)
+                report.add_change(change)
             if case is not None:
                 cases.append(case)
         return cases

@@ -6,10 +6,15 @@ the tests read. Nothing here does anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .domain.model import CheckIn, Deliverable, Draft, FollowUp, Invoice, Reminder, Statement, Termination
+from .domain.said import Said
+
+if TYPE_CHECKING:
+    from .domain.facts import Change
 
 
 @dataclass
@@ -23,6 +28,8 @@ class PassReport:
     invoices: list[Invoice] = field(default_factory=list)
     deliverables: list[Deliverable] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # one line per state change
+    # A change line's words (and the journal data they cite), for a view in her language.
+    words: dict[str, tuple[Said, Mapping[str, Any]]] = field(default_factory=dict)
     paid: list[Invoice] = field(default_factory=list)
     reopened: list[Invoice] = field(default_factory=list)
     planned: list[Reminder | Statement | FollowUp | CheckIn] = field(default_factory=list)
@@ -39,6 +46,12 @@ class PassReport:
     other_installations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     held: list[Invoice] = field(default_factory=list)  # first run: old invoices held to confirm (issue 15)
+
+    def add_change(self, change: Change) -> None:
+        """A state change, as its line and (for a view in her language) its words."""
+        self.changes.append(change.line)
+        if change.said is not None:
+            self.words[change.line] = (change.said, change.journal_data)
 
 
 @dataclass(frozen=True, slots=True)

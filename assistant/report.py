@@ -71,7 +71,7 @@ def print_pass(report, config: Config, where: str) -> None:
     if other:
         print("  " + v("scan_changes"))
         for line in other:
-            print(f"    {v.change(line)}")
+            print(f"    {v.change(line, report.words.get(line))}")
     drafts = report.composed if report.dry_run else report.drafted
     if report.planned:
         print("  " + v("drafts_would" if report.dry_run else "drafts_written", n=len(drafts)))
@@ -104,8 +104,9 @@ def print_pass(report, config: Config, where: str) -> None:
     else:
         print("  " + v("nothing_due"))
     for case in report.terminations:
-        print("  " + v("termination_suggested", client=case.client, reason=case.reason))
-        for line in case.evidence:
+        print("  " + v("termination_suggested", client=case.client, reason=v.reason(case.reason)))
+        said = case.evidence_said if len(case.evidence_said) == len(case.evidence) else ()
+        for line in [v.said(s) for s in said] or case.evidence:
             print("    " + v("why", line=line))
     for draft in report.sent_by_smtp:
         print("  " + v("sent_smtp", subject=repr(draft.subject), to=draft.to.email))
@@ -252,7 +253,7 @@ def print_explanation(
     for when, entry in sorted(((_happened(entry), entry) for entry in history), key=lambda pair: pair[0]):
         print(
             f"  {when.astimezone(tz):%Y-%m-%d %H:%M}  {v.event(entry.event)}"
-            + (f": {entry.detail}" if entry.detail else "")
+            + (f": {v.detail(entry.detail, entry.data)}" if entry.detail else "")
         )
         evidence = entry.evidence
         if evidence is not None and evidence.source == "bank":  # the bank transaction

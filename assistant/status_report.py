@@ -24,6 +24,7 @@ from .domain import checkin, keys
 from .domain.classify import guesses_of
 from .domain.ledger import HOLDS
 from .domain.model import Invoice, InvoiceStatus, Money
+from .domain.said import Said
 from .domain.status import (
     ClientStatus,
     DraftRow,
@@ -493,7 +494,7 @@ def no_longer_needed_text(draft: DraftRow, v: Voice) -> str:
 
 def _todo_texts(todo: Todo, v: Voice, client: str | None) -> list[str]:
     owed = ", ".join(f"{i.number} {v.money(i.outstanding, client)}" for i in todo.owed)
-    why = [v("why", line=line) for line in todo.why]
+    why = [v("why", line=v.said(line) if isinstance(line, Said) else line) for line in todo.why]
     if todo.kind == "invoice-work":
         return [v("todo_invoice_work", subject=todo.subject, ref=todo.ref, day=todo.on)]
     if todo.kind == "confirm-payment":

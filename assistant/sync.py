@@ -135,10 +135,11 @@ class Sync:
                 self.store.save_deliverable(change.deliverable)
                 if change.event is JournalEvent.DELIVERED:
                     report.deliverables.append(change.deliverable)
-            self.store.note(change.item, change.event, change.detail, now, change.evidence, data=change.data)
+            data = change.journal_data
+            self.store.note(change.item, change.event, change.detail, now, change.evidence, data=data)
             if change.reported:
                 log.info("%s", change.line)
-                report.changes.append(change.line)
+                report.add_change(change)
             written.append(change)
         return written
 

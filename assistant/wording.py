@@ -12,11 +12,13 @@ the clients billed in it. Machine-readable output (the JSON documents) never pas
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .domain.compose import format_money
 from .domain.digest import money_locales
 from .domain.keys import JournalEvent
 from .domain.model import Client, Money
+from .domain.said import ENGLISH, Said, amount_of
 
 # The freelancer's locale for her own language, when a view needs one.
 LOCALES = {"es": "es_ES", "en": "en_GB", "nl": "nl_NL"}
@@ -279,6 +281,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "event_confirmed_owed": "confirmed owed",
         "event_dismissed": "dismissed",
         "event_unreadable": "unreadable",
+        # termination reasons (termination.yaml)
+        "reason_non_payment": "non-payment",
+        "reason_no_feedback": "no feedback",
+        "reason_scope_changes": "scope changes",
+        "reason_outgrown": "outgrown",
+        "reason_no_capacity": "no capacity",
+        "reason_rate": "rate",
+        "reason_other": "other",
     },
     "es": {
         "account": "Cuenta {name}",
@@ -532,6 +542,50 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "event_confirmed_owed": "confirmado como debido",
         "event_dismissed": "descartado",
         "event_unreadable": "ilegible",
+        # the journal's details (domain/said.py writes them in English)
+        "said_invoiced": "{amount}, emitida el {issued}, vence el {due}",
+        "said_invoiced_no_amount": "importe desconocido, emitida el {issued}, vence el {due}",
+        "said_corrected": "por una corrección en invoices.yaml: {amount}, emitida el {issued}, vence el {due}",
+        "said_corrected_no_amount": "por una corrección en invoices.yaml: importe desconocido, emitida el {issued}, vence el {due}",
+        "said_delivered": "{subject} enviado el {day}",
+        "said_seen_in_sent": "{stage}: visto en Enviados",
+        "said_seen_in_sent_unknown": "{stage}: visto en Enviados (no estaba en la lista de borradores)",
+        "said_seen_in_statement": "{stage}: visto en Enviados, en el extracto de cuenta",
+        "said_replied_in_thread": "{stage}: respondiste en el hilo",
+        "said_chased_by_hand": "{stage}: lo reclamaste a mano en el hilo",
+        "said_work_invoiced": "factura {number}",
+        "said_tagged": "etiquetaste el correo de la factura como {keyword}",
+        "said_tagged_first_sight": "el correo de la factura ya tenía la etiqueta {keyword} la primera vez que se leyó: etiqueta vista el {day}, no se sabe qué día se pagó",
+        "said_tag_removed": "se quitó la etiqueta {keyword}",
+        "said_automatic_reply": "{robot}; no es una respuesta",
+        "said_replied": "{sender} respondió",
+        "said_no_signal": "una respuesta sin pago, disputa ni promesa",
+        "said_asked_elsewhere": "{sender} la pidió en {address}: el próximo recordatorio va allí",
+        "said_claimed": "el cliente dice que está pagada; no se reclama, sin confirmar hasta ver el dinero",
+        "said_part_claimed": "el cliente dice que pagó {amount}",
+        "said_disputed": "el cliente la discute; habla con él",
+        "said_disputed_and_paid": "el cliente la discute; habla con él (el mismo mensaje dice que está pagada)",
+        "said_promised_for": "pago prometido para el {day}; se vuelve a reclamar después del {after}",
+        "said_promised_no_day": "pago prometido, sin fecha; se vuelve a reclamar después del {after}",
+        "said_notified": "{notifier} avisó de un pago",
+        "said_notified_amount": "{notifier} avisó de un pago de {amount}",
+        "said_lapsed_promised": "prometida hasta el {day}, sin pagar: se vuelve a reclamar",
+        "said_lapsed_paused": "en pausa hasta el {day}, sin pagar: se vuelve a reclamar",
+        "said_lapsed_disputed": "en disputa hasta el {day}, sin pagar: se vuelve a reclamar",
+        "said_unpaid_after_final_notice": "la factura {number} sigue sin pagar {days} días después del último aviso (enviado el {day})",
+        "said_unanswered_deliverables": "{count} entregas sin respuesta desde hace {days} días o más: {listed}",
+        "said_late_payments": "{count} facturas pagadas tarde o sin pagar tras el último aviso en los últimos {days} días: {numbers}",
+        "said_scope_changes": "{count} peticiones de cambio de alcance en los últimos {days} días",
+        "said_termination_held": "aún se debe dinero; hold_until_paid: díselo cuando hayan pagado. {why}",
+        "said_termination_suggested": "{why}",
+        # termination reasons (termination.yaml)
+        "reason_non_payment": "impago",
+        "reason_no_feedback": "sin respuesta",
+        "reason_scope_changes": "cambios de alcance",
+        "reason_outgrown": "ya no encaja",
+        "reason_no_capacity": "sin capacidad",
+        "reason_rate": "tarifa",
+        "reason_other": "otro motivo",
     },
     "nl": {
         "account": "Account {name}",
@@ -785,8 +839,56 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "event_confirmed_owed": "bevestigd als open",
         "event_dismissed": "afgewezen",
         "event_unreadable": "onleesbaar",
+        # the journal's details (domain/said.py writes them in English)
+        "said_invoiced": "{amount}, uitgegeven {issued}, vervalt {due}",
+        "said_invoiced_no_amount": "bedrag onbekend, uitgegeven {issued}, vervalt {due}",
+        "said_corrected": "door een correctie in invoices.yaml: {amount}, uitgegeven {issued}, vervalt {due}",
+        "said_corrected_no_amount": "door een correctie in invoices.yaml: bedrag onbekend, uitgegeven {issued}, vervalt {due}",
+        "said_delivered": "{subject} verstuurd op {day}",
+        "said_seen_in_sent": "{stage}: gezien in Verzonden",
+        "said_seen_in_sent_unknown": "{stage}: gezien in Verzonden (niet in de conceptenlijst)",
+        "said_seen_in_statement": "{stage}: gezien in Verzonden, in het rekeningoverzicht",
+        "said_replied_in_thread": "{stage}: je antwoordde in de draad",
+        "said_chased_by_hand": "{stage}: je herinnerde zelf in de draad",
+        "said_work_invoiced": "factuur {number}",
+        "said_tagged": "je gaf de factuurmail het label {keyword}",
+        "said_tagged_first_sight": "de factuurmail had het label {keyword} al toen ze voor het eerst gelezen werd: label gezien op {day}, de dag van betaling is niet bekend",
+        "said_tag_removed": "het label {keyword} is weggehaald",
+        "said_automatic_reply": "{robot}; geen antwoord",
+        "said_replied": "{sender} antwoordde",
+        "said_no_signal": "een antwoord zonder betaling, bezwaar of belofte",
+        "said_asked_elsewhere": "{sender} vroeg haar op {address}: de volgende herinnering gaat daarheen",
+        "said_claimed": "de klant zegt dat ze betaald is; geen herinnering, niet bevestigd tot het geld gezien is",
+        "said_part_claimed": "de klant zegt dat {amount} betaald is",
+        "said_disputed": "de klant betwist haar; praat met hem",
+        "said_disputed_and_paid": "de klant betwist haar; praat met hem (hetzelfde bericht zegt dat ze betaald is)",
+        "said_promised_for": "betaling beloofd voor {day}; opnieuw herinneren na {after}",
+        "said_promised_no_day": "betaling beloofd, geen dag genoemd; opnieuw herinneren na {after}",
+        "said_notified": "{notifier} meldde een betaling",
+        "said_notified_amount": "{notifier} meldde een betaling van {amount}",
+        "said_lapsed_promised": "beloofd tot {day}, niet betaald: opnieuw herinneren",
+        "said_lapsed_paused": "gepauzeerd tot {day}, niet betaald: opnieuw herinneren",
+        "said_lapsed_disputed": "betwist tot {day}, niet betaald: opnieuw herinneren",
+        "said_unpaid_after_final_notice": "factuur {number} nog steeds onbetaald {days} dagen na de laatste aanmaning (verstuurd {day})",
+        "said_unanswered_deliverables": "{count} opleveringen al {days}+ dagen zonder antwoord: {listed}",
+        "said_late_payments": "{count} facturen te laat betaald of onbetaald na de laatste aanmaning in de laatste {days} dagen: {numbers}",
+        "said_scope_changes": "{count} verzoeken om de opdracht te wijzigen in de laatste {days} dagen",
+        "said_termination_held": "er staat nog geld open; hold_until_paid: zeg het zodra ze betaald hebben. {why}",
+        "said_termination_suggested": "{why}",
+        # termination reasons (termination.yaml)
+        "reason_non_payment": "wanbetaling",
+        "reason_no_feedback": "geen feedback",
+        "reason_scope_changes": "wijzigingen van de opdracht",
+        "reason_outgrown": "ontgroeid",
+        "reason_no_capacity": "geen capaciteit",
+        "reason_rate": "tarief",
+        "reason_other": "andere reden",
     },
 }
+
+
+# English details are written once, in domain/said.py; the catalogue says them as said_*.
+CATALOGUE["en"].update({f"said_{key}": text for key, text in ENGLISH.items()})
 
 
 def language_of(language: str) -> str:
@@ -828,15 +930,40 @@ class Voice:
         key = "event_" + name.replace(" ", "_").replace("-", "_")
         return self(key) if key in CATALOGUE["en"] else name
 
-    def change(self, line: str) -> str:
-        """A pass report's change line, "ITEM: EVENT (DETAIL)", with the event in her words.
-        The detail is the journal's record and stays as it was written."""
+    def reason(self, reason: str) -> str:
+        """A termination reason (``model.REASONS``) in her words; an unknown one as written."""
+        key = "reason_" + reason.replace("-", "_")
+        return self(key) if key in CATALOGUE["en"] else reason
+
+    def said(self, said: Said, data: Mapping[str, Any] | None = None) -> str:
+        """A journal detail in her words: amounts in her numbers, a termination's triggers each
+        in her words too (``data``'s ``why_said``)."""
+        values = dict(said.values)
+        if "amount" in values and (amount := amount_of(values["amount"])) is not None:
+            values["amount"] = self.money(amount)
+        cited = [s for s in map(Said.from_data, (data or {}).get("why_said", ())) if s is not None]
+        if "why" in values and cited:
+            values["why"] = " / ".join(self.said(s) for s in cited)
+        return self(f"said_{said.key}", **values)
+
+    def detail(self, detail: str, data: Mapping[str, Any] | None = None) -> str:
+        """A journal entry's detail: its words (``data``'s ``said``) in her language when it
+        has them, else as it was written."""
+        said = Said.from_data((data or {}).get("said"))
+        return self.said(said, data) if said is not None else detail
+
+    def change(self, line: str, words: tuple[Said, Mapping[str, Any]] | None = None) -> str:
+        """A pass report's change line, "ITEM: EVENT (DETAIL)", in her words: the event, and
+        the detail when its ``words`` are known (else as it was written)."""
         item, sep, rest = line.partition(": ")
         if not sep:
             return line
         for name in sorted(_EVENTS, key=len, reverse=True):
             if rest == name or rest.startswith(name + " (") or rest.startswith(name + ": "):
-                return f"{item}: {self.event(name)}{rest[len(name) :]}"
+                tail = rest[len(name) :]
+                if words is not None and tail.startswith(" ("):
+                    tail = f" ({self.said(*words)})"
+                return f"{item}: {self.event(name)}{tail}"
         return line
 
     def money(self, value: Money | None, client: str | None = None) -> str:

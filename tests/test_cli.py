@@ -147,13 +147,13 @@ def test_the_demo_builds_a_mailbox_and_drafts_the_documented_reminder(capsys, tm
     assert "¿Aún se debe? confirma: 1 factura" in out and "F-2025-118" in out  # held, not chased
     assert "pagada: tulp/2026-017 (keyword)" in out  # the Paid tag
     # "we have paid this today": not chased, and not taken for paid until the money is seen
-    assert "invoice/brightside/INV-0112: pagado según el cliente (the client says it was paid" in out
+    assert "invoice/brightside/INV-0112: pagado según el cliente (el cliente dice que está pagada; no se reclama" in out
     assert "invoice/nube/F-2026-041: respuesta automática" in out  # ...and its reminder is still drafted
     assert "invoice/tulp/2026-023: en disputa" in out
     assert "deliverable/brightside/" in out and ": aprobado" in out
     drafts = sorted((directory / "Maildir" / ".Drafts" / "cur").iterdir())
     assert len(drafts) == 5 and all(p.name.endswith(":2,DS") for p in drafts)
-    assert "se sugiere terminar con brightside (non-payment)" in out
+    assert "se sugiere terminar con brightside (impago)" in out
     assert "And a termination email, only as a draft (attached: invoice-INV-0107.pdf)" in out
     assert "Subject: Our collaboration" in out and "- the admin password of the WordPress site" in out
     keys = sorted(line.split()[1] for line in out.splitlines() if line.strip().startswith("key "))
@@ -321,7 +321,7 @@ def test_explain_cites_the_evidence_and_says_what_comes_next(capsys, tmp_path):
         "read: number from the subject, amount from the PDF label, issue date from the date sent (guessed), "
         "due date from the client's terms (guessed)"
     ) in out
-    assert f"invoiced: 1210.00 EUR, issued {sent}, due {sent + timedelta(days=14)}" in out
+    assert f"invoiced: €1,210.00, issued {sent}, due {sent + timedelta(days=14)}" in out
     assert f"promised: promised for {promised}" in out
     assert f"evidence: {written} 09:00 from marta@acme.example 'Re: Factura 2026-001'" in out
     assert f"“Pagaremos el {promised:%d/%m/%Y}.”" in out

@@ -18,7 +18,8 @@ from tests.support.world import at, invoice_email, write_config
 
 NOW = at(date(2026, 3, 18), 10).astimezone(UTC)  # Wednesday 18 March 2026, Madrid
 
-TIMELINE = re.compile(r"\s+(\d{4}-\d\d-\d\d \d\d:\d\d  |evidence:)")
+# An evidence line quotes the email (its subject, its sender) as it was written.
+EVIDENCE = re.compile(r"\s+(evidence|prueba|bewijs):")
 
 # Her numbers, her clients' signs: ACME's 1,210.00 EUR and Brightside's 2,400.00 GBP.
 MONEY = {
@@ -120,9 +121,8 @@ def test_scan_status_and_explain_speak_her_language_with_each_clients_money(
             assert words in out, (view, words, out)
         for words in WORDS[language]["foreign"]:
             assert words not in out, (view, words, out)
-        # The sign of the client's letters, never the code (the timeline's recorded events
-        # excepted: they are the journal's words, kept as written).
-        said = "\n".join(line for line in out.splitlines() if not TIMELINE.match(line))
+        # The sign of the client's letters, never the code: the timeline's events too.
+        said = "\n".join(line for line in out.splitlines() if not EVIDENCE.match(line))
         assert "GBP" not in said, (view, said)
         assert MONEY[language]["bright"] in said and (view == "explain" or MONEY[language]["acme"] in said)
         assert "2400.00" not in said, (view, said)  # plain numbers are for the JSON documents
@@ -199,3 +199,72 @@ def test_an_amount_takes_her_numbers_and_its_clients_sign(currency, client, text
     from assistant.domain.model import Money
 
     assert format_money(Money(amount=Decimal("2400.00"), currency=currency), text, client) == written
+
+
+# What the journal says of a client's claim, in each language: the scan's list and explain's
+# timeline say it in her words, whoever wrote the reply and in whatever language.
+CLAIMED = {  # the event, and the start of its detail
+    "es": ("pagado según el cliente", "el cliente dice que está pagada; no se reclama, sin confirmar"),
+    "en": ("claimed", "the client says it was paid; not chased, unconfirmed until the money is seen"),
+    "nl": ("betaald volgens de klant", "de klant zegt dat ze betaald is; geen herinnering, niet bevestigd"),
+}
+INVOICED = {
+    "es": "facturado: 2.400,00 £, emitida el 2026-03-02, vence el 2026-04-01",
+    "en": "invoiced: £2,400.00, issued 2026-03-02, due 2026-04-01",
+    "nl": "gefactureerd: £ 2.400,00, uitgegeven 2026-03-02, vervalt 2026-04-01",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "en", "nl"])
+def test_the_journals_words_are_said_in_her_language(lucia, tmp_path, capsys, language):
+    from tests.test_replies import reply
+
+    lucia.deliver(
+        "INBOX",
+        reply(
+            sender="Oliver Hughes <oliver@bright.example>",
+            subject="Re: Invoice INV-0042",
+            body="Hi Lucía,\n\nSorry for the delay: we have paid this today.\n\nOliver\n",
+            day=date(2026, 3, 17),
+            in_reply_to="<inv-0042@x>",
+        ),
+    )
+    config = str(write_config(tmp_path / "cfg", lucia.account_yaml(), language=language))
+    scanned = run(capsys, "scan", "--config", config)
+    event, detail = CLAIMED[language]
+    assert f"invoice/bright/INV-0042: {event} ({detail}" in scanned, scanned
+    explained = run(capsys, "explain", "--config", config, "INV-0042")
+    assert INVOICED[language] in explained and f"  {event}: {detail}" in explained, explained
+    if language != "en":
+        assert "the client says" not in scanned + explained and "issued" not in explained
+
+
+def test_a_journal_line_written_before_its_words_were_kept_is_shown_as_written():
+    """A state from an earlier version has details without words: shown as they were written."""
+    from assistant.domain.said import Said, said
+    from assistant.wording import Voice
+
+    spanish = Voice("es", {})
+    assert spanish.detail("an old detail, in English", {}) == "an old detail, in English"
+    assert spanish.detail("x", {"said": ["no-such-key", {}]}) == "x"  # a newer version's words
+    assert spanish.detail("x", {"said": ["replied", {}]}) == "x"  # a blank left unfilled
+    words = said("replied", sender="marta@acme.example")
+    assert Said.from_data(words.as_data()) == words
+    assert spanish.detail(words.english, {"said": words.as_data()}) == "marta@acme.example respondió"
+
+
+def test_a_terminations_triggers_are_said_in_her_language_in_status():
+    from assistant.domain.said import said
+    from assistant.domain.status import Todo
+    from assistant.status_report import _todo_texts
+    from assistant.wording import Voice
+
+    why = said("late_payments", count=3, days=365, numbers="INV-0091, INV-0096, INV-0101")
+    todo = Todo(kind="termination-held", on=date(2026, 3, 18), ref="client/bright", why=(why,))
+    (_, line) = _todo_texts(todo, Voice("es", {}), "bright")
+    assert line == (
+        "por qué: 3 facturas pagadas tarde o sin pagar tras el último aviso en los últimos 365 días: "
+        "INV-0091, INV-0096, INV-0101"
+    )
+    (_, line) = _todo_texts(todo, Voice("en", {}), "bright")
+    assert line == f"why: {why.english}"

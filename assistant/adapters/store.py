@@ -48,6 +48,7 @@ from ..domain.model import (
     InvoiceStatus,
     Money,
 )
+from ..domain.said import Said
 from ..errors import StateError
 
 SCHEMA_VERSION = 9
@@ -343,6 +344,14 @@ class JournalEntry:
     def why(self) -> tuple[str, ...]:
         """The triggers a termination line names."""
         return tuple(self.data.get("why", ()))
+
+    @property
+    def reasons(self) -> tuple[Said | str, ...]:
+        """The same triggers as words a view says in her language, where the journal kept them."""
+        said = [Said.from_data(s) for s in self.data.get("why_said", ())]
+        if len(said) == len(self.why) and all(s is not None for s in said):
+            return tuple(s for s in said if s is not None)
+        return self.why
 
 
 class Store:

@@ -110,13 +110,18 @@ def termination_flags(
     return found
 
 
+def _reasons(entry: Any) -> tuple[Any, ...]:
+    """A termination line's triggers: as words (``Said``) where the journal kept them, else text."""
+    return tuple(getattr(entry, "reasons", None) or getattr(entry, "why", ()))
+
+
 def _journal_line(line: Any) -> tuple[str, datetime, str, tuple[str, ...]]:
     """(item, at, event, why) of any journal form ``termination_flags`` takes."""
     if hasattr(line, "item"):
-        return line.item, line.at, line.event, tuple(getattr(line, "why", ()))
+        return line.item, line.at, line.event, _reasons(line)
     if len(line) == 2:
         item, entry = line
-        return item, entry.at, entry.event, tuple(getattr(entry, "why", ()))
+        return item, entry.at, entry.event, _reasons(entry)
     if len(line) == 3:
         item, at, event = line
         return item, at, event, ()

@@ -290,7 +290,7 @@ def build_digest(
             "client_name": name_of(client_id),
             "held": event == HELD,
             "on": moment.date(),
-            "why": list(why),
+            "why": [getattr(w, "english", w) for w in why],
             "draft_waiting": client_id in drafted,
         }
         for client_id, (moment, event, why) in sorted(

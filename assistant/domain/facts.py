@@ -56,6 +56,7 @@ from .model import (
 )
 from .reading import Reading
 from .recipients import AskedAddress
+from .said import Said
 
 # --------------------------------------------------------------------------- facts
 
@@ -351,6 +352,7 @@ class Change:
     item: str
     event: JournalEvent
     detail: str = ""
+    said: Said | None = None  # the detail as words a view says in her language (``detail`` is its English)
     evidence: Evidence | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
     invoice: Invoice | None = None  # save this invoice
@@ -359,6 +361,15 @@ class Change:
     sent_at: datetime | None = None  # ...at this moment
     lost_draft: LostDraft | None = None  # record this key as sent
     reported: bool = True
+
+    def __post_init__(self) -> None:
+        if self.said is not None and not self.detail:
+            object.__setattr__(self, "detail", self.said.english)
+
+    @property
+    def journal_data(self) -> Mapping[str, Any]:
+        """What the journal keeps for programs: ``data``, and the detail's words."""
+        return {**self.data, "said": self.said.as_data()} if self.said is not None else self.data
 
     @property
     def line(self) -> str:

@@ -46,6 +46,7 @@ from .model import (
     Signal,
     Termination,
 )
+from .said import Said, amount_text, said
 
 # Invoices a client's message can still change (paid ones only by removing the tag).
 UNPAID = ledger.UNPAID
@@ -80,15 +81,14 @@ def draft_seen_sent(view: View, fact: DraftSeenSent, today: date) -> list[Change
             recipient=fact.recipient,
             at=fact.at,
         )
-        return [_sent(fact.key, lost.item, "seen in Sent (not in the outbox)", fact.evidence, lost=lost)]
+        return [_sent(fact.key, lost.item, "seen_in_sent_unknown", fact.evidence, lost=lost)]
     # A statement of account stands for each reminder it carries (the same Message-ID): the
     # letter sent is each of those stages sent, and each invoice's ladder climbs.
     together = [entry]
     if entry.message_id:
         together += [d for d in view.drafts if d.key != entry.key and d.message_id == entry.message_id]
     return [
-        _sent(d.key, d.item, "seen in Sent" if d is entry else "seen in Sent, in the statement of account",
-              fact.evidence, at=fact.at)
+        _sent(d.key, d.item, "seen_in_sent" if d is entry else "seen_in_statement", fact.evidence, at=fact.at)
         for d in together
         if d.state is not DraftState.SENT
     ]  # fmt: skip
@@ -107,7 +107,7 @@ def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Cha
         _sent(
             entry.key,
             entry.item or fact.item,
-            "the freelancer replied in the thread",
+            "replied_in_thread",
             fact.evidence,
             at=fact.at,
         )
@@ -137,7 +137,7 @@ def freelancer_wrote(view: View, fact: FreelancerWrote, today: date) -> list[Cha
         _sent(
             view.next_stage,
             fact.item,
-            "the freelancer chased by hand in the thread",
+            "chased_by_hand",
             fact.evidence,
             lost=by_hand,
         )
@@ -151,7 +151,7 @@ def _sent(
     return Change(
         item=item,
         event=event,
-        detail=f"{keys.stage_of(key)}: {how}",
+        said=said(how, stage=keys.stage_of(key)),
         evidence=evidence,
         draft_sent="" if lost else key,
         sent_at=at,
@@ -167,12 +167,11 @@ def invoice_sent(view: View, fact: InvoiceSent, today: date) -> list[Change]:
     new = ledger.record(existing, seen)
     changes = []
     if new is not None:
-        amount = f"{new.amount.amount} {new.amount.currency}" if new.amount else "amount unknown"
         changes.append(
             Change(
                 item=keys.invoice_item(new),
                 event=JournalEvent.INVOICED,
-                detail=f"{amount}, issued {new.issue_date}, due {new.due_date}",
+                said=_dated("invoiced", new),
                 evidence=fact.evidence,
                 invoice=new,
             )
@@ -194,7 +193,7 @@ def deliverable_sent(view: View, fact: DeliverableSent, today: date) -> list[Cha
         Change(
             item=keys.deliverable_item(new),
             event=JournalEvent.DELIVERED,
-            detail=f"{new.subject!r} sent {new.sent_at:%Y-%m-%d}",
+            said=said("delivered", subject=repr(new.subject), day=f"{new.sent_at:%Y-%m-%d}"),
             evidence=fact.evidence,
             deliverable=new,
         )
@@ -209,12 +208,11 @@ def override_in_rules(view: View, fact: OverrideInRules, today: date) -> list[Ch
         fixed = classify.corrected(invoice, fact.override, fact.currencies.get(invoice.client, ""))
         if fixed is None:
             continue
-        amount = f"{fixed.amount.amount} {fixed.amount.currency}" if fixed.amount else "amount unknown"
         changes.append(
             Change(
                 item=keys.invoice_item(fixed),
                 event=JournalEvent.CORRECTED,
-                detail=f"by an override in invoices.yaml: {amount}, issued {fixed.issue_date}, due {fixed.due_date}",
+                said=_dated("corrected", fixed),
                 invoice=fixed,
             )
         )
@@ -237,15 +235,14 @@ def _paid_tag(
     was seen, never pretending that was the day of payment."""
     if present and invoice.status in UNPAID:
         changed = ledger.apply(invoice, ledger.Event.PAID, on=None if first_sight else today, via="keyword")
-        detail = (
-            f"the invoice email was already tagged {keyword} when first read: tag seen on {today}, "
-            "the day it was paid is not known"
+        words = (
+            said("tagged_first_sight", keyword=keyword, day=today)
             if first_sight
-            else f"the invoice email was tagged {keyword}"
+            else said("tagged", keyword=keyword)
         )
     elif not present and invoice.status is InvoiceStatus.PAID and invoice.paid_via == "keyword":
         changed = ledger.apply(invoice, ledger.Event.REOPENED, on=today, via="keyword")
-        detail = f"the {keyword} tag was removed"
+        words = said("tag_removed", keyword=keyword)
     else:
         return []
     event = JournalEvent(changed.status.value)  # "paid", or "open" again
@@ -253,7 +250,7 @@ def _paid_tag(
         Change(
             item=keys.invoice_item(invoice),
             event=event,
-            detail=detail,
+            said=words,
             evidence=Evidence(source="tag"),
             invoice=changed,
         )
@@ -271,7 +268,7 @@ def automatic_reply(view: View, fact: AutomaticReply, today: date) -> list[Chang
         Change(
             item=fact.item,
             event=JournalEvent.AUTOMATIC_REPLY,
-            detail=f"{fact.robot}; not an answer",
+            said=said("automatic_reply", robot=fact.robot),
             evidence=fact.evidence,
         )
     ]
@@ -309,7 +306,7 @@ def _send_elsewhere(view: View, fact: ClientWrote, invoice: Invoice) -> list[Cha
         Change(
             item=item,
             event=JournalEvent.SEND_TO,
-            detail=f"{fact.sender or 'the client'} asked for it at {address}: the next reminder goes there",
+            said=said("asked_elsewhere", sender=fact.sender or "the client", address=address),
             evidence=_quoted(fact.evidence, fact.asked.quote),
             data={recipients.SEND_TO: address},
         )
@@ -330,7 +327,7 @@ def _deliverable_answered(view: View, fact: ClientWrote, deliverable) -> list[Ch
         Change(
             item=item,
             event=JournalEvent(changed.status.value),
-            detail=f"{fact.sender or '?'} replied",
+            said=said("replied", sender=fact.sender or "?"),
             evidence=_quoted(fact.evidence, approval.quote if approval else ""),
             deliverable=changed,
         )
@@ -342,47 +339,57 @@ def _client_said(view: View, fact: ClientWrote, invoice: Invoice) -> list[Change
     if item in view.seen or invoice.status not in UNPAID:
         return []
     signals = fact.reading.for_ledger(invoice.number) if fact.reading is not None else fact.signals
-    said = next((signals[s] for s in CLIENT_SIGNALS if s in signals), None)
+    heard = next((signals[s] for s in CLIENT_SIGNALS if s in signals), None)
     on = fact.written_on
     # Journaled for `explain`, never logged: what else the reply says, what was not taken.
     notes = fact.reading.notes() if fact.reading is not None else ""
-    if said is None:
+    if heard is None:
         return [
             Change(
                 item=item,
                 event=JournalEvent.REPLY,
-                detail="a reply with no payment, dispute or promise in it" + (f"; {notes}" if notes else ""),
+                detail=said("no_signal").english + (f"; {notes}" if notes else ""),
+                said=None if notes else said("no_signal"),
                 evidence=fact.evidence,
                 reported=False,
             )
         ]
-    if said.signal is Signal.PAID:
-        amount = said.amount.amount if said.amount and same_currency(said.amount.currency, invoice) else None
+    if heard.signal is Signal.PAID:
+        amount = (
+            heard.amount.amount if heard.amount and same_currency(heard.amount.currency, invoice) else None
+        )
         event, changed = ledger.receive(invoice, amount, on=on, via="client")
         if event is ledger.Event.PAID:
             # Their word stops the chase, never the money: unconfirmed until a notification,
             # a bank statement, the Paid tag or `mark-paid` says so.
             event = ledger.Event.CLAIMED
-            changed = ledger.apply(invoice, event, on=on, via="client", note=said.quote)
-            detail = "the client says it was paid; not chased, unconfirmed until the money is seen"
+            changed = ledger.apply(invoice, event, on=on, via="client", note=heard.quote)
+            words = said("claimed")
         else:
-            detail = f"the client says {amount} was paid"
-    elif said.signal is Signal.DISPUTE:
-        changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=on, note=said.quote)
-        event, detail = ledger.Event.DISPUTED, "the client disputes it; talk to them"
-        if fact.reading is not None and fact.reading.conflict:  # logged: none of their words here
-            detail += " (the same message says it was paid)"
+            currency = invoice.amount.currency if invoice.amount else ""
+            words = said("part_claimed", amount=f"{amount} {currency}".strip())
+    elif heard.signal is Signal.DISPUTE:
+        changed = ledger.apply(invoice, ledger.Event.DISPUTED, on=on, note=heard.quote)
+        event = ledger.Event.DISPUTED
+        # logged: none of their words here
+        words = said(
+            "disputed_and_paid" if fact.reading is not None and fact.reading.conflict else "disputed"
+        )
     else:
-        changed = ledger.apply(invoice, ledger.Event.PROMISED, on=on, until=said.until, note=said.quote)
+        changed = ledger.apply(invoice, ledger.Event.PROMISED, on=on, until=heard.until, note=heard.quote)
         event = ledger.Event.PROMISED
-        detail = f"promised for {said.until}" if said.until else "promised, no day named"
-        detail += f"; chasing again after {changed.hold_until}"
+        after = changed.hold_until
+        words = (
+            said("promised_for", day=heard.until, after=after)
+            if heard.until
+            else said("promised_no_day", after=after)
+        )
     changes = [
         Change(
             item=item,
             event=JournalEvent(event),
-            detail=detail,
-            evidence=_quoted(fact.evidence, said.quote),
+            said=words,
+            evidence=_quoted(fact.evidence, heard.quote),
             invoice=changed,
         )
     ]
@@ -421,12 +428,16 @@ def payment_notice(view: View, fact: PaymentNotice, today: date) -> list[Change]
             continue
         received = amount.amount if amount and same_currency(amount.currency, invoice) else None
         event, changed = ledger.receive(invoice, received, on=fact.written_on, via="notification")
-        shown = f"{received} " if received is not None else ""
+        words = (
+            said("notified_amount", notifier=fact.notifier, amount=f"{received} {invoice.amount.currency}")
+            if received is not None and invoice.amount is not None
+            else said("notified", notifier=fact.notifier)
+        )
         changes.append(
             Change(
                 item=item,
                 event=JournalEvent(event),
-                detail=f"{fact.notifier} notified a payment {shown}".rstrip(),
+                said=words,
                 evidence=fact.evidence,
                 invoice=changed,
             )
@@ -446,7 +457,7 @@ def calendar_day(view: View, fact: CalendarDay, today: date) -> list[Change]:
                 Change(
                     item=keys.invoice_item(invoice),
                     event=JournalEvent.LAPSED,
-                    detail=f"{invoice.status} until {invoice.hold_until}, not paid: chasing again",
+                    said=said(f"lapsed_{invoice.status.value}", day=invoice.hold_until),
                     evidence=Evidence(source="calendar"),
                     invoice=ledger.apply(invoice, ledger.Event.LAPSED, on=today),
                 )
@@ -464,7 +475,7 @@ def calendar_day(view: View, fact: CalendarDay, today: date) -> list[Change]:
                 Change(
                     item=keys.deliverable_item(deliverable),
                     event=JournalEvent.INVOICED,
-                    detail=f"invoice {later[0].number}",
+                    said=said("work_invoiced", number=later[0].number),
                     deliverable=changed,
                 )
             )
@@ -526,6 +537,8 @@ def suggested_termination(
     if not fired:
         return None, None
     why = tuple(t.evidence for t in fired)
+    # The triggers' own words: a view says them (and the line citing them) in her language.
+    data = {"why": list(why), "why_said": [t.said.as_data() for t in fired]}
     case = termination.case(
         client,
         fired[0].reason,
@@ -535,6 +548,7 @@ def suggested_termination(
         rules=rules,
         today=today,
         evidence=why,
+        evidence_said=tuple(t.said for t in fired),
         suggested=True,
         final_notices=notices,
     )
@@ -545,15 +559,25 @@ def suggested_termination(
         return None, Change(
             item=item,
             event=JournalEvent.TERMINATION_HELD,
-            detail="money is still owed; hold_until_paid: tell them once they have paid. " + " / ".join(why),
-            data={"why": list(why)},
+            said=said("termination_held", why=" / ".join(why)),
+            data=data,
         )
     return case, Change(
-        item=item, event=JournalEvent.TERMINATION_SUGGESTED, detail=" / ".join(why), data={"why": list(why)}
+        item=item,
+        event=JournalEvent.TERMINATION_SUGGESTED,
+        said=said("termination_suggested", why=" / ".join(why)),
+        data=data,
     )
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _dated(key: str, invoice: Invoice) -> Said:
+    """An invoice's amount and days, as the journal says them ("invoiced", "corrected")."""
+    if invoice.amount is None:
+        return said(f"{key}_no_amount", issued=invoice.issue_date, due=invoice.due_date)
+    return said(key, amount=amount_text(invoice.amount), issued=invoice.issue_date, due=invoice.due_date)
 
 
 def same_currency(currency: str, invoice: Invoice) -> bool:

@@ -25,6 +25,7 @@ from .calendar import region as calendar_region
 
 if TYPE_CHECKING:  # interest.py builds on these types; Rules only carries its table
     from .interest import ReferenceRates
+    from .said import Said
 from .patterns import bounded, slow_input
 
 # An ISO 639 code. The program ships templates and wording for these three; any other
@@ -1299,6 +1300,7 @@ class Termination:
     client: str
     reason: str  # one of REASONS
     evidence: tuple[str, ...]  # why it was suggested, for the freelancer (never in the email)
+    evidence_said: tuple[Said, ...] = ()  # ...the same, as words any view can say in her language
     invoices: tuple[Invoice, ...]  # still owed: listed and attached
     deliverables: tuple[Deliverable, ...]  # sent, waiting for the client's feedback
     notice_days: int

@@ -44,6 +44,7 @@ from .model import (
     Stage,
     deliverable_id,
 )
+from .said import Said
 from .termination import UNPAID, owed
 
 RECENTLY_PAID_DAYS = 30  # paid invoices stay listed this long: the freelancer sees it noticed
@@ -126,7 +127,7 @@ class Todo:
     about: str = ""  # "invoice" or "deliverable": what ``ref`` names, for a contact-client
     not_before: datetime | None = None  # a termination draft is sent no sooner (S7)
     owed: tuple[Invoice, ...] = ()  # money the client still owes (S8: wait until paid)
-    why: tuple[str, ...] = ()  # the termination triggers
+    why: tuple[str | Said, ...] = ()  # the termination triggers (as words, where the journal kept them)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -30,6 +30,7 @@ from .model import (
     Rules,
     Termination,
 )
+from .said import Said, said
 
 UNPAID = ledger.UNPAID
 
@@ -40,7 +41,11 @@ class Trigger:
 
     name: str
     reason: str
-    evidence: str
+    said: Said  # the evidence for the freelancer, in words any view can say
+
+    @property
+    def evidence(self) -> str:
+        return self.said.english
 
 
 def owed(invoices: Iterable[Invoice]) -> list[Invoice]:
@@ -130,8 +135,12 @@ def triggers(
                     Trigger(
                         "unpaid-after-final-notice",
                         "non-payment",
-                        f"invoice {invoice.number} still unpaid {waited} days after the final notice "
-                        f"(sent {sent.astimezone(tz):%Y-%m-%d})",
+                        said(
+                            "unpaid_after_final_notice",
+                            number=invoice.number,
+                            days=waited,
+                            day=f"{sent.astimezone(tz):%Y-%m-%d}",
+                        ),
                     )
                 )
                 break
@@ -151,7 +160,7 @@ def triggers(
                 Trigger(
                     "unanswered-deliverables",
                     "no-feedback",
-                    f"{len(silent)} deliverables unanswered for {wait}+ days: {listed}",
+                    said("unanswered_deliverables", count=len(silent), days=wait, listed=listed),
                 )
             )
 
@@ -169,9 +178,12 @@ def triggers(
                 Trigger(
                     "late-payments",
                     "non-payment",
-                    f"{len(late)} invoices paid late or unpaid after the final notice in the last "
-                    f"{config.late_payments.days} days: "
-                    + ", ".join(i.number for i in late),
+                    said(
+                        "late_payments",
+                        count=len(late),
+                        days=config.late_payments.days,
+                        numbers=", ".join(i.number for i in late),
+                    ),
                 )
             )
 
@@ -183,7 +195,7 @@ def triggers(
                 Trigger(
                     "scope-changes",
                     "scope-changes",
-                    f"{len(recent)} scope-change requests in the last {config.scope_changes.days} days",
+                    said("scope_changes", count=len(recent), days=config.scope_changes.days),
                 )
             )
     return fired
@@ -199,6 +211,7 @@ def case(
     rules: Rules,
     today: date,
     evidence: tuple[str, ...] = (),
+    evidence_said: tuple[Said, ...] = (),
     suggested: bool = False,
     final_notices: Mapping[str, datetime] | None = None,
     discussed_on: date | None = None,
@@ -216,6 +229,7 @@ def case(
         client=client.id,
         reason=reason,
         evidence=evidence,
+        evidence_said=evidence_said,
         invoices=tuple(outstanding),
         deliverables=tuple(
             d for d in deliverables if d.client == client.id and d.status is DeliverableStatus.OPEN

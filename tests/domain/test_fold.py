@@ -355,7 +355,7 @@ def test_a_payment_notice_without_a_number_pays_the_one_invoice_owing_exactly_th
     owed = (invoice("A-1", amount="500.00"), invoice("A-2", amount="1210.00"))
     (change,) = apply(View(invoices=owed), notice(amount="1210.00"), TODAY)
     assert change.item == "invoice/acme/A-2" and change.invoice.status is InvoiceStatus.PAID
-    assert change.detail == "Stripe notified a payment 1210.00"
+    assert change.detail == "Stripe notified a payment 1210.00 EUR"
 
 
 def test_an_amount_two_invoices_owe_pays_neither_and_another_currency_none():
