@@ -14,7 +14,6 @@ from .adapters.mailbox import MailboxProfile
 from .adapters.store import JournalEntry, OutboxEntry
 from .config import Config
 from .domain import attention, ladder, recipients
-from .domain.classify import reading_of
 from .domain.keys import JournalEvent
 from .domain.model import (
     CheckIn,
@@ -201,7 +200,7 @@ def print_explanation(
         )
         sent = f"{item.sent_at.astimezone(tz):%Y-%m-%d %H:%M}"
         print("  " + v("explain_email", subject=repr(item.subject), id=item.message_id, sent=sent))
-        print("  " + v("explain_read", how=reading_of(item)))
+        print("  " + v("explain_read", how=v.reading(item)))
         state = v(f"state_{item.status.value}").upper()
         if item.status is InvoiceStatus.OPEN:
             state += f" ({_open_state(item, today, v)})"

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from .adapters.store import Store
 from .config import Account, Config
 from .domain import checkin, keys
-from .domain.classify import guesses_of
 from .domain.ledger import HOLDS
 from .domain.model import Invoice, InvoiceStatus, Money
 from .domain.said import Said
@@ -428,7 +427,7 @@ def _invoice_detail(row: InvoiceRow, v: Voice, today: date) -> list[tuple[str, t
         parts.append((v("unchased"), ("dim",)))
     else:
         parts.append((_ladder_text(row.last, row.next, today, "reminder", v), ()))
-    if invoice.status is not InvoiceStatus.PAID and (guessed := guesses_of(invoice)):
+    if invoice.status is not InvoiceStatus.PAID and (guessed := v.guesses(invoice)):
         parts.append((v("guessed", what=guessed), ("dim",)))
     return parts
 

@@ -11,13 +11,14 @@ the clients billed in it. Machine-readable output (the JSON documents) never pas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .domain.compose import format_money
 from .domain.digest import money_locales
 from .domain.keys import JournalEvent
-from .domain.model import Client, Money
+from .domain.model import Client, Invoice, Money
 from .domain.said import ENGLISH, Said, amount_of
 
 # The freelancer's locale for her own language, when a view needs one.
@@ -289,6 +290,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason_no_capacity": "no capacity",
         "reason_rate": "rate",
         "reason_other": "other",
+        # where each fact of an invoice was read (explain, status)
+        "source_e_invoice_xml": "e-invoice XML",
+        "source_pdf_label": "PDF label",
+        "source_pdf_text": "PDF text",
+        "source_subject": "subject",
+        "source_file_name": "file name",
+        "source_body": "body",
+        "source_terms_on_the_invoice": "terms on the invoice",
+        "source_override": "override",
+        "source_client_s_terms": "client's terms",
+        "source_date_sent": "date sent",
+        "source_made_from_the_email": "made from the email",
+        "source_not_found": "not found",
+        "fact_number": "number",
+        "fact_amount": "amount",
+        "fact_issue_date": "issue date",
+        "fact_due_date": "due date",
+        "read_part": "{fact} from the {source}{guessed}",
+        "guessed_mark": " (guessed)",
+        "read_not_recorded": "not recorded (read before this was kept)",
+        "guess": "{fact} ({source})",
     },
     "es": {
         "account": "Cuenta {name}",
@@ -586,6 +608,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason_no_capacity": "sin capacidad",
         "reason_rate": "tarifa",
         "reason_other": "otro motivo",
+        # where each fact of an invoice was read (explain, status)
+        "source_e_invoice_xml": "factura electrónica XML",
+        "source_pdf_label": "etiqueta del PDF",
+        "source_pdf_text": "texto del PDF",
+        "source_subject": "asunto",
+        "source_file_name": "nombre del archivo",
+        "source_body": "texto del correo",
+        "source_terms_on_the_invoice": "condiciones de la factura",
+        "source_override": "corrección en invoices.yaml",
+        "source_client_s_terms": "condiciones del cliente",
+        "source_date_sent": "fecha de envío",
+        "source_made_from_the_email": "hecho a partir del correo",
+        "source_not_found": "no encontrado",
+        "fact_number": "número",
+        "fact_amount": "importe",
+        "fact_issue_date": "fecha de emisión",
+        "fact_due_date": "vencimiento",
+        "read_part": "{fact}: {source}{guessed}",
+        "guessed_mark": " (supuesto)",
+        "read_not_recorded": "sin registrar (leída antes de que se guardara)",
+        "guess": "{fact} ({source})",
     },
     "nl": {
         "account": "Account {name}",
@@ -883,6 +926,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason_no_capacity": "geen capaciteit",
         "reason_rate": "tarief",
         "reason_other": "andere reden",
+        # where each fact of an invoice was read (explain, status)
+        "source_e_invoice_xml": "e-factuur-XML",
+        "source_pdf_label": "PDF-label",
+        "source_pdf_text": "PDF-tekst",
+        "source_subject": "onderwerp",
+        "source_file_name": "bestandsnaam",
+        "source_body": "tekst van de e-mail",
+        "source_terms_on_the_invoice": "voorwaarden op de factuur",
+        "source_override": "correctie in invoices.yaml",
+        "source_client_s_terms": "voorwaarden van de klant",
+        "source_date_sent": "verzenddatum",
+        "source_made_from_the_email": "gemaakt uit de e-mail",
+        "source_not_found": "niet gevonden",
+        "fact_number": "nummer",
+        "fact_amount": "bedrag",
+        "fact_issue_date": "factuurdatum",
+        "fact_due_date": "vervaldatum",
+        "read_part": "{fact}: {source}{guessed}",
+        "guessed_mark": " (aangenomen)",
+        "read_not_recorded": "niet vastgelegd (gelezen voordat dit bewaard werd)",
+        "guess": "{fact} ({source})",
     },
 }
 
@@ -929,6 +993,35 @@ class Voice:
         """A journal event (``JournalEvent``) in her words; one this catalogue lacks, as journaled."""
         key = "event_" + name.replace(" ", "_").replace("-", "_")
         return self(key) if key in CATALOGUE["en"] else name
+
+    def reading(self, invoice: Invoice) -> str:
+        """Where each fact of ``invoice`` was read, for ``explain``: "number from the subject, ..."."""
+        if not invoice.read_from:
+            return self("read_not_recorded")
+        return ", ".join(
+            self(
+                "read_part",
+                fact=self._fact(fact),
+                source=self._source(source),
+                guessed=self("guessed_mark") if fact in invoice.guessed else "",
+            )
+            for fact, source in invoice.read_from
+        )
+
+    def guesses(self, invoice: Invoice) -> str:
+        """The facts of ``invoice`` that were assumed, for ``status``: "" when all were read."""
+        return ", ".join(
+            self("guess", fact=self._fact(fact), source=self._source(source))
+            for fact, source in invoice.read_from
+            if fact in invoice.guessed
+        )
+
+    def _fact(self, fact: str) -> str:
+        return self(f"fact_{fact}") if f"fact_{fact}" in CATALOGUE["en"] else fact
+
+    def _source(self, source: str) -> str:
+        key = "source_" + re.sub(r"[^a-z0-9]+", "_", source.lower()).strip("_")
+        return self(key) if key in CATALOGUE["en"] else source
 
     def reason(self, reason: str) -> str:
         """A termination reason (``model.REASONS``) in her words; an unknown one as written."""

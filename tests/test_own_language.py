@@ -36,6 +36,7 @@ WORDS = {
         "status": ["Cuenta main", "debe 2.400,00 £", "Factura", "Importe", "Estado", "Pendiente:"],
         "explain": [
             "Factura INV-0042 a bright: 2.400,00 £",
+            "leído: número: asunto, importe: texto del correo, fecha de emisión: fecha de envío (supuesto)",
             "ABIERTA (vence en 14 días)",
             "Qué pasa después:",
         ],
@@ -54,6 +55,7 @@ WORDS = {
         "status": ["Account main", "is £ 2.400,00 schuldig", "Factuur", "Bedrag", "Stand", "Open:"],
         "explain": [
             "Factuur INV-0042 aan bright: £ 2.400,00",
+            "nummer: onderwerp, bedrag: tekst van de e-mail, factuurdatum: verzenddatum (aangenomen)",
             "OPEN (vervalt over 14 dagen)",
             "Wat er nu gebeurt:",
         ],

@@ -172,7 +172,7 @@ def test_a_termination_line_keeps_its_triggers_as_data_and_old_lines_still_read(
 
 def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_read_unknown(tmp_path):
     from assistant.adapters import store as store_module
-    from assistant.domain.classify import reading_of
+    from assistant.wording import Voice
 
     path = tmp_path / "s.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)
@@ -190,7 +190,7 @@ def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_rea
     db.close()
     with Store.open(path) as store:
         old = store.invoice("acme", "2026-001")
-        assert old.read_from == () and reading_of(old) == "not recorded (read before this was kept)"
+        assert old.read_from == () and Voice("en", {}).reading(old) == "not recorded (read before this was kept)"
         from dataclasses import replace
 
         store.save_invoice(replace(old, number="2026-002", read_from=(("number", "PDF label"),)))

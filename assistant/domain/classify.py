@@ -528,29 +528,3 @@ def payment_notice(
             amount = Money(amount=parsed[0], currency=parsed[1] or "")
             break
     return list(dict.fromkeys(numbers)), amount
-
-
-# --------------------------------------------------------------------------- what was read
-
-_FACT_NAMES = {"number": "number", "amount": "amount", "issue_date": "issue date", "due_date": "due date"}
-
-
-def reading_of(invoice: Invoice) -> str:
-    """Where each fact of ``invoice`` was read, in one line for ``explain``:
-    "number from the subject, amount from the PDF label, ..., due date from the client's terms (guessed)"."""
-    if not invoice.read_from:
-        return "not recorded (read before this was kept)"
-    parts = []
-    for fact, source in invoice.read_from:
-        guessed = " (guessed)" if fact in invoice.guessed else ""
-        parts.append(f"{_FACT_NAMES.get(fact, fact)} from the {source}{guessed}")
-    return ", ".join(parts)
-
-
-def guesses_of(invoice: Invoice) -> str:
-    """The facts of ``invoice`` that were assumed, for ``status``: "" when all were read."""
-    return ", ".join(
-        f"{_FACT_NAMES.get(fact, fact)} ({source})"
-        for fact, source in invoice.read_from
-        if fact in invoice.guessed
-    )
