@@ -587,7 +587,7 @@ def run_demo(directory: Path, today: date | None = None) -> int:
     config_arg = shlex.quote(str(config_path))
     print("Look around:")
     print(f"  {program} status --config {config_arg}")
-    print(f"  {program} explain --config {config_arg} 2026-023     (why the Dutch invoice is paused)")
+    print(f"  {program} explain --config {config_arg} 2026-023     (why the Dutch invoice is not chased: the client disputes it)")
     print(f"  {program} scan --config {config_arg}    (a second pass adds nothing)")
     print(f"  {_look_at_drafts(directory / 'Maildir' / '.Drafts')}")
     return 0 if not report.errors else 2
