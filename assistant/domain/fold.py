@@ -221,18 +221,22 @@ def override_in_rules(view: View, fact: OverrideInRules, today: date) -> list[Ch
 
 
 def paid_tag(view: View, fact: PaidTag, today: date) -> list[Change]:
+    """In Sent or on a copy filed elsewhere, the same rule; the journal says where."""
     invoice = view.invoice(fact.client, fact.number)
-    return [] if invoice is None else _paid_tag(invoice, fact.present, view.paid_keyword, today)
+    if invoice is None:
+        return []
+    return _paid_tag(invoice, fact.present, view.paid_keyword, today, fact.folder)
 
 
-def _paid_tag(invoice: Invoice, present: bool, keyword: str, today: date) -> list[Change]:
+def _paid_tag(invoice: Invoice, present: bool, keyword: str, today: date, folder: str = "") -> list[Change]:
     """The tag set pays an unpaid invoice; removed, it reopens one it had paid (and only that)."""
+    where = f" in {folder}" if folder else ""
     if present and invoice.status in UNPAID:
         changed = ledger.apply(invoice, ledger.Event.PAID, on=today, via="keyword")
-        detail = f"the invoice email was tagged {keyword}"
+        detail = f"the invoice email was tagged {keyword}{where}"
     elif not present and invoice.status is InvoiceStatus.PAID and invoice.paid_via == "keyword":
         changed = ledger.apply(invoice, ledger.Event.REOPENED, on=today, via="keyword")
-        detail = f"the {keyword} tag was removed"
+        detail = f"the {keyword} tag was removed{where}"
     else:
         return []
     event = JournalEvent(changed.status.value)  # "paid", or "open" again
