@@ -92,6 +92,26 @@ class FolderNames:
     inbox: str = "INBOX"
     sent: str = ""  # empty: found by SPECIAL-USE \\Sent, then by usual names
     drafts: str = ""
+    # Where you file mail: a Paid tag on a copy of an invoice email there counts as in Sent.
+    # Left out: every folder but INBOX, Sent, Drafts, Trash and Junk (and the folders under
+    # those two); [] reads none. Names as the server lists them; `*` stands for anything, `/` for
+    # the server's separator ("Archive/*" finds Dovecot's "Archive.2025").
+    filed: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        seen: dict[str, int] = {}
+        for i, name in enumerate(self.filed or ()):
+            if not name.strip():
+                raise FieldError(("filed", i), "a folder name cannot be empty")
+            if control_characters(name) or name != name.strip():
+                raise FieldError(
+                    ("filed", i), "a folder name cannot contain a line break or start or end with spaces"
+                )
+            if name.lower() in seen:
+                raise FieldError(
+                    ("filed", i), f"{name!r} is listed twice (as entry {seen[name.lower()] + 1})"
+                )
+            seen[name.lower()] = i
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

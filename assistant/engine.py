@@ -2,7 +2,8 @@
 
 The pass reads what is new since the stored checkpoints, Sent first (the freelancer's
 invoices, deliverables, and the reminders they actually sent), then INBOX (what clients
-answered: payments, disputes, promises, approvals; payment notifications): ``sync.Sync``
+answered: payments, disputes, promises, approvals; payment notifications), then the Paid
+tag on copies of invoice emails in the folders she files mail into: ``sync.Sync``
 turns each message into typed facts and folds them into the ledger with the pure
 ``domain.fold.apply``. Then the calendar has its say (promises lapse, approved work is
 invoiced), planning returns the due reminders, follow-ups, check-ins and suggested
@@ -52,7 +53,6 @@ from .domain.model import (
     Client,
     DeliverableStatus,
     Draft,
-    FolderRole,
     FollowUp,
     Invoice,
     InvoiceStatus,
@@ -146,10 +146,7 @@ class Engine:
                 self.store.sync_clients(
                     {c.id: (c.name, c.language) for c in self.rules.clients.values()}, now
                 )
-                sync.ingest(FolderRole.SENT, folders.sent, now, today, report)
-                sync.apply_overrides(now, today, report)
-                sync.ingest(FolderRole.INBOX, folders.inbox, now, today, report)
-                sync.save_contacts()
+                sync.read_mail(folders, now, today, report)  # Sent, INBOX, the Paid tag where filed
                 bank_import.for_pass(self.store, self.config, self.account, now, report)
                 sync.settle_calendar(now, today, report)
                 if not dry_run:

@@ -739,6 +739,8 @@ def _maildir_lines(a: Answers) -> list[str]:
         "      # folders:",
         '      #   sent: "Sent"',
         '      #   drafts: "Drafts"',
+        "      #   # Your Paid tag counts in every folder but INBOX, Sent, Drafts, Trash and",
+        '      #   # Junk; to choose (`*` for any text, [] for none): filed: ["Archive*", INBOX]',
     ]
 
 
@@ -806,6 +808,8 @@ def _imap_lines(a: Answers) -> list[str]:
         "      # folders:",
         f"      #   sent: {_q(preset.sent or 'Sent')}",
         f"      #   drafts: {_q(preset.drafts or 'Drafts')}",
+        "      #   # Your Paid tag counts in every folder but INBOX, Sent, Drafts, Trash and",
+        '      #   # Junk; to choose (`*` for any text, [] for none): filed: ["Archive/*", INBOX]',
     ]
     if preset is presets.GMAIL:
         lines.append("      # (Gmail's English names; in another language Gmail names them in it.)")

@@ -46,6 +46,10 @@ class PassReport:
     other_installations: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     held: list[Invoice] = field(default_factory=list)  # first run: old invoices held to confirm (issue 15)
+    # The paid tag in the filed folders: those that had changed and were searched (the others
+    # cost one STATUS), and the messages whose Message-ID was read.
+    tags_searched: list[str] = field(default_factory=list)
+    tags_read: int = 0
 
     def add_change(self, change: Change) -> None:
         """A state change, as its line and (for a view in her language) its words."""

@@ -38,7 +38,12 @@ def open_mailbox(account: Account, own_address: str = "") -> Mailbox:
 
         names = account.maildir.folders
         return MaildirMailbox(
-            account.maildir.path, inbox=names.inbox, sent=names.sent, drafts=names.drafts, own_address=own_address
+            account.maildir.path,
+            inbox=names.inbox,
+            sent=names.sent,
+            drafts=names.drafts,
+            own_address=own_address,
+            filed=names.filed,
         )
     from .adapters.imap import ImapMailbox
 
@@ -57,6 +62,7 @@ def open_mailbox(account: Account, own_address: str = "") -> Mailbox:
         sent=imap.folders.sent,
         drafts=imap.folders.drafts,
         own_address=own_address,
+        filed=imap.folders.filed,
     )
 
 

@@ -7,7 +7,9 @@ the invoices a message names) are made here, and so is the ``View`` of the ledge
 concerns. What the fact *does* is decided by the pure ``domain.fold.apply``; the sync writes
 the resulting changes (store, journal, log line, pass report). It runs inside the engine's
 ingest transaction; a scan of several batches commits after each batch with the checkpoint
-that covers it (``FolderScan.partial``).
+that covers it (``FolderScan.partial``). Last, the paid tag on copies of invoice emails in
+the folders the freelancer files mail into (``filed_tags``): only what changed there since
+each folder's checkpoint, matched to the ledger by Message-ID.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .act import note_other_installation
-from .adapters.mailbox import Mailbox, RawHeader, Uid
+from .adapters.mailbox import Folders, Mailbox, RawHeader, TagScan, Uid
 from .adapters.parse import parse_header, parse_mail
 from .adapters.store import Store
 from .config import Account, Config
@@ -162,6 +164,15 @@ class Sync:
 
     # ----------------------------------------------------------------- scanning
 
+    def read_mail(self, folders: Folders, now: datetime, today: date, report: PassReport) -> None:
+        """Everything a pass learns from mail: Sent, then the overrides of invoices.yaml on what
+        it read, INBOX, the contacts both showed, and the paid tag in the filed folders."""
+        self.ingest(FolderRole.SENT, folders.sent, now, today, report)
+        self.apply_overrides(now, today, report)
+        self.ingest(FolderRole.INBOX, folders.inbox, now, today, report)
+        self.save_contacts()
+        self.filed_tags(now, today, report)
+
     def ingest(self, role: FolderRole, folder: str, now: datetime, today: date, report: PassReport) -> None:
         checkpoint = self.store.checkpoint(role)
         since = today - timedelta(days=self.account.lookback_days) if self.account.lookback_days else None
@@ -200,10 +211,74 @@ class Sync:
             invoice = self.store.invoice_at(role, uid)
             if invoice is not None:
                 present = classify.paid_keyword_present(flags, self.rules)
+                if not present and (held := self._tagged_filed(invoice.message_id)):
+                    log.info("%s: untagged in %s; still tagged in %s", invoice.key, folder, held)
+                    continue  # paid while any copy carries the tag
                 fact = PaidTag(client=invoice.client, number=invoice.number, present=present)
                 self.fold(self._view(invoices=self._current(invoice)), fact, today, now, report)
         self.store.set_checkpoint(role, scan.checkpoint, now)
         tell(finished=True)
+
+    # ----------------------------------------------------------------- the filed folders
+
+    def filed_tags(self, now: datetime, today: date, report: PassReport) -> TagScan:
+        """The paid tag on copies of invoice emails in the folders the freelancer files mail
+        into (``folders.filed``): what changed there since each folder's checkpoint, matched to
+        the ledger by Message-ID and folded like the tag in Sent. An invoice stays paid while
+        any copy it knows of carries the tag: a clear reopens it only when none does."""
+        before = self.store.tag_checkpoints()
+        # The first time the filed folders are read (a first scan, or the first pass since
+        # they are read at all), a tag found was set on a day nobody knows; after that, it was
+        # set since the last pass, even in a folder made since.
+        first_sight = self.store.tags_read_since() is None
+        scan = self.mailbox.tag_changes(self.rules.invoices.paid_keyword, before)
+        for name in scan.missing:
+            log.warning(
+                "%s: folders.filed names %r, which matches no folder: the Paid tag is not read there",
+                self.mailbox.describe(),
+                name,
+            )
+        report.tags_searched += scan.searched
+        report.tags_read += scan.read
+        for change in scan.changes:
+            invoice = self.store.invoice_by_message_id(change.message_id)
+            if invoice is None:
+                continue  # a message the ledger tracks no invoice by
+            if not change.present:
+                held = self._tagged_filed(change.message_id, scan.checkpoints)
+                if held := held or self._tagged_in_sent(invoice):
+                    log.info("%s: untagged in %s; still tagged in %s", invoice.key, change.folder, held)
+                    continue  # paid while any copy carries the tag
+            fact = PaidTag(
+                client=invoice.client,
+                number=invoice.number,
+                present=change.present,
+                folder=change.folder,
+                first_sight=first_sight,
+            )
+            self.fold(self._view(invoices=self._current(invoice)), fact, today, now, report)
+        for folder, checkpoint in scan.checkpoints.items():
+            if before.get(folder) != checkpoint:
+                self.store.set_tag_checkpoint(folder, checkpoint, now)
+        self.store.forget_tag_checkpoints(scan.checkpoints)
+        if not report.dry_run:
+            self.store.note_tags_read(now)
+        return scan
+
+    def _tagged_filed(self, message_id: str, checkpoints=None) -> str:
+        """The filed folder holding a copy of ``message_id`` that carries the tag, or ""."""
+        checkpoints = self.store.tag_checkpoints() if checkpoints is None else checkpoints
+        return next((f for f, c in checkpoints.items() if message_id in c.tagged.values()), "")
+
+    def _tagged_in_sent(self, invoice: Invoice) -> str:
+        """Sent's name when the invoice email there still carries the tag (one FETCH of its
+        flags, asked only when a filed copy lost its tag), else ""."""
+        uid = self.store.invoice_uid(invoice, FolderRole.SENT)
+        if uid is None:
+            return ""
+        sent = self.mailbox.folders().sent
+        flags = self.mailbox.flags(sent, uid)
+        return sent if flags is not None and classify.paid_keyword_present(flags, self.rules) else ""
 
     def _ingest_batch(
         self,

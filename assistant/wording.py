@@ -579,6 +579,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "said_tagged": "etiquetaste el correo de la factura como {keyword}",
         "said_tagged_first_sight": "el correo de la factura ya tenía la etiqueta {keyword} la primera vez que se leyó: etiqueta vista el {day}, no se sabe qué día se pagó",
         "said_tag_removed": "se quitó la etiqueta {keyword}",
+        "said_tagged_in": "etiquetaste el correo de la factura como {keyword} en {folder}",
+        "said_tagged_first_sight_in": "una copia del correo de la factura en {folder} ya tenía la etiqueta "
+        "{keyword} la primera vez que se leyó esa carpeta: etiqueta vista el {day}, no se sabe qué día se pagó",
+        "said_tag_removed_in": "se quitó la etiqueta {keyword} en {folder}",
         "said_automatic_reply": "{robot}; no es una respuesta",
         "said_replied": "{sender} respondió",
         "said_no_signal": "una respuesta sin pago, disputa ni promesa",
@@ -897,6 +901,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "said_tagged": "je gaf de factuurmail het label {keyword}",
         "said_tagged_first_sight": "de factuurmail had het label {keyword} al toen ze voor het eerst gelezen werd: label gezien op {day}, de dag van betaling is niet bekend",
         "said_tag_removed": "het label {keyword} is weggehaald",
+        "said_tagged_in": "je gaf de factuurmail het label {keyword} in {folder}",
+        "said_tagged_first_sight_in": "een kopie van de factuurmail in {folder} had het label {keyword} al "
+        "toen die map voor het eerst gelezen werd: label gezien op {day}, de dag van betaling is niet bekend",
+        "said_tag_removed_in": "het label {keyword} is weggehaald in {folder}",
         "said_automatic_reply": "{robot}; geen antwoord",
         "said_replied": "{sender} antwoordde",
         "said_no_signal": "een antwoord zonder betaling, bezwaar of belofte",

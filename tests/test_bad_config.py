@@ -177,6 +177,23 @@ CATALOGUE = [
         "set exactly one of password",
     ),
     Broken(
+        "a filed folder listed twice",
+        "config.yaml",
+        CONFIG.replace(
+            "      path: Mail",
+            "      path: Mail\n      folders:\n        filed:\n          - Archive\n          - archive",
+        ),
+        12,
+        "'archive' is listed twice (as entry 1)",
+    ),
+    Broken(
+        "an empty filed folder",
+        "config.yaml",
+        CONFIG.replace("      path: Mail", "      path: Mail\n      folders: {filed: [Archive, '']}"),
+        9,
+        "a folder name cannot be empty",
+    ),
+    Broken(
         "bad digest time",
         "config.yaml",
         CONFIG + "schedule:\n  digest: '8.30'\n",
@@ -280,6 +297,13 @@ CATALOGUE = [
         ),
         7,
         "username cannot contain a line break",
+    ),
+    Broken(
+        "a paid keyword with a space",
+        "rules/invoices.yaml",
+        shipped("invoices.yaml").replace('paid_keyword: "$Paid"', 'paid_keyword: "Paid invoice"'),
+        line_of(shipped("invoices.yaml"), "paid_keyword:"),
+        "paid_keyword is one IMAP keyword",
     ),
     Broken("bad regex", "rules/invoices.yaml", _bad_regex, _bad_regex_line, "valid regular expression"),
     Broken(

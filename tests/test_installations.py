@@ -254,6 +254,8 @@ def test_a_backup_is_made_daily_and_before_a_migration_and_only_a_few_are_kept(w
         db.execute("UPDATE schema_version SET version = 8")
         db.execute("DROP TABLE installation")
         db.execute("DROP TABLE other_installations")
+        db.execute("DROP TABLE tag_checkpoints")
+        db.execute("DROP TABLE tags_read")
     with Store.open(path) as store:
         assert store.installation()
     assert (path.parent / f"{path.name}.backup-schema-8").exists()

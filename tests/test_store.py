@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -252,3 +252,34 @@ def test_a_version_5_outbox_keeps_its_drafts_and_accepts_the_states_of_drafts_no
         assert (entry.state, entry.note, entry.updated_at) == (DraftState.OBSOLETE, "paid/changed", NOW)
         with pytest.raises(IllegalTransition):
             store.move(entry.key, DraftEvent.WITHDRAWN, at=NOW)
+
+
+def test_a_version_9_state_gains_the_tag_checkpoints_of_the_filed_folders_after_a_backup(tmp_path):
+    from assistant.adapters import store as store_module
+    from assistant.adapters.mailbox import TagCheckpoint
+
+    path = tmp_path / "s.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in range(1, 10):
+        for statement in store_module._MIGRATIONS[version].split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("INSERT INTO schema_version VALUES (9)")
+    db.execute("INSERT INTO checkpoints (folder, state, updated_at) VALUES ('sent', '{\"uidnext\": 7}', 'x')")
+    db.close()
+    with Store.open(path) as store:
+        assert store._db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 10
+        assert store.checkpoint("sent") == {"uidnext": 7} and store.tag_checkpoints() == {}
+        mark = TagCheckpoint(state={"uidvalidity": 5, "highestmodseq": 9}, tagged={"3": "<inv@x>"})
+        with store.transaction():
+            store.set_tag_checkpoint("Archive/2025", mark, NOW)
+            store.set_tag_checkpoint("Old", mark, NOW)
+            store.forget_tag_checkpoints(["Archive/2025"])
+        assert store.tag_checkpoints() == {"Archive/2025": mark}
+        assert store.tags_read_since() is None  # the filed folders were never read
+        with store.transaction():
+            store.note_tags_read(NOW)
+            store.note_tags_read(NOW + timedelta(days=1))
+        assert store.tags_read_since() == NOW  # the first time, kept
+    assert (tmp_path / "s.sqlite3.backup-schema-9").exists()

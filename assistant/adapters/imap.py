@@ -10,6 +10,11 @@
   stored MODSEQ (CONDSTORE) for the messages the engine watches. The bulk FETCH goes
   through ``imapwire`` (imapclient's parser is the slow part); everything else uses
   imapclient.
+* The paid tag in the folders the freelancer files mail into (``tag_changes``): one
+  pipelined STATUS for all of them; only a folder whose HIGHESTMODSEQ moved is EXAMINEd
+  and searched (``UID SEARCH MODSEQ n KEYWORD``), and only newly tagged messages have
+  their Message-ID read. Without CONDSTORE every folder is searched for the keyword at
+  every pass, and still only the Message-IDs of UIDs not seen tagged before are read.
 
 Library and socket errors are translated into ``errors.MailboxError`` subclasses here.
 """
@@ -30,7 +35,9 @@ from typing import Any, TypeVar
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.imapclient import DRAFTS, SENT, SocketTimeout
+from imapclient.response_parser import parse_response
 
 from ..errors import FolderMissing, LoginFailed, MailboxError, MailboxUnavailable, TLSError
 from . import imapwire
@@ -40,15 +47,20 @@ from .mailbox import (
     Folders,
     FolderScan,
     FoundBy,
+    ListedFolder,
     MailboxProfile,
     RawHeader,
+    TagChange,
+    TagCheckpoint,
+    TagScan,
     Uid,
     WithdrawOutcome,
     draft_sha256,
+    filed_folders,
     pick_folder,
     usual_folders,
 )
-from .parse import HEADER_FIELDS
+from .parse import HEADER_FIELDS, message_id_of
 
 log = logging.getLogger(__name__)
 # imapclient's DEBUG output contains the raw protocol, LOGIN included. Never let it through.
@@ -63,6 +75,7 @@ _HEADER_ITEMS = (
     f"(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({' '.join(f.upper() for f in HEADER_FIELDS)})])"
 )
 _APPENDUID = re.compile(rb"APPENDUID\s+(\d+)\s+(\d+)", re.I)
+_MESSAGE_ID_ITEMS = "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
 
 T = TypeVar("T")
 
@@ -90,6 +103,7 @@ class ImapMailbox:
         drafts: str = "",
         auth: str = "password",
         own_address: str = "",
+        filed: Sequence[str] | None = None,
     ):
         self.host = host
         # The freelancer's address: among several folders named like Sent, the one holding
@@ -103,6 +117,7 @@ class ImapMailbox:
         self.ca_file = ca_file
         self.timeout = timeout
         self._names = (inbox or "INBOX", sent, drafts)
+        self._filed = tuple(filed) if filed is not None else None  # None: every folder but...
         self._client: imapclient.IMAPClient | None = None
         self._folders: Folders | None = None
         self._selected: str | None = None
@@ -381,6 +396,7 @@ class ImapMailbox:
         """How Sent and Drafts were found and what the server offers (connects if needed)."""
         folders = self.folders()
         writable, why = self._may_append(folders.drafts)
+        filed, missing = self.filed()
         return MailboxProfile(
             kind="imap",
             folders=folders,
@@ -391,6 +407,9 @@ class ImapMailbox:
             evidence=dict(self._evidence),
             drafts_writable=writable,
             drafts_why=why,
+            filed=tuple(filed),
+            filed_missing=tuple(missing),
+            filed_configured=self._filed is not None,
         )
 
     def _may_append(self, folder: str) -> tuple[bool | None, str]:
@@ -479,7 +498,10 @@ class ImapMailbox:
         typ, data = client._imap.uid("SEARCH", *args)
         if typ != "OK":
             raise MailboxError(f"{self.describe()}: SEARCH failed: {_short(data)}")
-        return sorted(int(n) for line in data if isinstance(line, bytes) for n in line.split())
+        # A search with MODSEQ ends its answer with "(MODSEQ n)" (RFC 7162): not a UID.
+        return sorted(
+            int(n) for line in data if isinstance(line, bytes) for n in line.split(b"(", 1)[0].split()
+        )
 
     def scan(
         self,
@@ -697,6 +719,187 @@ class ImapMailbox:
         refused, self._refused = self._refused, []
         return refused
 
+    # ----------------------------------------------------------------- the paid tag in filed folders
+
+    def filed(self) -> tuple[list[str], list[str]]:
+        """The folders the paid tag is read in (``mailbox.filed_folders``), and the configured
+        names that match none. One LIST: an archive folder made today counts today."""
+        folders = self.folders()
+        client = self._connect()
+        self._quiet(client)
+        listing = self._guard("listing folders", client.list_folders)
+        self.round_trips += 1
+        listed = [
+            ListedFolder(
+                name=str(name),
+                flags=frozenset(_text(flag).lower() for flag in flags),
+                delimiter=_text(delimiter) if delimiter else "",
+            )
+            for flags, delimiter, name in listing
+        ]
+        return filed_folders(listed, self._filed, folders)
+
+    def tag_changes(self, keyword: str, checkpoints: Mapping[str, TagCheckpoint]) -> TagScan:
+        """The paid keyword set or cleared in each filed folder since its checkpoint.
+
+        One LIST and one pipelined STATUS for all the folders; a folder whose HIGHESTMODSEQ
+        has not moved costs nothing more. Any other is EXAMINEd (or read on the connection
+        that keeps it selected) and searched: with CONDSTORE, ``UID SEARCH MODSEQ n KEYWORD``
+        for what was tagged since, ``UID SEARCH UID <tagged> MODSEQ n UNKEYWORD`` for what
+        was cleared, and ``UID SEARCH UID <tagged>`` only when the counts say something was
+        expunged; without it (or on a mailbox without MODSEQ), ``UID SEARCH KEYWORD`` and a
+        search of the UIDs that no longer match. Only newly tagged UIDs have their Message-ID
+        read (BODY.PEEK). A new UIDVALIDITY (or another keyword) reads the folder afresh.
+        """
+        names, missing = self.filed()
+        scan = TagScan(folders=names, missing=missing)
+        statuses = self._statuses(names) if names else {}
+        for name in names:
+            before = checkpoints.get(name)
+            status = statuses.get(name)
+            if status is None:
+                if before is not None:
+                    scan.checkpoints[name] = before  # not answered this time: kept as it was
+                continue
+            self._tag_folder(name, keyword, status, before, scan)
+        return scan
+
+    def _statuses(self, names: Sequence[str]) -> dict[str, dict[bytes, int]]:
+        """STATUS of every folder in ``names``, pipelined: one round trip whatever their number.
+        A folder the server answers NO for (deleted since the LIST) is left out.
+
+        STATUS of the folder a connection has selected answers from that connection's view,
+        as of its last sync (Dovecot: a flag another client set since did not move its
+        HIGHESTMODSEQ, even with a NOOP pipelined ahead), and a SEARCH there would miss it
+        too. So a folder selected on this connection is let go first (UNSELECT, RFC 3691;
+        else a NOOP, which syncs it): then every STATUS is current, and a folder searched
+        after it is EXAMINEd afresh.
+        """
+        client = self._connect()
+        self._quiet(client)
+        if self._selected is not None and self._selected in names:
+            if "UNSELECT" in self._capabilities:
+                self._guard("closing a folder read-only", client.unselect_folder)
+                self._selected = None
+            else:
+                self._guard("checking the folder", client.noop)
+            self.round_trips += 1
+        items = "(UIDVALIDITY UIDNEXT MESSAGES" + (" HIGHESTMODSEQ)" if self._condstore else ")")
+
+        def run() -> list[Any]:
+            imap = client._imap  # imapclient has one STATUS per round trip; these go together
+            imap.untagged_responses.pop("STATUS", None)
+            tags = [imap._command("STATUS", client._normalise_folder(name), items) for name in names]
+            for tag in tags:
+                imap._command_complete("STATUS", tag)
+            return imap.untagged_responses.pop("STATUS", [])
+
+        data = [line for line in self._guard("reading the folders' status", run) if line not in (b"", None)]
+        self.round_trips += 1
+        parsed = parse_response(data) if data else ()
+        statuses: dict[str, dict[bytes, int]] = {}
+        for position in range(0, len(parsed) - 1, 2):
+            name, values = parsed[position], parsed[position + 1]
+            if isinstance(name, bytes):
+                name = decode_utf7(name) if client.folder_encode else name.decode("utf-8", "replace")
+            pairs = list(values)
+            statuses[str(name)] = {
+                _text(pairs[i]).upper().encode(): int(pairs[i + 1]) for i in range(0, len(pairs) - 1, 2)
+            }
+        return statuses
+
+    def _tag_folder(
+        self,
+        folder: str,
+        keyword: str,
+        status: Mapping[bytes, int],
+        before: TagCheckpoint | None,
+        scan: TagScan,
+    ) -> None:
+        state = {
+            "keyword": keyword.lower(),
+            "uidvalidity": int(status.get(b"UIDVALIDITY", 0)),
+            "uidnext": int(status.get(b"UIDNEXT", 0)),
+            "messages": int(status.get(b"MESSAGES", 0)),
+            "highestmodseq": int(status.get(b"HIGHESTMODSEQ", 0)),
+        }
+        old = dict(before.state) if before is not None else {}
+        reset = before is None or any(old.get(k) != state[k] for k in ("uidvalidity", "keyword"))
+        old_modseq = 0 if reset else int(old.get("highestmodseq", 0))
+        if before is not None and not reset and old_modseq and old_modseq == state["highestmodseq"]:
+            scan.checkpoints[folder] = before  # nothing at all changed there: the STATUS said so
+            return
+        scan.searched.append(folder)
+        known = {} if reset else {str(uid): mid for uid, mid in before.tagged.items()}
+        if folder in self._sessions:
+            client, _ = self._session(folder)  # NOOP: its view catches up with the STATUS read
+        else:
+            client = self._reader(folder)  # EXAMINE (or synced by the NOOP of _statuses)
+        cleared: list[int] = []
+        gone: list[int] = []
+        if not reset and old_modseq:
+            since = str(old_modseq)
+            tagged = self._search(["MODSEQ", since, "KEYWORD", keyword], client=client)
+            if known:
+                ours = imapwire.uid_set([int(u) for u in known])
+                cleared = self._search(["UID", ours, "MODSEQ", since, "UNKEYWORD", keyword], client=client)
+                # Something vanished (MESSAGES grew less than UIDNEXT): which of ours are left.
+                arrived = state["uidnext"] - int(old.get("uidnext", 0))
+                if state["messages"] < int(old.get("messages", 0)) + arrived:
+                    left = set(self._search(["UID", ours], client=client))
+                    gone = [int(u) for u in known if int(u) not in left]
+        else:
+            tagged = self._search(["KEYWORD", keyword], client=client)
+            now = set(tagged)
+            lost = [int(u) for u in known if int(u) not in now]
+            if lost:
+                left = set(self._search(["UID", imapwire.uid_set(lost)], client=client))
+                cleared = [u for u in lost if u in left]
+                gone = [u for u in lost if u not in left]
+        new = [uid for uid in tagged if str(uid) not in known]
+        tagged_ids = dict(known)
+        for uid in [*cleared, *gone]:
+            message_id = tagged_ids.pop(str(uid), "")
+            if message_id and uid in cleared:
+                scan.changes.append(TagChange(folder=folder, message_id=message_id, present=False))
+        for uid, message_id in self._message_ids(folder, new, client):
+            scan.read += 1
+            tagged_ids[str(uid)] = message_id
+            if message_id:
+                scan.changes.append(TagChange(folder=folder, message_id=message_id, present=True))
+        if reset and before is not None and old.get("keyword") == state["keyword"]:
+            # A new UIDVALIDITY: the old UIDs mean nothing, so a copy tagged before and not now
+            # is looked for by its Message-ID; still there, its tag was cleared.
+            still = set(tagged_ids.values())
+            for message_id in sorted(set(before.tagged.values()) - still - {""}):
+                if self._search(["HEADER", "Message-ID", message_id], client=client):
+                    scan.changes.append(TagChange(folder=folder, message_id=message_id, present=False))
+        scan.checkpoints[folder] = TagCheckpoint(state=state, tagged=tagged_ids)
+
+    def _message_ids(
+        self, folder: str, uids: Sequence[int], client: imapclient.IMAPClient
+    ) -> Iterator[tuple[int, str]]:
+        """The Message-ID of each of ``uids`` (BODY.PEEK of that one field), "" when it has none."""
+        for start in range(0, len(uids), HEADER_BATCH):
+            chunk = uids[start : start + HEADER_BATCH]
+            rows = self._uid_fetch(imapwire.uid_set(chunk), _MESSAGE_ID_ITEMS, client=client)
+            for row in rows:
+                if b"UID" in row:
+                    yield int(row[b"UID"]), message_id_of(imapwire.body_item(row) or b"")
+
+    def flags(self, folder: str, uid: Uid) -> frozenset[str] | None:
+        """The flags of one message (UID FETCH FLAGS), None when it is gone. Asked rarely (a
+        filed copy lost its tag), so the folder is seen as it is now: after a NOOP on the
+        connection keeping it selected, else EXAMINEd afresh."""
+        if folder in self._sessions:
+            client, _ = self._session(folder)
+        else:
+            self._select(folder)
+            client = self._connect()
+        rows = self._uid_fetch(str(int(uid)), "(UID FLAGS)", client=client)
+        row = next((r for r in rows if r.get(b"UID") == int(uid)), None)
+        return _flags(row) if row is not None else None
+
     # ----------------------------------------------------------------- writing
 
     def append(self, folder: str, message: bytes, *, flags: Sequence[str], when: datetime) -> Uid | None:
@@ -888,6 +1091,10 @@ def _refusal(text: str) -> str:
     rather than imaplib's "connection lost" around it (Dovecot closes the connection)."""
     at = text.find("FETCH failed:")
     return text[at:].rstrip(")") if at >= 0 else text
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _short(exc: Any) -> str:

@@ -22,6 +22,12 @@ The contract, in short:
   the freelancer's and stays as it is (``WithdrawOutcome`` says why).
 * ``profile()`` says what ``check`` explains: how Sent and Drafts were found, and what
   the server can do (IMAP capabilities, the way of signing in).
+* ``tag_changes(keyword, checkpoints)`` reads the paid tag in the folders the freelancer
+  files mail into (``folders.filed``, by default every folder but INBOX, Sent, Drafts,
+  Trash and Junk): per folder, the messages whose keyword was set or cleared since that folder's
+  ``TagCheckpoint``, by Message-ID. A folder unchanged since (the same HIGHESTMODSEQ, the
+  same directory times) costs one STATUS or a few ``stat`` calls; only newly tagged
+  messages have their Message-ID read. ``flags(folder, uid)`` reads one message's flags.
 
 Besides ``withdraw`` of the assistant's own untouched draft, nothing in this interface can
 delete, move or change a message.
@@ -30,6 +36,7 @@ delete, move or change a message.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -84,6 +91,11 @@ class MailboxProfile:
     # Maildir permissions), None when the mailbox cannot tell (no ACL extension).
     drafts_writable: bool | None = None
     drafts_why: str = ""
+    # Where the paid tag is read besides Sent (``folders.filed``, or every folder but Sent,
+    # Drafts, Trash and Junk), and the configured names that match no folder.
+    filed: tuple[str, ...] = ()
+    filed_missing: tuple[str, ...] = ()
+    filed_configured: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +127,45 @@ class FolderScan:
     partial: Callable[[int], dict[str, Any] | None] = _whole
 
 
+@dataclass(frozen=True, slots=True)
+class TagCheckpoint:
+    """Where reading one filed folder for the paid tag stopped.
+
+    ``state`` is the adapter's own (IMAP: the keyword, UIDVALIDITY, UIDNEXT, MESSAGES and
+    HIGHESTMODSEQ; Maildir: the keyword and the times of ``cur/``, ``new/`` and
+    ``dovecot-keywords``); ``tagged`` is every message there carrying the keyword, by
+    location (a UID or a Maildir key, as text), with its Message-ID ("" when it has none),
+    so that a clear is seen and a message is never read twice.
+    """
+
+    state: Mapping[str, Any]
+    tagged: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class TagChange:
+    """The paid keyword set (``present``) or cleared on a message of a filed folder."""
+
+    folder: str
+    message_id: str
+    present: bool
+
+
+@dataclass(slots=True)
+class TagScan:
+    """What ``Mailbox.tag_changes`` found: the changes since the checkpoints, the checkpoint
+    of every folder looked at (to store; unchanged ones as they were), the folders looked at,
+    the configured names that match no folder, and what it cost: the folders that had to be
+    searched or listed again, and the messages whose Message-ID was read."""
+
+    changes: list[TagChange] = field(default_factory=list)
+    checkpoints: dict[str, TagCheckpoint] = field(default_factory=dict)
+    folders: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    searched: list[str] = field(default_factory=list)
+    read: int = 0
+
+
 class Mailbox(Protocol):
     def folders(self) -> Folders: ...
 
@@ -136,6 +187,12 @@ class Mailbox(Protocol):
     def search_header(self, folder: str, name: str, value: str) -> list[Uid]: ...
 
     def withdraw(self, folder: str, uid: Uid, *, sha256: str) -> WithdrawOutcome: ...
+
+    # The paid keyword set or cleared in the filed folders since ``checkpoints`` (see TagScan).
+    def tag_changes(self, keyword: str, checkpoints: Mapping[str, TagCheckpoint]) -> TagScan: ...
+
+    # The flags of one message, None when it is gone (read, never changed).
+    def flags(self, folder: str, uid: Uid) -> frozenset[str] | None: ...
 
     def take_refused(self) -> list[tuple[str, Uid, str]]:
         """Messages the server refused to read since the last call, left out: (folder, uid, why)."""
@@ -184,6 +241,112 @@ DRAFTS_NAMES = (
     "Concepten",
     "[Gmail]/Concepten",
 )
+
+
+# Folders where mail is thrown away, never filed: by their SPECIAL-USE flags first (RFC 6154),
+# then by these usual names (en, es, nl, Gmail), with everything under them. A Paid tag there
+# marks nothing paid.
+TRASH_NAMES = (
+    "Trash",
+    "Deleted Items",
+    "Deleted Messages",
+    "Deleted",
+    "Bin",
+    "[Gmail]/Trash",
+    "[Gmail]/Bin",
+    "[Google Mail]/Trash",
+    "[Google Mail]/Bin",
+    "INBOX.Trash",
+    "INBOX/Trash",
+    "Papelera",
+    "Elementos eliminados",
+    "[Gmail]/Papelera",
+    "Prullenbak",
+    "Verwijderde items",
+    "[Gmail]/Prullenbak",
+)
+JUNK_NAMES = (
+    "Junk",
+    "Junk E-mail",
+    "Junk Email",
+    "Junk Mail",
+    "Spam",
+    "Bulk Mail",
+    "[Gmail]/Spam",
+    "[Google Mail]/Spam",
+    "INBOX.Junk",
+    "INBOX/Junk",
+    "INBOX.Spam",
+    "INBOX/Spam",
+    "Correo no deseado",
+    "Ongewenste e-mail",
+    "Ongewenst",
+)
+_THROWN_FLAGS = frozenset({"\\trash", "\\junk"})
+_UNSELECTABLE = frozenset({"\\noselect", "\\nonexistent"})
+
+
+@dataclass(frozen=True, slots=True)
+class ListedFolder:
+    """A folder as the mailbox lists it: its name, its flags (lower case: ``\\trash``,
+    ``\\noselect``) and the character that separates its levels."""
+
+    name: str
+    flags: frozenset[str] = frozenset()
+    delimiter: str = ""
+
+
+def filed_folders(
+    listed: Sequence[ListedFolder], filed: Sequence[str] | None, folders: Folders
+) -> tuple[list[str], list[str]]:
+    """The folders the paid tag is read in, and the configured names that match none.
+
+    ``filed`` None (the default): every folder that can be opened, but Sent (the Sent scan
+    reads its tags), INBOX (it changes with every message, and a STATUS of it costs a large
+    mailbox a full open on the server at every pass: named, it is read), Drafts (flagged ``\\Drafts``
+    or named like it) and where mail is thrown away: flagged ``\\Trash`` or ``\\Junk``, or
+    named like Trash or Junk, and every folder under those. A folder under Sent
+    (``Sent/2024``, last year's sent mail) is filed mail. Otherwise the names given, exactly
+    (INBOX in any case), where ``*`` stands for anything and ``/`` for
+    the server's separator, so ``Archive/2025`` finds Dovecot's ``Archive.2025`` and
+    ``Archive*`` every archive folder.
+    """
+    usable = [f for f in listed if not (f.flags & _UNSELECTABLE)]
+    if filed is None:
+        thrown_names = {n.lower() for n in (*TRASH_NAMES, *JUNK_NAMES)}
+        thrown = [f for f in usable if f.flags & _THROWN_FLAGS or f.name.lower() in thrown_names]
+        drafts = {n.lower() for n in DRAFTS_NAMES} | {folders.drafts.lower()}
+        read = {"inbox", folders.inbox.lower(), folders.sent.lower()}
+
+        def excluded(folder: ListedFolder) -> bool:
+            if folder.name.lower() in drafts or "\\drafts" in folder.flags:
+                return True
+            if folder.name.lower() in read:
+                return True
+            # Trash/old is thrown away as much as Trash is.
+            return any(
+                folder.name == root.name
+                or bool(root.delimiter and folder.name.startswith(root.name + root.delimiter))
+                for root in thrown
+            )
+
+        return [f.name for f in usable if not excluded(f)], []
+    chosen, missing = [], []
+    for pattern in filed:
+        matching = [f.name for f in usable if _matches(pattern, f)]
+        if not matching:
+            missing.append(pattern)
+        chosen.extend(name for name in matching if name not in chosen)
+    return chosen, missing
+
+
+def _matches(pattern: str, folder: ListedFolder) -> bool:
+    if pattern.upper() == "INBOX" or folder.name.upper() == "INBOX":
+        return pattern.upper() == folder.name.upper()
+    if folder.delimiter and folder.delimiter != "/":
+        pattern = pattern.replace("/", folder.delimiter)
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, folder.name) is not None
 
 
 def usual_folders(candidates: Sequence[str], available: Collection[str]) -> list[str]:

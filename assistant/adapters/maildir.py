@@ -6,7 +6,10 @@ which is stable while flags change. Flags come from the file name; Dovecot-style
 (``$Paid``) from the letters a-z mapped in the folder's ``dovecot-keywords`` file.
 
 Reading never renames or rewrites a file (Python's ``mailbox`` would move new/ to cur/
-when asked for flags, so listing is done here). The only write is ``append``, which
+when asked for flags, so listing is done here). The paid tag in the folders the freelancer
+files mail into (``tag_changes``) costs a few ``stat`` calls per folder that has not changed
+(the times of ``cur/``, ``new/`` and ``dovecot-keywords``); a changed one is listed, and only
+a newly tagged file's header is read, for its Message-ID. The only write is ``append``, which
 follows the Maildir delivery protocol: write in tmp/, fsync, then rename into cur/.
 """
 
@@ -33,15 +36,20 @@ from .mailbox import (
     Folders,
     FolderScan,
     FoundBy,
+    ListedFolder,
     MailboxProfile,
     RawHeader,
+    TagChange,
+    TagCheckpoint,
+    TagScan,
     Uid,
     WithdrawOutcome,
     draft_sha256,
+    filed_folders,
     pick_folder,
     usual_folders,
 )
-from .parse import split_header
+from .parse import message_id_of, split_header
 
 _LETTER_FLAGS = {
     "D": "\\Draft",
@@ -56,6 +64,9 @@ _HEADER_LIMIT = 256 * 1024
 EVIDENCE_SAMPLE = 500  # messages of each Sent candidate read for their sender
 _EVIDENCE_HEADER = 64 * 1024  # bytes of each read: the header is at the start
 _BATCH = 2000
+# A directory changed less than this before its times were taken may change again within the
+# same tick of its clock (1-2 s on some file systems) without its time moving: read it again.
+_RACY_NS = 2_000_000_000
 _counter = itertools.count()
 
 
@@ -68,8 +79,10 @@ class MaildirMailbox:
         drafts: str = "",
         inbox: str = "INBOX",
         own_address: str = "",
+        filed: Sequence[str] | None = None,
     ):
         self.root = Path(path)
+        self._filed = tuple(filed) if filed is not None else None  # None: every folder but...
         # Among several folders named like Sent, the one holding mail from this address.
         self.own_address = own_address.lower()
         self._found_sent: FoundBy = "config" if sent else "usual name"
@@ -119,6 +132,7 @@ class MaildirMailbox:
         chosen by what they hold."""
         drafts = self._names[2]
         folders = self.folders()
+        filed, missing = self.filed()
         path = self._folder_path(folders.drafts)
         # A draft is written into tmp/ and renamed into cur/: both must be writable.
         blocked = [sub for sub in ("tmp", "cur") if not os.access(path / sub, os.W_OK | os.X_OK)]
@@ -134,6 +148,9 @@ class MaildirMailbox:
                 "sent": self._found_sent,
                 "drafts": "config" if drafts else "usual name",
             },
+            filed=tuple(filed),
+            filed_missing=tuple(missing),
+            filed_configured=self._filed is not None,
         )
 
     def _sent_by_evidence(self, candidates: list[str]) -> tuple[str, str]:
@@ -273,10 +290,70 @@ class MaildirMailbox:
             except FileNotFoundError:
                 continue
 
-    def flags(self, folder: str, uid: Uid) -> frozenset[str]:
+    def flags(self, folder: str, uid: Uid) -> frozenset[str] | None:
         path = self._folder_path(folder)
         entry = self._listing(path).get(str(uid))
-        return self._flags(entry[1], self._keywords(path)) if entry else frozenset()
+        return self._flags(entry[1], self._keywords(path)) if entry else None
+
+    # ----------------------------------------------------------------- the paid tag in filed folders
+
+    def filed(self) -> tuple[list[str], list[str]]:
+        """The folders the paid tag is read in (``mailbox.filed_folders``; Maildir++ names
+        such as ``Archive.2025``), and the configured names that match none."""
+        folders = self.folders()
+        names = [n for n in self._box.list_folders() if (self.root / f".{n}" / "cur").is_dir()]
+        listed = [ListedFolder(name=name, delimiter=".") for name in ["INBOX", *sorted(names)]]
+        return filed_folders(listed, self._filed, folders)
+
+    def tag_changes(self, keyword: str, checkpoints: Mapping[str, TagCheckpoint]) -> TagScan:
+        """The paid keyword set or cleared in each filed folder since its checkpoint.
+
+        A folder whose ``cur/``, ``new/`` and ``dovecot-keywords`` have the times (and size)
+        of its checkpoint is not listed: a flag change renames a file, which changes the time
+        of its directory. Any other is listed; a file newly carrying the keyword's letter has
+        its header read for the Message-ID; a known one without it any more is a clear; a
+        known one no longer there moved or was deleted, which clears nothing.
+        """
+        names, missing = self.filed()
+        scan = TagScan(folders=names, missing=missing)
+        wanted = keyword.lower()
+        for name in names:
+            before = checkpoints.get(name)
+            try:
+                path = self._folder_path(name)
+            except FolderMissing:  # removed since the listing: nothing to read, nothing lost
+                if before is not None:
+                    scan.checkpoints[name] = before
+                continue
+            # Taken before listing: whatever changes after it changes them for the next pass.
+            state, racy = _marks(path, wanted)
+            if before is not None and dict(before.state) == state:
+                scan.checkpoints[name] = before
+                continue
+            scan.searched.append(name)
+            same_keyword = before is not None and before.state.get("keyword") == wanted
+            known = dict(before.tagged) if before is not None and same_keyword else {}
+            letters = {letter for letter, kw in self._keywords(path).items() if kw.lower() == wanted}
+            listing = self._listing(path)
+            now = {key for key, (_, flags) in listing.items() if letters & set(flags)}
+            tagged: dict[str, str] = {}
+            for key, message_id in known.items():
+                if key in now:
+                    tagged[key] = message_id
+                elif key in listing and message_id:
+                    scan.changes.append(TagChange(folder=name, message_id=message_id, present=False))
+            for key in sorted(now - known.keys()):
+                header = _read_header(path / listing[key][0])
+                if header is None:
+                    continue  # renamed since the listing: the directory's time moved, read next pass
+                scan.read += 1
+                tagged[key] = message_id_of(header[0])
+                if tagged[key]:
+                    scan.changes.append(TagChange(folder=name, message_id=tagged[key], present=True))
+            scan.checkpoints[name] = TagCheckpoint(
+                state={**state, "racy": True} if racy else state, tagged=tagged
+            )
+        return scan
 
     # ----------------------------------------------------------------- writing
 
@@ -383,6 +460,22 @@ def _read_header(file: Path) -> tuple[bytes, int] | None:
     except FileNotFoundError:
         return None
     return data, size
+
+
+def _marks(path: Path, keyword: str) -> tuple[dict[str, Any], bool]:
+    """What says a folder changed: the keyword read, the times of ``cur/`` and ``new/``, the time
+    and size of ``dovecot-keywords``; and whether one of them is too recent to be trusted."""
+    marks: dict[str, Any] = {"keyword": keyword}
+    newest = 0
+    for name in ("cur", "new", "dovecot-keywords"):
+        try:
+            info = os.stat(path / name)
+        except FileNotFoundError:
+            marks[name] = None
+            continue
+        marks[name] = [info.st_mtime_ns, info.st_size] if name == "dovecot-keywords" else info.st_mtime_ns
+        newest = max(newest, info.st_mtime_ns)
+    return marks, time.time_ns() - newest < _RACY_NS
 
 
 def _delivered_at(key: str, file: Path) -> float:

@@ -134,6 +134,12 @@ def split_header(raw: bytes) -> dict[str, list[str]]:
     return fields
 
 
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID of a header block, as ``parse_header`` reads it ("" when none)."""
+    values = split_header(raw).get("message-id")
+    return message_id(values[0]) if values else ""
+
+
 def decode_words(value: str) -> str:
     """RFC 2047 encoded words decoded; the raw text when they are broken."""
     if "=?" not in value:

@@ -1,6 +1,7 @@
 """State: one SQLite database per account (WAL, versioned schema, private files).
 
-What lives here: the scan checkpoint of each folder, the clients and invoices of the
+What lives here: the scan checkpoint of each folder (and of the Paid tag in each folder
+the freelancer files mail into), the clients and invoices of the
 ledger, the invoice PDFs (so a reminder can re-attach them even if the original email is
 moved), the last message exchanged with each client (for check-ins), the outbox of
 actions, and a journal of what happened and why.
@@ -50,8 +51,9 @@ from ..domain.model import (
 )
 from ..domain.said import Said
 from ..errors import StateError
+from .mailbox import TagCheckpoint
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 BACKUPS_KEPT = 7  # copies of the state kept beside it (daily, and before each migration)
 
 _MIGRATIONS: dict[int, str] = {
@@ -247,6 +249,19 @@ _MIGRATIONS: dict[int, str] = {
         last_seen TEXT NOT NULL,
         where_seen TEXT NOT NULL
     )
+    """,
+    # The paid tag read in the folders the freelancer files mail into (issue 16): per folder,
+    # where the reading stopped and every message there carrying the tag, by location.
+    10: """
+    CREATE TABLE tag_checkpoints (
+        folder      TEXT PRIMARY KEY,          -- its name in the mailbox (Archive/2025, INBOX)
+        state       TEXT NOT NULL,             -- JSON from the adapter: UIDVALIDITY, HIGHESTMODSEQ...
+        tagged      TEXT NOT NULL DEFAULT '{}', -- JSON: location (UID, Maildir key) -> Message-ID
+        updated_at  TEXT NOT NULL
+    );
+    -- one row once the filed folders were first read: a tag found then was set on a day nobody
+    -- knows, one found later was set since the pass before (even in a folder made since)
+    CREATE TABLE tags_read (since TEXT NOT NULL)
     """,
 }
 
@@ -610,6 +625,44 @@ class Store:
             (folder, json.dumps(state, separators=(",", ":")), at.isoformat()),
         )
 
+    def tag_checkpoints(self) -> dict[str, TagCheckpoint]:
+        """Every filed folder's checkpoint of the paid tag, by folder name."""
+        rows = self._db.execute("SELECT folder, state, tagged FROM tag_checkpoints")
+        return {
+            folder: TagCheckpoint(state=json.loads(state), tagged=json.loads(tagged))
+            for folder, state, tagged in rows
+        }
+
+    def tags_read_since(self) -> datetime | None:
+        """When the filed folders were first read for the paid tag; None before they were."""
+        row = self._db.execute("SELECT since FROM tags_read").fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def note_tags_read(self, at: datetime) -> None:
+        if self.tags_read_since() is None:
+            self._db.execute("INSERT INTO tags_read (since) VALUES (?)", (at.isoformat(),))
+
+    def set_tag_checkpoint(self, folder: str, checkpoint: TagCheckpoint, at: datetime) -> None:
+        self._db.execute(
+            "INSERT INTO tag_checkpoints (folder, state, tagged, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (folder) DO UPDATE SET state = excluded.state, tagged = excluded.tagged, "
+            "updated_at = excluded.updated_at",
+            (
+                folder,
+                json.dumps(dict(checkpoint.state), separators=(",", ":")),
+                json.dumps(dict(checkpoint.tagged), separators=(",", ":")),
+                at.isoformat(),
+            ),
+        )
+
+    def forget_tag_checkpoints(self, keep: Iterable[str]) -> None:
+        """Folders no longer read for the tag (deleted, or left out of ``folders.filed``): their
+        tagged copies no longer hold an invoice paid."""
+        kept = list(keep)
+        self._db.execute(
+            f"DELETE FROM tag_checkpoints WHERE folder NOT IN ({', '.join('?' * len(kept))})", kept
+        )
+
     def last_pass(self) -> datetime | None:
         row = self._db.execute("SELECT MAX(updated_at) FROM checkpoints").fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
@@ -766,6 +819,14 @@ class Store:
             "UPDATE invoices SET folder = ?, uid = ? WHERE client = ? AND number = ?",
             (folder, str(uid), invoice.client, invoice.number),
         )
+
+    def invoice_uid(self, invoice: Invoice, folder: str) -> str | None:
+        """Where the invoice email was last seen in ``folder`` (a folder role), if there."""
+        row = self._db.execute(
+            "SELECT uid FROM invoices WHERE client = ? AND number = ? AND folder = ?",
+            (invoice.client, invoice.number, folder),
+        ).fetchone()
+        return row[0] if row else None
 
     def watched_uids(self, folder: str) -> list[str]:
         """Locations whose flags matter: the invoice emails in ``folder``."""

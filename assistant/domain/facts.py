@@ -21,7 +21,8 @@ INBOX:
 * ``AutomaticReply``: an auto-reply or a bounce in a tracked thread (never an answer);
 * ``PaymentNotice``: a payment notification naming invoice numbers or an amount.
 
-Either folder's flags: ``PaidTag`` set or cleared on an invoice email. And once a pass:
+Flags: ``PaidTag`` set or cleared on an invoice email, in Sent or on a copy of it (the same
+Message-ID) in a folder the freelancer files mail into. And once a pass:
 ``CalendarDay``, when promises and pauses lapse and approved work turns out invoiced.
 
 Planning produces ``PlannedAction``s: what is due, and what to do with it (``keys.Action``).
@@ -104,6 +105,8 @@ class PaidTag:
     client: str
     number: str
     present: bool
+    folder: str = ""  # a folder she files mail into, holding a copy of it; "" for Sent
+    first_sight: bool = False  # there when that folder was first read: set on a day nobody knows
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -220,29 +220,50 @@ def override_in_rules(view: View, fact: OverrideInRules, today: date) -> list[Ch
 
 
 def paid_tag(view: View, fact: PaidTag, today: date) -> list[Change]:
+    """In Sent or on a copy filed elsewhere, the same rule; the journal says where."""
     invoice = view.invoice(fact.client, fact.number)
-    return [] if invoice is None else _paid_tag(invoice, fact.present, view.paid_keyword, today)
+    if invoice is None:
+        return []
+    return _paid_tag(
+        invoice, fact.present, view.paid_keyword, today, fact.folder, first_sight=fact.first_sight
+    )
 
 
 def _paid_tag(
-    invoice: Invoice, present: bool, keyword: str, today: date, *, first_sight: bool = False
+    invoice: Invoice,
+    present: bool,
+    keyword: str,
+    today: date,
+    folder: str = "",
+    *,
+    first_sight: bool = False,
 ) -> list[Change]:
     """The tag set pays an unpaid invoice; removed, it reopens one it had paid (and only that).
 
     A tag that appears between two passes was set about ``today``; one already there when
     the invoice email is first read was set on a day nobody knows (a first scan of a year
     of mail): the invoice is paid with no ``paid_on``, and the journal says when the tag
-    was seen, never pretending that was the day of payment."""
+    was seen, never pretending that was the day of payment. ``folder`` names where a copy
+    filed outside Sent carries it."""
     if present and invoice.status in UNPAID:
         changed = ledger.apply(invoice, ledger.Event.PAID, on=None if first_sight else today, via="keyword")
-        words = (
-            said("tagged_first_sight", keyword=keyword, day=today)
-            if first_sight
-            else said("tagged", keyword=keyword)
-        )
+        if first_sight and folder:
+            words = said("tagged_first_sight_in", keyword=keyword, folder=folder, day=today)
+        elif first_sight:
+            words = said("tagged_first_sight", keyword=keyword, day=today)
+        else:
+            words = (
+                said("tagged_in", keyword=keyword, folder=folder)
+                if folder
+                else said("tagged", keyword=keyword)
+            )
     elif not present and invoice.status is InvoiceStatus.PAID and invoice.paid_via == "keyword":
         changed = ledger.apply(invoice, ledger.Event.REOPENED, on=today, via="keyword")
-        words = said("tag_removed", keyword=keyword)
+        words = (
+            said("tag_removed_in", keyword=keyword, folder=folder)
+            if folder
+            else said("tag_removed", keyword=keyword)
+        )
     else:
         return []
     event = JournalEvent(changed.status.value)  # "paid", or "open" again

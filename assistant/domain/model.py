@@ -753,6 +753,19 @@ class InvoiceRules:
     labels: InvoiceLabels = InvoiceLabels()
     overrides: tuple[InvoiceOverride, ...] = ()
 
+    def __post_init__(self) -> None:
+        # An IMAP keyword is an atom (RFC 3501), and it goes into SEARCH commands as one.
+        if (
+            not self.paid_keyword
+            or self.paid_keyword.startswith("\\")
+            or any(c in '(){%*"\\] ' or ord(c) < 32 or ord(c) > 126 for c in self.paid_keyword)
+        ):
+            raise FieldError(
+                "paid_keyword",
+                'paid_keyword is one IMAP keyword such as $Paid or paid: no spaces, none of ( ) { % * " \\ ] '
+                "and not a system flag such as \\Seen",
+            )
+
     def override_for(self, message_id: str, number: str) -> InvoiceOverride | None:
         return next((o for o in self.overrides if o.fits(message_id, number)), None)
 

@@ -36,6 +36,10 @@ ENGLISH: dict[str, str] = {
     "tagged_first_sight": "the invoice email was already tagged {keyword} when first read: tag seen on "
     "{day}, the day it was paid is not known",
     "tag_removed": "the {keyword} tag was removed",
+    "tagged_in": "the invoice email was tagged {keyword} in {folder}",
+    "tagged_first_sight_in": "a copy of the invoice email in {folder} was already tagged {keyword} when "
+    "that folder was first read: tag seen on {day}, the day it was paid is not known",
+    "tag_removed_in": "the {keyword} tag was removed in {folder}",
     # INBOX
     "automatic_reply": "{robot}; not an answer",
     "replied": "{sender} replied",

@@ -277,6 +277,19 @@ def test_the_paid_tag_pays_and_its_removal_reopens_only_what_the_tag_paid():
     assert apply(View(invoices=(by_client,)), removed, TODAY) == []
 
 
+def test_the_paid_tag_on_a_filed_copy_is_the_same_rule_and_the_journal_says_where():
+    bill = invoice()
+    tagged = PaidTag(client="acme", number="2026-001", present=True, folder="Archive/2025")
+    (paid,) = apply(View(invoices=(bill,)), tagged, TODAY)
+    assert paid.invoice.status is InvoiceStatus.PAID and paid.invoice.paid_via == "keyword"
+    assert paid.detail == "the invoice email was tagged $Paid in Archive/2025"
+    assert paid.evidence.source == "tag"
+    removed = PaidTag(client="acme", number="2026-001", present=False, folder="Archive/2025")
+    (reopened,) = apply(View(invoices=(paid.invoice,)), removed, TODAY)
+    assert reopened.invoice.status is InvoiceStatus.OPEN
+    assert reopened.detail == "the $Paid tag was removed in Archive/2025"
+
+
 # --------------------------------------------------------------------------- what a client said
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import email
+import os
 import ssl
+import time
 from datetime import datetime
 from email import policy
 from pathlib import Path
@@ -37,8 +39,9 @@ class ImapWorld:
             f"    username: {self.user}\n    password: {d.password}\n    ca_file: {d.ca_file}\n    timeout: 10\n"
         )
 
-    def mailbox(self) -> ImapMailbox:
-        """The assistant's adapter on this account; closed when the test ends."""
+    def mailbox(self, **options) -> ImapMailbox:
+        """The assistant's adapter on this account (``options`` such as ``filed``); closed
+        when the test ends."""
         d = self.dovecot
         mailbox = ImapMailbox(
             host=d.host,
@@ -47,6 +50,7 @@ class ImapWorld:
             password=d.password,
             ca_file=str(d.ca_file),
             timeout=10,
+            **options,
         )
         self.opened.append(mailbox)
         return mailbox
@@ -84,6 +88,16 @@ class ImapWorld:
             return [
                 (frozenset(f.decode() for f in rows[u][b"FLAGS"]), rows[u][b"BODY[]"]) for u in sorted(rows)
             ]
+
+    def create(self, folder: str) -> None:
+        """A folder of the freelancer's, unless it is there (Dovecot's separator is ".":
+        ``Archive.2025``)."""
+        with self.client() as client:
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+
+    def settle(self, *folders: str) -> None:
+        """Nothing to do on IMAP: a folder's HIGHESTMODSEQ says exactly when it changed."""
 
     def _uids_with(self, client, message_id: str) -> list[int]:
         return client.search(["HEADER", "Message-ID", message_id])
@@ -127,14 +141,30 @@ class MaildirWorld:
     def account_yaml(self, name: str = "main") -> str:
         return f"- name: {name}\n  maildir:\n    path: {self.root}\n"
 
-    def mailbox(self) -> MaildirMailbox:
-        return MaildirMailbox(self.root)
+    def mailbox(self, **options) -> MaildirMailbox:
+        return MaildirMailbox(self.root, **options)
 
     def close(self) -> None:
         pass
 
     def _dir(self, folder: str) -> Path:
         return self.root if folder.upper() == "INBOX" else self.root / f".{folder}"
+
+    def create(self, folder: str) -> None:
+        """A Maildir++ folder (``Archive.2025`` is ``.Archive.2025``), as a mail client makes it."""
+        for sub in ("cur", "new", "tmp"):
+            (self._dir(folder) / sub).mkdir(parents=True, exist_ok=True)
+
+    def settle(self, *folders: str) -> None:
+        """As if the folders had last changed a minute ago: a directory changed within the
+        last 2 s is listed again by the next pass (its time may not move for a change in the
+        same tick), so a test that wants to see a quiet folder cost nothing lets it age."""
+        past = time.time() - 60
+        for folder in folders:
+            for name in ("cur", "new", "dovecot-keywords"):
+                path = self._dir(folder) / name
+                if path.exists():
+                    os.utime(path, (past, past))
 
     def _keyword_letter(self, folder: str, keyword: str) -> str:
         path = self._dir(folder) / "dovecot-keywords"
