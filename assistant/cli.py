@@ -18,9 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from . import __version__, invocation
+from .adapters.lock import HANDED_TO_THE_SERVICE
 from .config import Config, load_config
 from .domain.model import LANGUAGES, REASONS
-from .errors import AssistantError, ConfigError, MailboxError, UsageError
+from .errors import AssistantError, ConfigError, MailboxError, StateLocked, UsageError
 from .presets import PRESETS
 
 log = logging.getLogger("assistant")
@@ -51,7 +52,8 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 # The commands that write the state take its lock first (adapters/lock.py); `run` takes it
-# in the service itself, a dry run writes nothing.
+# in the service itself, a dry run writes nothing. While the service holds it, those of
+# HANDED_TO_THE_SERVICE go through the service (_hand_to_service).
 WRITES_STATE = frozenset(
     ("scan", "mark-paid", "pause", "dispute", "resume", "draft-termination", "draft-rate-increase")
 )
@@ -63,6 +65,56 @@ def _state_lock(args: argparse.Namespace):
     from .adapters.lock import StateLock
 
     return StateLock.acquire(_config(args).state_dir, args.command)
+
+
+def _hand_to_service(args: argparse.Namespace, locked: StateLocked) -> int:
+    """The service holds the state (handover.py): `scan` asks it for a pass now; `mark-paid`,
+    `pause`, `dispute` and `resume` are handed to it as a request it applies on that pass.
+    When it cannot be asked (it runs as another user), the refusal stands, saying why."""
+    from . import handover
+    from .session import state_path
+
+    pid = locked.pid
+    if args.command == "scan":
+        try:
+            handover.ask_for_a_pass(pid)
+        except (PermissionError, ProcessLookupError) as exc:
+            raise StateLocked(f"{locked} ({handover.why_not(exc)})") from None
+        print(
+            f"the service is running (pid {pid}): asked it to read the mailbox now; "
+            "`freelance-assistant status` shows the result in a moment "
+            "(its log: journalctl --user -u freelance-assistant)"
+        )
+        return EXIT_OK
+    config = _config(args)
+    account = config.account(args.account)
+    if not state_path(config, account).exists():
+        raise UsageError(
+            f"no state for account {account.name} yet ({state_path(config, account)}): the service "
+            f"(pid {pid}) has not finished its first pass; try again once `freelance-assistant status` shows it"
+        )
+    now = _now()
+    request = handover.Request.new(
+        account.name, args.command, args.number, client=args.client,
+        on=getattr(args, "on", None) or now.date(), until=getattr(args, "until", None),
+        reason=getattr(args, "reason", None) or "", now=now,
+    )  # fmt: skip
+    try:
+        handover.ask_for_a_pass(pid, check_only=True)  # before writing anything
+        queued = handover.queue(config.state_dir, request)
+        try:
+            handover.ask_for_a_pass(pid)
+        except (PermissionError, ProcessLookupError):
+            if handover.withdraw(queued):
+                raise
+            # Gone already: the service took it in the meantime.
+    except (PermissionError, ProcessLookupError) as exc:
+        raise StateLocked(f"{locked} ({handover.why_not(exc)})") from None
+    print(
+        f"the service is running (pid {pid}): handed `{request.text}` to it; "
+        "it records it on its next pass (asked it to pass now)"
+    )
+    return EXIT_OK
 
 
 def _date_arg(text: str) -> date:
@@ -754,7 +806,9 @@ examples:
 
 Reads mail all day (IMAP IDLE), writes drafts at schedule.workday_start, the digest at
 schedule.digest. SIGHUP (systemctl reload) rereads config and rules; a broken file
-keeps the old ones in force.
+keeps the old ones in force. While it runs, `scan` asks it for a pass now (SIGUSR1) and
+`mark-paid`, `pause`, `dispute` and `resume` are handed to it (its state directory's
+requests/): no need to stop it.
 """,
     "demo": """\
 examples:
@@ -1121,8 +1175,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING)
     try:
-        with _state_lock(args):
-            return args.func(args)
+        try:
+            with _state_lock(args):
+                return args.func(args)
+        except StateLocked as locked:
+            if locked.command != "run" or args.command not in HANDED_TO_THE_SERVICE:
+                raise
+            return _hand_to_service(args, locked)
     except ConfigError as exc:
         if args.debug:
             traceback.print_exc()

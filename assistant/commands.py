@@ -82,10 +82,13 @@ def command_on_invoice(
     until: date | None = None,
     note: str = "",
     remember: bool = True,
+    request: str = "",
 ) -> Invoice:
     """``mark-paid``, ``pause``, ``dispute``, ``resume``: the freelancer changes an invoice's state.
 
-    Each is also written to the record beside the state, so a lost state says it again."""
+    Each is also written to the record beside the state, so a lost state says it again.
+    ``request`` is the id of the request the service applies it for (``handover.py``): kept
+    in the journal line, in the same transaction, so that request is never applied twice."""
     invoice = find_invoice(store, number, client)
     if event is ledger.Event.PAID and invoice.status is InvoiceStatus.PAID:
         return invoice
@@ -103,9 +106,12 @@ def command_on_invoice(
         }.get(event, str(event))
         if note:
             detail += f": {note}"
+        # `command` marks the line as said by command (what replay_commands looks for).
+        data = {"command": str(event), **({"request": request} if request else {})}
         store.note(
-            invoice_item(invoice), JournalEvent(event), detail, now, Evidence(source="cli", quote=note)
-        )
+            invoice_item(invoice), JournalEvent(event), detail, now, Evidence(source="cli", quote=note),
+            data=data,
+        )  # fmt: skip
     if remember:
         store.remember(
             {
@@ -134,10 +140,7 @@ def replay_commands(store: Store, now: datetime) -> list[str]:
         invoice = store.invoice(client, number)
         if invoice is None:
             continue  # not read yet (its email is in a folder not scanned yet): next pass
-        said = any(
-            e.event == str(event) and e.evidence is not None and e.evidence.source == "cli"
-            for e in store.history(invoice_item(invoice))
-        )
+        said = any(e.event == str(event) and said_by_command(e) for e in store.history(invoice_item(invoice)))
         if said or (event is ledger.Event.PAID and invoice.status == "paid"):
             continue
         try:
@@ -149,6 +152,13 @@ def replay_commands(store: Store, now: datetime) -> list[str]:
             continue  # no longer possible (paid since): nothing to say again
         replayed.append(f"{invoice_item(invoice)}: {event} (restored from the record)")
     return replayed
+
+
+def said_by_command(entry) -> bool:
+    """A journal line written by ``command_on_invoice``. The store reads a line's evidence
+    back as mail (or none, without a quote), so the line says it in its data; a line from
+    before that is known by its detail (``"... on the command line"``)."""
+    return "command" in entry.data or "on the command line" in entry.detail
 
 
 def mark_paid(store: Store, number: str, *, client: str | None, on: date, now: datetime) -> Invoice:

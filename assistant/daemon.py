@@ -12,8 +12,9 @@ One asyncio loop owns everything (``Service.run``):
   ladder at the start of the working day, and the daily digest;
 * systemd integration: READY=1 after every account's first successful pass, WATCHDOG=1
   while passes are not stuck, STATUS= with the counts; SIGHUP reloads config and rules
-  (a broken file keeps the old ones running and logs where it is broken), SIGTERM stops
-  within 10 seconds.
+  (a broken file keeps the old ones running and logs where it is broken), SIGUSR1 asks for
+  a pass now on every account (a manual ``scan``, or a command handed over: handover.py),
+  SIGTERM stops within 10 seconds.
 
 A failing account (server down, wrong password) is retried with exponential backoff and
 jitter; nothing is lost while it is down, because passes read from checkpoints.
@@ -38,6 +39,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from . import handover
 from .adapters.backoff import Backoff
 from .adapters.credentials import passwords_written_in, warn_if_readable_by_others
 from .adapters.lock import StateLock
@@ -303,7 +305,11 @@ class Service:
     # ----------------------------------------------------------------- lifecycle
 
     async def run(self) -> int:
-        # One process per state: a second service or a manual scan is refused, not raced.
+        # Before the lock names this process: a command that finds it there asks for a pass
+        # with SIGUSR1, whose default action would end the process.
+        asyncio.get_running_loop().add_signal_handler(handover.PASS_NOW, self.pass_now)
+        # One process per state: a second service is refused; a manual scan or ledger
+        # command is handed to this one (handover.py), never raced.
         self._state_lock = StateLock.acquire(self.config.state_dir, "run")
         try:
             return await self._run()
@@ -350,6 +356,19 @@ class Service:
         self.stopping.set()
         if self._stop_event is not None:
             self._stop_event.set()
+
+    def pass_now(self) -> None:
+        """SIGUSR1: a pass now on every account, as asked by hand (`scan` beside the service,
+        or a command handed over into the requests directory). Drafts are planned as by any
+        pass within the working day; outside it they wait for workday_start."""
+        if self._reloading.locked() or not self.accounts:
+            # The passes of the start or of the reload come anyway, and apply the requests.
+            log.info("SIGUSR1: a pass is coming anyway (starting or reloading)")
+            return
+        log.info("SIGUSR1: a pass now, asked for by hand (`scan`, or a command handed to the service)")
+        plan = self.working_day(_now()) is not None
+        for account in self.accounts:
+            account.request("asked for by hand (SIGUSR1)", plan=plan)
 
     def _check_files(self) -> None:
         if held := passwords_written_in(self.config.settings.accounts):

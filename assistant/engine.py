@@ -37,7 +37,7 @@ import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from . import bank_import, holds
+from . import bank_import, handover, holds
 from .act import DRAFT_FLAGS, Outbox
 from .adapters.mailbox import Mailbox
 from .adapters.smtp import Sender
@@ -135,9 +135,12 @@ class Engine:
         today = self.today(now)
         sync = self.sync
         sync.stop, sync.progress = stop, progress
-        folders = self.mailbox.folders()
         if not dry_run:
             self.store.daily_backup(today)
+            # Handed-over commands first (handover.py): a server that is down does not hold them up.
+            handover.apply_requests(self.store, self.config.state_dir, self.account.name, now, report)
+        folders = self.mailbox.folders()
+        if not dry_run:
             self.outbox.resolve_pending(folders, now)
         sync.begin()
         actions: list[tuple[PlannedAction, Draft | None]] = []

@@ -92,7 +92,15 @@ class StateError(AssistantError):
 
 
 class StateLocked(StateError):
-    """Another freelance-assistant process holds the state; this one must not race it."""
+    """Another freelance-assistant process holds the state; this one must not race it.
+
+    ``pid`` and ``command`` name the holder when its lock file says (``run``: the service,
+    which takes a manual ``scan`` and the ledger commands through ``handover``)."""
+
+    def __init__(self, message: str, *, pid: int | None = None, command: str | None = None):
+        super().__init__(message)
+        self.pid = pid
+        self.command = command
 
 
 class SendRefused(AssistantError):

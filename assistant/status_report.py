@@ -139,7 +139,29 @@ def print_status(
     if refused := store.unreadable():
         # The scan went on past them; the freelancer can open them in their mail client.
         lines.append(paint(v.count("unreadable", refused), "yellow") + v("unreadable_why"))
+    lines.extend(handed_over_lines(config, account, v, paint))
     out.write("\n".join(lines) + "\n")
+
+
+def handed_over_lines(config: Config, account: Account, v: Voice, paint: _Paint) -> list[str]:
+    """Commands handed to the service (handover.py): one line for those waiting for its next
+    pass, one for those it could not apply (kept in requests/failed/ with their error)."""
+    from . import handover
+
+    lines = []
+    if waiting := handover.pending(config.state_dir, account.name):
+        first = handover.describe(waiting[0])
+        lines.append(v.count("handed_waiting", len(waiting), command=first))
+    if failed := handover.failures(config.state_dir, account.name):
+        last = failed[-1]
+        where = last.path.parent
+        lines.append(
+            paint(
+                v.count("handed_failed", len(failed), command=last.command, error=last.error, where=where),
+                "yellow",
+            )
+        )
+    return lines
 
 
 # No work recognised for this long while there are clients: say so, it may be a misreading.

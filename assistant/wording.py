@@ -222,6 +222,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unreadable_one": "{n} message could not be read",
         "unreadable_many": "{n} messages could not be read",
         "unreadable_why": " (the server refused them; the log names folder and number)",
+        "handed_failed_one": "{n} command handed to the service failed: `{command}`: {error} "
+        "(kept in {where}; delete it once read)",
+        "handed_failed_many": "{n} commands handed to the service failed, the last: `{command}`: {error} "
+        "(kept in {where}; delete them once read)",
+        "handed_waiting_one": "{n} command waits for the service's next pass: `{command}`",
+        "handed_waiting_many": "{n} commands wait for the service's next pass, the first: `{command}`",
         "quiet_work": "No work sent to a client recognised in the last {days} days. If you sent\nsome, it was not recognised: a file attached, or a link with words such as\n“here are the wireframes”, counts (deliverables.yaml).",
         "other_installation": "Another installation of freelance-assistant (id {id}) writes into this mailbox (last seen {when} in {where}). Nothing is drafted twice, but run only one: stop the other service (another computer, or the system and the user unit both enabled).",
         "held_heading_one": "Still owed? confirm: {n} invoice ({total})",
@@ -504,6 +510,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unreadable_one": "{n} mensaje no se pudo leer",
         "unreadable_many": "{n} mensajes no se pudieron leer",
         "unreadable_why": " (el servidor los rechazó; el registro dice carpeta y número)",
+        "handed_failed_one": "{n} orden entregada al servicio falló: `{command}`: {error} "
+        "(guardada en {where}; bórrala cuando la hayas leído)",
+        "handed_failed_many": "{n} órdenes entregadas al servicio fallaron; la última: `{command}`: {error} "
+        "(guardadas en {where}; bórralas cuando las hayas leído)",
+        "handed_waiting_one": "{n} orden espera la próxima pasada del servicio: `{command}`",
+        "handed_waiting_many": "{n} órdenes esperan la próxima pasada del servicio; la primera: `{command}`",
         "quiet_work": "No se ha reconocido ningún trabajo enviado a un cliente en los últimos {days} días.\nSi enviaste alguno, no se reconoció: cuenta un archivo adjunto, o un enlace con palabras\ncomo «aquí tienes los bocetos» (deliverables.yaml).",
         "other_installation": "Otra instalación de freelance-assistant (id {id}) escribe en este buzón (vista por última vez el {when} en {where}). Nada se escribe dos veces, pero deja solo una: para el otro servicio (otro ordenador, o la unidad del sistema y la del usuario activadas a la vez).",
         "held_heading_one": "¿Aún se debe? confirma: {n} factura ({total})",
@@ -826,6 +838,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "unreadable_one": "{n} bericht kon niet gelezen worden",
         "unreadable_many": "{n} berichten konden niet gelezen worden",
         "unreadable_why": " (de server weigerde ze; het logboek noemt map en nummer)",
+        "handed_failed_one": "{n} opdracht aan de dienst is mislukt: `{command}`: {error} "
+        "(bewaard in {where}; verwijder hem als je hem gelezen hebt)",
+        "handed_failed_many": "{n} opdrachten aan de dienst zijn mislukt; de laatste: `{command}`: {error} "
+        "(bewaard in {where}; verwijder ze als je ze gelezen hebt)",
+        "handed_waiting_one": "{n} opdracht wacht op de volgende ronde van de dienst: `{command}`",
+        "handed_waiting_many": "{n} opdrachten wachten op de volgende ronde van de dienst; de eerste: `{command}`",
         "quiet_work": "Geen werk aan een klant herkend in de laatste {days} dagen. Als je iets stuurde,\nis het niet herkend: een bijlage telt, of een link met woorden als\n„hierbij de wireframes” (deliverables.yaml).",
         "other_installation": "Een andere installatie van freelance-assistant (id {id}) schrijft in deze mailbox (laatst gezien {when} in {where}). Niets wordt twee keer geschreven, maar laat er één draaien: stop de andere dienst (een andere computer, of de systeem- en de gebruikersunit allebei aan).",
         "held_heading_one": "Nog verschuldigd? bevestig: {n} factuur ({total})",

@@ -40,7 +40,9 @@ def _world_with_due_invoices(world, count: int = 3) -> None:
         )
 
 
-def test_a_scan_while_the_service_runs_is_refused_naming_the_service_and_changes_nothing(tmp_path, capsys):
+def test_while_the_service_runs_the_drafts_by_hand_are_refused_naming_it_and_change_nothing(tmp_path, capsys):
+    """`scan` and the ledger commands go through the running service (tests/test_handover.py);
+    the drafts written by hand do not: refused, naming the service, nothing written."""
     world = MaildirWorld(tmp_path / "Maildir")
     _world_with_due_invoices(world, 1)
     schedule = "schedule:\n  workday_start: '23:59'\n  workdays: [mon]\n  poll_minutes: 60\n"
@@ -50,22 +52,17 @@ def test_a_scan_while_the_service_runs_is_refused_naming_the_service_and_changes
     try:
         notify.wait_for("READY=1", timeout=30)
         pid = service.process.pid
-        assert cli.main(["scan", "--config", str(config)]) == 2
-        assert (
-            f"the service is running (pid {pid}); `scan` would race it: use `systemctl reload` or stop it"
-        ) in capsys.readouterr().err
-        said = {}
-        for command in (["mark-paid", "2026-001"], ["pause", "2026-001"]):
+        for command in (
+            ["draft-termination", "acme", "--reason", "non-payment"],
+            ["draft-rate-increase", "acme", "--rate", "55 €/hora"],
+        ):
             assert cli.main([*command, "--config", str(config)]) == 2
-            said[command[0]] = capsys.readouterr().err
             assert (
-                f"the service is running (pid {pid}); `{command[0]}` would race it: stop it, "
-                f"run `{command[0]}`, then start it again"
-            ) in said[command[0]]
-        assert (
-            "(or tag the invoice email Paid in your mail client: the service sees that)" in said["mark-paid"]
-        )
-        assert world.messages("Drafts") == []  # the refused scan wrote nothing
+                f"the service is running (pid {pid}); `{command[0]}` would race it: stop it, run "
+                f"`{command[0]}`, then start it again (`scan`, `mark-paid`, `pause`, `dispute` and "
+                "`resume` go through the service; this one does not)"
+            ) in capsys.readouterr().err
+        assert world.messages("Drafts") == []  # the refused commands wrote nothing
         # Reading is not racing: a dry run and status still work beside the service.
         assert cli.main(["scan", "--dry-run", "--config", str(config)]) == 0
         assert cli.main(["status", "--config", str(config)]) == 0

@@ -9,6 +9,11 @@ The lock is ``flock(2)`` on ``<state_dir>/freelance-assistant.lock``: the kernel
 when the holder exits, however it exits (``kill -9`` included), so a stale lock cannot
 outlive its process. The file's content only names the holder (pid and command) for the
 message; the lock itself is the kernel's.
+
+When the holder is the service (``run``), the command line does not stop at the message:
+``scan`` asks the service for a pass and ``mark-paid``, ``pause``, ``dispute`` and
+``resume`` are handed to it (``assistant/handover.py``). The message is what is said when
+that cannot be done (the service runs as another user) and for the other commands.
 """
 
 from __future__ import annotations
@@ -48,7 +53,12 @@ class StateLock:
         except BlockingIOError:
             holder = _holder(fd)
             os.close(fd)
-            raise StateLocked(_message(holder, command, directory)) from None
+            pid = holder.get("pid")
+            raise StateLocked(
+                _message(holder, command, directory),
+                pid=pid if isinstance(pid, int) else None,
+                command=holder.get("command") if isinstance(holder.get("command"), str) else None,
+            ) from None
         except OSError as exc:
             os.close(fd)
             raise StateLocked(f"cannot lock the state {path}: {exc.strerror}") from exc
@@ -84,6 +94,9 @@ def _holder(fd: int) -> dict:
         time.sleep(0.02)
 
 
+# What the command line hands to a running service instead of refusing (handover.py).
+HANDED_TO_THE_SERVICE = frozenset(("scan", "mark-paid", "pause", "dispute", "resume"))
+
 _WHILE_THE_SERVICE_RUNS = {
     "mark-paid": " (or tag the invoice email Paid in your mail client: the service sees that)",
 }
@@ -99,6 +112,9 @@ def _message(holder: dict, command: str, directory: Path) -> str:
                 "use `systemctl reload` or stop it"
             )
         hint = _WHILE_THE_SERVICE_RUNS.get(command, "")
+        if command not in HANDED_TO_THE_SERVICE:
+            # scan and the ledger commands are handed to it; the drafts by hand are not.
+            hint += " (`scan`, `mark-paid`, `pause`, `dispute` and `resume` go through the service; this one does not)"
         return (
             f"the service is running (pid {pid}); `{command}` would race it: stop it, run "
             f"`{command}`, then start it again{hint}"
