@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assistant import cli
 from tests.support.freelancer import INVOICE_ID, send_invoice
-from tests.support.world import at, invoice_email, write_config
+from tests.support.world import at, british_invoice_email, write_config
 from tests.test_replies import reply
 from tests.test_status import check, deliverable_email, documented_schema
 
@@ -43,15 +43,7 @@ def test_the_ledger_lists_paid_and_open_invoices_work_and_client_notes_as_docume
     send_invoice(world)  # 2026-001 to ACME, due 16 March
     world.deliver(
         "Sent",
-        invoice_email(
-            to="Oliver Hughes <oliver@bright.example>",
-            subject="Invoice INV-0042",
-            body="Hi Oliver,\n\nPlease find attached invoice INV-0042.\n\nAmount due: £2,400.00\n",
-            filename="invoice-INV-0042.pdf",
-            pdf_lines=("INVOICE INV-0042",),
-            sent=at(date(2026, 3, 2)),
-            message_id="<inv-0042@x>",
-        ),
+        british_invoice_email(),
         when=at(date(2026, 3, 2)),
     )
     world.deliver("Sent", deliverable_email(), when=at(date(2026, 3, 16), 17))

@@ -14,7 +14,7 @@ from datetime import UTC, date
 import pytest
 
 from assistant import cli
-from tests.support.world import at, invoice_email, write_config
+from tests.support.world import at, british_invoice_email, invoice_email, write_config
 
 NOW = at(date(2026, 3, 18), 10).astimezone(UTC)  # Wednesday 18 March 2026, Madrid
 
@@ -87,15 +87,7 @@ def lucia(world, tmp_path, monkeypatch):
     world.deliver("Sent", invoice_email(sent=at(date(2026, 3, 2)), message_id="<inv-2026-001@x>"))
     world.deliver(
         "Sent",
-        invoice_email(
-            to="Oliver Hughes <oliver@bright.example>",
-            subject="Invoice INV-0042",
-            body="Hi Oliver,\n\nPlease find attached invoice INV-0042.\n\nAmount due: £2,400.00\n",
-            filename="invoice-INV-0042.pdf",
-            pdf_lines=("INVOICE INV-0042",),
-            sent=at(date(2026, 3, 2)),
-            message_id="<inv-0042@x>",
-        ),
+        british_invoice_email(),
     )
     return world
 

@@ -21,7 +21,7 @@ from assistant import cli
 from assistant.domain import calendar, ladder
 from assistant.domain.model import Stage
 from assistant.status_report import wants_colour
-from tests.support.world import at, invoice_email, write_config
+from tests.support.world import at, british_invoice_email, invoice_email, write_config
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "status-json.md"
 SCALARS = {"string", "integer", "boolean", "decimal", "date", "datetime"}
@@ -136,15 +136,7 @@ def ledger(world, tmp_path, monkeypatch, capsys):
     )
     world.deliver(
         "Sent",
-        invoice_email(
-            to="Oliver Hughes <oliver@bright.example>",
-            subject="Invoice INV-0042",
-            body="Hi Oliver,\n\nPlease find attached invoice INV-0042.\n\nAmount due: £2,400.00\n",
-            filename="invoice-INV-0042.pdf",
-            pdf_lines=("INVOICE INV-0042",),
-            sent=at(date(2026, 3, 2)),
-            message_id="<inv-0042@x>",
-        ),
+        british_invoice_email(),
         when=at(date(2026, 3, 2)),
     )
     world.deliver("Sent", deliverable_email(), when=at(date(2026, 3, 16), 17))

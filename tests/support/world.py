@@ -136,6 +136,19 @@ def invoice_email(
     return message.as_bytes()
 
 
+def british_invoice_email() -> bytes:
+    """Invoice INV-0042 to Oliver at Brightside (pounds, a client in Britain), sent on 2 March."""
+    return invoice_email(
+        to="Oliver Hughes <oliver@bright.example>",
+        subject="Invoice INV-0042",
+        body="Hi Oliver,\n\nPlease find attached invoice INV-0042.\n\nAmount due: £2,400.00\n",
+        filename="invoice-INV-0042.pdf",
+        pdf_lines=("INVOICE INV-0042",),
+        sent=at(date(2026, 3, 2)),
+        message_id="<inv-0042@x>",
+    )
+
+
 def plain_email(
     *, sender: str, to: str, subject: str, body: str = "Hello\n", sent: datetime | None = None, **headers: str
 ) -> bytes:
