@@ -6,6 +6,7 @@ the freelancer at a terminal.
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -304,10 +305,14 @@ def print_held(held: list[Invoice], config: Config, hold_days: int, out=None) ->
     v = voice_of(config)
     total = ", ".join(v.money(m) for m in _totals(held))
     print(v.count("held_heading", len(held), total=total), file=out)
-    print(v("held_why", days=hold_days), file=out)
-    for invoice in held:
-        print(f"    {_invoice_line(invoice, v)}  {v('issued', day=invoice.issue_date)}", file=out)
-    print(v("held_what_to_do"), file=out)
+    # 80 columns, as every view that can go through a pipe: the prose wrapped, each command
+    # on its own line (so it can be copied whole).
+    print(textwrap.fill(v("held_why", days=hold_days), 78, initial_indent="  ", subsequent_indent="  "), file=out)
+    rows = [(i.client, i.number, v.money(i.amount, i.client), v("scan_due", day=i.due_date)) for i in held]
+    widths = [max(len(row[n]) for row in rows) for n in range(3)]
+    for client, number, amount, due in rows:
+        print(f"    {client:<{widths[0]}}  {number:<{widths[1]}}  {amount:>{widths[2]}}  {due}", file=out)
+    print(textwrap.indent(v("held_what_to_do"), "  "), file=out)
 
 
 def _totals(invoices: list[Invoice]) -> list[Money]:

@@ -203,13 +203,13 @@ def _first_run_and_bank_lines(
         for t in unmatched:
             c = t.credit
             payer = c.name or c.iban or v("unknown_payer")
-            lines.append(f"  {c.booked} {v.money(Money(amount=c.amount, currency=c.currency)):>12}  "
-                         f"{_clip(payer, 24)}  {_clip(c.reference, 28)!r}  id …{c.transaction_id[-12:]}")  # fmt: skip
-        lines.append("  " + v("confirm_credit_how"))
+            lines.append(f"  {c.booked} {v.money(Money(amount=c.amount, currency=c.currency)):>10}  "
+                         f"{_clip(payer, 24)}  {_clip(c.reference, 24)!r}  id …{c.transaction_id[-12:]}")  # fmt: skip
+        lines.append(_wrap(v("confirm_credit_how"), WIDTH, "  ", paint))
     imported = store.bank_transactions()
     if imported:
         latest = max(t.credit.booked for t in imported)
-        lines += ["", v("statements_imported", n=len(imported), day=latest)]
+        lines += ["", v.count("statements_imported", len(imported), day=latest)]
         # The transfers of the last weeks and what they paid: the evidence, in a line each.
         recent = [
             t for t in imported if t.state == "matched" and (today - t.credit.booked).days <= RECENT_CREDIT_DAYS
@@ -217,7 +217,7 @@ def _first_run_and_bank_lines(
         for t in recent:
             c = t.credit
             lines.append(
-                f"  {c.booked} {v.money(Money(amount=c.amount, currency=c.currency)):>12}  "
+                f"  {c.booked} {v.money(Money(amount=c.amount, currency=c.currency)):>10}  "
                 f"{_clip(c.name or c.iban or '?', 24)}  {_clip(c.reference, 28)!r} -> {', '.join(t.invoices)}"
             )
     if account.bank_sync is not None:
@@ -343,8 +343,11 @@ def _client_lines(block: ClientStatus, view: Overview, v: Voice, paint: _Paint, 
             item.id: v.count("business_days", item.business_days_waiting) for item in block.deliverables
         }
         headers = [v("h_work"), v("h_sent"), v("h_waiting"), v("h_subject")]
-        # The subject gets what the other columns leave of the line, and no less than 20.
-        room = width - (2 + len(headers[0]) + 2 + 10 + 2 + max(map(len, waiting.values())) + 2)
+        # The subject gets what the other columns (as wide as their header or widest cell)
+        # leave of the line, and no less than 20.
+        widest_id = max([len(headers[0]), *(len(item.id) for item in block.deliverables)])
+        widest_wait = max([len(headers[2]), *map(len, waiting.values())])
+        room = width - (2 + widest_id + 2 + max(10, len(headers[1])) + 2 + widest_wait + 2)
         for item in block.deliverables:
             rows.append(
                 (

@@ -276,6 +276,21 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     assert not wants_colour(Terminal())
 
 
+@pytest.mark.parametrize("language", ["es", "en", "nl"])
+def test_the_demos_status_fits_80_columns_in_every_language(capsys, tmp_path, language):
+    """Every kind of line at once (claims, a dispute, the first run's holds with their commands,
+    an unmatched bank credit, a termination to review): none wider than a pipe's 80 columns."""
+    assert cli.main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    capsys.readouterr()
+    config = tmp_path / "demo" / "config.yaml"
+    # Her language (identity's, the first); her clients' letters stay as they are.
+    config.write_text(re.sub(r"(?m)^  language: es$", f"  language: {language}", config.read_text(), count=1))
+    out = status(capsys, "--config", str(config)).replace("\xa0", " ")
+    assert "F-2025-118" in out and "431" in out  # the held invoice and the bank credit are there
+    too_wide = [line for line in out.splitlines() if len(line) > 80]
+    assert too_wide == [], too_wide
+
+
 def test_the_demo_status_json_uses_every_documented_object(capsys, tmp_path):
     """The demo has disputes, payments, approved work, a termination: every kind of object."""
     assert cli.main(["demo", "--dir", str(tmp_path / "demo")]) == 0
