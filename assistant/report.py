@@ -307,7 +307,10 @@ def print_held(held: list[Invoice], config: Config, hold_days: int, out=None) ->
     print(v.count("held_heading", len(held), total=total), file=out)
     # 80 columns, as every view that can go through a pipe: the prose wrapped, each command
     # on its own line (so it can be copied whole).
-    print(textwrap.fill(v("held_why", days=hold_days), 78, initial_indent="  ", subsequent_indent="  "), file=out)
+    print(
+        textwrap.fill(v("held_why", days=hold_days), 78, initial_indent="  ", subsequent_indent="  "),
+        file=out,
+    )
     rows = [(i.client, i.number, v.money(i.amount, i.client), v("scan_due", day=i.due_date)) for i in held]
     widths = [max(len(row[n]) for row in rows) for n in range(3)]
     for client, number, amount, due in rows:
