@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,21 @@ from assistant.adapters.store import SCHEMA_VERSION, Store
 from assistant.errors import StateError
 
 NOW = datetime(2026, 3, 17, 9, tzinfo=UTC)
+
+
+def old_state(path: Path, version: int) -> sqlite3.Connection:
+    """A state file as version ``version`` of the program left it (its migrations up to that
+    one), open for a test to add its rows; the test closes it, then opens it with ``Store``."""
+    from assistant.adapters import store as store_module
+
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for step in range(1, version + 1):
+        for statement in store_module._MIGRATIONS[step].split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+    return db
 
 
 def claim(store: Store, key: str) -> None:
@@ -78,15 +94,8 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
 
 
 def test_a_version_1_database_is_migrated_without_losing_anything(tmp_path):
-    from assistant.adapters import store as store_module
-
     path = tmp_path / "s.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for statement in store_module._MIGRATIONS[1].split(";"):
-        if statement.strip():
-            db.execute(statement)
-    db.execute("INSERT INTO schema_version VALUES (1)")
+    db = old_state(path, 1)
     db.execute(
         "INSERT INTO invoices VALUES ('acme', '1', '10.00', 'EUR', '2026-03-02', '2026-03-16', '<m@x>', 'Factura 1', "
         "'[]', '2026-03-02T10:00:00+01:00', 'f.pdf', 'abc', 'open', NULL, '', 'sent', '7')"
@@ -105,17 +114,10 @@ def test_a_version_1_database_is_migrated_without_losing_anything(tmp_path):
 def test_a_version_2_database_gains_the_contacts_table_and_keeps_the_latest_contact(tmp_path):
     from datetime import timedelta, timezone
 
-    from assistant.adapters import store as store_module
     from assistant.domain.model import Contact
 
     path = tmp_path / "s.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version in (1, 2):
-        for statement in store_module._MIGRATIONS[version].split(";"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("INSERT INTO schema_version VALUES (2)")
+    db = old_state(path, 2)
     db.execute(
         "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, created_at, updated_at) "
         "VALUES ('invoice/acme/1/first-reminder', 'reminder', 'drafted', '<m@x>', 'Re: x', 'a@b', "
@@ -171,17 +173,10 @@ def test_a_termination_line_keeps_its_triggers_as_data_and_old_lines_still_read(
 
 
 def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_read_unknown(tmp_path):
-    from assistant.adapters import store as store_module
     from assistant.wording import Voice
 
     path = tmp_path / "s.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version in (1, 2, 3, 4):
-        for statement in store_module._MIGRATIONS[version].split(";"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("INSERT INTO schema_version VALUES (4)")
+    db = old_state(path, 4)
     db.execute(
         "INSERT INTO invoices (client, number, amount, currency, issue_date, due_date, message_id, subject, refs, "
         "sent_at, attachment_name, attachment_sha256, status) VALUES ('acme', '2026-001', '1210.00', 'EUR', "
@@ -190,7 +185,9 @@ def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_rea
     db.close()
     with Store.open(path) as store:
         old = store.invoice("acme", "2026-001")
-        assert old.read_from == () and Voice("en", {}).reading(old) == "not recorded (read before this was kept)"
+        assert (
+            old.read_from == () and Voice("en", {}).reading(old) == "not recorded (read before this was kept)"
+        )
         from dataclasses import replace
 
         store.save_invoice(replace(old, number="2026-002", read_from=(("number", "PDF label"),)))
@@ -199,17 +196,10 @@ def test_a_version_4_database_keeps_its_invoices_with_where_their_facts_were_rea
 
 def test_a_version_4_database_that_was_scanned_holds_nothing_on_its_next_pass(tmp_path):
     """The first run's hold is for new accounts; one scanned before the upgrade had its first run."""
-    from assistant.adapters import store as store_module
 
     def database(name: str, scanned: bool):
         path = tmp_path / name
-        db = sqlite3.connect(path, isolation_level=None)
-        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        for version in (1, 2, 3, 4):
-            for statement in store_module._MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    db.execute(statement)
-        db.execute("INSERT INTO schema_version VALUES (4)")
+        db = old_state(path, 4)
         if scanned:
             db.execute("INSERT INTO checkpoints VALUES ('sent', '{}', '2026-03-17T09:00:00+00:00')")
         db.close()
@@ -223,18 +213,11 @@ def test_a_version_4_database_that_was_scanned_holds_nothing_on_its_next_pass(tm
 
 
 def test_a_version_5_outbox_keeps_its_drafts_and_accepts_the_states_of_drafts_no_longer_needed(tmp_path):
-    from assistant.adapters import store as store_module
     from assistant.domain.keys import DraftState
     from assistant.domain.ledger import DraftEvent, IllegalTransition
 
     path = tmp_path / "s.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version in range(1, 6):
-        for statement in store_module._MIGRATIONS[version].split(";"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("INSERT INTO schema_version VALUES (5)")
+    db = old_state(path, 5)
     db.execute(
         "INSERT INTO outbox (key, kind, state, message_id, subject, recipient, folder, uid, created_at, "
         "updated_at, item) VALUES ('invoice/acme/1/first-reminder', 'reminder', 'drafted', '<m@x>', 'Re: x', "
@@ -255,17 +238,10 @@ def test_a_version_5_outbox_keeps_its_drafts_and_accepts_the_states_of_drafts_no
 
 
 def test_a_version_9_state_gains_the_tag_checkpoints_of_the_filed_folders_after_a_backup(tmp_path):
-    from assistant.adapters import store as store_module
     from assistant.adapters.mailbox import TagCheckpoint
 
     path = tmp_path / "s.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version in range(1, 10):
-        for statement in store_module._MIGRATIONS[version].split(";"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("INSERT INTO schema_version VALUES (9)")
+    db = old_state(path, 9)
     db.execute("INSERT INTO checkpoints (folder, state, updated_at) VALUES ('sent', '{\"uidnext\": 7}', 'x')")
     db.close()
     with Store.open(path) as store:
