@@ -298,52 +298,34 @@ def build_overview(
             )
         )
 
+    def row(entry, about: keys.Key, **extra) -> DraftRow:
+        return DraftRow(
+            key=entry.key,
+            kind=str(entry.kind),
+            stage=keys.stage_of(entry.key),
+            subject=entry.subject,
+            recipient=entry.recipient,
+            folder=getattr(entry, "folder", None) or "",
+            since=local(entry.created_at),
+            interrupted=entry.state == keys.DraftState.PENDING,
+            invoice=about.invoice_number,
+            deliverable=about.deliverable,
+            state=str(entry.state),
+            **extra,
+        )
+
     for entry in sorted(outbox, key=lambda e: (local(e.created_at), e.key)):
         if entry.kind in (keys.DraftKind.DIGEST, keys.DraftKind.NOTICE):
             continue
         if entry.state in keys.NO_LONGER_NEEDED:
             found = attention.found_no_longer_needed(entry, now, local)
-            if found is None:
-                continue
+            if found is not None:
+                about = keys.parse(entry.item or keys.item_of(entry.key))
+                why, left, until = found
+                block(about.client).no_longer_needed.append(row(entry, about, why=why, left=left, until=until))
+        elif entry.state in WAITING:
             about = keys.parse(entry.item or keys.item_of(entry.key))
-            why, left, until = found
-            block(about.client).no_longer_needed.append(
-                DraftRow(
-                    key=entry.key,
-                    kind=str(entry.kind),
-                    stage=keys.stage_of(entry.key),
-                    subject=entry.subject,
-                    recipient=entry.recipient,
-                    folder=getattr(entry, "folder", None) or "",
-                    since=local(entry.created_at),
-                    interrupted=False,
-                    invoice=about.invoice_number,
-                    deliverable=about.deliverable,
-                    state=str(entry.state),
-                    why=why,
-                    left=left,
-                    until=until,
-                )
-            )
-            continue
-        if entry.state not in WAITING:
-            continue
-        about = keys.parse(entry.item or keys.item_of(entry.key))
-        block(about.client).drafts.append(
-            DraftRow(
-                key=entry.key,
-                kind=str(entry.kind),
-                stage=keys.stage_of(entry.key),
-                subject=entry.subject,
-                recipient=entry.recipient,
-                folder=getattr(entry, "folder", None) or "",
-                since=local(entry.created_at),
-                interrupted=entry.state == keys.DraftState.PENDING,
-                invoice=about.invoice_number,
-                deliverable=about.deliverable,
-                state=str(entry.state),
-            )
-        )
+            block(about.client).drafts.append(row(entry, about))
 
     # To-dos, oldest first within a client.
     todos: list[tuple[str, Todo]] = []
